@@ -1,0 +1,47 @@
+# FOIA Tracker: the two set-up commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+FOIA_TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+PYTEST_ARGS ?=
+
+export FLASK_APP := app.py
+
+.PHONY: install install-test run test test-pg bench clean help
+
+help:
+	@echo "make run       install, migrate, load demo data and serve http://127.0.0.1:$(PORT) (SQLite)"
+	@echo "make test      install test dependencies and run the test suite on SQLite"
+	@echo "make test-pg   run the same suite on PostgreSQL at FOIA_TEST_DATABASE_URL"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+run: install
+	FOIA_DEMO=1 $(BIN)/flask db upgrade
+	FOIA_DEMO=1 $(BIN)/flask foia demo
+	@echo "FOIA Tracker on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	FOIA_DEMO=1 $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - app:app
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: install-test
+	FOIA_TEST_DATABASE_URL=$(FOIA_TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

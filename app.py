@@ -1,0 +1,3 @@
+from foia import create_app
+
+app = create_app()

@@ -1,0 +1,42 @@
+"""FOIA Tracker: draft, file and track public-records requests."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. `config` overrides settings read from FOIA_* variables."""
+    from pathlib import Path
+
+    from .cli import register_cli
+    from .config import load_config
+    from .extensions import csrf, db, login_manager, migrate
+    from .web import register_web
+
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    overrides = dict(config or {})
+    if "INSTANCE_PATH" in overrides:
+        app.instance_path = overrides.pop("INSTANCE_PATH")
+    settings = load_config(app.instance_path)
+    settings.update(overrides)
+    app.config.from_mapping(settings)
+
+    db.init_app(app)
+    from .models.types import render_item
+
+    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
+                     render_item=render_item)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    register_web(app)
+    register_cli(app)
+    return app

@@ -1,0 +1,160 @@
+"""`flask foia ...` commands. Each one opens the app's database session and calls foia/ services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime, timezone
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .extensions import db
+from .models import ROLES, User
+
+foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, requests and deadlines.")
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time such as 2026-01-05T09:00:00-08:00") from exc
+    if parsed.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["FOIA_TIMEZONE"]))
+    return parsed.astimezone(timezone.utc)
+
+
+@foia_cli.command("demo")
+@click.option("--now", "now_s", metavar="ISO-DATETIME", help="Pretend it is this moment (dates are relative to it).")
+def demo_command(now_s: str | None) -> None:
+    """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
+    from .demo import load_demo
+
+    counts = load_demo(db.session, now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
+    db.session.commit()
+    click.echo(f"Demo data ready: {counts['agencies']} agencies, {counts['users']} accounts, "
+               f"{counts['requests_created']} new requests. Password for every demo account: foia-demo")
+
+
+user_cli = AppGroup("user", help="Manage user accounts.")
+foia_cli.add_command(user_cli)
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="admin, staff or reporter.")
+@click.option("--org", "org_name", required=True, help="Organization name (created if new).")
+@click.option("--name", default="", help="Display name (defaults to the part of the email before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+def user_create(email: str, role: str, org_name: str, name: str, password_stdin: bool) -> None:
+    """Create a user account. The password is prompted for, or read from stdin."""
+    from .services import ValidationError, create_user, get_or_create_organization
+
+    if password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    now = _now(None)
+    try:
+        org = get_or_create_organization(db.session, org_name, now=now)
+        user = create_user(db.session, email=email, name=name, role=role, organization=org, password=password, now=now)
+    except ValidationError as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            click.echo(f"Error ({field}): {message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email} in {org.name}.")
+
+
+def _as_admin() -> User:
+    """The CLI is an operator's tool: it reads as an administrator would."""
+    return User(id=0, role="admin", organization_id=0, email="cli@localhost", name="CLI", active=True)
+
+
+@foia_cli.command("requests")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--status", default=None, help="Only requests with this status.")
+@click.option("--agency", default=None, help="Only requests to this agency (slug).")
+def requests_command(as_json: bool, status: str | None, agency: str | None) -> None:
+    """List requests, soonest next deadline first."""
+    from .queries import list_requests
+
+    admin = _as_admin()
+    out: list[dict] = []
+    after = None
+    while True:
+        rows, after = list_requests(db.session, admin, status=status, agency_slug=agency, after=after, limit=500)
+        out.extend(
+            {"ref": r.ref, "title": r.title, "agency": r.agency.slug, "law": r.law, "status": r.status,
+             "response_due": r.response_due.isoformat() if r.response_due else None}
+            for r in rows
+        )
+        if after is None:
+            break
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    if not out:
+        click.echo("No requests.")
+        return
+    click.echo(f"{'REF':<14} {'STATUS':<20} {'DUE':<11} {'AGENCY':<14} TITLE")
+    for r in out:
+        click.echo(f"{r['ref']:<14} {r['status']:<20} {r['response_due'] or '-':<11} {r['agency']:<14} {r['title']}")
+
+
+def request_as_dict(req, events) -> dict:
+    return {
+        "ref": req.ref, "title": req.title, "records_sought": req.records_sought,
+        "records_from": req.records_from.isoformat() if req.records_from else None,
+        "records_to": req.records_to.isoformat() if req.records_to else None,
+        "agency": req.agency.slug, "law": req.law, "status": req.status,
+        "requester": req.requester.email, "organization": req.organization.name,
+        "visibility": req.visibility, "fee_category": req.fee_category,
+        "fee_ceiling": str(req.fee_ceiling) if req.fee_ceiling is not None else None,
+        "fee_waiver": req.fee_waiver, "expedited": req.expedited, "preferred_format": req.preferred_format,
+        "tracking_number": req.tracking_number or None,
+        "sent_at": req.sent_at.isoformat() if req.sent_at else None,
+        "received_at": req.received_at.isoformat() if req.received_at else None,
+        "response_due": req.response_due.isoformat() if req.response_due else None,
+        "events": [
+            {"kind": e.kind, "date": e.occurred_on.isoformat(),
+             "at": e.occurred_at.isoformat() if e.occurred_at else None,
+             "actor": e.actor.email if e.actor else None, "notes": e.notes, "data": e.data}
+            for e in events
+        ],
+    }
+
+
+@foia_cli.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def show_command(ref: str, as_json: bool) -> None:
+    """Show one request and its event ledger."""
+    from .queries import get_visible_request, request_events
+
+    req = get_visible_request(db.session, _as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    data = request_as_dict(req, request_events(db.session, req))
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{data['ref']}  {data['title']}")
+    for key in ("agency", "law", "status", "requester", "organization", "visibility", "tracking_number", "response_due"):
+        click.echo(f"  {key:<16} {data[key] if data[key] is not None else '-'}")
+    click.echo("  events:")
+    for e in data["events"]:
+        click.echo(f"    {e['date']}  {e['kind']:<14} {e['notes']}")
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(foia_cli)

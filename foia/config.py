@@ -1,0 +1,60 @@
+"""Settings from FOIA_* environment variables, with safe local defaults.
+
+Nothing here touches the network or the database; `load_config` only reads the
+environment and, when no secret key is configured, creates one under the
+instance folder (so sessions survive restarts without a key in the repo).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+
+def _secret_key(instance_path: Path) -> str:
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL so two processes starting at once agree on one key.
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    env = os.environ if env is None else env
+    inst = Path(instance_path)
+    database_url = env.get("FOIA_DATABASE_URL") or f"sqlite:///{inst / 'foia.sqlite3'}"
+    if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+        # psycopg 3 is the driver we ship; make plain URLs use it.
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": env.get("FOIA_SECRET_KEY") or _secret_key(inst),
+        "FOIA_STORAGE_DIR": env.get("FOIA_STORAGE_DIR") or str(inst / "storage"),
+        "FOIA_OUTBOX_DIR": env.get("FOIA_OUTBOX_DIR") or str(inst / "outbox"),
+        "FOIA_SMTP_URL": env.get("FOIA_SMTP_URL") or None,
+        "FOIA_MAIL_FROM": env.get("FOIA_MAIL_FROM") or "FOIA Tracker <foia-tracker@localhost>",
+        "FOIA_TIMEZONE": env.get("FOIA_TIMEZONE") or "America/Los_Angeles",
+        "FOIA_DEMO": _truthy(env.get("FOIA_DEMO")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _truthy(env.get("FOIA_SECURE_COOKIES")),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "PAGE_SIZE": 50,
+    }

@@ -1,0 +1,12 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from .agency import Agency
+from .audit import AuditLog
+from .event import EVENT_KINDS, Event
+from .request import CLOSED_STATUSES, FEE_CATEGORIES, STATUSES, VISIBILITIES, Request
+from .user import ROLES, Organization, User
+
+__all__ = [
+    "Agency", "AuditLog", "Event", "EVENT_KINDS", "Organization", "Request", "User",
+    "ROLES", "STATUSES", "CLOSED_STATUSES", "FEE_CATEGORIES", "VISIBILITIES",
+]

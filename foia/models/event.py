@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+from .user import User
+
+# Kinds of fact recorded in a request's ledger. The deadline engine reads these.
+EVENT_KINDS: dict[str, str] = {
+    "created": "Drafted",
+    "sent": "Sent to agency",
+    "received": "Received by agency",
+    "acknowledged": "Acknowledged",
+    "extension": "Extension invoked",
+    "toll_start": "Agency asked for clarification (clock paused)",
+    "toll_end": "Requester answered (clock resumed)",
+    "restart": "Clock restarted",
+    "estimated_completion": "Agency's estimated completion date",
+    "agreed_date": "Date agreed with requester",
+    "fee_estimate": "Fee estimate",
+    "release": "Records released",
+    "determination": "Adverse determination",
+    "appeal_filed": "Appeal filed",
+    "appeal_decided": "Appeal decided",
+    "closed": "Closed",
+    "note": "Note",
+}
+
+
+class Event(db.Model):
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_request_on", "request_id", "occurred_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    # The legal date of the fact (in the agency's time zone) and, when known, the exact instant.
+    occurred_on: Mapped[date] = mapped_column(Date)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    actor: Mapped[User | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return EVENT_KINDS.get(self.kind, self.kind)

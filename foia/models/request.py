@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .agency import Agency
+from .types import UTCDateTime
+from .user import Organization, User
+
+# Status of a request, in the order a request usually moves through them.
+STATUSES: dict[str, str] = {
+    "draft": "Draft",
+    "submitted": "Submitted",
+    "acknowledged": "Acknowledged",
+    "processing": "Processing",
+    "awaiting_requester": "Waiting on requester",
+    "partially_released": "Partially released",
+    "released": "Records released",
+    "partially_denied": "Partially denied",
+    "denied": "Denied",
+    "no_records": "No records",
+    "appealing": "Under appeal",
+    "withdrawn": "Withdrawn",
+    "closed": "Closed",
+}
+CLOSED_STATUSES = frozenset({"released", "no_records", "withdrawn", "closed"})
+
+# Federal FOIA fee categories (5 U.S.C. 552(a)(4)(A)(ii)); state laws use "other".
+FEE_CATEGORIES: dict[str, str] = {
+    "news_media": "Representative of the news media",
+    "educational": "Educational or noncommercial scientific institution",
+    "commercial": "Commercial use",
+    "other": "All other requesters",
+}
+VISIBILITIES: dict[str, str] = {
+    "private": "Private (me and my organization's staff)",
+    "organization": "My organization",
+    "public": "Public (every signed-in user)",
+}
+
+
+class Request(db.Model):
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("ref_year", "ref_seq", name="uq_requests_ref_year_seq"),
+        # List pages filter by who may see a request and by status or agency, then sort by
+        # the next deadline (keyset on next_due, id). One index per filter keeps those cheap.
+        Index("ix_requests_next_due_id", "next_due", "id"),
+        Index("ix_requests_org_next_due", "organization_id", "next_due", "id"),
+        Index("ix_requests_requester_next_due", "requester_id", "next_due", "id"),
+        Index("ix_requests_status_next_due", "status", "next_due", "id"),
+        Index("ix_requests_agency_next_due", "agency_id", "next_due", "id"),
+        Index("ix_requests_visibility_next_due", "visibility", "next_due", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(20), unique=True)
+    ref_year: Mapped[int] = mapped_column(Integer)
+    ref_seq: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    records_sought: Mapped[str] = mapped_column(Text)
+    records_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    records_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    law: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30), default="draft")
+    fee_category: Mapped[str] = mapped_column(String(20), default="other")
+    fee_ceiling: Mapped[Decimal | None] = mapped_column(Numeric(10, 2), nullable=True)
+    fee_waiver: Mapped[bool] = mapped_column(Boolean, default=False)
+    fee_waiver_justification: Mapped[str] = mapped_column(Text, default="")
+    expedited: Mapped[bool] = mapped_column(Boolean, default=False)
+    expedited_justification: Mapped[str] = mapped_column(Text, default="")
+    preferred_format: Mapped[str] = mapped_column(String(100), default="")
+    visibility: Mapped[str] = mapped_column(String(20), default="private")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Cached from the deadline engine; the event ledger is the truth.
+    response_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    requester: Mapped[User] = relationship()
+    organization: Mapped[Organization] = relationship()
+    agency: Mapped[Agency] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+    def __repr__(self) -> str:
+        return f"<Request {self.ref}>"

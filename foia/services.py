@@ -1,0 +1,261 @@
+"""Operations a person performs. Every function takes the session, the actor and `now`
+explicitly and never reads Flask globals or the clock, so the web app, the CLI and tests
+run them the same way. Every state change writes an audit row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from .models import (
+    FEE_CATEGORIES,
+    ROLES,
+    VISIBILITIES,
+    Agency,
+    AuditLog,
+    Event,
+    Organization,
+    Request,
+    User,
+)
+
+REF_PREFIX = "FT"
+KNOWN_LAWS = ("us-foia", "ca-cpra", "ny-foil", "tx-pia", "il-foia", "wa-pra", "fl-prl", "ma-prl", "pa-rtkl", "nj-opra")
+
+
+class ValidationError(ValueError):
+    """Bad input from a person. `errors` maps a field name to a plain-language message."""
+
+    def __init__(self, errors: Mapping[str, str]):
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: _jsonable(getattr(obj, f)) for f in fields}
+
+
+def audit(session: Session, *, actor: User | None, now: datetime, action: str, entity: Any,
+          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditLog:
+    if entity.id is None:
+        session.flush()
+    row = AuditLog(
+        at=now, actor_id=actor.id if actor is not None else None, action=action,
+        entity_type=entity.__tablename__, entity_id=str(entity.id), before=before, after=after,
+    )
+    session.add(row)
+    return row
+
+
+# ---------------------------------------------------------------------------- organizations, users
+
+def get_or_create_organization(session: Session, name: str, *, now: datetime, actor: User | None = None,
+                               **details: str) -> Organization:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"org": "Give the organization's name."})
+    org = session.scalar(select(Organization).where(Organization.name == name))
+    if org is None:
+        org = Organization(name=name, created_at=now, **details)
+        session.add(org)
+        session.flush()
+        audit(session, actor=actor, now=now, action="create", entity=org, after={"name": name, **details})
+    return org
+
+
+def create_user(session: Session, *, email: str, name: str, role: str, organization: Organization,
+                password: str, now: datetime, actor: User | None = None) -> User:
+    errors: dict[str, str] = {}
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254 or email.startswith("@") or email.endswith("@"):
+        errors["email"] = "Enter a valid email address."
+    elif session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors["email"] = "A user with this email address already exists."
+    if role not in ROLES:
+        errors["role"] = f"Role must be one of: {', '.join(ROLES)}."
+    if len(password or "") < 8:
+        errors["password"] = "The password must be at least 8 characters long."
+    if errors:
+        raise ValidationError(errors)
+    user = User(email=email, name=(name or "").strip() or email.split("@")[0], role=role,
+                organization=organization, created_at=now, active=True)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    audit(session, actor=actor, now=now, action="create", entity=user,
+          after={"email": email, "role": role, "organization": organization.name})
+    return user
+
+
+def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
+    """The user for these credentials, or None. Spends the same KDF time whether or not
+    the email exists, so response timing does not reveal which accounts exist."""
+    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not user.check_password(password or "") or not user.active:
+        return None
+    user.last_login_at = now
+    return user
+
+
+_DUMMY_HASH = "scrypt:32768:8:1$dummysalt$" + "0" * 128
+
+
+# ---------------------------------------------------------------------------- requests
+
+REQUEST_FIELDS = (
+    "title", "records_sought", "records_from", "records_to", "agency_id", "law", "status",
+    "fee_category", "fee_ceiling", "fee_waiver", "fee_waiver_justification", "expedited",
+    "expedited_justification", "preferred_format", "visibility", "tracking_number",
+)
+
+
+@dataclass
+class RequestInput:
+    title: str
+    records_sought: str
+    agency_slug: str
+    law: str | None = None
+    records_from: date | None = None
+    records_to: date | None = None
+    fee_category: str = "other"
+    fee_ceiling: str | Decimal | None = None
+    fee_waiver: bool = False
+    fee_waiver_justification: str = ""
+    expedited: bool = False
+    expedited_justification: str = ""
+    preferred_format: str = ""
+    visibility: str = "private"
+
+
+def validate_request_input(session: Session, data: RequestInput) -> tuple[Agency | None, Decimal | None, dict[str, str]]:
+    errors: dict[str, str] = {}
+    title = (data.title or "").strip()
+    if not title:
+        errors["title"] = "Give the request a short title."
+    elif len(title) > 200:
+        errors["title"] = "Keep the title under 200 characters."
+    if len((data.records_sought or "").strip()) < 10:
+        errors["records_sought"] = "Describe the records you are asking for (at least a sentence)."
+    agency = session.scalar(select(Agency).where(Agency.slug == (data.agency_slug or "").strip()))
+    if agency is None:
+        errors["agency"] = "Choose an agency from the directory."
+    law = data.law or (agency.law if agency else None)
+    if law and law not in KNOWN_LAWS:
+        errors["law"] = "Choose a law from the list."
+    if data.records_from and data.records_to and data.records_from > data.records_to:
+        errors["records_to"] = "The end of the date range must be on or after its start."
+    if data.fee_category not in FEE_CATEGORIES:
+        errors["fee_category"] = "Choose a fee category from the list."
+    if data.visibility not in VISIBILITIES:
+        errors["visibility"] = "Choose who can see this request."
+    if data.fee_waiver and not (data.fee_waiver_justification or "").strip():
+        errors["fee_waiver_justification"] = "Explain why disclosure is in the public interest to ask for a fee waiver."
+    if data.expedited and not (data.expedited_justification or "").strip():
+        errors["expedited_justification"] = "Explain the compelling need to ask for expedited processing."
+    ceiling: Decimal | None = None
+    if data.fee_ceiling not in (None, ""):
+        try:
+            ceiling = Decimal(str(data.fee_ceiling).replace("$", "").replace(",", "").strip())
+            if ceiling < 0 or ceiling >= Decimal("100000000"):
+                raise InvalidOperation
+            ceiling = ceiling.quantize(Decimal("0.01"))
+        except (InvalidOperation, ValueError):
+            errors["fee_ceiling"] = "Enter the most you will pay in dollars, e.g. 250 or 250.00."
+    if len(data.preferred_format or "") > 100:
+        errors["preferred_format"] = "Keep the format under 100 characters."
+    return agency, ceiling, errors
+
+
+def next_reference(session: Session, year: int) -> tuple[int, str]:
+    current = session.scalar(select(func.max(Request.ref_seq)).where(Request.ref_year == year)) or 0
+    seq = current + 1
+    return seq, f"{REF_PREFIX}-{year}-{seq:04d}"
+
+
+def create_request(session: Session, *, actor: User, now: datetime, data: RequestInput,
+                   timezone: str = "America/Los_Angeles") -> Request:
+    agency, ceiling, errors = validate_request_input(session, data)
+    if errors:
+        raise ValidationError(errors)
+    assert agency is not None
+    year = now.astimezone(ZoneInfo(timezone)).year
+    for _attempt in range(5):
+        seq, ref = next_reference(session, year)
+        req = Request(
+            ref=ref, ref_year=year, ref_seq=seq,
+            title=data.title.strip(), records_sought=data.records_sought.strip(),
+            records_from=data.records_from, records_to=data.records_to,
+            requester_id=actor.id, organization_id=actor.organization_id, agency_id=agency.id,
+            law=data.law or agency.law, status="draft", fee_category=data.fee_category,
+            fee_ceiling=ceiling, fee_waiver=bool(data.fee_waiver),
+            fee_waiver_justification=(data.fee_waiver_justification or "").strip() if data.fee_waiver else "",
+            expedited=bool(data.expedited),
+            expedited_justification=(data.expedited_justification or "").strip() if data.expedited else "",
+            preferred_format=(data.preferred_format or "").strip(), visibility=data.visibility,
+            created_at=now, updated_at=now,
+        )
+        try:
+            with session.begin_nested():  # another writer may take the same number: retry
+                session.add(req)
+                session.flush()
+        except IntegrityError:
+            continue
+        break
+    else:  # pragma: no cover - five collisions in a row
+        raise RuntimeError("could not allocate a request reference")
+    session.add(Event(request_id=req.id, kind="created", occurred_on=now.astimezone(ZoneInfo(timezone)).date(),
+                      occurred_at=now, actor_id=actor.id, notes="", data={}, created_at=now))
+    audit(session, actor=actor, now=now, action="create", entity=req, after=snapshot(req, REQUEST_FIELDS))
+    return req
+
+
+def log_event(session: Session, *, actor: User | None, now: datetime, req: Request, kind: str,
+              occurred_on: date, occurred_at: datetime | None = None, notes: str = "",
+              data: dict[str, Any] | None = None) -> Event:
+    from .models import EVENT_KINDS
+
+    if kind not in EVENT_KINDS:
+        raise ValidationError({"kind": f"Unknown event kind {kind!r}."})
+    event = Event(request_id=req.id, kind=kind, occurred_on=occurred_on, occurred_at=occurred_at,
+                  actor_id=actor.id if actor else None, notes=notes or "", data=data or {}, created_at=now)
+    session.add(event)
+    session.flush()
+    audit(session, actor=actor, now=now, action=f"event:{kind}", entity=req,
+          after={"event_id": event.id, "kind": kind, "occurred_on": occurred_on.isoformat(), "notes": notes or ""})
+    return event
+
+
+def update_request(session: Session, *, actor: User, now: datetime, req: Request, **changes: Any) -> Request:
+    before = snapshot(req, REQUEST_FIELDS)
+    for key, value in changes.items():
+        if key not in REQUEST_FIELDS:
+            raise ValidationError({key: "This field cannot be changed here."})
+        setattr(req, key, value)
+    if "visibility" in changes and req.visibility not in VISIBILITIES:
+        raise ValidationError({"visibility": "Choose who can see this request."})
+    req.updated_at = now
+    after = snapshot(req, REQUEST_FIELDS)
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if changed:
+        audit(session, actor=actor, now=now, action="update", entity=req,
+              before={k: before[k] for k in changed}, after=changed)
+    return req

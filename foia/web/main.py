@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, url_for
+from sqlalchemy import text
+
+from ..extensions import db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+def home():
+    return redirect(url_for("requests.index"))
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as exc:  # the database is down or unreachable
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable", error=type(exc).__name__), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from foia.config import load_config
+from foia.extensions import db
+from tests.conftest import make_app
+
+
+def test_models_and_migrations_agree(ctx):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+    assert diff == []
+
+
+def test_every_table_was_created_by_migrations(ctx):
+    tables = set(inspect(db.engine).get_table_names())
+    assert {"organizations", "users", "agencies", "requests", "events", "audit_log", "alembic_version"} <= tables
+
+
+def test_downgrade_to_empty_and_upgrade_again(ctx):
+    from flask_migrate import downgrade, upgrade
+
+    downgrade(revision="base")
+    assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+    upgrade()
+    assert "requests" in inspect(db.engine).get_table_names()
+
+
+def test_healthz_reports_the_database(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200 and resp.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_the_database_is_unreachable(tmp_path):
+    app = make_app(tmp_path, database_url=f"sqlite:///{tmp_path / 'missing-dir' / 'x.sqlite3'}")
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503 and resp.get_json()["database"] == "unavailable"
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path):
+    first = load_config(str(tmp_path), env={})["SECRET_KEY"]
+    second = load_config(str(tmp_path), env={})["SECRET_KEY"]
+    assert first == second and len(first) >= 64
+    assert oct(os.stat(tmp_path / "secret_key").st_mode & 0o777) == "0o600"
+    assert load_config(str(tmp_path), env={"FOIA_SECRET_KEY": "given"})["SECRET_KEY"] == "given"
+
+
+def test_config_defaults_and_overrides(tmp_path):
+    cfg = load_config(str(tmp_path), env={})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(tmp_path) / 'foia.sqlite3'}"
+    assert cfg["FOIA_TIMEZONE"] == "America/Los_Angeles" and cfg["FOIA_DEMO"] is False
+    assert cfg["FOIA_SMTP_URL"] is None
+    cfg = load_config(str(tmp_path), env={"FOIA_DATABASE_URL": "postgresql://u@h/db", "FOIA_DEMO": "1",
+                                          "FOIA_TIMEZONE": "America/New_York", "FOIA_SMTP_URL": "smtp://localhost:25"})
+    assert cfg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert cfg["FOIA_DEMO"] is True and cfg["FOIA_TIMEZONE"] == "America/New_York"
+    assert cfg["FOIA_SMTP_URL"] == "smtp://localhost:25"
+
+
+def test_pages_send_security_headers(client):
+    resp = client.get("/login")
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert "frame-ancestors 'none'" in resp.headers["Content-Security-Policy"]
+
+
+def test_app_module_only_builds_the_app():
+    source = (Path(__file__).resolve().parent.parent / "app.py").read_text()
+    assert "app = create_app()" in source and len(source.strip().splitlines()) <= 3

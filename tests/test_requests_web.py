@@ -1,0 +1,209 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event, func, select
+
+from foia.extensions import db
+from foia.models import AuditLog, Event, Request
+from foia.queries import Cursor, list_requests
+from foia.services import RequestInput, create_request
+from tests.conftest import NOW, csrf_token
+
+GOOD = {
+    "title": "ICE operations in Los Angeles",
+    "agency": "dhs-ice",
+    "law": "",
+    "records_sought": "Records showing where people detained in Los Angeles since June 6, 2025 were taken.",
+    "records_from": "2025-06-06",
+    "records_to": "2025-12-31",
+    "preferred_format": "Searchable PDF",
+    "fee_category": "other",
+    "fee_ceiling": "$1,250.50",
+    "fee_waiver": "y",
+    "fee_waiver_justification": "The public needs to understand these operations.",
+    "visibility": "organization",
+}
+
+
+def post_new(client, **overrides):
+    data = dict(GOOD, **overrides)
+    data = {k: v for k, v in data.items() if v is not None}
+    data["csrf_token"] = csrf_token(client, "/requests/new")
+    return client.post("/requests/new", data=data)
+
+
+def test_new_request_is_saved_with_reference_event_and_audit(login_as, session):
+    client = login_as("staff")
+    before = session.scalar(select(func.count(Request.id)))
+    resp = post_new(client)
+    assert resp.status_code == 302
+    ref = resp.headers["Location"].rsplit("/", 1)[1]
+    req = session.scalar(select(Request).where(Request.ref == ref))
+    assert session.scalar(select(func.count(Request.id))) == before + 1
+    assert req.law == "us-foia"  # follows from the agency
+    assert str(req.fee_ceiling) == "1250.50"
+    assert req.fee_waiver and req.visibility == "organization"
+    assert req.records_from == date(2025, 6, 6)
+    assert req.status == "draft"
+    kinds = session.scalars(select(Event.kind).where(Event.request_id == req.id)).all()
+    assert kinds == ["created"]
+    audit = session.scalars(select(AuditLog).where(AuditLog.entity_type == "requests", AuditLog.entity_id == str(req.id))).all()
+    assert [a.action for a in audit] == ["create"] and audit[0].after["title"] == GOOD["title"]
+    page = client.get(f"/requests/{ref}").get_data(as_text=True)
+    assert ref in page and "Drafted" in page
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"title": ""}, "title", "Give the request a short title."),
+    ({"agency": "no-such-agency"}, "agency", "Not a valid choice"),
+    ({"records_sought": ""}, "records_sought", "Describe the records you are asking for."),
+    ({"records_sought": "short"}, "records_sought", "at least a sentence"),
+    ({"records_from": "2025-12-31", "records_to": "2025-01-01"}, "records_to", "on or after its start"),
+    ({"records_from": "not-a-date"}, "records_from", "Not a valid date value."),
+    ({"fee_ceiling": "lots"}, "fee_ceiling", "Enter the most you will pay in dollars"),
+    ({"fee_ceiling": "-5"}, "fee_ceiling", "Enter the most you will pay in dollars"),
+    ({"fee_waiver_justification": ""}, "fee_waiver_justification", "public interest"),
+    ({"expedited": "y", "expedited_justification": ""}, "expedited_justification", "compelling need"),
+    ({"visibility": "everyone"}, "visibility", "Not a valid choice"),
+    ({"law": "xx-law"}, "law", "Not a valid choice"),
+    ({"title": "x" * 201}, "title", "200"),
+])
+def test_bad_input_is_explained_and_nothing_is_saved(login_as, session, overrides, field, message):
+    client = login_as("staff")
+    before_requests = session.scalar(select(func.count(Request.id)))
+    before_audit = session.scalar(select(func.count(AuditLog.id)))
+    resp = post_new(client, **overrides)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    assert message in body
+    assert f'id="{field}-error"' in body  # the message sits beside its field
+    assert 'aria-invalid="true"' in body
+    assert session.scalar(select(func.count(Request.id))) == before_requests
+    assert session.scalar(select(func.count(AuditLog.id))) == before_audit
+
+
+def test_nul_bytes_in_input_are_refused_clearly(login_as, session):
+    client = login_as("staff")
+    before = session.scalar(select(func.count(Request.id)))
+    resp = post_new(client, title="bad\x00title")
+    assert resp.status_code == 400 and "NUL character" in resp.get_data(as_text=True)
+    assert client.get("/requests?status=x%00").status_code == 400
+    assert client.get("/requests/FT-2026-0001%00").status_code == 400
+    assert session.scalar(select(func.count(Request.id))) == before
+
+
+def test_new_request_without_csrf_is_refused(login_as, session):
+    client = login_as("staff")
+    before = session.scalar(select(func.count(Request.id)))
+    resp = client.post("/requests/new", data=GOOD)
+    assert resp.status_code == 400
+    assert session.scalar(select(func.count(Request.id))) == before
+
+
+def test_references_are_sequential_per_year_and_distinctive(world):
+    refs = sorted(r.ref for r in world["requests"].values())
+    assert refs == [f"FT-2026-{n:04d}" for n in range(1, 7)]
+
+
+@pytest.mark.parametrize("ref", ["FT-2026-9999", "nonsense", "FT-2026-00011234567", "..%2f..%2fetc"])
+def test_unknown_reference_is_a_friendly_404(login_as, ref):
+    client = login_as("admin")
+    resp = client.get(f"/requests/{ref}")
+    assert resp.status_code == 404
+    assert "We could not find that page" in resp.get_data(as_text=True)
+
+
+def test_unknown_url_is_a_friendly_404(client):
+    resp = client.get("/no/such/page")
+    assert resp.status_code == 404 and "Page not found" in resp.get_data(as_text=True)
+
+
+def test_unknown_agency_is_404(login_as):
+    assert login_as("staff").get("/agencies/nope").status_code == 404
+
+
+def test_agency_directory_search_and_page(login_as):
+    client = login_as("reporter")
+    body = client.get("/agencies?q=sheriff").get_data(as_text=True)
+    assert "Los Angeles County Sheriff" in body and "Immigration and Customs" not in body
+    page = client.get("/agencies/dhs-ice").get_data(as_text=True)
+    assert "500 12th Street SW, Stop 5009" in page and "us-foia" in page
+
+
+def test_list_filters_by_status_and_agency(login_as, world, session):
+    req = world["requests"][("staff", "public")]
+    req.status = "submitted"
+    session.commit()
+    client = login_as("admin")
+    body = client.get("/requests?status=submitted").get_data(as_text=True)
+    assert req.title in body and world["requests"][("staff", "private")].title not in body
+    body = client.get("/requests?agency=lasd").get_data(as_text=True)
+    assert world["requests"][("reporter", "private")].title in body and req.title not in body
+    # nonsense filters are ignored or match nothing, never an error
+    assert client.get("/requests?status=bogus").status_code == 200
+    assert "No requests match" in client.get("/requests?agency=bogus").get_data(as_text=True)
+
+
+def _many_requests(session, user, n):
+    for i in range(n):
+        req = create_request(session, actor=user, now=NOW, data=RequestInput(
+            title=f"bulk {i}", records_sought="Some records about something specific.", agency_slug="dhs-ice"))
+        req.next_due = None if i % 4 == 0 else date(2026, 2, 1 + (i % 7))
+    session.commit()
+
+
+def test_keyset_pagination_visits_every_row_once_in_deadline_order(world, session):
+    admin = world["users"]["admin"]
+    _many_requests(session, admin, 37)
+    seen, after = [], None
+    pages = 0
+    while True:
+        rows, after = list_requests(session, admin, after=after, limit=5)
+        seen.extend(rows)
+        pages += 1
+        if after is None:
+            break
+    total = session.scalar(select(func.count(Request.id)))
+    assert len(seen) == total == 43 and len({r.id for r in seen}) == total
+    keys = [(r.next_due is None, r.next_due or date.min, r.id) for r in seen]
+    assert keys == sorted(keys)  # soonest deadline first, undated last
+    assert pages == 9
+
+
+def test_pagination_links_in_the_page(login_as, world, session, ctx):
+    _many_requests(session, world["users"]["admin"], 10)
+    ctx.config["PAGE_SIZE"] = 4
+    try:
+        client = login_as("admin")
+        body = client.get("/requests").get_data(as_text=True)
+        assert "Next page" in body
+        cursor = body.split("after=")[1].split('"')[0]
+        assert Cursor.decode(cursor.replace("%2C", ",")) is not None
+        assert client.get(f"/requests?after={cursor}").status_code == 200
+        assert client.get("/requests?after=garbage").status_code == 200
+    finally:
+        ctx.config["PAGE_SIZE"] = 50
+
+
+def test_list_page_query_count_does_not_grow_with_rows(login_as, world, session):
+    client = login_as("admin")
+    engine = db.engine
+
+    def queries_for(path: str) -> int:
+        session.expire_all()  # start both measurements from the same cold identity map
+        seen = []
+        listener = lambda *a, **k: seen.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = queries_for("/requests")
+    _many_requests(session, world["users"]["admin"], 30)
+    many = queries_for("/requests")
+    assert few == many, (few, many)  # no N+1: same number of queries for 6 rows and 36 rows
+    assert many <= 6
