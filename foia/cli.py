@@ -144,17 +144,43 @@ def show_command(ref: str, as_json: bool) -> None:
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    data = request_as_dict(req, request_events(db.session, req))
+    from .clocks import compute_for
+
+    events = request_events(db.session, req)
+    data = request_as_dict(req, events)
+    data["deadlines"] = [
+        {"kind": c.kind, "label": c.label, "date": c.due.isoformat() if c.due else None, "status": c.status,
+         "citation": c.citation, "explanation": c.explanation}
+        for c in compute_for(db.session, req, events)
+    ]
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"{data['ref']}  {data['title']}")
     for key in ("agency", "law", "status", "requester", "organization", "visibility", "tracking_number", "response_due"):
         click.echo(f"  {key:<16} {data[key] if data[key] is not None else '-'}")
+    click.echo("  deadlines:")
+    for c in data["deadlines"]:
+        click.echo(f"    {c['date'] or '-':<11} {c['label']} [{c['status']}] ({c['citation']})")
     click.echo("  events:")
     for e in data["events"]:
         click.echo(f"    {e['date']}  {e['kind']:<14} {e['notes']}")
 
 
+@foia_cli.command("recompute")
+def recompute_command() -> None:
+    """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
+    from .clocks import recompute_open
+
+    moved = recompute_open(db.session, now=_now(None), actor=None, reason="flask foia recompute")
+    db.session.commit()
+    click.echo(f"Recomputed. {len(moved)} clock date(s) moved on {len({m.ref for m in moved})} request(s).")
+    for m in moved:
+        click.echo(f"  {m.ref} {m.kind}: {m.before or '-'} -> {m.after or '-'}")
+
+
 def register_cli(app: Flask) -> None:
+    from .deadlines.cli import deadline_command
+
+    foia_cli.add_command(deadline_command)
     app.cli.add_command(foia_cli)

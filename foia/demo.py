@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Agency, Request, User
+from .clocks import refresh
+from .models import Agency, Event, Request, User
 from .services import RequestInput, create_user, get_or_create_organization, log_event, update_request
 
 DEMO_PASSWORD = "foia-demo"
@@ -120,6 +121,9 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
         from .services import create_request
 
         req = create_request(session, actor=actor, now=now, data=spec["input"], timezone=tz)
+        first_day = min(day for _kind, day, *_ in spec["events"])
+        for ev in session.scalars(select(Event).where(Event.request_id == req.id, Event.kind == "created")):
+            ev.occurred_on = first_day  # drafted before it was sent
         agency_tz = req.agency.timezone
         for kind, day, notes, extra in spec["events"]:
             log_event(session, actor=actor, now=now, req=req, kind=kind, occurred_on=day,
@@ -131,6 +135,7 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
         if sent:
             req.sent_at = _ts(sent, 10, agency_tz)
             req.received_at = _ts(sent, 10, agency_tz)
+        refresh(session, req, now=now)
         created += 1
     session.flush()
     return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created}

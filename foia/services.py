@@ -241,6 +241,9 @@ def log_event(session: Session, *, actor: User | None, now: datetime, req: Reque
     session.flush()
     audit(session, actor=actor, now=now, action=f"event:{kind}", entity=req,
           after={"event_id": event.id, "kind": kind, "occurred_on": occurred_on.isoformat(), "notes": notes or ""})
+    from .clocks import refresh
+
+    refresh(session, req, now=now)  # the ledger changed: recompute the cached clocks
     return event
 
 
@@ -253,6 +256,10 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
     if "visibility" in changes and req.visibility not in VISIBILITIES:
         raise ValidationError({"visibility": "Choose who can see this request."})
     req.updated_at = now
+    if "status" in changes or "law" in changes or "expedited" in changes:
+        from .clocks import refresh
+
+        refresh(session, req, now=now)
     after = snapshot(req, REQUEST_FIELDS)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if changed:

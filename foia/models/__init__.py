@@ -2,11 +2,13 @@
 
 from .agency import Agency
 from .audit import AuditLog
+from .calendar import CalendarClosure
+from .clock import RequestClock
 from .event import EVENT_KINDS, Event
 from .request import CLOSED_STATUSES, FEE_CATEGORIES, STATUSES, VISIBILITIES, Request
 from .user import ROLES, Organization, User
 
 __all__ = [
-    "Agency", "AuditLog", "Event", "EVENT_KINDS", "Organization", "Request", "User",
+    "Agency", "AuditLog", "CalendarClosure", "RequestClock", "Event", "EVENT_KINDS", "Organization", "Request", "User",
     "ROLES", "STATUSES", "CLOSED_STATUSES", "FEE_CATEGORIES", "VISIBILITIES",
 ]

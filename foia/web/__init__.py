@@ -18,7 +18,7 @@ def utcnow() -> datetime:
 
 
 def register_web(app: Flask) -> None:
-    from . import agencies, auth, main, requests
+    from . import admin, agencies, auth, main, requests
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -36,6 +36,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(main.bp)
     app.register_blueprint(requests.bp)
     app.register_blueprint(agencies.bp)
+    app.register_blueprint(admin.bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):

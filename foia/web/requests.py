@@ -4,8 +4,12 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from zoneinfo import ZoneInfo
+
+from ..clocks import clock_rows, compute_for
+from ..deadlines import Closure, calendar_for, load_law
 from ..extensions import db
-from ..models import STATUSES, Agency
+from ..models import STATUSES, Agency, CalendarClosure
 from ..queries import Cursor, get_visible_request, list_requests, request_events
 from ..services import KNOWN_LAWS, RequestInput, ValidationError, create_request
 from . import utcnow
@@ -74,4 +78,12 @@ def show(ref: str):
     req = get_visible_request(db.session, current_user, ref)
     if req is None:
         abort(404)
-    return render_template("requests/show.html", req=req, events=request_events(db.session, req))
+    events = request_events(db.session, req)
+    clocks = compute_for(db.session, req, events)
+    law = load_law(req.law).for_agency(req.agency.slug)
+    closures = [Closure(c.closed_on, c.name) for c in db.session.scalars(
+        select(CalendarClosure).where((CalendarClosure.calendar_id == law.calendar) | (CalendarClosure.agency_id == req.agency_id)))]
+    cal = calendar_for(law.calendar, closures)
+    today = utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
+    return render_template("requests/show.html", req=req, events=events, law=law,
+                           clocks=clock_rows(clocks, today, cal.is_working_day), today=today)

@@ -1,0 +1,27 @@
+"""Pure statutory deadline engine: laws as data, working-day calendars, clocks from a ledger.
+
+No Flask, no database, no reading of the system clock (only ``cli.py`` imports click).
+"""
+
+from .calendars import Calendar, Closure, calendar_for, calendar_ids
+from .engine import Clock, compute_clocks
+from .laws import ClockRule, ExtensionRule, Law, law_slugs, load_law, period_text
+from .ledger import EVENT_KINDS, AgencyRules, LedgerEvent
+
+__all__ = [
+    "AgencyRules",
+    "Calendar",
+    "Clock",
+    "ClockRule",
+    "Closure",
+    "EVENT_KINDS",
+    "ExtensionRule",
+    "Law",
+    "LedgerEvent",
+    "calendar_for",
+    "calendar_ids",
+    "compute_clocks",
+    "law_slugs",
+    "load_law",
+    "period_text",
+]

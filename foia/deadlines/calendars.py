@@ -1,0 +1,330 @@
+"""Working-day calendars: federal, California court (CCP §§ 12a, 135) and state calendars.
+
+Each calendar starts from the ``holidays`` package and is corrected where the law
+differs (see ``_CORRECTIONS``). Named holidays are built once per calendar and year
+and cached; ad-hoc closures (stored by the app, passed in as data) are overlaid on a
+cached base calendar without copying it.
+
+Every Saturday and Sunday is a non-working day in every calendar here (for the
+California court calendar, CCP § 12a makes every Saturday a holiday for
+roll-forward; Sundays are § 6700 holidays).
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Callable, Iterable, Mapping
+
+import holidays as _holidays
+
+__all__ = ["Calendar", "Closure", "calendar_for", "calendar_ids"]
+
+_WEEKEND = {5: "Saturday", 6: "Sunday"}
+_ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """An ad-hoc day an office is closed (storm, executive order, designated nonbusiness day)."""
+
+    date: date
+    name: str
+    scope: str | None = None  # informational only; the caller filters by scope
+
+
+YearBuilder = Callable[[int], dict[date, str]]
+
+
+class Calendar:
+    """Answers "is this a working day, and if not, why?" for one calendar id."""
+
+    __slots__ = (
+        "calendar_id", "description", "_build_year", "_years", "_named", "_closures",
+        "_idx",
+    )
+
+    def __init__(
+        self,
+        calendar_id: str,
+        build_year: YearBuilder,
+        description: str = "",
+        closures: Mapping[date, str] | None = None,
+        _shared: tuple[set[int], dict[date, str]] | None = None,
+    ) -> None:
+        self.calendar_id = calendar_id
+        self.description = description
+        self._build_year = build_year
+        if _shared is None:
+            self._years: set[int] = set()
+            self._named: dict[date, str] = {}
+        else:  # share the base calendar's cache (closure overlays)
+            self._years, self._named = _shared
+        self._closures: dict[date, str] = dict(closures or {})
+        # Working-day index (lo, hi, work, rank) over ordinals [lo, hi): ``work`` lists the
+        # working-day ordinals, ``rank[o - lo]`` is the index in ``work`` of the first
+        # working day >= o. Replaced as one tuple so concurrent readers see a consistent index.
+        self._idx: tuple[int, int, list[int], list[int]] = (0, 0, [], [])
+
+    def with_closures(self, closures: Iterable[Closure]) -> "Calendar":
+        extra = {c.date: f"Closure: {c.name}" for c in closures}
+        if not extra:
+            return self
+        merged = {**self._closures, **extra}
+        return Calendar(
+            self.calendar_id, self._build_year, self.description, merged, (self._years, self._named)
+        )
+
+    def _load(self, year: int) -> None:
+        self._named.update(self._build_year(year))
+        self._years.add(year)
+
+    def non_working_reason(self, d: date) -> str | None:
+        """``None`` for a working day; otherwise why not ("Saturday", a holiday's name, "Closure: …")."""
+        if d.year not in self._years:
+            self._load(d.year)
+        name = self._named.get(d)
+        if name is not None:
+            return name
+        wd = d.weekday()
+        if wd >= 5:
+            return _WEEKEND[wd]
+        if self._closures:
+            return self._closures.get(d)
+        return None
+
+    def is_working_day(self, d: date) -> bool:
+        return self.non_working_reason(d) is None
+
+    def next_working_day(self, d: date, *, inclusive: bool = True) -> date:
+        if not inclusive:
+            d += _ONE_DAY
+        while self.non_working_reason(d) is not None:
+            d += _ONE_DAY
+        return d
+
+    def _index(self, first_year: int, last_year: int) -> None:
+        old_lo, old_hi, _, _ = self._idx
+        if old_hi:
+            first_year = min(first_year, date.fromordinal(old_lo).year)
+            last_year = max(last_year, date.fromordinal(old_hi - 1).year)
+        lo = date(first_year, 1, 1).toordinal()
+        hi = date(last_year + 1, 1, 1).toordinal()
+        work: list[int] = []
+        rank: list[int] = []
+        reason = self.non_working_reason
+        fromordinal = date.fromordinal
+        for o in range(lo, hi):
+            rank.append(len(work))
+            if reason(fromordinal(o)) is None:
+                work.append(o)
+        self._idx = (lo, hi, work, rank)
+
+    def add_working_days(self, first: date, n: int) -> date:
+        """The ``n``-th working day counting from ``first`` (``first`` itself counts if it
+        is a working day); ``n`` >= 1. Uses a cached working-day index."""
+        o = first.toordinal()
+        while True:
+            lo, hi, work, rank = self._idx
+            if lo <= o < hi:
+                i = rank[o - lo] + n - 1
+                if i < len(work):
+                    return date.fromordinal(work[i])
+                self._index(first.year, date.fromordinal(hi - 1).year + 1 + n // 200)
+            else:
+                self._index(first.year - 1, first.year + 2)
+
+    def non_working_between(self, first: date, last: date) -> list[tuple[date, str]]:
+        """Non-working days in ``first..last`` with their reasons (for explanations)."""
+        out = []
+        d = first
+        while d <= last:
+            r = self.non_working_reason(d)
+            if r is not None:
+                out.append((d, r))
+            d += _ONE_DAY
+        return out
+
+    def holidays_in_year(self, year: int) -> list[tuple[date, str]]:
+        """Named holidays and closures in ``year`` (weekends are not listed), sorted by date."""
+        if year not in self._years:
+            self._load(year)
+        out = {d: n for d, n in self._named.items() if d.year == year}
+        for d, n in self._closures.items():
+            if d.year == year and d not in out:
+                out[d] = n
+        return sorted(out.items())
+
+    def __repr__(self) -> str:
+        return f"Calendar({self.calendar_id!r}, closures={len(self._closures)})"
+
+
+# ---------------------------------------------------------------------------
+# Builders
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """n-th ``weekday`` (0=Mon) of the month; n=-1 for the last one."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year, month, _stdcal.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _package_year(subdiv: str | None, year: int) -> dict[date, str]:
+    """Entries dated in ``year``; built from two package years so that an observed
+    New Year's Day on 31 December (5 U.S.C. § 6103(b)) is not lost."""
+    h = _holidays.US(subdiv=subdiv, years=(year, year + 1))
+    return {d: n for d, n in h.items() if d.year == year}
+
+
+def _filtered(
+    subdiv: str | None,
+    drop_names: frozenset[str] = frozenset(),
+    drop_observed: Callable[[date], bool] | None = None,
+    add: Callable[[int], dict[date, str]] | None = None,
+) -> YearBuilder:
+    def build(year: int) -> dict[date, str]:
+        out: dict[date, str] = {}
+        for d, names in _package_year(subdiv, year).items():
+            keep = []
+            for part in names.split("; "):
+                if part in drop_names:
+                    continue
+                if part.endswith("(observed)") and drop_observed is not None and drop_observed(d):
+                    continue
+                keep.append(part)
+            if keep:
+                out[d] = "; ".join(keep)
+        if add is not None:
+            for d, n in add(year).items():
+                out[d] = f"{out[d]}; {n}" if d in out else n
+        return out
+
+    return build
+
+
+def _easter(year: int) -> date:
+    from dateutil.easter import easter  # dateutil is a dependency of holidays
+
+    return easter(year)
+
+
+def _il_extra(year: int) -> dict[date, str]:
+    # statutes.md lists Good Friday among Illinois holidays for 5 ILCS 70/1.11
+    # (the package omits it); Lincoln's Birthday and Pulaski Day come from the package.
+    return {_easter(year) - timedelta(days=2): "Good Friday"}
+
+
+def _ca_court_year(year: int) -> dict[date, str]:
+    """California judicial holidays (CCP § 135 → Gov. Code § 6700 list minus Admission
+    Day, Columbus Day, Lunar New Year and Genocide Remembrance Day; plus the day after
+    Thanksgiving). Weekend shift as courts publish it: Saturday → preceding Friday,
+    Sunday → following Monday (2026 list: Jul 3 "Independence Day (observed)")."""
+    fixed: list[tuple[date, str]] = [
+        (date(year, 1, 1), "New Year's Day"),
+        (date(year, 2, 12), "Lincoln's Birthday"),
+        (date(year, 3, 31), "Cesar Chavez Day"),
+        (date(year, 7, 4), "Independence Day"),
+        (date(year, 11, 11), "Veterans Day"),
+        (date(year, 12, 25), "Christmas Day"),
+    ]
+    if year >= 2023:
+        fixed.append((date(year, 6, 19), "Juneteenth"))
+    thanksgiving = _nth_weekday(year, 11, 3, 4)
+    moving = [
+        (_nth_weekday(year, 1, 0, 3), "Martin Luther King Jr. Day"),
+        (_nth_weekday(year, 2, 0, 3), "Presidents' Day"),
+        (_nth_weekday(year, 5, 0, -1), "Memorial Day"),
+        (_nth_weekday(year, 9, 0, 1), "Labor Day"),
+        (_nth_weekday(year, 9, 4, 4), "Native American Day"),
+        (thanksgiving, "Thanksgiving Day"),
+        (thanksgiving + _ONE_DAY, "Day after Thanksgiving"),
+    ]
+    out: dict[date, str] = {}
+
+    def put(d: date, n: str) -> None:
+        out[d] = f"{out[d]}; {n}" if d in out else n
+
+    for d, n in fixed + moving:
+        put(d, n)
+    # Observed days: next year's New Year's Day on a Saturday is observed on 31 Dec.
+    candidates = fixed + [(date(year + 1, 1, 1), "New Year's Day")]
+    for d, n in candidates:
+        if d.weekday() == 5:
+            obs = d - _ONE_DAY
+        elif d.weekday() == 6:
+            obs = d + _ONE_DAY
+        else:
+            continue
+        if obs.year == year:
+            put(obs, f"{n} (observed)")
+    return {d: n for d, n in out.items() if d.year == year}
+
+
+_SBA = frozenset({"Susan B. Anthony Day"})  # commemorative; closes no office
+
+_BUILDERS: dict[str, tuple[YearBuilder, str]] = {
+    "us-federal": (
+        _filtered(None),
+        "Federal legal public holidays, 5 U.S.C. § 6103(a); Saturday → Friday (§ 6103(b)), "
+        "Sunday → Monday (E.O. 11582)",
+    ),
+    "ca-court": (
+        _ca_court_year,
+        "California judicial holidays, CCP § 135, for roll-forward under CCP §§ 12, 12a "
+        "(every Saturday is a holiday)",
+    ),
+    "ny": (
+        # GCL § 24: a Sunday holiday moves to Monday; a Saturday holiday is not moved.
+        _filtered("NY", _SBA, drop_observed=lambda d: d.weekday() == 4),
+        "New York public holidays, Gen. Constr. Law § 24 (Sunday → Monday only)",
+    ),
+    "tx": (
+        # § 552.0031(a): national and state holidays of § 662.003(a)-(b). Optional
+        # holidays (§ 662.003(c): Good Friday, Cesar Chavez Day, ...) and weekend
+        # observances count only if the body observes them (§ 552.0031(c), (e)):
+        # pass those as closures.
+        _filtered("TX", frozenset({"Good Friday", "Cesar Chavez Day"}), drop_observed=lambda d: True),
+        "Texas national and state holidays, Gov. Code §§ 552.0031, 662.003(a)-(b)",
+    ),
+    "il": (
+        _filtered("IL", add=_il_extra),
+        "Illinois holidays for 5 ILCS 70/1.11 (incl. Lincoln's Birthday, Pulaski Day, Good Friday)",
+    ),
+    "wa": (_filtered("WA"), "Washington legal holidays, RCW 1.16.050"),
+    "fl": (_filtered("FL", _SBA), "Florida legal holidays, Fla. Stat. § 110.117"),
+    "ma": (_filtered("MA"), "Massachusetts legal holidays, G.L. c. 4 § 7 cl. 18"),
+    "pa": (_filtered("PA"), "Pennsylvania holidays for 1 Pa.C.S. § 1908"),
+    "nj": (_filtered("NJ"), "New Jersey legal holidays, N.J.S.A. 36:1-1"),
+}
+
+
+def calendar_ids() -> list[str]:
+    return sorted(_BUILDERS)
+
+
+@lru_cache(maxsize=None)
+def _base_calendar(calendar_id: str) -> Calendar:
+    try:
+        builder, description = _BUILDERS[calendar_id]
+    except KeyError:
+        raise ValueError(f"unknown calendar {calendar_id!r}; known: {', '.join(calendar_ids())}") from None
+    return Calendar(calendar_id, builder, description)
+
+
+def calendar_for(calendar_id: str, closures: Iterable[Closure] = ()) -> Calendar:
+    """The calendar for ``calendar_id`` (cached). With closures, an overlay sharing the
+    cached holiday tables is returned, cached per distinct set of closures."""
+    if not closures:
+        return _base_calendar(calendar_id)
+    key = frozenset(closures)
+    return _overlay(calendar_id, key) if key else _base_calendar(calendar_id)
+
+
+@lru_cache(maxsize=512)
+def _overlay(calendar_id: str, closures: frozenset[Closure]) -> Calendar:
+    return _base_calendar(calendar_id).with_closures(sorted(closures, key=lambda c: (c.date, c.name)))

@@ -1,0 +1,366 @@
+"""Clocks from a ledger: a pure function of law rules, agency overrides, calendar and events.
+
+Counting rules
+--------------
+* **Start.** A request counts as received on the date in its ``received`` event; a
+  timestamp at or after the agency's business-hours end (5 pm in its time zone by
+  default), or a non-working day, counts as received on the next working day
+  (``[receipt]`` can switch either off). The day of receipt does not count unless the
+  law or agency says it does (``receipt.day_counts``, e.g. Interior, 43 C.F.R. 2.16(a)):
+  day 1 is the next working day (business days) or the next calendar day.
+* **Business days** skip weekends, the calendar's holidays and the closures passed in.
+  **Calendar days** count every day; when the last day is not a working day and the
+  rule says ``roll = "next_working_day"``, the deadline moves to the next working day.
+* **Tolling (pause model, e.g. 5 U.S.C. § 552(a)(6)(A)(ii)).** For a toll from S (the
+  agency sends its question) to E (the requester answers): S counts if it is a working
+  day; no day counts from S+1 through E; counting resumes on E+1. A toll with no end
+  stops the clock (status ``paused``, no date). Tolls are ignored, with a note, under
+  laws whose tolling model is not ``pause``.
+* **Restart model (Texas).** A ``restart`` event on or after receipt makes the clock
+  start over as if the request had been received that day (tolls before it drop out).
+* **Extension.** An ``extension`` event adds the law's extension (or ``data["days"]``,
+  capped at the law's maximum) after the unextended last day. For calendar-day periods
+  the period is lengthened and the roll-forward applies once, at the end; a
+  calendar-day extension of a business-day period (Pennsylvania) is counted from the
+  unextended last day and then rolled. Only one extension is applied.
+* **Agreed date.** An ``agreed_date`` event (``data["date"]`` or its own date) replaces
+  the response deadline.
+* **Appeals.** ``appeal_filing`` runs from the last ``determination``;
+  ``appeal_decision`` from the last ``appeal_filed`` (which counts as received like a
+  request) or, where the law says so, from the determination.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Any, Iterable, Sequence
+
+from .calendars import Calendar, Closure, calendar_for
+from .counting import (
+    ONE_DAY,
+    Pause,
+    Paused,
+    Trace,
+    count_business_days,
+    count_calendar_days,
+    roll_forward,
+)
+from .explain import render
+from .laws import ClockRule, Law
+from .ledger import AgencyRules, LedgerEvent, effective_receipt, local_date
+
+__all__ = ["Clock", "compute_clocks"]
+
+_FIVE_PM = time(17, 0)
+
+
+class Clock:
+    """One deadline. ``explanation`` is rendered lazily from trace steps."""
+
+    __slots__ = ("kind", "label", "due", "unit", "citation", "status", "length", "_explanation", "_steps")
+
+    def __init__(
+        self,
+        kind: str,
+        label: str,
+        due: date | None,
+        unit: str,
+        citation: str,
+        explanation: list[str] | None = None,
+        status: str = "open",
+        *,
+        length: int | None = None,
+        steps: Sequence[tuple] = (),
+    ) -> None:
+        self.kind = kind
+        self.label = label
+        self.due = due
+        self.unit = unit
+        self.citation = citation
+        self.status = status
+        self.length = length
+        self._explanation = explanation
+        self._steps = steps
+
+    @property
+    def explanation(self) -> list[str]:
+        if self._explanation is None:
+            self._explanation = render(self._steps)
+        return self._explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "due": self.due.isoformat() if self.due else None,
+            "unit": self.unit,
+            "length": self.length,
+            "citation": self.citation,
+            "status": self.status,
+            "explanation": self.explanation,
+        }
+
+    def _key(self) -> tuple:
+        return (self.kind, self.label, self.due, self.unit, self.citation, self.status)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Clock) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Clock({self.kind!r}, due={self.due!r}, status={self.status!r})"
+
+
+@dataclass
+class _Ctx:
+    law: Law
+    cal: Calendar
+    tz: str
+    hours_end: time
+    by_kind: dict[str, list[tuple[date, LedgerEvent]]] = field(default_factory=dict)
+
+    def last(self, kind: str) -> tuple[date, LedgerEvent] | None:
+        evs = self.by_kind.get(kind)
+        return evs[-1] if evs else None
+
+
+def _na(rule_kind: str, label: str, citation: str, why: str) -> Clock:
+    return Clock(rule_kind, label, None, "none", citation, status="n/a", steps=(("text", why),))
+
+
+def _event_date(ev: LedgerEvent, tz: str) -> date:
+    d = ev.data.get("date") if ev.data else None
+    if isinstance(d, str):
+        d = date.fromisoformat(d)
+    return d if isinstance(d, date) else local_date(ev.on, tz)
+
+
+def _run_period(
+    rule: ClockRule,
+    ctx: _Ctx,
+    start: date,
+    include_start: bool,
+    pauses: Sequence[Pause],
+    trace: Trace,
+    ext_len: int = 0,
+) -> date:
+    """Count ``rule``'s period (plus ``ext_len`` of its extension) from ``start``."""
+    cal = ctx.cal
+    assert rule.length is not None
+    roll = rule.roll == "next_working_day"
+    ext = rule.extension
+    if rule.unit == "business_days":
+        due = count_business_days(cal, start, rule.length, include_start=include_start, pauses=pauses, trace=trace)
+        trace.append(("base_due", due, rule, bool(ext_len and ext)))
+        if ext_len and ext is not None:
+            if ext.unit == "business_days":
+                due = count_business_days(cal, due, ext_len, include_start=False, pauses=pauses, trace=trace)
+            else:
+                end = count_calendar_days(due, ext_len, include_start=False, pauses=pauses, trace=trace)
+                due = roll_forward(cal, end, trace) if roll else end
+            trace.append(("ext_due", due))
+        return due
+    end = count_calendar_days(start, rule.length, include_start=include_start, pauses=pauses, trace=trace)
+    trace.append(("base_due", end, rule, bool(ext_len and ext)))
+    if ext_len and ext is not None:
+        if ext.unit == "calendar_days":
+            end = count_calendar_days(end, ext_len, include_start=False, pauses=pauses, trace=trace)
+            trace.append(("ext_due", end))
+        else:
+            end = roll_forward(cal, end, trace) if roll else end
+            end = count_business_days(cal, end, ext_len, include_start=False, pauses=pauses, trace=trace)
+            trace.append(("ext_due", end))
+            return end
+    return roll_forward(cal, end, trace) if roll else end
+
+
+def _pauses(ctx: _Ctx, not_before: date, prefix: Trace) -> list[Pause]:
+    events = sorted(
+        [(d, e) for d, e in ctx.by_kind.get("toll_start", []) + ctx.by_kind.get("toll_end", [])],
+        key=lambda x: (x[0], 0 if x[1].kind == "toll_start" else 1),
+    )
+    if not events:
+        return []
+    if ctx.law.tolling.model != "pause":
+        prefix.append(("toll_ignored", ctx.law.tolling.model, ctx.law.tolling.citation))
+        return []
+    out: list[Pause] = []
+    open_at: date | None = None
+    for d, ev in events:
+        if d < not_before:
+            prefix.append(("toll_before_start", d))
+            continue
+        if ev.kind == "toll_start":
+            if open_at is None:
+                open_at = d
+            continue
+        if open_at is None:
+            prefix.append(("toll_end_unmatched", d))
+            continue
+        if d > open_at:
+            out.append((open_at + ONE_DAY, d, open_at, d))
+        prefix.append(("toll", open_at, d, ctx.law.tolling.citation))
+        open_at = None
+    if open_at is not None:
+        out.append((open_at + ONE_DAY, None, open_at, None))
+        prefix.append(("toll_open", open_at, ctx.law.tolling.citation))
+    return out
+
+
+def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
+    law = ctx.law
+    received = ctx.by_kind.get("received")
+    if not received:
+        resp = law.response
+        return [_na("response", resp.label, resp.citation, "No 'received' event in the ledger yet.")]
+    recv_date, recv_ev = received[0]
+    prefix: Trace = []
+    first_start = effective_receipt(recv_ev.on, law.receipt, ctx.cal, ctx.tz, ctx.hours_end, prefix)
+    receipt_steps = tuple(prefix)
+    start, start_on = first_start, recv_date
+    restarts = [(d, e) for d, e in ctx.by_kind.get("restart", []) if d >= recv_date]
+    if restarts:
+        if law.tolling.model == "restart":
+            r_date, r_ev = restarts[-1]
+            prefix.append(("restart", r_date, law.tolling.citation))
+            start = effective_receipt(r_ev.on, law.receipt, ctx.cal, ctx.tz, ctx.hours_end, prefix, "restarted")
+            start_on = r_date
+        else:
+            prefix.append(("restart_ignored", restarts[-1][0], law.tolling.model))
+    include_start = law.receipt.day_counts
+    prefix.append(("day1", start, include_start, law.receipt.citation))
+    pauses = _pauses(ctx, start_on, prefix)
+    ext_events = ctx.by_kind.get("extension", [])
+    agreed = ctx.last("agreed_date")
+    finished = bool(ctx.by_kind.get("determination") or ctx.by_kind.get("closed"))
+
+    clocks: list[Clock] = []
+    kinds = ["response"] + [
+        k for k, r in law.clocks.items()
+        if r.start == "received" and k not in ("response", "expedited_decision")
+    ]
+    for kind in kinds:
+        rule = law.clocks[kind]
+        trace: Trace = [("rule", rule, law.name, law.agency_name)]
+        if rule.unit == "none":
+            trace.append(("text", rule.note or "The law sets no fixed period."))
+            clocks.append(Clock(kind, rule.label, None, "none", rule.citation, status="n/a", steps=trace))
+            continue
+        trace.extend(prefix)
+        ext_len = 0
+        if ext_events:
+            if rule.extension is None:
+                if kind == "response":
+                    trace.append(("ext_none", ext_events[0][0]))
+            else:
+                ext_on, ext_ev = ext_events[0]
+                want = (ext_ev.data or {}).get("days", rule.extension.length)
+                ext_len = max(0, min(int(want), rule.extension.length))
+                trace.append(("ext", ext_on, ext_len, rule.extension, int(want) != ext_len))
+                if len(ext_events) > 1:
+                    trace.append(("ext_more", len(ext_events) - 1))
+        try:
+            due: date | None = _run_period(rule, ctx, start, include_start, pauses, trace, ext_len)
+            status = "met" if finished else "open"
+        except Paused as p:
+            due, status = None, "paused"
+            trace.append(("paused_open", p.since))
+        if kind == "response" and agreed is not None:
+            new = _event_date(agreed[1], ctx.tz)
+            trace.append(("agreed", agreed[0], new))
+            due = new
+            status = "met" if finished else "open"
+        if due is not None:
+            trace.append(("due", due, rule))
+        clocks.append(Clock(kind, rule.label, due, rule.unit, rule.citation, status=status, length=rule.length, steps=trace))
+
+    if expedited:
+        rule = law.clocks.get("expedited_decision")
+        if rule is None:
+            clocks.append(_na("expedited_decision", "Expedited processing decision", law.citation,
+                              f"{law.name} provides no expedited-processing decision deadline."))
+        else:
+            trace = [("rule", rule, law.name, law.agency_name), *receipt_steps]
+            trace.append(("day1", first_start, include_start, law.receipt.citation))
+            due = _run_period(rule, ctx, first_start, include_start, (), trace)
+            trace.append(("due", due, rule))
+            clocks.append(Clock("expedited_decision", rule.label, due, rule.unit, rule.citation,
+                                status="met" if finished else "open", length=rule.length, steps=trace))
+
+    est = ctx.last("estimated_completion")
+    if est is not None:
+        d = _event_date(est[1], ctx.tz)
+        clocks.append(Clock("estimated_completion", "Agency's estimated completion date", d, "date",
+                            "Agency estimate", status="met" if ctx.by_kind.get("closed") else "open",
+                            steps=(("text", f"The agency estimated completion by {d.isoformat()} (given {est[0].isoformat()})."),)))
+    return clocks
+
+
+
+def _appeal_clocks(ctx: _Ctx) -> list[Clock]:
+    law = ctx.law
+    det = ctx.last("determination")
+    filed = ctx.last("appeal_filed")
+    out: list[Clock] = []
+    why_none = law.appeal_note or f"{law.name} provides no administrative appeal."
+    if det is not None:
+        rule = law.clocks.get("appeal_filing")
+        if not law.appeal_available or rule is None or rule.unit == "none":
+            label = rule.label if rule else "Administrative appeal filing"
+            note = (rule.note if rule and rule.note else why_none)
+            out.append(_na("appeal_filing", label, rule.citation if rule else law.citation, note))
+        else:
+            trace: Trace = [("rule", rule, law.name, law.agency_name), ("from_det", det[0])]
+            due = _run_period(rule, ctx, det[0], False, (), trace)
+            trace.append(("due", due, rule))
+            met = filed is not None and filed[0] >= det[0]
+            out.append(Clock("appeal_filing", rule.label, due, rule.unit, rule.citation,
+                             status="met" if met else "open", length=rule.length, steps=trace))
+    rule = law.clocks.get("appeal_decision")
+    anchor = det if rule is not None and rule.start == "determination" else filed
+    if anchor is not None:
+        decided = bool(ctx.by_kind.get("appeal_decided") or ctx.by_kind.get("closed"))
+        if not law.appeal_available or rule is None or rule.unit == "none":
+            label = rule.label if rule else "Appeal decision"
+            note = rule.note if rule and rule.note else why_none
+            out.append(_na("appeal_decision", label, rule.citation if rule else law.citation, note))
+        else:
+            trace = [("rule", rule, law.name, law.agency_name)]
+            if rule.start == "determination":
+                trace.append(("from_det", anchor[0]))
+                start = anchor[0]
+            else:
+                start = effective_receipt(anchor[1].on, law.receipt, ctx.cal, ctx.tz, ctx.hours_end,
+                                          trace, "appeal received")
+                trace.append(("day1", start, False, law.receipt.citation))
+            due = _run_period(rule, ctx, start, False, (), trace)
+            trace.append(("due", due, rule))
+            out.append(Clock("appeal_decision", rule.label, due, rule.unit, rule.citation,
+                             status="met" if decided else "open", length=rule.length, steps=trace))
+    return out
+
+
+def compute_clocks(
+    law: Law,
+    events: Sequence[LedgerEvent],
+    *,
+    agency: AgencyRules | None = None,
+    closures: Iterable[Closure] = (),
+    expedited: bool = False,
+) -> list[Clock]:
+    """All clocks for one request. Pure: same inputs, same outputs; reads no clock or I/O
+    (apart from the cached law files). See the module docstring for the counting rules."""
+    if agency is not None and agency.slug and law.agency != agency.slug:
+        law = law.for_agency(agency.slug)
+    tz = agency.timezone if agency is not None else law.timezone
+    hours_end = agency.business_hours_end if agency is not None else _FIVE_PM
+    ctx = _Ctx(law, calendar_for(law.calendar, closures), tz, hours_end)
+    indexed = sorted(
+        ((local_date(ev.on, tz), i, ev) for i, ev in enumerate(events)), key=lambda t: (t[0], t[1])
+    )
+    for d, _, ev in indexed:
+        ctx.by_kind.setdefault(ev.kind, []).append((d, ev))
+    return _received_clocks(ctx, expedited) + _appeal_clocks(ctx)

@@ -1,0 +1,110 @@
+"""Ledger events, agency settings, and when a request (or appeal) counts as received."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import lru_cache
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo
+
+from .calendars import Calendar
+from .counting import ONE_DAY, Trace
+from .laws import ReceiptRule
+
+__all__ = ["AgencyRules", "EVENT_KINDS", "LedgerEvent", "effective_receipt", "local_date"]
+
+EVENT_KINDS = frozenset(
+    {
+        "received",
+        "extension",
+        "toll_start",
+        "toll_end",
+        "restart",
+        "estimated_completion",
+        "agreed_date",
+        "determination",
+        "appeal_filed",
+        "appeal_decided",
+        "closed",
+    }
+)
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """One dated fact from a request's ledger.
+
+    ``on`` is a date, or a datetime (timezone-aware preferred; a naive one is read in
+    the agency's time zone). ``data`` carries optional details, e.g. ``{"days": 5}``
+    on an extension.
+    """
+
+    kind: str
+    on: date | datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in EVENT_KINDS:
+            raise ValueError(f"unknown ledger event kind {self.kind!r}; known: {sorted(EVENT_KINDS)}")
+        if not isinstance(self.on, date):
+            raise TypeError(f"LedgerEvent.on must be a date or datetime, not {type(self.on).__name__}")
+
+
+@dataclass(frozen=True)
+class AgencyRules:
+    """Agency-level settings. ``slug`` selects overrides from the law's data file."""
+
+    slug: str | None = None
+    timezone: str = "America/Los_Angeles"
+    business_hours_end: time = time(17, 0)
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_date(on: date | datetime, tz: str) -> date:
+    if isinstance(on, datetime):
+        if on.tzinfo is not None:
+            on = on.astimezone(_zone(tz))
+        return on.date()
+    return on
+
+
+def effective_receipt(
+    on: date | datetime,
+    rule: ReceiptRule,
+    cal: Calendar,
+    tz: str,
+    hours_end: time,
+    trace: Trace,
+    what: str = "received",
+) -> date:
+    """The date the request counts as received.
+
+    A timestamp is read in the agency's time zone; at or after ``hours_end`` it counts
+    as received the next day. A day that is not a working day counts as received the
+    next working day. Both shifts can be switched off per law (``[receipt]``).
+    """
+    if isinstance(on, datetime):
+        local = on.astimezone(_zone(tz)) if on.tzinfo is not None else on
+        d = local.date()
+        trace.append(("stamp", what, local, tz))
+        if rule.after_hours_next_day and local.time() >= hours_end:
+            trace.append(("after_hours", what, local, hours_end, d + ONE_DAY))
+            d += ONE_DAY
+    else:
+        d = on
+        trace.append(("on", what, d))
+    if rule.nonworking_next_day:
+        r = cal.non_working_reason(d)
+        if r is not None:
+            start = d
+            while r is not None:
+                trace.append(("recv_skip", d, r))
+                d += ONE_DAY
+                r = cal.non_working_reason(d)
+            trace.append(("recv_moved", what, start, d))
+    return d

@@ -1,0 +1,114 @@
+"""Engine behaviour beyond single dates: statuses, event handling, explanations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from foia.deadlines import AgencyRules, Clock, LedgerEvent, compute_clocks, load_law
+
+
+def D(s: str) -> date:
+    return date.fromisoformat(s)
+
+
+def clocks(slug: str, *events: LedgerEvent, **kw):  # type: ignore[no-untyped-def]
+    return {c.kind: c for c in compute_clocks(load_law(slug), list(events), **kw)}
+
+
+def E(kind: str, on: str | date | datetime, **data: object) -> LedgerEvent:
+    return LedgerEvent(kind, D(on) if isinstance(on, str) else on, data)
+
+
+def test_no_received_event_gives_na_response() -> None:
+    c = clocks("us-foia")["response"]
+    assert c.due is None and c.status == "n/a"
+    assert "received" in c.explanation[0]
+
+
+def test_statuses_follow_the_ledger() -> None:
+    open_ = clocks("us-foia", E("received", "2026-01-05"))
+    assert set(open_) == {"response"} and open_["response"].status == "open"
+    denied = clocks("us-foia", E("received", "2026-01-05"), E("determination", "2026-02-10"))
+    assert denied["response"].status == "met"
+    assert denied["appeal_filing"].status == "open"
+    appealed = clocks("us-foia", E("received", "2026-01-05"), E("determination", "2026-02-10"),
+                      E("appeal_filed", "2026-03-02"))
+    assert appealed["appeal_filing"].status == "met"
+    assert appealed["appeal_decision"].status == "open"
+    decided = clocks("us-foia", E("received", "2026-01-05"), E("determination", "2026-02-10"),
+                     E("appeal_filed", "2026-03-02"), E("appeal_decided", "2026-03-20"))
+    assert decided["appeal_decision"].status == "met"
+
+
+def test_clock_fields_and_dict() -> None:
+    c = clocks("us-foia", E("received", "2026-01-05"))["response"]
+    assert isinstance(c, Clock)
+    assert (c.kind, c.unit, c.length, c.due) == ("response", "business_days", 20, D("2026-02-03"))
+    d = c.to_dict()
+    assert d["due"] == "2026-02-03" and d["citation"] == "5 U.S.C. § 552(a)(6)(A)(i)"
+    assert d["explanation"] == c.explanation
+    # The constructor of the agreed interface also works with an explicit explanation.
+    manual = Clock("response", "x", None, "none", "cite", ["line"], "n/a")
+    assert manual.explanation == ["line"] and manual.status == "n/a"
+
+
+def test_explanation_names_after_hours_and_skipped_days() -> None:
+    stamp = datetime(2026, 7, 2, 17, 45, tzinfo=timezone(timedelta(hours=-4)))
+    c = clocks("us-foia", E("received", stamp))["response"]
+    text = "\n".join(c.explanation)
+    # 17:45 EDT Thu Jul 2 -> after hours -> Fri Jul 3 (observed holiday) -> Sat, Sun -> Mon Jul 6.
+    assert "after business hours end (17:00)" in text
+    assert "Independence Day (observed)" in text
+    assert "Counts as received Mon 2026-07-06" in text
+    # Day 1 Tue Jul 7: Jul 7-10 (4), 13-17 (9), 20-24 (14), 27-31 (19), Aug 3 (20).
+    assert c.due == D("2026-08-03")
+
+
+def test_naive_timestamp_is_read_in_agency_zone() -> None:
+    agency = AgencyRules(slug="doj-oip", timezone="America/Chicago", business_hours_end=time(16, 30))
+    late = clocks("us-foia", E("received", datetime(2026, 1, 5, 16, 45)), agency=agency)["response"]
+    early = clocks("us-foia", E("received", datetime(2026, 1, 5, 16, 15)), agency=agency)["response"]
+    assert (early.due, late.due) == (D("2026-02-03"), D("2026-02-04"))
+
+
+def test_estimated_completion_clock() -> None:
+    c = clocks("wa-pra", E("received", "2026-03-02"), E("estimated_completion", "2026-03-06", date="2026-04-30"))
+    assert c["estimated_completion"].due == D("2026-04-30")
+
+
+def test_unmatched_toll_end_and_same_day_toll_are_harmless() -> None:
+    base = clocks("us-foia", E("received", "2026-01-05"))["response"].due
+    c = clocks("us-foia", E("received", "2026-01-05"), E("toll_end", "2026-01-09"))["response"]
+    assert c.due == base and any("no matching start" in line for line in c.explanation)
+    same = clocks("us-foia", E("received", "2026-01-05"), E("toll_start", "2026-01-09"), E("toll_end", "2026-01-09"))
+    assert same["response"].due == base
+
+
+def test_two_tolls_add_up() -> None:
+    # Tolls Jan 8->12 (loses Fri 9 and Mon 12) and Jan 14->16 (loses Thu 15, Fri 16):
+    # us-basic Feb 3 + 4 working days (Feb 4, 5, 6, 9) = Mon Feb 9.
+    c = clocks("us-foia", E("received", "2026-01-05"), E("toll_start", "2026-01-08"), E("toll_end", "2026-01-12"),
+               E("toll_start", "2026-01-14"), E("toll_end", "2026-01-16"))["response"]
+    assert c.due == D("2026-02-09")
+
+
+def test_only_one_extension_applies() -> None:
+    c = clocks("us-foia", E("received", "2026-01-05"), E("extension", "2026-01-20"), E("extension", "2026-01-25"))
+    assert c["response"].due == D("2026-02-18")
+    assert any("further extension" in line for line in c["response"].explanation)
+
+
+def test_restart_before_receipt_is_ignored() -> None:
+    c = clocks("tx-pia", E("received", "2026-02-23"), E("restart", "2026-02-01"))["response"]
+    assert c.due == D("2026-03-10")
+
+
+def test_notes_are_explained() -> None:
+    c = clocks("us-foia", E("received", "2026-01-05"), E("determination", "2026-03-02"))["appeal_filing"]
+    assert any(line.startswith("Note: No roll-forward") for line in c.explanation)
+
+
+def test_agency_view_of_law_is_accepted_directly() -> None:
+    law = load_law("us-foia").for_agency("dhs-ice")
+    c = {x.kind: x for x in compute_clocks(law, [E("received", "2026-01-05"), E("determination", "2026-03-02")])}
+    assert c["appeal_filing"].due == D("2026-07-09")
