@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from ..clocks import clock_rows, compute_for
 from ..deadlines import Closure, calendar_for, load_law
 from ..extensions import db
-from ..models import STATUSES, Agency, CalendarClosure
+from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, CalendarClosure
 from ..queries import Cursor, get_visible_request, list_requests, request_events
 from ..services import KNOWN_LAWS, RequestInput, ValidationError, create_request
 from . import utcnow
@@ -86,4 +86,5 @@ def show(ref: str):
     cal = calendar_for(law.calendar, closures)
     today = utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
     return render_template("requests/show.html", req=req, events=events, law=law,
+                           fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
                            clocks=clock_rows(clocks, today, cal.is_working_day), today=today)
