@@ -1,0 +1,376 @@
+"""Type sniffing and text extraction for stored documents (pure: paths in, strings out).
+
+``sniff`` decides a MIME type from the bytes, never from the filename. ``check_declared``
+compares the two so an upload named ``.pdf`` that is not a PDF can be refused.
+``extract_text`` turns a document into plain text for search; it never raises on
+malformed input and returns whatever it could read.
+
+HTML is sniffed (``text/html``, with the WHATWG "scriptable" tag list, not just
+``<html``) so the app can make sure it is never rendered inline; see
+``may_render_inline``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import email
+import email.policy
+import logging
+import ntpath
+import re
+import zipfile
+from email.message import EmailMessage
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
+
+__all__ = [
+    "DOCX", "PPTX", "XLSX", "check_declared", "extract_text", "may_render_inline",
+    "pdf_page_count", "sniff",
+]
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+OCTET = "application/octet-stream"
+
+SNIFF_BYTES = 8192
+MAX_SCAN_BYTES = 64 << 20  # e-mail and HTML: read at most this much, whatever max_chars says
+
+# Types a browser may show inline without running anything; everything else is attachment-only.
+_INLINE_SAFE = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv"})
+
+_EMAIL_HEADERS = (
+    "received", "from", "return-path", "mime-version", "message-id", "date", "subject", "to",
+    "delivered-to", "reply-to", "sender", "cc", "content-type", "dkim-signature",
+    "authentication-results", "x-[a-z0-9-]+", "arc-[a-z-]+",
+)
+_EMAIL_FIRST_LINE = re.compile(rb"(?:" + "|".join(_EMAIL_HEADERS).encode() + rb")[ \t]*:", re.IGNORECASE)
+_HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
+# WHATWG MIME sniffing, "identify an unknown MIME type": tags that make a browser treat bytes as HTML.
+_HTML_TAGS = (
+    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font",
+    b"<table", b"<a", b"<style", b"<title", b"<b", b"<body", b"<br", b"<p",
+)
+
+log = logging.getLogger(__name__)
+
+
+def may_render_inline(mime: str) -> bool:
+    """True only for types that are safe to show in the browser; HTML and unknown types are not."""
+    return _base_type(mime) in _INLINE_SAFE
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff(path: str | Path) -> str:
+    """The MIME type of the file at ``path``, from its content (magic bytes and a look at the text)."""
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+        truncated = bool(fh.read(1))
+    if not head:
+        return OCTET
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _sniff_zip(path)
+    if _looks_like_html(head):  # before any text check: cp1252 or UTF-16 HTML is still HTML to a browser
+        return "text/html"
+    text = _decode_head(head, truncated)
+    if text is None and not _mostly_printable(head):
+        return OCTET
+    if _looks_like_email(head):
+        return "message/rfc822"
+    if text is not None and _looks_like_csv(text, truncated):
+        return "text/csv"
+    return "text/plain"
+
+
+def _sniff_zip(path: str | Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:  # reads the central directory only, nothing is inflated
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "application/zip"
+    if "[Content_Types].xml" in names:
+        if any(n.startswith("word/") for n in names):
+            return DOCX
+        if any(n.startswith("xl/") for n in names):
+            return XLSX
+        if any(n.startswith("ppt/") for n in names):
+            return PPTX
+    return "application/zip"
+
+
+def _decode_head(head: bytes, truncated: bool) -> str | None:
+    """The head as text if it is valid UTF-8 without NUL bytes (a cut multibyte char at the end is fine)."""
+    if b"\x00" in head:
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        return decoder.decode(head, final=not truncated)
+    except UnicodeDecodeError:
+        return None
+
+
+def _mostly_printable(head: bytes) -> bool:
+    """Legacy 8-bit text (Latin-1, cp1252): no NULs and at least 95% printable or whitespace bytes."""
+    if b"\x00" in head:
+        return False
+    printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 12, 13) or b >= 160)
+    return printable >= 0.95 * len(head)
+
+
+def _looks_like_html(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with a BOM, which browsers honour
+        head = head.decode("utf-16", errors="ignore").encode("utf-8", errors="ignore")
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\n\r\x0c").lower()
+    if start.startswith(b"<!--"):
+        return True
+    for tag in _HTML_TAGS:
+        if start.startswith(tag) and start[len(tag) : len(tag) + 1] in (b" ", b">", b"\t", b"\n", b"\r", b"/"):
+            return True
+    return False
+
+
+def _looks_like_email(head: bytes) -> bool:
+    lines = head.removeprefix(b"\xef\xbb\xbf").splitlines()
+    if not lines or not _EMAIL_FIRST_LINE.match(lines[0]):
+        return False
+    header_lines = 0
+    for line in lines[:20]:
+        if not line.strip():
+            break
+        if line[:1] in (b" ", b"\t"):
+            continue  # folded continuation of the previous header
+        if not _HEADER_LINE.match(line):
+            return False
+        header_lines += 1
+    return header_lines >= 2
+
+
+def _looks_like_csv(text: str, truncated: bool) -> bool:
+    lines = text.splitlines()
+    if truncated and lines:
+        lines = lines[:-1]  # the last line may be cut short
+    lines = [ln for ln in lines[:20] if ln.strip()]
+    if len(lines) < 2:
+        return False
+    try:
+        widths = {len(row) for row in csv.reader(lines)}
+    except csv.Error:
+        return False
+    return len(widths) == 1 and widths.pop() >= 2
+
+
+# --------------------------------------------------------------------------- declared name vs. content
+
+_DECLARED: dict[str, tuple[frozenset[str], str]] = {
+    ".pdf": (frozenset({"application/pdf"}), "a PDF"),
+    ".png": (frozenset({"image/png"}), "a PNG image"),
+    ".jpg": (frozenset({"image/jpeg"}), "a JPEG image"),
+    ".jpeg": (frozenset({"image/jpeg"}), "a JPEG image"),
+    ".gif": (frozenset({"image/gif"}), "a GIF image"),
+    ".docx": (frozenset({DOCX}), "a Word document"),
+    ".xlsx": (frozenset({XLSX}), "an Excel spreadsheet"),
+    ".pptx": (frozenset({PPTX}), "a PowerPoint presentation"),
+    ".zip": (frozenset({"application/zip", DOCX, XLSX, PPTX}), "a ZIP archive"),
+}
+
+
+def check_declared(path: str | Path, declared_filename: str) -> str | None:
+    """A message for the uploader if the filename's extension promises a type the content is not.
+
+    Only extensions with reliable magic bytes are checked (.pdf, images, OOXML, .zip);
+    for others (.txt, .csv, .eml, no extension) the sniffed type simply wins.
+    """
+    name = ntpath.basename(declared_filename or "").rstrip(" .")  # "C:\\x\\a.PDF. " -> "a.PDF"
+    ext = Path(name).suffix.lower()
+    expected = _DECLARED.get(ext)
+    if expected is None:
+        return None
+    allowed, what = expected
+    if sniff(path) in allowed:
+        return None
+    return f"The file is named {ext} but is not {what}."
+
+
+# --------------------------------------------------------------------------- PDFs
+
+
+def pdf_page_count(path: str | Path) -> int | None:
+    """Number of pages, or None if pypdf cannot make sense of the file."""
+    try:
+        reader = _open_pdf(path)
+        return len(reader.pages)
+    except Exception:  # noqa: BLE001 - any parser failure means "broken PDF"
+        return None
+
+
+def _open_pdf(path: str | Path) -> PdfReader:
+    from pypdf import PdfReader  # imported lazily: most callers never touch a PDF
+
+    reader = PdfReader(path, strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")  # many agency PDFs are "encrypted" with an empty user password
+    return reader
+
+
+def _pdf_text(path: str | Path, max_chars: int) -> str:
+    parts: list[str] = []
+    total = 0
+    try:
+        reader = _open_pdf(path)
+        for index in range(len(reader.pages)):
+            try:
+                text = reader.pages[index].extract_text() or ""
+            except Exception:  # noqa: BLE001 - a bad page must not lose the others
+                log.debug("pdf page %d of %s: text extraction failed", index + 1, path, exc_info=True)
+                text = ""
+            parts.append(text)
+            total += len(text) + 1
+            if total >= max_chars:
+                break
+    except Exception:  # noqa: BLE001
+        log.debug("pdf %s: unreadable", path, exc_info=True)
+    return "\f".join(parts)[:max_chars]  # form feed between pages, as pdftotext does
+
+
+# --------------------------------------------------------------------------- text, e-mail, HTML
+
+
+def extract_text(path: str | Path, mime: str, *, max_chars: int = 2_000_000) -> str:
+    """Plain text of the document for search, at most ``max_chars`` characters; "" if none."""
+    if max_chars <= 0:
+        return ""
+    kind = _base_type(mime)
+    try:
+        if kind == "application/pdf":
+            return _pdf_text(path, max_chars)
+        if kind in ("text/plain", "text/csv"):
+            return _read_prefix(path, max_chars * 4).decode("utf-8", errors="replace").lstrip("\ufeff")[:max_chars]
+        if kind == "message/rfc822":
+            return _email_text(_read_prefix(path, MAX_SCAN_BYTES), max_chars)
+        if kind == "text/html":
+            return _html_text(_read_prefix(path, MAX_SCAN_BYTES).decode("utf-8", errors="replace"), max_chars)
+    except Exception:  # noqa: BLE001 - extraction is best effort, never an error for the uploader
+        log.debug("extract_text(%s, %s) failed", path, mime, exc_info=True)
+    return ""
+
+
+def _base_type(mime: str) -> str:
+    return (mime or "").split(";", 1)[0].strip().lower()
+
+
+def _read_prefix(path: str | Path, limit: int) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(limit)
+
+
+def _email_text(raw: bytes, max_chars: int) -> str:
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)  # policy.default always builds EmailMessage
+    lines: list[str] = []
+    for name in ("Subject", "From", "To", "Date"):
+        try:
+            value = msg.get(name)
+        except Exception:  # noqa: BLE001 - a malformed header is skipped, not fatal
+            value = None
+        if value is not None:
+            lines.append(f"{name}: {' '.join(str(value).split())}")
+    body = ""
+    part = _email_body_part(msg)
+    if part is not None:
+        body = _part_text(part)
+        if part.get_content_type() == "text/html":
+            body = _html_text(body, max_chars)
+    return ("\n".join(lines) + "\n\n" + body.strip()).strip()[:max_chars]
+
+
+def _email_body_part(msg: EmailMessage) -> EmailMessage | None:
+    try:
+        found = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:  # noqa: BLE001 - odd MIME trees: fall back to the first inline text part
+        found = None
+    if found is None:
+        found = next((p for p in msg.walk() if p.get_content_type() in ("text/plain", "text/html")
+                      and not p.is_attachment()), None)
+    return found  # type: ignore[return-value]
+
+
+def _part_text(part: EmailMessage) -> str:
+    try:
+        content = part.get_content()
+        if isinstance(content, str):
+            return content
+    except Exception:  # noqa: BLE001 - unknown charset, bad transfer encoding: decode by hand
+        pass
+    payload = part.get_payload(decode=True)
+    if isinstance(payload, bytes):
+        charset = part.get_content_charset() or "utf-8"
+        try:
+            return payload.decode(charset, errors="replace")
+        except LookupError:
+            return payload.decode("utf-8", errors="replace")
+    return ""
+
+
+class _VisibleText(HTMLParser):
+    """Collects the text a reader would see: no script/style/template, blocks on their own lines."""
+
+    _HIDDEN = frozenset({"script", "style", "template", "noscript"})
+    _BLOCK = frozenset({
+        "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "title",
+        "section", "article", "header", "footer", "table", "ul", "ol", "pre", "blockquote", "hr",
+    })
+
+    def __init__(self, max_chars: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.size = 0
+        self.max_chars = max_chars
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._HIDDEN:
+            self.hidden += 1
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._HIDDEN:
+            self.hidden = max(0, self.hidden - 1)
+        if tag in self._BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden and self.size < self.max_chars:
+            self.parts.append(data)
+            self.size += len(data)
+
+
+def _html_text(markup: str, max_chars: int) -> str:
+    parser = _VisibleText(max_chars)
+    try:
+        step = 1 << 16
+        for start in range(0, len(markup), step):
+            parser.feed(markup[start : start + step])
+            if parser.size >= max_chars:
+                break
+        else:
+            parser.close()
+    except Exception:  # noqa: BLE001 - html.parser is lenient, but keep what we have if it trips
+        pass
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n".join(line for line in lines if line)[:max_chars]

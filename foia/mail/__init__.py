@@ -1,0 +1,44 @@
+"""Outgoing mail (SMTP, or .eml files in an outbox folder) and inbound .eml parsing.
+
+Pure of Flask and the database: every function takes what it needs as arguments.
+
+    msg = build_message(sender=..., to=[...], subject=..., text=..., html=...,
+                        message_id=make_message_id(f"reminder:{reminder.id}", "foia.example.org"), date=now)
+    mailer_from_config(config["FOIA_SMTP_URL"], config["FOIA_OUTBOX_DIR"]).send(msg)   # or MailError
+"""
+
+from .errors import EmailParseError, MailError
+from .filenames import safe_filename
+from .inbound import Attachment, ParsedEmail, find_references, html_to_text, parse_eml
+from .outgoing import build_message, make_message_id
+from .transports import (
+    Mailer,
+    OutboxEntry,
+    OutboxMailer,
+    SMTPMailer,
+    list_outbox,
+    mailer_from_config,
+    outbox_filename,
+    read_outbox,
+)
+
+__all__ = [
+    "Attachment",
+    "EmailParseError",
+    "MailError",
+    "Mailer",
+    "OutboxEntry",
+    "OutboxMailer",
+    "ParsedEmail",
+    "SMTPMailer",
+    "build_message",
+    "find_references",
+    "html_to_text",
+    "list_outbox",
+    "mailer_from_config",
+    "make_message_id",
+    "outbox_filename",
+    "parse_eml",
+    "read_outbox",
+    "safe_filename",
+]

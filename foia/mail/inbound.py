@@ -1,0 +1,313 @@
+"""Reading agency replies saved as .eml files: headers, body text, attachments, our request references."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email import errors as email_errors
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses
+from html.parser import HTMLParser
+
+from .errors import EmailParseError
+from .filenames import safe_filename
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str  # already passed through safe_filename
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ParsedEmail:
+    message_id: str | None
+    subject: str
+    from_addr: str | None
+    to: list[str]
+    date: datetime | None
+    text: str
+    html: str | None
+    attachments: list[Attachment]
+    headers: list[tuple[str, str]]
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    defects: list[str] = field(default_factory=list)  # tolerated oddities, worth showing beside the evidence
+
+
+# Headers at least one of which any real email carries; without them the bytes are something else.
+_MAIL_HEADERS = {
+    "from", "to", "cc", "subject", "date", "message-id", "received", "return-path",
+    "mime-version", "sender", "reply-to", "delivered-to", "content-type",
+}
+# Defects that mean the MIME tree cannot be trusted: parts would be lost or invented.
+_FATAL_DEFECTS = (
+    email_errors.NoBoundaryInMultipartDefect,
+    email_errors.StartBoundaryNotFoundDefect,
+    email_errors.MultipartInvariantViolationDefect,
+)
+_REFERENCE = re.compile(r"\bFT-(\d{4})-(\d{4,6})\b", re.IGNORECASE)
+_MSGID_TOKEN = re.compile(r"<([^<>\s]+)>")
+
+
+def find_references(text: str) -> list[str]:
+    """Request references (``FT-2026-0042``: year, then 4-6 digits) in order of first appearance, uppercased."""
+    seen: dict[str, None] = {}
+    for match in _REFERENCE.finditer(text or ""):
+        seen.setdefault(f"FT-{match.group(1)}-{match.group(2)}", None)
+    return list(seen)
+
+
+# ---------------------------------------------------------------- HTML -> text
+
+_BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "footer", "form",
+    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
+    "section", "table", "tr", "ul",
+}
+# Tags that start a new line but do not end a paragraph (no blank line after them).
+_LINE_TAGS = {"br", "dd", "dt", "li", "tr"}
+_SKIP_TAGS = {"head", "script", "style", "template", "title", "noscript"}
+
+
+class _TextRenderer(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self.skip_depth = 0
+        self.pre_depth = 0
+        self.href: str | None = None
+        self.link_text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip_depth += 1
+        elif tag == "pre":
+            self.pre_depth += 1
+        if tag in _BLOCK_TAGS:
+            self.chunks.append("\n")
+        if tag == "li":
+            self.chunks.append("- ")
+        elif tag in ("td", "th"):
+            self.chunks.append(" ")
+        elif tag == "a":
+            self.href = dict(attrs).get("href")
+            self.link_text = []
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip_depth = max(0, self.skip_depth - 1)
+        elif tag == "pre":
+            self.pre_depth = max(0, self.pre_depth - 1)
+        elif tag == "a" and self.href:
+            shown = "".join(self.link_text).strip()
+            if self.href.startswith(("http:", "https:", "mailto:")) and self.href.removeprefix("mailto:") != shown:
+                self.chunks.append(f" ({self.href})")
+            self.href = None
+        if tag in _BLOCK_TAGS and tag not in _LINE_TAGS:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.skip_depth:
+            return
+        if not self.pre_depth:
+            data = re.sub(r"\s+", " ", data)
+        if self.href is not None:
+            self.link_text.append(data)
+        self.chunks.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """A readable plain-text rendering of an HTML body: tags dropped, entities unescaped, blocks on their own lines."""
+    renderer = _TextRenderer()
+    renderer.feed(html)
+    renderer.close()
+    lines = [line.strip() for line in "".join(renderer.chunks).replace("\xa0", " ").splitlines()]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def _decode_text(part: EmailMessage, data: bytes, defects: list[str]) -> str:
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return data.decode(charset, errors="replace")
+    except LookupError:
+        defects.append(f"unknown charset {charset!r}; read as UTF-8")
+        return data.decode("utf-8", errors="replace")
+
+
+def _payload(part: EmailMessage, where: str) -> bytes:
+    """The decoded bytes of a leaf part; EmailParseError when the transfer encoding cannot be undone."""
+    data = part.get_payload(decode=True)
+    if data is None:
+        data = b""
+    if any(isinstance(d, email_errors.InvalidBase64LengthDefect) for d in part.defects):
+        raise EmailParseError(f"the {where} is damaged: its base64 data is truncated and cannot be decoded")
+    if any(isinstance(d, email_errors.InvalidBase64CharactersDefect) for d in part.defects):
+        raw = part.get_payload(decode=False)
+        if not data and isinstance(raw, str) and raw.strip():
+            raise EmailParseError(f"the {where} is damaged: its base64 data contains no decodable content")
+    return data
+
+
+def _msgid(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    match = _MSGID_TOKEN.search(text)
+    return match.group(1) if match else (text.strip("<>").strip() or None)
+
+
+def _addresses(msg: EmailMessage, name: str) -> list[str]:
+    values = [str(v) for v in msg.get_all(name, [])]
+    return [addr for _, addr in getaddresses(values) if addr]
+
+
+def _date(msg: EmailMessage) -> datetime | None:
+    header = msg["Date"]
+    if header is None:
+        return None
+    value = getattr(header, "datetime", None)
+    if not isinstance(value, datetime):
+        return None
+    # "-0000" (no zone information) parses naive; RFC 5322 says the time is then in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _header_pairs(msg: EmailMessage) -> list[tuple[str, str]]:
+    pairs = []
+    for name, raw in msg.raw_items():
+        try:
+            value = str(msg.policy.header_factory(name, raw))
+        except Exception:  # noqa: BLE001 - the email package has parse bugs on hostile headers; keep the raw text
+            value = str(raw)
+        pairs.append((name, " ".join(value.split())))
+    return pairs
+
+
+def _check_structure(msg: EmailMessage) -> None:
+    for part in msg.walk():
+        for defect in part.defects:
+            if isinstance(defect, _FATAL_DEFECTS):
+                ctype = part.get_content_type()
+                if isinstance(defect, email_errors.NoBoundaryInMultipartDefect):
+                    why = "it says it has several parts but does not say where they start (no boundary)"
+                elif isinstance(defect, email_errors.StartBoundaryNotFoundDefect):
+                    why = "its parts' boundary marker never appears in the body"
+                else:
+                    why = "its parts could not be separated"
+                raise EmailParseError(f"the email's structure is broken ({ctype}): {why}")
+
+
+def _collect_attachments(msg: EmailMessage, body_ids: set[int], defects: list[str]) -> list[Attachment]:
+    attachments: list[Attachment] = []
+
+    def add(filename: str | None, content_type: str, data: bytes) -> None:
+        n = len(attachments) + 1
+        ext = mimetypes.guess_extension(content_type) or ".bin"
+        attachments.append(Attachment(safe_filename(filename, f"attachment-{n}{ext}"), content_type, data))
+
+    def visit(part: EmailMessage, in_body_alternative: bool) -> None:
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822":
+            inner = part.get_payload()
+            inner = inner[0] if isinstance(inner, list) and inner else inner
+            data = inner.as_bytes() if hasattr(inner, "as_bytes") else b""
+            subject = str(inner.get("Subject", "")).strip() if hasattr(inner, "get") else ""
+            add(part.get_filename() or (f"{subject}.eml" if subject else None), ctype, data)
+            return
+        if part.is_multipart():
+            children = list(part.iter_parts())
+            holds_body = ctype == "multipart/alternative" and any(_contains(c, body_ids) for c in children)
+            for child in children:
+                visit(child, holds_body)
+            return
+        if id(part) in body_ids:
+            return
+        try:
+            filename = part.get_filename()
+        except Exception:  # noqa: BLE001 - malformed RFC 2231 parameters
+            filename = None
+            defects.append("an attachment's file name could not be read")
+        is_attachment = part.get_content_disposition() == "attachment" or filename
+        if in_body_alternative and part.get_content_maintype() == "text" and not is_attachment:
+            return  # another rendering of the body (e.g. text/enriched)
+        data = _payload(part, f"attachment {filename or ctype}")
+        if not is_attachment and part.get_content_maintype() == "text" and not data.strip():
+            return  # empty inline text part: nothing to keep
+        add(filename, ctype, data)
+
+    visit(msg, False)
+    return attachments
+
+
+def _contains(part: EmailMessage, ids: set[int]) -> bool:
+    return any(id(p) in ids for p in part.walk())
+
+
+def parse_eml(data: bytes) -> ParsedEmail:
+    """Parse a raw email (.eml). Raises EmailParseError (a ValueError) with a message fit for the uploader when
+    the input is empty, is not an email, or has a MIME structure or encoding too damaged to read reliably.
+    Tolerated oddities (bad base64 padding, unknown charsets...) are listed in ``defects``.
+    """
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, bytes):
+        raise TypeError(f"parse_eml expects bytes, got {type(data).__name__}")
+    if not data.strip():
+        raise EmailParseError("the file is empty")
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(data)
+    except Exception as exc:  # noqa: BLE001 - the parser is lenient; anything it raises means unreadable input
+        raise EmailParseError(f"the file could not be read as an email ({type(exc).__name__})") from exc
+    names = {name.lower() for name in msg.keys()}
+    if not names & _MAIL_HEADERS:
+        raise EmailParseError("the file does not look like an email: it has no email headers (From, To, Subject, Date...)")
+    _check_structure(msg)
+
+    defects: list[str] = []
+    try:
+        plain = msg.get_body(preferencelist=("plain",))
+        html_part = msg.get_body(preferencelist=("html",))
+        html = _decode_text(html_part, _payload(html_part, "HTML body"), defects) if html_part is not None else None
+        if plain is not None:
+            text = _decode_text(plain, _payload(plain, "text body"), defects)
+        else:
+            text = html_to_text(html) if html else ""
+        body_ids = {id(p) for p in (plain, html_part) if p is not None}
+        attachments = _collect_attachments(msg, body_ids, defects)
+        headers = _header_pairs(msg)
+        from_addrs = _addresses(msg, "From")
+        subject = " ".join(str(msg.get("Subject", "")).split())
+        references = [m for m in _MSGID_TOKEN.findall(str(msg.get("References", "")))]
+        parsed = ParsedEmail(
+            message_id=_msgid(msg["Message-ID"]),
+            subject=subject,
+            from_addr=from_addrs[0] if from_addrs else None,
+            to=_addresses(msg, "To"),
+            date=_date(msg),
+            text=text.replace("\r\n", "\n"),
+            html=html,
+            attachments=attachments,
+            headers=headers,
+            in_reply_to=_msgid(msg["In-Reply-To"]),
+            references=references,
+            defects=defects + sorted({type(d).__name__ for p in msg.walk() for d in p.defects}),
+        )
+    except EmailParseError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - known crash bugs in the email package on hostile input
+        raise EmailParseError(f"the email could not be read: {type(exc).__name__}: {exc}") from exc
+    return parsed

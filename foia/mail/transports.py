@@ -1,0 +1,327 @@
+"""Where outgoing mail goes: an SMTP server, or .eml files in an outbox folder (local/dev default).
+
+Both sit behind ``Mailer``: ``send(msg)`` returns None or raises ``MailError``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import smtplib
+import ssl
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from pathlib import Path
+from typing import Literal, Protocol, runtime_checkable
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .errors import MailError
+
+log = logging.getLogger(__name__)
+
+Security = Literal["none", "starttls", "tls"]
+_DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+@runtime_checkable
+class Mailer(Protocol):
+    def send(self, msg: EmailMessage) -> None:
+        """Deliver ``msg`` or raise MailError."""
+
+
+def _redact(url: str) -> str:
+    """The URL with any password replaced, for error messages."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return parts._replace(netloc=f"{user}:***@{netloc[1]}").geturl()
+
+
+@dataclass(frozen=True)
+class SMTPMailer:
+    """Sends through an SMTP server, opening one connection per message.
+
+    One connection per send (rather than a kept-open connection) because mail here is low volume
+    (a reminder sweep every few minutes): there is no idle connection for the server to drop, no
+    reconnect logic, and nothing shared between threads or scheduler runs.
+    """
+
+    host: str
+    port: int
+    security: Security = "none"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_url(cls, url: str, timeout: float = 30, ssl_context: ssl.SSLContext | None = None) -> SMTPMailer:
+        """``smtp://[user[:password]@]host[:port][?starttls=1]`` or ``smtps://...``.
+
+        smtp: port 25 by default, plain unless ``?starttls=1`` or port 587 (``?starttls=0`` turns that off).
+        smtps: implicit TLS, port 465 by default. User and password are percent-decoded, so a password
+        containing ``@`` or ``:`` is written ``%40`` / ``%3A``. ``ssl_context`` defaults to the system
+        trust store with host name checking.
+        """
+        shown = _redact(url) if isinstance(url, str) else repr(url)
+        if not isinstance(url, str) or not url.strip():
+            raise ValueError("SMTP URL is empty; expected smtp://[user[:password]@]host[:port]")
+        try:
+            parts = urlsplit(url.strip())
+            port = parts.port
+        except ValueError as exc:
+            raise ValueError(f"invalid SMTP URL {shown}: {exc}") from None
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS:
+            raise ValueError(f"invalid SMTP URL {shown}: scheme must be smtp:// or smtps://")
+        if not parts.hostname:
+            raise ValueError(f"invalid SMTP URL {shown}: no host name")
+        if parts.path not in ("", "/") or parts.fragment:
+            raise ValueError(f"invalid SMTP URL {shown}: unexpected path or fragment")
+        port = port or _DEFAULT_PORTS[scheme]
+
+        try:
+            query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=bool(parts.query))
+        except ValueError:
+            raise ValueError(f"invalid SMTP URL {shown}: malformed query string") from None
+        unknown = set(query) - {"starttls"}
+        if unknown:
+            raise ValueError(f"invalid SMTP URL {shown}: unknown option(s) {', '.join(sorted(unknown))}")
+        starttls: bool | None = None
+        if "starttls" in query:
+            value = query["starttls"][-1].lower()
+            if value not in _TRUE | _FALSE:
+                raise ValueError(f"invalid SMTP URL {shown}: starttls must be 1 or 0, got {value!r}")
+            starttls = value in _TRUE
+
+        if scheme == "smtps":
+            if starttls:
+                raise ValueError(f"invalid SMTP URL {shown}: smtps:// already uses TLS; drop ?starttls=1")
+            security: Security = "tls"
+        elif starttls or (starttls is None and port == 587):
+            security = "starttls"
+        else:
+            security = "none"
+
+        username = unquote(parts.username) if parts.username else None
+        password = unquote(parts.password) if parts.password is not None else None
+        if password and not username:
+            raise ValueError(f"invalid SMTP URL {shown}: password given without a user name")
+        return cls(
+            host=parts.hostname,
+            port=port,
+            security=security,
+            username=username,
+            password=password,
+            timeout=timeout,
+            ssl_context=ssl_context,
+        )
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def _context(self) -> ssl.SSLContext:
+        return self.ssl_context or ssl.create_default_context()
+
+    def _reason(self, exc: BaseException) -> str:
+        if isinstance(exc, smtplib.SMTPResponseException):
+            detail = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+            reason = f"server replied {exc.smtp_code} {detail}"
+        elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+            reason = "all recipients refused: " + ", ".join(sorted(exc.recipients))
+        else:
+            reason = str(exc) or type(exc).__name__
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            reason = f"authentication failed for user {self.username!r}: {reason}"
+        if self.password:
+            reason = reason.replace(self.password, "***")
+        return reason
+
+    def send(self, msg: EmailMessage) -> None:
+        client: smtplib.SMTP | None = None
+        try:
+            if self.security == "tls":
+                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
+            else:
+                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            if self.security == "starttls":
+                client.starttls(context=self._context())  # raises if the server does not offer it: no silent downgrade
+            if self.username:
+                client.login(self.username, self.password or "")
+            refused = client.send_message(msg)
+        except UnicodeError as exc:
+            raise MailError(f"could not send mail via {self.address}: the message cannot be encoded ({exc})") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            # The original exception is chained for tracebacks; smtplib exceptions never carry the password.
+            raise MailError(f"could not send mail via {self.address}: {self._reason(exc)}") from exc
+        finally:
+            if client is not None:
+                try:
+                    client.quit()
+                except (smtplib.SMTPException, OSError):
+                    client.close()
+        if refused:
+            # Some recipients took the message. Raising would make the caller retry and mail the
+            # others twice, so log instead (the server will usually bounce to the sender as well).
+            log.warning("mail %s: recipients refused by %s: %s", msg["Message-ID"], self.address, refused)
+
+
+# ---------------------------------------------------------------- outbox
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    filename: str
+    subject: str
+    to: list[str]
+    date: datetime | None
+    message_id: str | None
+    size: int
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def outbox_filename(message_id: str) -> str:
+    """``<abc@foia.example.org>`` -> ``abc_foia.example.org.eml``.
+
+    Only ``[A-Za-z0-9._-]`` survive; when anything else had to be replaced (besides the ``@``) or the
+    name was shortened, a short hash of the full Message-ID is added so two different IDs never share a file.
+    """
+    core = message_id.strip().strip("<>").strip()
+    cleaned = _UNSAFE.sub("_", core).lstrip(".-")
+    lossy = cleaned != core.replace("@", "_") or len(cleaned) > 150 or not cleaned
+    if lossy:
+        digest = hashlib.sha256(message_id.strip().encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        cleaned = f"{cleaned[:150]}-{digest}".lstrip("-")
+    return f"{cleaned}.eml"
+
+
+class OutboxMailer:
+    """Writes each message as ``<sanitised Message-ID>.eml`` in ``directory``.
+
+    Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so a reader never
+    sees half a message, and sending the same Message-ID twice leaves one file.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]):
+        self.directory = Path(directory)
+
+    def __repr__(self) -> str:
+        return f"OutboxMailer({str(self.directory)!r})"
+
+    def send(self, msg: EmailMessage) -> None:
+        message_id = msg["Message-ID"]
+        if not message_id:
+            raise MailError("cannot write to the outbox: the message has no Message-ID")
+        target = self.directory / outbox_filename(str(message_id))
+        try:
+            data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        except (UnicodeError, ValueError, TypeError) as exc:
+            raise MailError(f"cannot write {message_id} to the outbox: the message cannot be serialised ({exc})") from exc
+        tmp_name: str | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=self.directory)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp_name, target)
+            tmp_name = None
+        except OSError as exc:
+            raise MailError(f"could not write {target.name} to the outbox {self.directory}: {exc}") from exc
+        finally:
+            if tmp_name is not None:
+                try:
+                    os.unlink(tmp_name)
+                except OSError:
+                    pass
+
+
+def _check_outbox_name(filename: str) -> None:
+    if (
+        not isinstance(filename, str)
+        or not filename.endswith(".eml")
+        or any(ch in filename for ch in "/\\\x00")
+        or filename.startswith(".")
+    ):
+        raise ValueError(f"not an outbox file name: {filename!r}")
+
+
+def _header_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(str(value))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def list_outbox(directory: str | os.PathLike[str]) -> list[OutboxEntry]:
+    """The messages in the outbox, newest (by Date header, else file time) first. A missing folder is empty."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    parser = BytesParser(policy=policy.default)
+    entries: list[tuple[datetime, OutboxEntry]] = []
+    for path in folder.iterdir():
+        if not path.name.endswith(".eml") or path.name.startswith(".") or not path.is_file():
+            continue
+        try:
+            stat = path.stat()
+            with path.open("rb") as fh:
+                headers = parser.parse(fh, headersonly=True)
+            date = _header_date(headers.get("Date"))
+            entry = OutboxEntry(
+                filename=path.name,
+                subject=str(headers.get("Subject", "")),
+                to=[addr for _, addr in getaddresses([str(v) for v in headers.get_all("To", [])]) if addr],
+                date=date,
+                message_id=str(headers["Message-ID"]).strip().strip("<>") if headers["Message-ID"] else None,
+                size=stat.st_size,
+            )
+        except (OSError, ValueError, TypeError, IndexError) as exc:
+            log.warning("skipping unreadable outbox file %s: %s", path.name, exc)
+            continue
+        sort_key = date or datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        entries.append((sort_key, entry))
+    entries.sort(key=lambda item: (item[0], item[1].filename), reverse=True)
+    return [entry for _, entry in entries]
+
+
+def read_outbox(directory: str | os.PathLike[str], filename: str) -> EmailMessage:
+    """One outbox message. ``filename`` must be a bare ``*.eml`` name (no separators): ValueError otherwise.
+
+    A name that is valid but absent raises FileNotFoundError.
+    """
+    _check_outbox_name(filename)
+    folder = Path(directory).resolve()
+    path = (folder / filename).resolve()
+    if path.parent != folder:
+        raise ValueError(f"not an outbox file name: {filename!r}")
+    with path.open("rb") as fh:
+        return BytesParser(policy=policy.default).parse(fh)
+
+
+def mailer_from_config(smtp_url: str | None, outbox_dir: str | os.PathLike[str], timeout: float = 30) -> Mailer:
+    """SMTP when ``FOIA_SMTP_URL`` is set (non-blank), otherwise the outbox folder ``FOIA_OUTBOX_DIR``."""
+    if smtp_url and smtp_url.strip():
+        return SMTPMailer.from_url(smtp_url, timeout=timeout)
+    return OutboxMailer(outbox_dir)
