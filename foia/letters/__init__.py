@@ -1,0 +1,86 @@
+"""Letters: context (plain dicts) -> sandboxed Jinja over ``letters/`` -> HTML -> PDF.
+
+Public API::
+
+    LETTER_KINDS                      # ("request", "follow-up", "appeal")
+    LAW_SLUGS                         # the ten laws with letter wording
+    render_html(kind, law, context) -> str          # ValueError for unknown kind/law
+    render_pdf(html, *, title, lang="en", created=None) -> bytes
+    letter_title(kind, law, context) -> str         # a good ``title`` for render_pdf
+    PdfCache(directory).get_or_render(html, **render_pdf_opts) -> (pdf, sha256, hit)
+    sample_context(law="us-foia", kind="request") -> dict
+
+Templates live in the top-level ``letters/`` folder: ``base.html`` (letterhead,
+address block, subject, signature), one template per kind (``request.html``,
+``follow-up.html``, ``appeal.html``), per-law wording in ``laws.toml`` and optional
+per-law paragraphs as macros in ``laws/<slug>.html``; ``letter.css`` sets the page
+(US Letter, "Page N of M") and the bundled fonts in ``letters/fonts/``.
+
+Context schema (a plain dict; dates are ISO strings ``YYYY-MM-DD``; an absent
+optional value is None or empty and the sentence that needs it is left out)::
+
+    {
+      "ref": "FT-2025-0042",                 # our reference, printed and in the footer
+      "letter_date": "2025-06-20",           # also the PDF creation/modification date
+      "lang": "en",                          # optional, <html lang>
+      "law": {                               # from the deadline engine; non-empty values
+        "slug", "name", "citation",          #   override letters/laws.toml, any key of
+        "response_period": "20 working days",#   which may also be given here
+        "response_citation",
+      },
+      "requester": {"name", "title", "email", "phone", "address": [lines]},
+      "organization": {"name", "address": [lines], "phone", "email", "website"},
+                                             # letterhead; falls back to the requester
+      "agency": {"name", "slug", "department", "foia_email", "portal_url",
+                 "address": [lines], "appeal_authority", "appeal_address": [lines],
+                 "appeal_email"},
+      "request": {"title", "records_sought",             # free text, newlines kept
+                  "date_from", "date_to", "preferred_format",
+                  "fee_category", "fee_ceiling": "250.00",
+                  "fee_waiver": bool, "fee_waiver_justification",
+                  "expedited": bool, "expedited_justification",
+                  "tracking_number", "sent_date"},
+      "deadlines": {"response_due",          # request/follow-up: the agency's answer;
+                                             # appeal: when the appeal decision is due
+                    "days_late": int | None,
+                    "days_late_unit": "working days" | "calendar days",
+                    "appeal_due"},           # last day to file the appeal/next step
+      "determination": {"date", "summary", "exemptions": [str]} | None,
+      "custom": {"intro", "closing", "appeal_grounds"},   # editable free text
+    }
+
+Safety: templates run in ``jinja2.sandbox.SandboxedEnvironment(autoescape=True)``;
+context values are data and are never evaluated or marked safe (free text goes
+through the ``paragraphs`` filter, which escapes before adding ``<p>``/``<br>``);
+WeasyPrint's URL fetcher serves only regular files under ``letters/`` and refuses
+everything else (see :class:`LettersURLFetcher`).
+"""
+
+from __future__ import annotations
+
+from .cache import PdfCache
+from .pdf import PDF_VARIANT, FetchRefused, LettersURLFetcher, render_pdf
+from .samples import sample_context
+from .templating import (
+    LAW_SLUGS,
+    LETTER_KINDS,
+    LETTERS_DIR,
+    law_texts,
+    letter_title,
+    render_html,
+)
+
+__all__ = [
+    "LAW_SLUGS",
+    "LETTERS_DIR",
+    "LETTER_KINDS",
+    "PDF_VARIANT",
+    "FetchRefused",
+    "LettersURLFetcher",
+    "PdfCache",
+    "law_texts",
+    "letter_title",
+    "render_html",
+    "render_pdf",
+    "sample_context",
+]

@@ -1,0 +1,178 @@
+"""HTML -> tagged, reproducible PDF with WeasyPrint, fetching only files under letters/.
+
+Reproducibility: WeasyPrint writes no dates unless the document has them, so the
+creation/modification dates come from ``created`` (or the letter's
+``<meta name="dcterms.created">``, which render_html derives from the letter date);
+the trailer /ID is derived from the inputs instead of being left out; font subset
+prefixes are md5-based in WeasyPrint and the only random value it has (an XMP
+DocumentID) is written for PDF/X-4 only, which is not used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Final
+from urllib.parse import unquote, urlsplit
+
+import pydyf
+import weasyprint
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from .templating import LETTERS_DIR
+
+#: PDF flavour: PDF/UA-1 (tagged, /MarkInfo Marked, /Lang, DisplayDocTitle, XMP pdfuaid).
+PDF_VARIANT: Final[str] = "pdf/ua-1"
+
+_MIME_TYPES: Final[dict[str, str]] = {
+    ".css": "text/css",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+    ".woff": "font/woff",
+    ".woff2": "font/woff2",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".svg": "image/svg+xml",
+}
+
+
+class FetchRefused(ValueError):
+    """Raised for any URL outside the letters folder (WeasyPrint logs and skips it)."""
+
+
+class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
+    """A WeasyPrint URL fetcher that serves only regular files under ``root``.
+
+    Everything else is refused: http(s), data:, ftp, file:// outside ``root`` (after
+    resolving ``..`` and symlinks) and unknown file types. Every URL asked for is
+    appended to ``attempted`` so tests and callers can see what a document wanted.
+    File contents are cached in memory by (path, mtime, size), so the bundled fonts
+    and stylesheet are read from disk once per process.
+    """
+
+    _cache: dict[tuple[str, int, int], bytes] = {}
+    _cache_lock = threading.Lock()
+
+    def __init__(self, root: Path = LETTERS_DIR) -> None:
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.root = root.resolve()
+        self.attempted: list[str] = []
+        self.refused: list[str] = []
+
+    def resolve(self, url: str) -> Path:
+        """The file under ``root`` that ``url`` names, or raise FetchRefused."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise FetchRefused(f"refused non-local URL: {url[:200]}")
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            raise FetchRefused(f"refused file outside the letters folder: {url[:200]}")
+        if path.suffix.lower() not in _MIME_TYPES:
+            raise FetchRefused(f"refused file type: {url[:200]}")
+        return path
+
+    def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        self.attempted.append(url)
+        try:
+            path = self.resolve(url)
+        except FetchRefused:
+            self.refused.append(url)
+            raise
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        body = self._cache.get(key)
+        if body is None:
+            body = path.read_bytes()
+            with self._cache_lock:
+                self._cache[key] = body
+        return URLFetcherResponse(
+            path.as_uri(), body, headers={"Content-Type": _MIME_TYPES[path.suffix.lower()]}
+        )
+
+
+def stable_structure_ids(document: object, pdf: pydyf.PDF) -> None:
+    """WeasyPrint finisher: replace memory-address IDs of table headers with counters.
+
+    WeasyPrint 69 tags ``<th>`` structure elements with ``id(box)`` (and lists those
+    IDs in the cells' /Headers), which differs from run to run. Renumbering them in
+    object order makes tagged tables reproducible.
+    """
+    renamed: dict[bytes, pydyf.String] = {}
+    for obj in pdf.objects:
+        if isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/TH" and "ID" in obj:
+            new_id = pydyf.String(f"TH{len(renamed) + 1}")
+            renamed[obj["ID"].data] = new_id
+            obj["ID"] = new_id
+    if not renamed:
+        return
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        attributes = obj.get("A")
+        if isinstance(attributes, pydyf.Dictionary) and "Headers" in attributes:
+            attributes["Headers"] = pydyf.Array(
+                renamed.get(header.data, header) for header in attributes["Headers"]
+            )
+
+
+def _w3c_date(value: date | datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return date.fromisoformat(str(value)[:10]).isoformat()
+
+
+def _identifier(html: str, title: str, lang: str, created: str | None) -> bytes:
+    digest = hashlib.sha256()
+    for part in (html, title, lang, created or "", weasyprint.__version__):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:32].encode("ascii")
+
+
+def render_pdf(
+    html: str,
+    *,
+    title: str,
+    lang: str = "en",
+    created: date | datetime | None = None,
+    url_fetcher: LettersURLFetcher | None = None,
+    finisher: Callable[..., None] | None = None,
+) -> bytes:
+    """Render letter HTML to PDF bytes (US Letter per letter.css, PDF/UA-1, tagged).
+
+    ``title`` and ``lang`` are written to the document info, XMP and catalog /Lang.
+    ``created`` sets both creation and modification dates; when omitted the dates in
+    the HTML (``dcterms.created``/``dcterms.modified`` meta) are used, and when the
+    HTML has none the PDF carries no dates. The same arguments give the same bytes.
+    Resources are fetched only from ``letters/`` (pass ``url_fetcher`` to inspect
+    what was requested).
+    """
+    fetcher = url_fetcher if url_fetcher is not None else LettersURLFetcher()
+    document = weasyprint.HTML(
+        string=html, base_url=LETTERS_DIR.as_uri() + "/", url_fetcher=fetcher
+    ).render(pdf_variant=PDF_VARIANT)
+    metadata = document.metadata
+    metadata.title = title
+    metadata.lang = lang
+    stamp = _w3c_date(created)
+    if stamp is not None:
+        metadata.created = stamp
+        metadata.modified = stamp
+    identifier = _identifier(html, title, lang, metadata.created)
+
+    def finish(document: object, pdf: pydyf.PDF) -> None:
+        stable_structure_ids(document, pdf)
+        if finisher is not None:
+            finisher(document, pdf)
+
+    pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier, finisher=finish)
+    assert isinstance(pdf, bytes)
+    return pdf

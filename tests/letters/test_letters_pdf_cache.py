@@ -1,0 +1,157 @@
+"""Reproducible bytes (dates, IDs, tagged tables) and the content-addressed PdfCache."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+
+import foia.letters.cache as cache_module
+from foia.letters import PdfCache, letter_title, render_html, render_pdf, sample_context
+
+
+def _letter(law: str = "nj-opra", kind: str = "follow-up") -> tuple[str, str]:
+    ctx = sample_context(law, kind)
+    return render_html(kind, law, ctx), letter_title(kind, law, ctx)
+
+
+def test_dates_come_from_the_letter_date_or_created() -> None:
+    html, title = _letter()
+    info: Any = pypdf.PdfReader(io.BytesIO(render_pdf(html, title=title))).metadata
+    assert info is not None
+    assert info["/CreationDate"] == "D:20250804" and info["/ModDate"] == "D:20250804"
+
+    stamped = render_pdf(html, title=title, created=date(2025, 8, 5))
+    info = pypdf.PdfReader(io.BytesIO(stamped)).metadata
+    assert info is not None and info["/CreationDate"] == "D:20250805"
+
+    moment = datetime(2025, 8, 5, 14, 30, 5, 123, tzinfo=UTC)
+    info = pypdf.PdfReader(io.BytesIO(render_pdf(html, title=title, created=moment))).metadata
+    assert info is not None and info["/CreationDate"] == "D:20250805143005+00'00"
+    assert render_pdf(html, title=title, created=moment) == render_pdf(
+        html, title=title, created=moment
+    )
+
+
+def test_title_and_language_are_taken_from_arguments() -> None:
+    html, _ = _letter()
+    pdf = render_pdf(html, title="Letter to the Custodian", lang="en-US")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    trailer: Any = reader.trailer
+    assert reader.metadata is not None and reader.metadata.title == "Letter to the Custodian"
+    assert trailer["/Root"]["/Lang"] == "en-US"
+    assert len(trailer["/ID"]) == 2
+    # A different title is a different document (and a different /ID).
+    assert pdf != render_pdf(html, title="Another title", lang="en-US")
+
+
+def test_tagged_tables_are_reproducible() -> None:
+    """WeasyPrint marks <th> with id(box); render_pdf renumbers them."""
+    html = """<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>
+    <table><tr><th>Date</th><th>Event</th></tr><tr><td>June 20</td><td>Sent</td></tr>
+    <tr><th scope="row">Due</th><td>July 21</td></tr></table></body></html>"""
+    first = render_pdf(html, title="t")
+    assert all(render_pdf(html, title="t") == first for _ in range(3))
+    header_ids: list[str] = []
+    headers_refs: list[str] = []
+
+    def walk(node: object) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, pypdf.generic.ArrayObject):
+            for item in node:
+                walk(item)
+        elif isinstance(node, pypdf.generic.DictionaryObject):
+            if node.get("/S") == "/TH":
+                header_ids.append(str(node["/ID"]))
+            attributes = node.get("/A")
+            if isinstance(attributes, pypdf.generic.DictionaryObject) and "/Headers" in attributes:
+                headers: Any = attributes["/Headers"]
+                headers_refs.extend(str(h) for h in headers)
+            if "/K" in node:
+                walk(node["/K"])
+
+    trailer: Any = pypdf.PdfReader(io.BytesIO(first)).trailer
+    walk(trailer["/Root"]["/StructTreeRoot"])
+    assert header_ids == ["TH1", "TH2", "TH3"]
+    assert set(headers_refs) == set(header_ids)
+
+
+def test_same_bytes_in_a_fresh_process() -> None:
+    html, title = _letter("us-foia", "request")
+    here = hashlib.sha256(render_pdf(html, title=title)).hexdigest()
+    code = (
+        "import hashlib;"
+        "from foia.letters import *;"
+        "c=sample_context('us-foia','request');"
+        "h=render_html('request','us-foia',c);"
+        "print(hashlib.sha256(render_pdf(h,title=letter_title('request','us-foia',c))).hexdigest())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == here
+
+
+def test_cache_miss_then_hit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    html, title = _letter()
+    cache = PdfCache(tmp_path / "pdfs")
+    pdf, digest, hit = cache.get_or_render(html, title=title)
+    assert not hit and pdf.startswith(b"%PDF-")
+    assert digest == hashlib.sha256(pdf).hexdigest()
+    stored = cache.path_for(PdfCache.key(html, title=title))
+    assert stored.read_bytes() == pdf
+    assert [p.name for p in stored.parent.iterdir()] == [stored.name], "no temporary files left"
+
+    def no_render(*args: object, **kwargs: object) -> bytes:
+        raise AssertionError("a hit must not render")
+
+    monkeypatch.setattr(cache_module, "render_pdf", no_render)
+    again, digest_again, hit_again = cache.get_or_render(html, title=title)
+    assert hit_again and again == pdf and digest_again == digest
+
+
+def test_cache_keys_cover_html_and_options(tmp_path: Path) -> None:
+    html, title = _letter()
+    keys = {
+        PdfCache.key(html, title=title),
+        PdfCache.key(html, title=title, lang="es"),
+        PdfCache.key(html, title=title, created=date(2025, 8, 5)),
+        PdfCache.key(html + " ", title=title),
+        PdfCache.key(html, title=title + "!"),
+    }
+    assert len(keys) == 5
+    assert PdfCache.key(html, title=title, lang="en") == PdfCache.key(html, lang="en", title=title)
+    cache = PdfCache(tmp_path)
+    a, _, _ = cache.get_or_render(html, title=title)
+    b, _, hit = cache.get_or_render(html, title=title, created=date(2025, 8, 5))
+    assert not hit and a != b
+
+
+def test_cache_rerenders_a_damaged_entry(tmp_path: Path) -> None:
+    html, title = _letter()
+    cache = PdfCache(tmp_path)
+    pdf, _, _ = cache.get_or_render(html, title=title)
+    path = cache.path_for(PdfCache.key(html, title=title))
+    path.write_bytes(b"")  # e.g. a disk-full leftover from some other writer
+    again, _, hit = cache.get_or_render(html, title=title)
+    assert not hit and again == pdf and path.read_bytes() == pdf
+
+
+def test_failed_write_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    html, title = _letter()
+    cache = PdfCache(tmp_path)
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("foia.letters.cache.os.replace", broken_replace)
+    with pytest.raises(OSError):
+        cache.get_or_render(html, title=title)
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
