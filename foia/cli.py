@@ -172,11 +172,82 @@ def recompute_command() -> None:
     """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
     from .clocks import recompute_open
 
-    moved = recompute_open(db.session, now=_now(None), actor=None, reason="flask foia recompute")
+    from .clocks import replan_moved
+
+    now = _now(None)
+    moved = recompute_open(db.session, now=now, actor=None, reason="flask foia recompute")
+    replan_moved(db.session, moved, now=now)
     db.session.commit()
     click.echo(f"Recomputed. {len(moved)} clock date(s) moved on {len({m.ref for m in moved})} request(s).")
     for m in moved:
         click.echo(f"  {m.ref} {m.kind}: {m.before or '-'} -> {m.after or '-'}")
+
+
+reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list the outbox table.")
+foia_cli.add_command(reminders_cli)
+
+
+def dispatch_settings():
+    from .reminders import DispatchSettings
+
+    cfg = current_app.config
+    return DispatchSettings(base_url=cfg["FOIA_BASE_URL"], sender=cfg["FOIA_MAIL_FROM"],
+                            lease_seconds=cfg["FOIA_REMINDER_LEASE_SECONDS"])
+
+
+def app_mailer():
+    from .mail import mailer_from_config
+
+    return mailer_from_config(current_app.config["FOIA_SMTP_URL"], current_app.config["FOIA_OUTBOX_DIR"])
+
+
+@reminders_cli.command("dispatch")
+@click.option("--now", "now_s", metavar="ISO-DATETIME", help="Send what is due at this moment (default: now).")
+def reminders_dispatch(now_s: str | None) -> None:
+    """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
+    from .reminders import dispatch_due
+
+    sent = dispatch_due(db.session, now=_now(now_s), mailer=app_mailer(), settings=dispatch_settings())
+    click.echo(f"Sent {sent} reminder(s).")
+
+
+@reminders_cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--all", "show_all", is_flag=True, help="Include sent and skipped rows (default: the last 200).")
+def reminders_list(as_json: bool, show_all: bool) -> None:
+    """Show pending and sent reminder rows."""
+    from .models import Reminder, Request
+
+    stmt = (select(Reminder, Request.ref, User.email).outerjoin(Request, Request.id == Reminder.request_id)
+            .join(User, User.id == Reminder.user_id).order_by(Reminder.send_at, Reminder.id))
+    if not show_all:
+        stmt = stmt.limit(200)
+    rows = [
+        {"id": r.id, "ref": ref, "to": email, "clock": r.clock_kind, "due": r.due.isoformat(), "rule": r.rule,
+         "seq": r.seq, "send_at": r.send_at.isoformat(), "status": r.status, "attempts": r.attempts,
+         "last_error": r.last_error or None, "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+         "message_id": r.message_id or None}
+        for r, ref, email in db.session.execute(stmt)
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No reminders.")
+        return
+    for r in rows:
+        err = f"  error: {r['last_error']}" if r["last_error"] else ""
+        click.echo(f"{r['send_at'][:16]}  {r['status']:<8} {r['ref'] or '(digest)':<14} {r['clock']:<16} "
+                   f"{r['rule']:<16} {r['to']}{err}")
+
+
+@foia_cli.command("scheduler")
+@click.option("--interval", type=int, default=None, help="Seconds between sweeps (default: FOIA_SCHEDULER_INTERVAL or 60).")
+def scheduler_command(interval: int | None) -> None:
+    """Run the reminder scheduler (APScheduler, one sweep a minute) until stopped with Ctrl-C or SIGTERM."""
+    from .scheduler import run_scheduler
+
+    run_scheduler(current_app._get_current_object(), interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
 
 
 def register_cli(app: Flask) -> None:

@@ -120,6 +120,9 @@ def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
     session.flush()
     clocks = compute_for(session, req)
     _store(session, req, clocks, now)
+    from .reminders import plan
+
+    plan(session, req, now=now, clocks=clocks)  # reminders follow the clocks
     return clocks
 
 
@@ -285,6 +288,7 @@ def add_closure(session: Session, *, actor: User, now: datetime, on: date, name:
     reason = f"closure added: {on.isoformat()} {name}"
     moved = recompute_open(session, now=now, actor=actor, reason=reason, calendar_id=calendar_id,
                            agency_id=agency.id if agency else None, affected_from=on)
+    replan_moved(session, moved, now=now)
     return closure, moved
 
 
@@ -297,8 +301,21 @@ def remove_closure(session: Session, *, actor: User, now: datetime, closure: Cal
     audit(session, actor=actor, now=now, action="delete", entity=closure, before=before)
     session.delete(closure)
     session.flush()
-    return recompute_open(session, now=now, actor=actor, reason=f"closure removed: {before['closed_on']} {before['name']}",
-                          calendar_id=calendar_id, agency_id=agency_id, affected_from=closed_on)
+    moved = recompute_open(session, now=now, actor=actor, reason=f"closure removed: {before['closed_on']} {before['name']}",
+                           calendar_id=calendar_id, agency_id=agency_id, affected_from=closed_on)
+    replan_moved(session, moved, now=now)
+    return moved
+
+
+def replan_moved(session: Session, moved: Sequence[Moved], *, now: datetime) -> int:
+    """Re-plan the reminders of every request whose dates moved."""
+    from .reminders import plan
+
+    refs = sorted({m.ref for m in moved})
+    for start in range(0, len(refs), 1000):
+        for req in session.scalars(select(Request).where(Request.ref.in_(refs[start:start + 1000]))):
+            plan(session, req, now=now)
+    return len(refs)
 
 
 def clock_rows(clocks: Sequence[Clock], today: date, calendar_is_working) -> list[dict[str, Any]]:

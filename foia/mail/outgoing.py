@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.policy
+
 import hashlib
 import re
 from datetime import datetime, timezone
@@ -85,7 +87,9 @@ def build_message(
     if not isinstance(text, str):
         raise ValueError("text must be a string")
 
-    msg = EmailMessage()
+    # No folding below RFC 5322's 998-character limit: CPython folds some subjects right after
+    # "Subject:", which many readers then show with a leading space.
+    msg = EmailMessage(policy=_POLICY)
     msg["From"] = sender
     msg["To"] = ", ".join(to)
     msg["Subject"] = subject
@@ -104,5 +108,7 @@ def build_message(
         msg.add_alternative(html, subtype="html")
     return msg
 
+
+_POLICY = email.policy.default.clone(max_line_length=998)
 
 __all__ = ["build_message", "make_message_id"]

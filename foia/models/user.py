@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -45,6 +45,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Reminder preferences: "immediate" mail or a daily "digest" at 7:00 in their time zone,
+    # and the kinds of reminder switched off (see models.reminder.REMINDER_KINDS).
+    reminder_mode: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
+    reminders_off: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles",
+                                          server_default="America/Los_Angeles")
+    # Secret for the iCalendar feed URL; regenerated on request. Stored hashed would prevent showing
+    # the URL again, so it is stored as is and never logged.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
 

@@ -102,3 +102,17 @@ def test_make_message_id_is_deterministic():
 def test_make_message_id_rejects_bad_domains(domain):
     with pytest.raises(ValueError):
         make_message_id("k", domain)
+
+
+def test_subject_is_not_folded_into_a_leading_space():
+    import email
+    import email.policy
+    from datetime import datetime, timezone
+
+    from foia.mail import build_message
+
+    subject = "[FT-2026-0001] Determination due: Tue Jun 30, 2026 (due in 5 working days)"
+    msg = build_message(sender="FOIA Tracker <r@foia.test>", to=["a@b.example"], subject=subject, text="x",
+                        html=None, message_id="<a@foia.test>", date=datetime(2026, 6, 1, tzinfo=timezone.utc))
+    parsed = email.message_from_bytes(bytes(msg), policy=email.policy.default)
+    assert parsed["Subject"] == subject

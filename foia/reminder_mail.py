@@ -1,0 +1,115 @@
+"""What a reminder email says. Plain text and HTML from templates/mail/, rendered with a
+standalone autoescaping Jinja environment (no Flask needed, so the scheduler can send)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from .deadlines import calendar_for, load_law
+from .models import REMINDER_RULES, Reminder, Request, RequestClock, User, Watcher
+
+_ENV = Environment(
+    loader=FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates" / "mail")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass
+class Content:
+    subject: str
+    text: str
+    html: str
+
+
+def _fmt(d: date) -> str:
+    return d.strftime("%a %b %-d, %Y")
+
+
+def _working_days_between(cal, a: date, b: date) -> int:
+    """Working days from a to b (positive if b is later), not counting a."""
+    step = 1 if b >= a else -1
+    n, d = 0, a
+    while d != b:
+        d += timedelta(days=step)
+        if cal.is_working_day(d):
+            n += step
+    return n
+
+
+def _phrase(row_rule: str, left: int, unit: str) -> str:
+    if left > 0:
+        return f"due in {left} {unit}{'' if left == 1 else 's'}"
+    if left == 0:
+        return "due today"
+    return f"overdue by {-left} {unit}{'' if left == -1 else 's'}"
+
+
+def compose(session: Session, row: Reminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
+    if row.rule == "digest":
+        return _digest(session, row, user, now=now, base_url=base_url)
+    req = session.scalar(select(Request).options(joinedload(Request.agency)).where(Request.id == row.request_id))
+    if req is None or req.is_closed:
+        return None, "The request was closed before the reminder was sent."
+    clock = session.scalar(select(RequestClock).where(RequestClock.request_id == req.id, RequestClock.kind == row.clock_kind))
+    if clock is None or clock.due != row.due or clock.status != "open":
+        return None, "The deadline changed before the reminder was sent."
+    law = load_law(req.law).for_agency(req.agency.slug)
+    cal = calendar_for(law.calendar)
+    today = now.astimezone(ZoneInfo(user.timezone or "America/Los_Angeles")).date()
+    rule_def = law.clock(row.clock_kind)
+    business = rule_def is not None and rule_def.unit == "business_days"
+    if business:
+        left, unit = _working_days_between(cal, today, row.due), "working day"
+    else:
+        left, unit = (row.due - today).days, "day"
+    overdue = left < 0
+    link = f"{base_url.rstrip('/')}/requests/{req.ref}"
+    ctx = {
+        "user": user, "req": req, "law": law, "label": clock.label, "due": _fmt(row.due),
+        "citation": rule_def.citation if rule_def else law.citation, "phrase": _phrase(row.rule, left, unit),
+        "why": REMINDER_RULES.get(row.rule, row.rule), "overdue": overdue, "appeal": row.clock_kind == "appeal_filing",
+        "link": link, "follow_up_link": f"{link}/letters/new?kind=follow-up",
+        "appeal_link": f"{link}/letters/new?kind=appeal", "settings_link": f"{base_url.rstrip('/')}/settings",
+    }
+    subject = f"[{req.ref}] {clock.label}: {_fmt(row.due)} ({ctx['phrase']})"
+    return Content(subject, _ENV.get_template("reminder.txt").render(ctx), _ENV.get_template("reminder.html").render(ctx)), ""
+
+
+def _digest(session: Session, row: Reminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
+    """Everything due in the next five working days (and anything overdue) on the requests this
+    person filed or watches."""
+    watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
+    rows = session.execute(
+        select(Request, RequestClock).join(RequestClock, RequestClock.request_id == Request.id)
+        .options(joinedload(Request.agency))
+        .where(or_(Request.requester_id == user.id, Request.id.in_(watched)),
+               RequestClock.status == "open", RequestClock.due.is_not(None))
+        .order_by(RequestClock.due, Request.id)
+    ).all()
+    today = row.due
+    items = []
+    for req, clock in rows:
+        if req.is_closed:
+            continue
+        law = load_law(req.law).for_agency(req.agency.slug)
+        cal = calendar_for(law.calendar)
+        left = _working_days_between(cal, today, clock.due)
+        if left > 5:
+            continue
+        items.append({"req": req, "label": clock.label, "due": _fmt(clock.due),
+                      "phrase": _phrase("digest", left, "working day"),
+                      "link": f"{base_url.rstrip('/')}/requests/{req.ref}", "overdue": left < 0})
+    if not items:
+        return None, "Nothing due in the next five working days."
+    ctx = {"user": user, "items": items, "day": _fmt(today), "settings_link": f"{base_url.rstrip('/')}/settings"}
+    subject = f"FOIA Tracker digest for {_fmt(today)}: {len(items)} deadline{'s' if len(items) != 1 else ''}"
+    return Content(subject, _ENV.get_template("digest.txt").render(ctx), _ENV.get_template("digest.html").render(ctx)), ""

@@ -1,0 +1,288 @@
+"""Reminders: rows planned from the clocks, swept and mailed exactly once.
+
+plan(session, req, now=...) -> number of pending rows
+    Turns the request's open clocks into reminder rows for its requester and watchers:
+    5 and 1 working days before a date, on the date, the first working day overdue, then weekly
+    while overdue; 10 and 3 days before an appeal window closes. Pending rows are replaced,
+    sent rows kept. When some reminder days are already past at planning time (an imported
+    request, a scheduler that was down), only the latest past one is kept, due at once.
+
+dispatch_due(session, now=..., mailer=..., ...) -> number sent
+    Claims due rows atomically (FOR UPDATE SKIP LOCKED on PostgreSQL, a conditional UPDATE on
+    SQLite), sends each, then marks it sent. A claim carries a lease: if the process dies between
+    claiming and marking, the row is claimed again after the lease and re-sent with the same
+    deterministic Message-ID. A failed send stays pending with its attempt count and error and is
+    retried with backoff. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from .deadlines import Calendar, Clock, calendar_for, load_law
+from .mail import MailError, Mailer, build_message, make_message_id
+from .models import RULE_KIND, Agency, Reminder, Request, RequestClock, User, Watcher
+
+SEND_HOUR = time(8, 0)      # immediate reminders go out at 8:00 in the recipient's time zone
+DIGEST_HOUR = time(7, 0)    # digests at 7:00
+BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360)
+APPEAL_CLOCKS = frozenset({"appeal_filing"})
+MAX_WEEKLY = 520            # ten years of weekly overdue reminders is plenty
+
+
+def _local(d: date, at: time, tz: str) -> datetime:
+    return datetime.combine(d, at, ZoneInfo(tz)).astimezone(timezone.utc)
+
+
+def _working_days_before(cal: Calendar, d: date, n: int) -> date:
+    while n > 0:
+        d -= timedelta(days=1)
+        if cal.is_working_day(d):
+            n -= 1
+    return d
+
+
+def rule_dates(clock: Clock, cal: Calendar, *, until: date) -> list[tuple[str, int, date]]:
+    """(rule, seq, day) for one clock, in date order. Weekly overdue reminders run up to the first
+    one after `until` (the next one still to come), so re-planning always has one ahead."""
+    due = clock.due
+    assert due is not None
+    if clock.kind in APPEAL_CLOCKS:
+        return [("appeal_before_10", 0, due - timedelta(days=10)), ("appeal_before_3", 0, due - timedelta(days=3))]
+    first_overdue = cal.next_working_day(due + timedelta(days=1))
+    out = [("before_5", 0, _working_days_before(cal, due, 5)), ("before_1", 0, _working_days_before(cal, due, 1)),
+           ("on_date", 0, due), ("overdue_1", 0, first_overdue)]
+    week = first_overdue
+    for seq in range(1, MAX_WEEKLY):
+        if week > until:
+            break
+        week = first_overdue + timedelta(days=7 * seq)
+        out.append(("overdue_weekly", seq, week))
+    return out
+
+
+def recipients(session: Session, req: Request) -> list[User]:
+    users = {req.requester_id: req.requester}
+    for w in session.scalars(select(Watcher).where(Watcher.request_id == req.id)):
+        users[w.user_id] = w.user
+    return [u for u in users.values() if u is not None and u.active]
+
+
+def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Clock] | None = None) -> int:
+    """Replace the request's pending reminder rows with what its clocks call for now."""
+    if clocks is None:
+        from .clocks import compute_for
+
+        clocks = compute_for(session, req)
+    existing = {(r.user_id, r.clock_kind, r.due, r.rule, r.seq): r
+                for r in session.scalars(select(Reminder).where(Reminder.request_id == req.id))}
+    wanted: dict[tuple, datetime] = {}
+    last_sent: dict[tuple, datetime] = {}
+    for (user_id, kind, due, _rule, _seq), r in existing.items():
+        if r.status == "sent" and r.sent_at is not None:
+            key = (user_id, kind, due)
+            last_sent[key] = max(last_sent.get(key, r.sent_at), r.sent_at)
+    if not req.is_closed:
+        law = load_law(req.law).for_agency(req.agency.slug)
+        from .clocks import _closures_for
+
+        cal = calendar_for(law.calendar, _closures_for(session, law.calendar, req.agency_id))
+        for user in recipients(session, req):
+            if user.reminder_mode == "digest":
+                continue
+            off = set(user.reminders_off or ())
+            tz = user.timezone or "America/Los_Angeles"
+            today = now.astimezone(ZoneInfo(tz)).date()
+            for clock in clocks:
+                if clock.status != "open" or clock.due is None:
+                    continue
+                slots = [(rule, seq, day, _local(day, SEND_HOUR, tz))
+                         for rule, seq, day in rule_dates(clock, cal, until=today)
+                         if RULE_KIND[rule] not in off]
+                past = [s for s in slots if s[3] <= now]
+                future = [s for s in slots if s[3] > now]
+                if past:
+                    rule, seq, day, slot_at = past[-1]
+                    key = (user.id, clock.kind, clock.due, rule, seq)
+                    # The latest past one goes out at the next sweep, unless a reminder for this
+                    # deadline already went out after its time (e.g. a catch-up just sent).
+                    sent_after = last_sent.get((user.id, clock.kind, clock.due))
+                    if key in existing or sent_after is None or sent_after < slot_at:
+                        wanted[key] = existing[key].send_at if key in existing else now
+                for rule, seq, day, at in future:
+                    wanted[(user.id, clock.kind, clock.due, rule, seq)] = at
+    pending = 0
+    for key, row in existing.items():
+        if row.status == "sent":
+            continue
+        if key not in wanted and row.status == "pending":
+            session.delete(row)
+    for key, send_at in wanted.items():
+        row = existing.get(key)
+        if row is not None:
+            if row.status == "pending":
+                row.send_at = send_at
+                pending += 1
+            continue
+        user_id, kind, due, rule, seq = key
+        session.add(Reminder(request_id=req.id, user_id=user_id, clock_kind=kind, due=due, rule=rule, seq=seq,
+                             send_at=send_at, status="pending", attempts=0, last_error="", message_id="",
+                             created_at=now))
+        pending += 1
+    session.flush()
+    return pending
+
+
+# --------------------------------------------------------------------------- digests
+
+def ensure_digests(session: Session, now: datetime) -> int:
+    """One digest row per digest-mode user for today's 7:00 in their time zone."""
+    created = 0
+    for user in session.scalars(select(User).where(User.reminder_mode == "digest", User.active.is_(True))):
+        tz = user.timezone or "America/Los_Angeles"
+        today = now.astimezone(ZoneInfo(tz)).date()
+        exists = session.scalar(select(Reminder.id).where(Reminder.request_id.is_(None), Reminder.user_id == user.id,
+                                                          Reminder.due == today, Reminder.rule == "digest"))
+        if exists is not None:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(Reminder(request_id=None, user_id=user.id, clock_kind="digest", due=today, rule="digest",
+                                     seq=0, send_at=_local(today, DIGEST_HOUR, tz), status="pending", attempts=0,
+                                     last_error="", message_id="", created_at=now))
+            created += 1
+        except IntegrityError:  # another scheduler made it first
+            pass
+    return created
+
+
+# --------------------------------------------------------------------------- dispatch
+
+@dataclass
+class DispatchSettings:
+    base_url: str = "http://127.0.0.1:5000"
+    sender: str = "FOIA Tracker <foia-tracker@localhost>"
+    lease_seconds: int = 300
+    batch: int = 200
+
+
+def _supersede(session: Session, now: datetime) -> int:
+    """A scheduler that was down finds several reminders for one deadline due at once: only the
+    latest goes out; the older ones are recorded as superseded."""
+    later = aliased(Reminder)
+    newer_exists = (select(later.id).where(
+        later.request_id == Reminder.request_id, later.user_id == Reminder.user_id,
+        later.clock_kind == Reminder.clock_kind, later.due == Reminder.due,
+        later.status.in_(("pending", "sending", "sent")), later.send_at > Reminder.send_at, later.send_at <= now,
+    ).exists())
+    result = session.execute(
+        update(Reminder)
+        .where(Reminder.status == "pending", Reminder.send_at <= now, Reminder.request_id.is_not(None), newer_exists)
+        .values(status="skipped", last_error="Superseded by a later reminder for the same deadline.")
+        .execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount or 0
+
+
+def _claim(session: Session, now: datetime, settings: DispatchSettings) -> str | None:
+    token = secrets.token_hex(16)
+    lease_cutoff = now - timedelta(seconds=settings.lease_seconds)
+    due = and_(
+        Reminder.send_at <= now,
+        or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
+        or_(Reminder.status == "pending", and_(Reminder.status == "sending", Reminder.claimed_at < lease_cutoff)),
+    )
+    candidates = select(Reminder.id).where(Reminder.status.in_(("pending", "sending")), due).order_by(Reminder.send_at, Reminder.id)
+    candidates = candidates.limit(settings.batch)
+    if session.get_bind().dialect.name == "postgresql":
+        ids = list(session.scalars(candidates.with_for_update(skip_locked=True)))
+        if not ids:
+            session.commit()
+            return None
+        session.execute(update(Reminder).where(Reminder.id.in_(ids))
+                        .values(status="sending", claim_token=token, claimed_at=now)
+                        .execution_options(synchronize_session=False))
+    else:
+        # SQLite runs one writer at a time: the conditional UPDATE re-checks every condition, so two
+        # dispatchers can never claim the same row.
+        result = session.execute(update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()), due)
+                                 .values(status="sending", claim_token=token, claimed_at=now)
+                                 .execution_options(synchronize_session=False))
+        if result.rowcount == 0:
+            session.commit()
+            return None
+    session.commit()
+    return token
+
+
+def _message_domain(sender: str) -> str:
+    addr = sender.rsplit("<", 1)[-1].rstrip(">").strip()
+    return addr.split("@", 1)[1] if "@" in addr else "foia-tracker.local"
+
+
+def dispatch_due(session: Session, *, now: datetime, mailer: Mailer,
+                 settings: DispatchSettings | None = None) -> int:
+    """Send every reminder that is due at `now`. Returns how many were sent."""
+    settings = settings or DispatchSettings()
+    ensure_digests(session, now)
+    session.commit()
+    _supersede(session, now)
+    sent = 0
+    while True:
+        token = _claim(session, now, settings)
+        if token is None:
+            return sent
+        rows = list(session.scalars(select(Reminder).where(Reminder.claim_token == token).order_by(Reminder.id)))
+        if not rows:
+            return sent
+        for row in rows:
+            sent += _send_one(session, row, now=now, mailer=mailer, settings=settings)
+
+
+def _send_one(session: Session, row: Reminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings) -> int:
+    from .reminder_mail import compose
+
+    user = session.get(User, row.user_id)
+    content, why_not = compose(session, row, user, now=now, base_url=settings.base_url)
+    if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
+        row.status, row.last_error, row.claim_token = "skipped", why_not, None
+        session.commit()
+        return 0
+    message_id = make_message_id(f"reminder-{row.id}", _message_domain(settings.sender))
+    msg = build_message(sender=settings.sender, to=[user.email], subject=content.subject, text=content.text,
+                        html=content.html, message_id=message_id, date=now,
+                        headers={"X-FOIA-Tracker-Reminder": str(row.id)})
+    try:
+        mailer.send(msg)
+    except MailError as exc:
+        row.attempts += 1
+        row.status = "pending"
+        row.claim_token = None
+        row.last_error = str(exc)[:2000]
+        row.next_attempt_at = now + timedelta(minutes=BACKOFF_MINUTES[min(row.attempts, len(BACKOFF_MINUTES)) - 1])
+        session.commit()
+        return 0
+    row.status, row.sent_at, row.message_id, row.claim_token = "sent", now, message_id, None
+    row.attempts += 1
+    row.last_error = ""
+    session.commit()
+    if row.rule in ("overdue_1", "overdue_weekly") and row.request_id is not None:
+        req = session.get(Request, row.request_id)
+        if req is not None:
+            plan(session, req, now=now)  # line up the next weekly reminder
+            session.commit()
+    return 1
+
+
+def unsent(session: Session, limit: int = 500) -> list[Reminder]:
+    """Rows still to send, failing ones first (for the admin page and `reminders list`)."""
+    return list(session.scalars(select(Reminder).where(Reminder.status.in_(("pending", "sending")))
+                                .order_by(Reminder.attempts.desc(), Reminder.send_at).limit(limit)))

@@ -1,0 +1,57 @@
+"""The reminder scheduler: one APScheduler 3 BlockingScheduler with one interval job.
+
+Run it with `flask foia scheduler` (`make run` starts it beside the web server). Web processes
+never start a scheduler. Several scheduler processes may run at once: reminder rows are claimed
+with row locks, so each reminder is still sent once.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timezone
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+log = logging.getLogger("foia.scheduler")
+
+
+def sweep(app: Flask) -> int:
+    from .cli import app_mailer, dispatch_settings
+    from .extensions import db
+    from .reminders import dispatch_due
+
+    with app.app_context():
+        try:
+            sent = dispatch_due(db.session, now=datetime.now(timezone.utc), mailer=app_mailer(),
+                                settings=dispatch_settings())
+        except Exception:
+            db.session.rollback()
+            log.exception("reminder sweep failed; it will run again at the next interval")
+            return 0
+        finally:
+            db.session.remove()
+    if sent:
+        log.info("sent %d reminder(s)", sent)
+    return sent
+
+
+def run_scheduler(app: Flask, *, interval: int = 60) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    scheduler = BlockingScheduler(
+        timezone=timezone.utc,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+    )
+    scheduler.add_job(sweep, "interval", seconds=interval, args=[app], id="reminder-sweep",
+                      next_run_time=datetime.now(timezone.utc), replace_existing=True)
+
+    def stop(signum, _frame):
+        log.info("received signal %s: finishing the current sweep and stopping", signum)
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started: a reminder sweep every %d seconds", interval)
+    scheduler.start()
+    log.info("scheduler stopped")
