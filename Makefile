@@ -31,11 +31,17 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+run: export FOIA_DEMO = 1
+run: export FOIA_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: install
-	FOIA_DEMO=1 $(BIN)/flask db upgrade
-	FOIA_DEMO=1 $(BIN)/flask foia demo
-	@echo "FOIA Tracker on http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
-	FOIA_DEMO=1 $(BIN)/gunicorn --workers 2 --bind 127.0.0.1:$(PORT) --access-logfile - app:app
+	$(BIN)/flask db upgrade
+	$(BIN)/flask foia demo
+	@echo "FOIA Tracker on http://127.0.0.1:$(PORT) with the reminder scheduler (Ctrl-C stops both)"
+	@bash -c 'trap "trap - INT TERM EXIT; kill 0" INT TERM EXIT; \
+	  $(BIN)/flask foia scheduler & \
+	  PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py app:app & \
+	  wait -n'
+
 
 test: install-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

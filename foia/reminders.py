@@ -247,6 +247,12 @@ def dispatch_due(session: Session, *, now: datetime, mailer: Mailer,
             sent += _send_one(session, row, now=now, mailer=mailer, settings=settings)
 
 
+def reminder_key(row: Reminder) -> str:
+    """What the Message-ID is derived from: the row and everything that identifies it, so the same
+    row always gets the same ID and no other row can (even if a database reuses a row id)."""
+    return f"reminder-{row.id}-{row.request_id}-{row.user_id}-{row.clock_kind}-{row.due}-{row.rule}-{row.seq}"
+
+
 def _send_one(session: Session, row: Reminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings) -> int:
     from .reminder_mail import compose
 
@@ -256,7 +262,7 @@ def _send_one(session: Session, row: Reminder, *, now: datetime, mailer: Mailer,
         row.status, row.last_error, row.claim_token = "skipped", why_not, None
         session.commit()
         return 0
-    message_id = make_message_id(f"reminder-{row.id}", _message_domain(settings.sender))
+    message_id = make_message_id(reminder_key(row), _message_domain(settings.sender))
     msg = build_message(sender=settings.sender, to=[user.email], subject=content.subject, text=content.text,
                         html=content.html, message_id=message_id, date=now,
                         headers={"X-FOIA-Tracker-Reminder": str(row.id)})

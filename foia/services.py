@@ -266,3 +266,81 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
         audit(session, actor=actor, now=now, action="update", entity=req,
               before={k: before[k] for k in changed}, after=changed)
     return req
+
+
+# ---------------------------------------------------------------------------- watchers, preferences
+
+def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, user: User) -> "Watcher":
+    from .access import can_view
+    from .models import Watcher
+
+    if user.organization_id != req.organization_id:
+        raise ValidationError({"user": "Only people in the request's organization can watch it."})
+    if not can_view(user, req):
+        raise ValidationError({"user": f"{user.name} cannot see this request; share it with the organization first."})
+    existing = session.scalar(select(Watcher).where(Watcher.request_id == req.id, Watcher.user_id == user.id))
+    if existing is not None or user.id == req.requester_id:
+        raise ValidationError({"user": f"{user.name} already gets this request's reminders."})
+    watcher = Watcher(request_id=req.id, user_id=user.id, created_at=now)
+    session.add(watcher)
+    session.flush()
+    audit(session, actor=actor, now=now, action="watch", entity=req, after={"watcher": user.email})
+    from .reminders import plan
+
+    plan(session, req, now=now)
+    return watcher
+
+
+def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request, user_id: int) -> None:
+    from .models import Watcher
+
+    watcher = session.scalar(select(Watcher).where(Watcher.request_id == req.id, Watcher.user_id == user_id))
+    if watcher is None:
+        raise ValidationError({"user": "That person is not watching this request."})
+    email = watcher.user.email
+    session.delete(watcher)
+    session.flush()
+    audit(session, actor=actor, now=now, action="unwatch", entity=req, before={"watcher": email})
+    from .reminders import plan
+
+    plan(session, req, now=now)
+
+
+def update_preferences(session: Session, *, actor: User, now: datetime, mode: str, kinds_off: list[str],
+                       timezone_name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from .models import REMINDER_KINDS, Request, Watcher
+
+    errors: dict[str, str] = {}
+    if mode not in ("immediate", "digest"):
+        errors["mode"] = "Choose immediate emails or a daily digest."
+    unknown = [k for k in kinds_off if k not in REMINDER_KINDS]
+    if unknown:
+        errors["kinds_off"] = "Choose reminder kinds from the list."
+    try:
+        ZoneInfo(timezone_name)
+        if "/" not in timezone_name:
+            raise ZoneInfoNotFoundError
+    except (ZoneInfoNotFoundError, ValueError):
+        errors["timezone"] = "Choose a time zone from the list, e.g. America/Los_Angeles."
+    if errors:
+        raise ValidationError(errors)
+    before = {"mode": actor.reminder_mode, "off": list(actor.reminders_off or []), "timezone": actor.timezone}
+    actor.reminder_mode, actor.reminders_off, actor.timezone = mode, sorted(set(kinds_off)), timezone_name
+    audit(session, actor=actor, now=now, action="preferences", entity=actor, before=before,
+          after={"mode": mode, "off": sorted(set(kinds_off)), "timezone": timezone_name})
+    # Their pending reminders follow the new preferences.
+    from .reminders import plan
+
+    watched = select(Watcher.request_id).where(Watcher.user_id == actor.id)
+    for req in session.scalars(select(Request).where((Request.requester_id == actor.id) | Request.id.in_(watched))):
+        plan(session, req, now=now)
+
+
+def regenerate_calendar_token(session: Session, *, actor: User, now: datetime) -> str:
+    from .feeds import new_token
+
+    actor.calendar_token = new_token()
+    audit(session, actor=actor, now=now, action="calendar_token", entity=actor, after={"regenerated": True})
+    return actor.calendar_token

@@ -87,6 +87,10 @@ def _wipe() -> None:
 @pytest.fixture
 def ctx(app):
     """An application context with empty tables; wiped again afterwards."""
+    import shutil
+
+    for key in ("FOIA_OUTBOX_DIR", "FOIA_STORAGE_DIR"):
+        shutil.rmtree(app.config[key], ignore_errors=True)
     with app.app_context():
         _wipe()
         yield app

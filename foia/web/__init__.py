@@ -18,7 +18,7 @@ def utcnow() -> datetime:
 
 
 def register_web(app: Flask) -> None:
-    from . import admin, agencies, auth, main, requests
+    from . import account, admin, agencies, auth, main, requests, watchers
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -37,6 +37,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(requests.bp)
     app.register_blueprint(agencies.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(account.bp)
+    app.register_blueprint(watchers.bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):

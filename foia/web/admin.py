@@ -116,3 +116,52 @@ def _moved_message(moved) -> str:
     listed = "; ".join(f"{m.ref} {m.kind.replace('_', ' ')}: {m.before or '—'} → {m.after or '—'}" for m in moved[:20])
     more = f" (and {len(moved) - 20} more)" if len(moved) > 20 else ""
     return f"{len(moved)} deadline(s) moved on {len(refs)} open request(s): {listed}{more}."
+
+
+@bp.route("/reminders")
+@admin_required
+def reminders():
+    """Reminders still to send, failing ones first, and the most recent sends."""
+    from sqlalchemy import func
+
+    from ..models import Reminder, Request, User
+    from ..reminders import unsent
+
+    rows = unsent(db.session, limit=500)
+    refs = dict(db.session.execute(select(Request.id, Request.ref).where(
+        Request.id.in_({r.request_id for r in rows if r.request_id}))).all())
+    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_({r.user_id for r in rows}))).all())
+    counts = dict(db.session.execute(select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)).all())
+    failing = [r for r in rows if r.attempts > 0]
+    return render_template("admin/reminders.html", rows=rows, failing=failing, refs=refs, emails=emails, counts=counts)
+
+
+@bp.route("/outbox")
+@admin_required
+def outbox():
+    from flask import current_app
+
+    from ..mail import list_outbox
+
+    entries = list_outbox(current_app.config["FOIA_OUTBOX_DIR"])
+    return render_template("admin/outbox.html", entries=entries[:500], smtp=bool(current_app.config["FOIA_SMTP_URL"]))
+
+
+@bp.route("/outbox/<filename>")
+@admin_required
+def outbox_message(filename: str):
+    """One outbox message, shown as text: headers and the plain-text part. HTML parts are never
+    rendered; they are shown as escaped source."""
+    from flask import current_app
+
+    from ..mail import read_outbox
+
+    try:
+        msg = read_outbox(current_app.config["FOIA_OUTBOX_DIR"], filename)
+    except (ValueError, FileNotFoundError):
+        abort(404)
+    text_part = msg.get_body(preferencelist=("plain",))
+    html_part = msg.get_body(preferencelist=("html",))
+    return render_template("admin/outbox_message.html", filename=filename, headers=list(msg.items()),
+                           text=text_part.get_content() if text_part else "",
+                           html_source=html_part.get_content() if html_part else "")

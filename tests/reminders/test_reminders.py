@@ -188,7 +188,9 @@ def test_message_ids_are_deterministic_per_row(world, session, smtp):
     row = session.scalar(select(Reminder).where(Reminder.status == "sent"))
     from foia.mail import make_message_id
 
-    assert row.message_id == make_message_id(f"reminder-{row.id}", "foia.test") == smtp.inbox.messages[0]["Message-ID"]
+    from foia.reminders import reminder_key
+
+    assert row.message_id == make_message_id(reminder_key(row), "foia.test") == smtp.inbox.messages[0]["Message-ID"]
 
 
 def test_closed_request_gets_no_more_reminders(world, session, smtp):
