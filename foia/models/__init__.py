@@ -5,11 +5,13 @@ from .audit import AuditLog
 from .calendar import CalendarClosure
 from .clock import RequestClock
 from .event import EVENT_KINDS, Event
+from .letter import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion
 from .reminder import REMINDER_KINDS, REMINDER_RULES, RULE_KIND, Reminder, Watcher
 from .request import CLOSED_STATUSES, FEE_CATEGORIES, STATUSES, VISIBILITIES, Request
 from .user import ROLES, Organization, User
 
 __all__ = [
     "Agency", "AuditLog", "Reminder", "Watcher", "REMINDER_KINDS", "REMINDER_RULES", "RULE_KIND", "CalendarClosure", "RequestClock", "Event", "EVENT_KINDS", "Organization", "Request", "User",
+    "LetterVersion", "LETTER_KIND_LABELS", "SEND_METHODS", "CUSTOM_FIELDS",
     "ROLES", "STATUSES", "CLOSED_STATUSES", "FEE_CATEGORIES", "VISIBILITIES",
 ]

@@ -19,6 +19,7 @@ def utcnow() -> datetime:
 
 def register_web(app: Flask) -> None:
     from . import account, admin, agencies, auth, main, requests, watchers
+    from . import letters
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -37,6 +38,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(requests.bp)
     app.register_blueprint(agencies.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(letters.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(watchers.bp)
 
