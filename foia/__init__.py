@@ -31,6 +31,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings)
 
     db.init_app(app)
+    with app.app_context():
+        from .extensions import configure_engine
+
+        configure_engine(db.engine)
     from .models.types import render_item
 
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,

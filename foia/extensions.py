@@ -25,3 +25,22 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """SQLite as a real application database: enforce foreign keys, let the web server and the
+    scheduler share the file (WAL: readers never block the writer), and wait for a busy lock
+    instead of failing."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.close()
+
+
+def configure_engine(engine) -> None:
+    from sqlalchemy import event
+
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from .deadlines import calendar_for, load_law
-from .models import REMINDER_RULES, Reminder, Request, RequestClock, User, Watcher
+from .models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User, Watcher
 
 _ENV = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates" / "mail")),
@@ -21,6 +21,10 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+_TEXT = _ENV.get_template("reminder.txt")
+_HTML = _ENV.get_template("reminder.html")
 
 
 @dataclass
@@ -53,35 +57,65 @@ def _phrase(row_rule: str, left: int, unit: str) -> str:
     return f"overdue by {-left} {unit}{'' if left == -1 else 's'}"
 
 
-def compose(session: Session, row: Reminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
-    if row.rule == "digest":
-        return _digest(session, row, user, now=now, base_url=base_url)
-    req = session.scalar(select(Request).options(joinedload(Request.agency)).where(Request.id == row.request_id))
-    if req is None or req.is_closed:
+@dataclass
+class DueReminder:
+    """One claimed reminder row with everything its email needs, loaded in one query per batch."""
+
+    id: int
+    request_id: int | None
+    user_id: int
+    clock_kind: str
+    due: date
+    rule: str
+    seq: int
+    attempts: int
+    ref: str | None
+    title: str | None
+    tracking_number: str | None
+    request_status: str | None
+    law: str | None
+    agency_slug: str | None
+    agency_name: str | None
+    clock_due: date | None
+    clock_status: str | None
+    clock_label: str | None
+    user_email: str
+    user_name: str
+    user_timezone: str | None
+
+
+def compose(row: DueReminder, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
+    """The email for one deadline reminder, or None and the reason not to send it."""
+    if row.ref is None or row.request_status in CLOSED_STATUSES:
         return None, "The request was closed before the reminder was sent."
-    clock = session.scalar(select(RequestClock).where(RequestClock.request_id == req.id, RequestClock.kind == row.clock_kind))
-    if clock is None or clock.due != row.due or clock.status != "open":
+    if row.clock_due != row.due or row.clock_status != "open":
         return None, "The deadline changed before the reminder was sent."
-    law = load_law(req.law).for_agency(req.agency.slug)
+    law = load_law(row.law).for_agency(row.agency_slug)
     cal = calendar_for(law.calendar)
-    today = now.astimezone(ZoneInfo(user.timezone or "America/Los_Angeles")).date()
+    today = now.astimezone(ZoneInfo(row.user_timezone or "America/Los_Angeles")).date()
     rule_def = law.clock(row.clock_kind)
-    business = rule_def is not None and rule_def.unit == "business_days"
-    if business:
+    if rule_def is not None and rule_def.unit == "business_days":
         left, unit = _working_days_between(cal, today, row.due), "working day"
     else:
         left, unit = (row.due - today).days, "day"
-    overdue = left < 0
-    link = f"{base_url.rstrip('/')}/requests/{req.ref}"
+    link = f"{base_url.rstrip('/')}/requests/{row.ref}"
     ctx = {
-        "user": user, "req": req, "law": law, "label": clock.label, "due": _fmt(row.due),
+        "user": {"name": row.user_name},
+        "req": {"ref": row.ref, "title": row.title, "tracking_number": row.tracking_number,
+                "agency": {"name": row.agency_name}},
+        "label": row.clock_label, "due": _fmt(row.due),
         "citation": rule_def.citation if rule_def else law.citation, "phrase": _phrase(row.rule, left, unit),
-        "why": REMINDER_RULES.get(row.rule, row.rule), "overdue": overdue, "appeal": row.clock_kind == "appeal_filing",
+        "why": REMINDER_RULES.get(row.rule, row.rule), "overdue": left < 0, "appeal": row.clock_kind == "appeal_filing",
         "link": link, "follow_up_link": f"{link}/letters/new?kind=follow-up",
         "appeal_link": f"{link}/letters/new?kind=appeal", "settings_link": f"{base_url.rstrip('/')}/settings",
     }
-    subject = f"[{req.ref}] {clock.label}: {_fmt(row.due)} ({ctx['phrase']})"
-    return Content(subject, _ENV.get_template("reminder.txt").render(ctx), _ENV.get_template("reminder.html").render(ctx)), ""
+    subject = f"[{row.ref}] {row.clock_label}: {_fmt(row.due)} ({ctx['phrase']})"
+    return Content(subject, _TEXT.render(ctx), _HTML.render(ctx)), ""
+
+
+def compose_digest(session: Session, row: DueReminder, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
+    user = session.get(User, row.user_id)
+    return _digest(session, row, user, now=now, base_url=base_url)
 
 
 def _digest(session: Session, row: Reminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
