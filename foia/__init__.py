@@ -35,10 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         from .extensions import configure_engine
 
         configure_engine(db.engine)
-    from .models.types import render_item
+    from .models.types import include_name, render_item
 
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
-                     render_item=render_item)
+                     render_item=render_item, include_name=include_name)
     csrf.init_app(app)
     login_manager.init_app(app)
     register_web(app)

@@ -14,7 +14,10 @@ from tests.conftest import make_app
 
 def test_models_and_migrations_agree(ctx):
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        from foia.models.types import include_name
+
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True, "include_name": include_name}),
+                                db.metadata)
     assert diff == []
 
 

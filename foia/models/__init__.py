@@ -4,6 +4,7 @@ from .agency import Agency
 from .audit import AuditLog
 from .calendar import CalendarClosure
 from .clock import RequestClock
+from .communication import COMMUNICATION_KINDS, DIRECTIONS, Communication, Document, SearchEntry, UnmatchedMail
 from .event import EVENT_KINDS, Event
 from .letter import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion
 from .reminder import REMINDER_KINDS, REMINDER_RULES, RULE_KIND, Reminder, Watcher
@@ -12,6 +13,7 @@ from .user import ROLES, Organization, User
 
 __all__ = [
     "Agency", "AuditLog", "Reminder", "Watcher", "REMINDER_KINDS", "REMINDER_RULES", "RULE_KIND", "CalendarClosure", "RequestClock", "Event", "EVENT_KINDS", "Organization", "Request", "User",
+    "Communication", "Document", "SearchEntry", "UnmatchedMail", "COMMUNICATION_KINDS", "DIRECTIONS",
     "LetterVersion", "LETTER_KIND_LABELS", "SEND_METHODS", "CUSTOM_FIELDS",
     "ROLES", "STATUSES", "CLOSED_STATUSES", "FEE_CATEGORIES", "VISIBILITIES",
 ]

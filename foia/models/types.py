@@ -40,3 +40,16 @@ def render_item(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+# Objects that exist only in the database, by design: SQLite's FTS5 index over search_entries (and its
+# shadow tables) and PostgreSQL's GIN tsvector index. Autogenerate and the models-vs-migrations test
+# ignore them.
+DATABASE_ONLY_PREFIXES = ("search_fts",)
+DATABASE_ONLY_INDEXES = frozenset({"ix_search_entries_tsv"})
+
+
+def include_name(name, type_, parent_names) -> bool:
+    if type_ == "table" and name and name.startswith(DATABASE_ONLY_PREFIXES):
+        return False
+    return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)

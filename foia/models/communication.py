@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import UTCDateTime
+from .user import User
+
+# What a communication is. Each kind moves the request's status and feeds the ledger (foia/communications.py).
+COMMUNICATION_KINDS: dict[str, str] = {
+    "acknowledgment": "Acknowledgment",
+    "extension_notice": "Extension notice",
+    "clarification_request": "Clarification request (clock paused)",
+    "clarification_reply": "Clarification reply (clock resumes)",
+    "fee_estimate": "Fee estimate",
+    "fee_waiver_decision": "Fee-waiver decision",
+    "payment": "Payment",
+    "interim_release": "Interim release",
+    "final_release": "Final release",
+    "partial_denial": "Partial denial",
+    "full_denial": "Full denial",
+    "no_records": "No records",
+    "appeal_filed": "Appeal filed",
+    "appeal_decision": "Appeal decision",
+    "withdrawal": "Withdrawal",
+    "note": "Note",
+}
+DIRECTIONS = {"incoming": "From the agency", "outgoing": "To the agency"}
+
+
+class Communication(db.Model):
+    """One message or fact exchanged with the agency, logged against its request.
+
+    Imported email keeps its Message-ID (unique: importing the same message twice logs it once),
+    its headers (for evidence export) and the original .eml in content-addressed storage."""
+
+    __tablename__ = "communications"
+    __table_args__ = (Index("ix_communications_request_on", "request_id", "occurred_on", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    tracking_number: Mapped[str] = mapped_column(String(100), default="")
+    exemptions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message_id: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)
+    from_addr: Mapped[str] = mapped_column(String(300), default="")
+    to_addrs: Mapped[str] = mapped_column(Text, default="")
+    headers: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    raw_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def kind_label(self) -> str:
+        return COMMUNICATION_KINDS.get(self.kind, self.kind)
+
+
+class Document(db.Model):
+    """A released record or attachment. The bytes live in content-addressed storage under their
+    sha256 (the same content uploaded twice is stored once); this row says where it belongs."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        Index("ix_documents_request", "request_id", "id"),
+        Index("ix_documents_sha256", "sha256"),
+        Index("ix_documents_communication", "communication_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    communication_id: Mapped[int | None] = mapped_column(ForeignKey("communications.id", ondelete="SET NULL"),
+                                                         nullable=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime: Mapped[str] = mapped_column(String(120))
+    pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    text_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | failed | none
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SearchEntry(db.Model):
+    """One searchable text: a request's own text, a communication's body, or a document's extracted text.
+
+    Full-text indexes live beside it: on SQLite an FTS5 table `search_fts` (external content, kept in
+    step by triggers), on PostgreSQL a GIN index on to_tsvector('english', title || ' ' || body). Both
+    are created by migration 0009 and are invisible to the models on purpose."""
+
+    __tablename__ = "search_entries"
+    __table_args__ = (
+        Index("ix_search_entries_source", "source_type", "source_id", unique=True),
+        Index("ix_search_entries_request", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    source_type: Mapped[str] = mapped_column(String(20))  # request | communication | document
+    source_id: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+
+
+class UnmatchedMail(db.Model):
+    """An imported email that matched no request, waiting for staff to assign it."""
+
+    __tablename__ = "unmatched_mail"
+    __table_args__ = (Index("ix_unmatched_mail_org", "organization_id", "assigned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)
+    subject: Mapped[str] = mapped_column(String(500), default="")
+    from_addr: Mapped[str] = mapped_column(String(300), default="")
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    raw_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    communication_id: Mapped[int | None] = mapped_column(ForeignKey("communications.id", ondelete="SET NULL"),
+                                                         nullable=True)
