@@ -8,12 +8,13 @@ PYTEST_ARGS ?=
 
 export FLASK_APP := app.py
 
-.PHONY: install install-test run test test-pg bench clean help
+.PHONY: install install-test run test test-pg test-e2e clean help
 
 help:
 	@echo "make run       install, migrate, load demo data and serve http://127.0.0.1:$(PORT) (SQLite)"
 	@echo "make test      install test dependencies and run the test suite on SQLite"
 	@echo "make test-pg   run the same suite on PostgreSQL at FOIA_TEST_DATABASE_URL"
+	@echo "make test-e2e  browser tests (Playwright + Debian's Chromium at /usr/bin/chromium; axe-core)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,10 +45,13 @@ run: install
 
 
 test: install-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
 test-pg: install-test
-	FOIA_TEST_DATABASE_URL=$(FOIA_TEST_DATABASE_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FOIA_TEST_DATABASE_URL=$(FOIA_TEST_DATABASE_URL) $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
+
+test-e2e: install-test
+	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,86 @@
+"""Browser tests: the real app served by gunicorn on loopback, driven by Playwright in Debian's Chromium.
+
+Run with `make test-e2e` (CI runs it too). They are marked `e2e` and left out of `make test`.
+Chromium must be installed (`apt-get install chromium`; .ci/run does it): a missing browser is a
+failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("FOIA_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """A fresh database with the demo data, served by gunicorn with the project's config."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = dict(os.environ, FLASK_APP="app.py", FOIA_DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}",
+               FOIA_SECRET_KEY="e2e", FOIA_DEMO="1", FOIA_STORAGE_DIR=str(tmp / "storage"),
+               FOIA_OUTBOX_DIR=str(tmp / "outbox"), FOIA_BASE_URL=f"http://127.0.0.1:{port}", PORT=str(port),
+               WEB_CONCURRENCY="2", FOIA_ACCESS_LOG=str(tmp / "access.log"))
+    env.pop("FOIA_SMTP_URL", None)
+    for args in (["db", "upgrade"], ["foia", "demo"]):
+        subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise RuntimeError("the app did not start: " + proc.stdout.read().decode(errors="replace"))
+    yield {"base": base, "env": env, "tmp": tmp}
+    proc.terminate()
+    proc.wait(20)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium`")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server["base"], viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(15000)
+    yield pg
+    context.close()
