@@ -86,6 +86,8 @@ class Request(db.Model):
     next_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when the request was filed to several agencies at once (models.filing.RequestGroup).
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("request_groups.id"), nullable=True, index=True)
 
     requester: Mapped[User] = relationship()
     organization: Mapped[Organization] = relationship()
