@@ -13,7 +13,7 @@ from tests.conftest import NOW, csrf_token
 
 GOOD = {
     "title": "ICE operations in Los Angeles",
-    "agency": "dhs-ice",
+    "agencies": "dhs-ice",
     "law": "",
     "records_sought": "Records showing where people detained in Los Angeles since June 6, 2025 were taken.",
     "records_from": "2025-06-06",
@@ -39,7 +39,8 @@ def test_new_request_is_saved_with_reference_event_and_audit(login_as, session):
     before = session.scalar(select(func.count(Request.id)))
     resp = post_new(client)
     assert resp.status_code == 302
-    ref = resp.headers["Location"].rsplit("/", 1)[1]
+    assert resp.headers["Location"].endswith("#letters")  # straight on to drafting the letter
+    ref = resp.headers["Location"].rsplit("/", 1)[1].split("#")[0]
     req = session.scalar(select(Request).where(Request.ref == ref))
     assert session.scalar(select(func.count(Request.id))) == before + 1
     assert req.law == "us-foia"  # follows from the agency
@@ -57,7 +58,8 @@ def test_new_request_is_saved_with_reference_event_and_audit(login_as, session):
 
 @pytest.mark.parametrize("overrides, field, message", [
     ({"title": ""}, "title", "Give the request a short title."),
-    ({"agency": "no-such-agency"}, "agency", "Not a valid choice"),
+    ({"agencies": "no-such-agency"}, "agencies", "not a valid choice"),
+    ({"agencies": None}, "agencies", "Choose at least one agency from the directory."),
     ({"records_sought": ""}, "records_sought", "Describe the records you are asking for."),
     ({"records_sought": "short"}, "records_sought", "at least a sentence"),
     ({"records_from": "2025-12-31", "records_to": "2025-01-01"}, "records_to", "on or after its start"),
@@ -79,7 +81,8 @@ def test_bad_input_is_explained_and_nothing_is_saved(login_as, session, override
     assert resp.status_code == 400
     assert message in body
     assert f'id="{field}-error"' in body  # the message sits beside its field
-    assert 'aria-invalid="true"' in body
+    if field != "agencies":  # a group of checkboxes is marked on its fieldset instead
+        assert 'aria-invalid="true"' in body
     assert session.scalar(select(func.count(Request.id))) == before_requests
     assert session.scalar(select(func.count(AuditLog.id))) == before_audit
 
@@ -207,3 +210,78 @@ def test_list_page_query_count_does_not_grow_with_rows(login_as, world, session)
     many = queries_for("/requests")
     assert few == many, (few, many)  # no N+1: same number of queries for 6 rows and 36 rows
     assert many <= 6
+
+
+def test_one_request_to_several_agencies_becomes_a_group(login_as, session):
+    from foia.models import RequestGroup
+
+    client = login_as("staff")
+    token = csrf_token(client, "/requests/new")
+    data = dict(GOOD, csrf_token=token)
+    data["agencies"] = ["dhs-ice", "dhs-cbp", "lapd"]
+    resp = client.post("/requests/new", data=data)
+    assert resp.status_code == 302 and "/requests/groups/" in resp.headers["Location"]
+    group = session.scalar(select(RequestGroup))
+    members = session.scalars(select(Request).where(Request.group_id == group.id).order_by(Request.id)).all()
+    assert [(r.agency.slug, r.law) for r in members] == [("dhs-ice", "us-foia"), ("dhs-cbp", "us-foia"),
+                                                          ("lapd", "ca-cpra")]
+    assert len({r.ref for r in members}) == 3
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert all(r.ref in page for r in members) and "Los Angeles Police Department" in page
+    assert "See this request at every agency" in client.get(f"/requests/{members[0].ref}").get_data(as_text=True)
+
+
+def test_a_law_override_needs_a_single_agency(login_as, session):
+    client = login_as("staff")
+    before = session.scalar(select(func.count(Request.id)))
+    token = csrf_token(client, "/requests/new")
+    data = dict(GOOD, csrf_token=token, law="ca-cpra")
+    data["agencies"] = ["dhs-ice", "lapd"]
+    resp = client.post("/requests/new", data=data)
+    assert resp.status_code == 400 and "each request follows its agency" in resp.get_data(as_text=True)
+    assert session.scalar(select(func.count(Request.id))) == before
+
+
+def test_group_page_is_404_for_people_who_cannot_see_it(login_as, client, world, session):
+    from foia.models import RequestGroup
+
+    staff = login_as("staff")
+    token = csrf_token(staff, "/requests/new")
+    data = dict(GOOD, csrf_token=token, visibility="private")
+    data["agencies"] = ["dhs-ice", "dhs-cbp"]
+    location = staff.post("/requests/new", data=data).headers["Location"]
+    staff.post("/logout", data={"csrf_token": token})
+    outsider = login_as("outsider")
+    assert outsider.get(location).status_code == 404
+    assert outsider.get("/requests/groups/99999").status_code == 404
+
+
+def test_the_form_is_saved_as_you_go_and_restored(login_as, session):
+    from foia.models import FilingDraft
+
+    client = login_as("staff")
+    token = csrf_token(client, "/requests/new")
+    resp = client.post("/requests/new/autosave", data={"csrf_token": token, "title": "Half-written request",
+                                                        "agencies": ["lasd"], "fee_waiver": "y",
+                                                        "records_sought": "Records of transfers"})
+    assert resp.status_code == 200 and "saved_at" in resp.get_json()
+    assert client.post("/requests/new/autosave", data={"title": "x"}).status_code == 400  # CSRF still applies
+    page = client.get("/requests/new").get_data(as_text=True)
+    assert "We restored the request you were writing" in page
+    assert 'value="Half-written request"' in page and "Records of transfers" in page
+    assert 'id="agency-lasd" value="lasd" checked' in page
+    # filing the request clears the saved draft
+    data = dict(GOOD, csrf_token=token)
+    assert client.post("/requests/new", data=data).status_code == 302
+    assert session.scalar(select(func.count(FilingDraft.id))) == 0
+    assert "We restored" not in client.get("/requests/new").get_data(as_text=True)
+
+
+def test_a_saved_draft_can_be_discarded(login_as, session):
+    from foia.models import FilingDraft
+
+    client = login_as("reporter")
+    token = csrf_token(client, "/requests/new")
+    client.post("/requests/new/autosave", data={"csrf_token": token, "title": "Scratch"})
+    assert client.post("/requests/new/discard", data={"csrf_token": token}).status_code == 302
+    assert session.scalar(select(func.count(FilingDraft.id))) == 0

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
 
 from zoneinfo import ZoneInfo
 
 from ..clocks import clock_rows, compute_for
 from ..deadlines import Closure, calendar_for, load_law
 from ..extensions import db
-from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, CalendarClosure
+from ..access import visible_clause
+from ..filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
+from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, CalendarClosure, Request, RequestGroup
 from ..queries import Cursor, get_visible_request, list_requests, request_events
-from ..services import KNOWN_LAWS, RequestInput, ValidationError, create_request
+from ..services import KNOWN_LAWS, RequestInput, ValidationError
 from . import utcnow
 from .forms import RequestForm
 
@@ -34,22 +38,49 @@ def index():
 
 
 def _agency_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
-    return [("", "Choose an agency…")] + [(slug, name) for slug, name in rows]
+    rows = db.session.execute(select(Agency.slug, Agency.name, Agency.law).order_by(Agency.name)).all()
+    return [(slug, f"{name} ({law})") for slug, name, law in rows]
+
+
+def _form_as_draft(form_data) -> dict:
+    data = {key: form_data.get(key, "") for key in DRAFT_FIELDS if key not in ("agencies", "fee_waiver", "expedited")}
+    data["agencies"] = form_data.getlist("agencies")
+    data["fee_waiver"] = bool(form_data.get("fee_waiver"))
+    data["expedited"] = bool(form_data.get("expedited"))
+    return data
+
+
+def _draft_as_formdata(draft: dict) -> MultiDict:
+    md = MultiDict()
+    for key, value in draft.items():
+        if key == "agencies":
+            for slug in value or []:
+                md.add("agencies", slug)
+        elif isinstance(value, bool):
+            if value:
+                md.add(key, "y")
+        elif value not in (None, ""):
+            md.add(key, value)
+    return md
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = RequestForm()
-    form.agency.choices = _agency_choices()
-    form.law.choices = [("", "The agency's law")] + [(s, s) for s in KNOWN_LAWS]
+    draft = None
+    if request.method == "GET":
+        draft = load_draft(db.session, current_user)
+        form = RequestForm(formdata=_draft_as_formdata(draft.data) if draft else None)
+    else:
+        form = RequestForm()
+    form.agencies.choices = _agency_choices()
+    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in KNOWN_LAWS]
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate():
             data = RequestInput(
                 title=form.title.data or "", records_sought=form.records_sought.data or "",
-                agency_slug=form.agency.data or "", law=form.law.data or None,
+                agency_slug="", law=form.law.data or None,
                 records_from=form.records_from.data, records_to=form.records_to.data,
                 fee_category=form.fee_category.data, fee_ceiling=form.fee_ceiling.data or None,
                 fee_waiver=form.fee_waiver.data, fee_waiver_justification=form.fee_waiver_justification.data or "",
@@ -57,19 +88,56 @@ def new():
                 preferred_format=form.preferred_format.data or "", visibility=form.visibility.data,
             )
             try:
-                req = create_request(db.session, actor=current_user, now=utcnow(), data=data,
-                                     timezone=current_app.config["FOIA_TIMEZONE"])
+                group, reqs = file_request(db.session, actor=current_user, now=utcnow(), data=data,
+                                           agency_slugs=form.agencies.data or [],
+                                           timezone=current_app.config["FOIA_TIMEZONE"])
             except ValidationError as exc:
                 db.session.rollback()
-                errors = exc.errors
+                errors = {("agencies" if k == "agency" else k): v for k, v in exc.errors.items()}
             else:
                 db.session.commit()
-                flash(f"Request {req.ref} saved as a draft.", "success")
-                return redirect(url_for("requests.show", ref=req.ref))
+                if group is not None:
+                    flash(f"{len(reqs)} requests saved as drafts, one per agency: "
+                          f"{', '.join(r.ref for r in reqs)}. Next, draft each letter.", "success")
+                    return redirect(url_for("requests.group", group_id=group.id))
+                flash(f"Request {reqs[0].ref} saved as a draft. Next, draft the request letter below.", "success")
+                return redirect(url_for("requests.show", ref=reqs[0].ref) + "#letters")
         else:
             errors = {name: msgs[0] for name, msgs in form.errors.items()}
     status = 400 if errors else 200
-    return render_template("requests/new.html", form=form, errors=errors), status
+    return render_template("requests/new.html", form=form, errors=errors, draft=draft), status
+
+
+@bp.route("/new/autosave", methods=["POST"])
+@login_required
+def autosave():
+    """Save the new-request form as the person types (static/filing.js posts here)."""
+    saved = save_draft(db.session, actor=current_user, now=utcnow(), data=_form_as_draft(request.form))
+    db.session.commit()
+    return jsonify(saved_at=saved.updated_at.isoformat())
+
+
+@bp.route("/new/discard", methods=["POST"])
+@login_required
+def discard():
+    discard_draft(db.session, current_user)
+    db.session.commit()
+    flash("Your unsaved draft was discarded.", "info")
+    return redirect(url_for("requests.new"))
+
+
+@bp.route("/groups/<int:group_id>")
+@login_required
+def group(group_id: int):
+    grp = db.session.get(RequestGroup, group_id)
+    if grp is None:
+        abort(404)
+    members = list(db.session.scalars(
+        select(Request).options(joinedload(Request.agency)).where(Request.group_id == grp.id, visible_clause(current_user))
+        .order_by(Request.id)))
+    if not members:
+        abort(404)
+    return render_template("requests/group.html", group=grp, members=members)
 
 
 @bp.route("/<ref>")

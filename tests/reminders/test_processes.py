@@ -108,12 +108,18 @@ def test_scheduler_killed_mid_sweep_delivers_everything_after_restart(app, world
     assert duplicated <= 1
 
 
-def test_scheduler_stops_cleanly_on_sigterm(app, world, session, smtp):
+def test_scheduler_stops_cleanly_on_sigterm(app, world, session, smtp, tmp_path):
     session.commit()
     env = _env(app, smtp, FOIA_SCHEDULER_INTERVAL=1)
-    proc = subprocess.Popen(_flask("scheduler"), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    time.sleep(3)
-    proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=30)
-    assert proc.returncode == 0, out
-    assert b"scheduler started" in out and b"scheduler stopped" in out
+    log = tmp_path / "scheduler.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(_flask("scheduler"), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait(lambda: b"scheduler started" in log.read_bytes(), 60, "the scheduler to start")
+            time.sleep(1.5)  # let at least one sweep run
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    text = log.read_bytes()
+    assert proc.returncode == 0, text
+    assert b"scheduler stopped" in text
