@@ -27,7 +27,9 @@ STATUSES: dict[str, str] = {
     "withdrawn": "Withdrawn",
     "closed": "Closed",
 }
-CLOSED_STATUSES = frozenset({"released", "no_records", "withdrawn", "closed"})
+# "no_records" is not closed: it is an adverse determination the requester can appeal, so its
+# appeal clock, reminders and feeds keep running (like "denied").
+CLOSED_STATUSES = frozenset({"released", "withdrawn", "closed"})
 
 # Federal FOIA fee categories (5 U.S.C. 552(a)(4)(A)(ii)); state laws use "other".
 FEE_CATEGORIES: dict[str, str] = {

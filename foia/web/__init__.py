@@ -20,6 +20,7 @@ def utcnow() -> datetime:
 def register_web(app: Flask) -> None:
     from . import account, admin, agencies, auth, main, requests, watchers
     from . import letters
+    from . import communications
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -41,6 +42,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(letters.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(watchers.bp)
+    app.register_blueprint(communications.bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
