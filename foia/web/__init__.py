@@ -20,6 +20,7 @@ def utcnow() -> datetime:
 def register_web(app: Flask) -> None:
     from . import account, admin, agencies, auth, main, requests, watchers
     from . import letters
+    from . import dashboard
     from . import communications
 
     login_manager.login_view = "auth.login"
@@ -42,6 +43,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(letters.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(watchers.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(communications.bp)
 
     @app.errorhandler(CSRFError)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, url_for
+from flask_login import current_user
 from sqlalchemy import text
 
 from ..extensions import db
@@ -10,7 +11,10 @@ bp = Blueprint("main", __name__)
 
 @bp.route("/")
 def home():
-    return redirect(url_for("requests.index"))
+    """Signed-in people start on their dashboard; everyone else signs in first."""
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/healthz")

@@ -1,0 +1,118 @@
+"""The dashboard: overdue and upcoming deadlines, counts by status, a month of deadlines and how
+quickly agencies respond. Parse, call the read queries (foia/dashboard.py, foia/stats.py), render."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
+
+from ..dashboard import WEEKDAYS, month_calendar, overdue, parse_month, status_counts, upcoming
+from ..extensions import db
+from ..models import Event, Request, RequestClock
+from ..stats import DEFINITION, AgencyStats, agency_responsiveness, calendars_for, stats_scope
+from . import utcnow
+
+bp = Blueprint("dashboard", __name__)
+_WATCHED = (Request, RequestClock, Event)
+
+# Agency statistics read every event in scope; they change slowly, so each scope's result is kept
+# in this process for a few minutes (per organization, see foia.stats.stats_scope).
+STATS_TTL_SECONDS = 300
+# Counts by status and the month grid aggregate every visible request or every deadline of a month
+# (100k requests: a few hundred milliseconds on SQLite); they are kept for a minute, and dropped as soon
+# as this process changes a request, a clock or an event. Overdue and upcoming lists are always live.
+SUMMARY_TTL_SECONDS = 60
+_cache: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
+_lock = threading.Lock()
+_generation = 0  # bumped whenever this process writes requests, clocks or events
+
+
+def clear_stats_cache() -> None:
+    with _lock:
+        _cache.clear()
+
+
+def _cached(key: tuple[Any, ...], ttl: float, compute, *, volatile: bool):
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and hit[0] > now and (not volatile or hit[1] == _generation):
+        return hit[2]
+    generation = _generation
+    value = compute()
+    with _lock:
+        if len(_cache) > 2000:
+            _cache.clear()
+        _cache[key] = (now + ttl, generation, value)
+    return value
+
+
+def _bump(*_args, **_kwargs) -> None:
+    global _generation
+    _generation += 1
+
+
+@sa_event.listens_for(Session, "after_flush")
+def _after_flush(session, _flush_context) -> None:
+    if any(isinstance(o, _WATCHED) for o in (*session.new, *session.dirty, *session.deleted)):
+        _bump()
+
+
+@sa_event.listens_for(Session, "do_orm_execute")
+def _bulk_statement(state) -> None:
+    if state.is_update or state.is_insert or state.is_delete:
+        _bump()
+
+
+def viewer_key(user) -> tuple[Any, ...]:
+    """Who sees the same requests: admins all alike, staff per organization, reporters each their own."""
+    if user.role == "admin":
+        return ("all",)
+    if user.role == "staff":
+        return ("staff", user.organization_id)
+    return ("user", user.id)
+
+
+def cached_agency_stats(user, today: date) -> list[AgencyStats]:
+    scope = stats_scope(user)
+    return _cached(("stats", *scope, today), STATS_TTL_SECONDS,
+                   lambda: agency_responsiveness(db.session, scope=scope, today=today), volatile=False)
+
+
+def local_today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
+
+
+def bar_step(value: float | None, top: float | None) -> int:
+    """Bar length in twentieths (0-20) for the CSS classes bar-0 … bar-20."""
+    if not value or not top:
+        return 0
+    return max(1, min(20, round(20 * value / top)))
+
+
+@bp.route("/dashboard")
+@login_required
+def index():
+    today = local_today()
+    month = parse_month(request.args.get("month"), today)
+    resolve = calendars_for(db.session)  # one read of the closures for both lists
+    late = overdue(db.session, current_user, today=today, resolve=resolve)
+    soon = upcoming(db.session, current_user, today=today, resolve=resolve)
+    viewer = viewer_key(current_user)
+    counts = _cached(("status", *viewer), SUMMARY_TTL_SECONDS,
+                     lambda: status_counts(db.session, current_user), volatile=True)
+    view = _cached(("month", *viewer, month, today), SUMMARY_TTL_SECONDS,
+                   lambda: month_calendar(db.session, current_user, month=month, today=today), volatile=True)
+    stats = cached_agency_stats(current_user, today)
+    max_count = max((n for _s, _l, n in counts), default=0)
+    max_median = max((s.median_days or 0 for s in stats), default=0)
+    return render_template("dashboard.html", today=today, overdue=late, upcoming=soon, counts=counts,
+                           max_count=max_count, month=view, weekdays=WEEKDAYS, stats=stats,
+                           max_median=max_median, definition=DEFINITION, bar_step=bar_step)
