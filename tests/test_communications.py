@@ -127,9 +127,9 @@ def test_ice_request_walkthrough(world, session, login_as, cli):
     assert clocks["appeal_filing"] == (date(2025, 12, 18), "open")
     det = session.scalar(select(Event).where(Event.request_id == req.id, Event.kind == "determination"))
     assert det.data["exemptions"] == ["(b)(6)", "(b)(7)(C)"]
-    # The cached next date is the soonest open clock (the engine keeps the agency's estimate open until the
-    # request is closed, so here that is the 09-30 estimate).
-    assert req.next_due == min(d for d, status in clocks.values() if status == "open" and d) == date(2025, 9, 30)
+    # The agency's estimate is met by its determination, so the next live date is the appeal deadline.
+    assert clocks["estimated_completion"] == (date(2025, 9, 30), "met")
+    assert req.next_due == min(d for d, status in clocks.values() if status == "open" and d) == date(2025, 12, 18)
 
     # 6. Appeal filed (CLI) on Mon 09-15: the appeal-decision clock runs 20 working days from the day after
     # receipt: 09-16..19 = 4, 09-22..26 = 9, 09-29..10-03 = 14, 10-06..10 = 19, (10-13 Columbus Day), 10-14 = 20.

@@ -294,7 +294,7 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
     if est is not None:
         d = _event_date(est[1], ctx.tz)
         clocks.append(Clock("estimated_completion", "Agency's estimated completion date", d, "date",
-                            "Agency estimate", status="met" if ctx.by_kind.get("closed") else "open",
+                            "Agency estimate", status="met" if finished else "open",
                             steps=(("text", f"The agency estimated completion by {d.isoformat()} (given {est[0].isoformat()})."),)))
     return clocks
 

@@ -112,3 +112,20 @@ def test_agency_view_of_law_is_accepted_directly() -> None:
     law = load_law("us-foia").for_agency("dhs-ice")
     c = {x.kind: x for x in compute_clocks(law, [E("received", "2026-01-05"), E("determination", "2026-03-02")])}
     assert c["appeal_filing"].due == D("2026-07-09")
+
+
+def test_an_estimated_completion_date_is_met_once_the_agency_decides():
+    """The agency's own estimate stops being a live date when it makes its determination (or closes
+    the request), just like the statutory response clock; otherwise it would shadow the appeal window."""
+    from datetime import date
+
+    from foia.deadlines import LedgerEvent, compute_clocks, load_law
+
+    law = load_law("us-foia")
+    events = [LedgerEvent("received", date(2025, 6, 20)),
+              LedgerEvent("estimated_completion", date(2025, 7, 1), {"date": "2025-09-30"})]
+    est = next(c for c in compute_clocks(law, events) if c.kind == "estimated_completion")
+    assert est.due == date(2025, 9, 30) and est.status == "open"
+    decided = events + [LedgerEvent("determination", date(2025, 8, 8))]
+    est = next(c for c in compute_clocks(law, decided) if c.kind == "estimated_completion")
+    assert est.status == "met"
