@@ -161,6 +161,14 @@ def show_command(ref: str, as_json: bool) -> None:
          "citation": c.citation, "explanation": c.explanation}
         for c in compute_for(db.session, req, events)
     ]
+    from .documents import documents_for
+
+    data["documents"] = [
+        {"id": row.document.id, "filename": row.document.filename, "sha256": row.document.sha256,
+         "size": row.document.size, "mime": row.document.mime, "pages": row.document.pages,
+         "communication_id": row.document.communication_id, "text_status": row.document.text_status}
+        for row in documents_for(db.session, req)
+    ]
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -300,6 +308,98 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     with open(output, "wb") as fh:
         fh.write(pdf)
     click.echo(f"Wrote {output} ({len(pdf):,} bytes): {kind} letter for {req.ref} from {source}.", err=True)
+
+
+@foia_cli.command("attach")
+@click.argument("ref")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--kind", default=None, help="What the files are (e.g. final_release); only echoed in the output.")
+@click.option("--communication", "communication_id", type=int, default=None,
+              help="Attach to this communication (id) of the request.")
+def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communication_id: int | None) -> None:
+    """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
+    import os
+
+    from .documents import add_document, blob_root
+    from .models import Communication
+    from .queries import get_visible_request
+    from .services import ValidationError
+
+    req = get_visible_request(db.session, _as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    communication = None
+    if communication_id is not None:
+        communication = db.session.get(Communication, communication_id)
+        if communication is None or communication.request_id != req.id:
+            click.echo(f"Error: {req.ref} has no communication {communication_id}.", err=True)
+            sys.exit(1)
+    now = _now(None)
+    failed = 0
+    for path in files:
+        try:
+            with open(path, "rb") as fh, db.session.begin_nested():
+                doc = add_document(db.session, actor=None, now=now, req=req, stream=fh,
+                                   filename=os.path.basename(path), storage_root=blob_root(current_app.config),
+                                   max_bytes=current_app.config["FOIA_MAX_UPLOAD_BYTES"], communication=communication)
+        except ValidationError as exc:
+            failed += 1
+            click.echo(f"Refused {path}: {' '.join(exc.errors.values())}", err=True)
+            continue
+        pages = f", {doc.pages} page(s)" if doc.pages is not None else ""
+        click.echo(f"Attached {doc.filename} to {req.ref} as document {doc.id} ({doc.mime}{pages}, {doc.size:,} bytes, "
+                   f"sha256 {doc.sha256[:12]}…, text {doc.text_status})" + (f" [kind: {kind}]" if kind else ""))
+    db.session.commit()
+    if failed:
+        sys.exit(2)
+
+
+@foia_cli.command("search")
+@click.argument("query")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--limit", type=int, default=20, show_default=True, help="At most this many matches.")
+def search_command(query: str, as_json: bool, limit: int) -> None:
+    """Full-text search over requests, communications and documents (every word must match)."""
+    from .search import MARK_END, MARK_START, query_terms, search
+
+    hits = search(db.session, _as_admin(), query, limit=limit)
+    out = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,
+            "document": h.filename, "document_id": h.document_id, "communication_id": h.communication_id,
+            "snippet": h.snippet.replace(MARK_START, "[").replace(MARK_END, "]"), "rank": h.rank} for h in hits]
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    if not query_terms(query):
+        click.echo("Nothing to search for: give one or more words.")
+        return
+    if not out:
+        click.echo("No matches.")
+        return
+    for h in out:
+        where = f"document {h['document']}" if h["document"] else h["source_type"]
+        click.echo(f"{h['ref']:<14} {where}\n    {' '.join(h['snippet'].split())}")
+
+
+documents_cli = AppGroup("documents", help="Documents: extract text waiting for search.")
+foia_cli.add_command(documents_cli)
+
+
+@documents_cli.command("extract")
+@click.option("--limit", type=int, default=None, help="Stop after this many documents (default: all pending).")
+def documents_extract(limit: int | None) -> None:
+    """Extract the text of documents too big to extract at upload (text_status pending)."""
+    from .documents import blob_root, extract_pending
+
+    done = 0
+    while limit is None or done < limit:
+        batch = 10 if limit is None else min(10, limit - done)
+        n = extract_pending(db.session, _now(None), blob_root(current_app.config), batch)
+        db.session.commit()
+        done += n
+        if n < batch:
+            break
+    click.echo(f"Extracted text from {done} document(s).")
 
 
 @foia_cli.command("log")

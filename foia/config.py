@@ -40,6 +40,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
     if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
         # psycopg 3 is the driver we ship; make plain URLs use it.
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    max_upload = int(env.get("FOIA_MAX_UPLOAD_BYTES") or 200 * 1024 * 1024)
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": env.get("FOIA_SECRET_KEY") or _secret_key(inst),
@@ -58,6 +59,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # token lives as long as the session
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "FOIA_MAX_UPLOAD_BYTES": max_upload,  # per uploaded document
+        # The whole request body: one largest document plus room for the form and multipart framing.
+        "MAX_CONTENT_LENGTH": max(16 * 1024 * 1024, max_upload + 1024 * 1024),
         "PAGE_SIZE": 50,
     }

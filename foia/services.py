@@ -225,6 +225,9 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
     session.add(Event(request_id=req.id, kind="created", occurred_on=now.astimezone(ZoneInfo(timezone)).date(),
                       occurred_at=now, actor_id=actor.id, notes="", data={}, created_at=now))
     audit(session, actor=actor, now=now, action="create", entity=req, after=snapshot(req, REQUEST_FIELDS))
+    from .search import index_request
+
+    index_request(session, req)  # the request's own title and description are searchable
     return req
 
 

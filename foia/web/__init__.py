@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     from . import letters
     from . import dashboard
     from . import communications
+    from . import documents, search
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -45,6 +46,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(watchers.bp)
     app.register_blueprint(dashboard.bp)
     app.register_blueprint(communications.bp)
+    app.register_blueprint(documents.bp)
+    app.register_blueprint(search.bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
