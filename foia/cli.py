@@ -462,6 +462,66 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
                f"Status: {req.status}. Response due: {req.response_due.isoformat() if req.response_due else '-'}.")
 
 
+def _operator(email: str | None) -> User:
+    """The account a CLI action is recorded under: --as EMAIL, or the first active administrator."""
+    stmt = select(User).where(User.active.is_(True))
+    stmt = stmt.where(User.email == email.strip().lower()) if email else stmt.where(User.role == "admin").order_by(User.id)
+    user = db.session.scalar(stmt.limit(1))
+    if user is None:
+        click.echo(f"Error: no active account {email!r}." if email else
+                   "Error: no administrator account exists; create one or pass --as EMAIL.", err=True)
+        sys.exit(2)
+    return user
+
+
+@foia_cli.command("import-eml")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", default="note", help="Log matched messages as this kind (default: note).")
+@click.option("--as", "as_email", default=None, metavar="EMAIL", help="Record the import as this user (default: an admin).")
+def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
+    """Import agency email (.eml files): match each to its request, log it, store its attachments."""
+    from .documents import blob_root
+    from .mailimport import import_eml
+    from .services import ValidationError
+
+    actor = _operator(as_email)
+    failed = 0
+    for name in files:
+        with open(name, "rb") as fh:
+            data = fh.read()
+        try:
+            res = import_eml(db.session, actor=actor, now=_now(None), data=data,
+                             storage_root=blob_root(current_app.config),
+                             max_bytes=current_app.config.get("FOIA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024), kind=kind)
+        except ValidationError as exc:
+            failed += 1
+            click.echo(f"{name}: error: {' '.join(exc.errors.values())}", err=True)
+        else:
+            click.echo(f"{name}: {res.status}: {res.message}")
+    if failed:
+        sys.exit(1)
+
+
+@foia_cli.command("export")
+@click.argument("ref")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the .zip bundle.")
+def export_command(ref: str, output: str) -> None:
+    """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
+    from .documents import blob_root
+    from .export import build_bundle
+    from .queries import get_visible_request
+
+    req = get_visible_request(db.session, _as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    manifest = build_bundle(db.session, req, out_path=output, storage_root=blob_root(current_app.config),
+                            letter_cache=f"{current_app.config['FOIA_STORAGE_DIR']}/letter-cache",
+                            mail_from=current_app.config["FOIA_MAIL_FROM"], now=_now(None))
+    click.echo(f"Wrote {output}: {len(manifest['files'])} files and a manifest of their SHA-256 sums.")
+
+
 def register_cli(app: Flask) -> None:
     from .deadlines.cli import deadline_command
 

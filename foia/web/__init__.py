@@ -20,8 +20,9 @@ def utcnow() -> datetime:
 def register_web(app: Flask) -> None:
     from . import account, admin, agencies, auth, main, requests, watchers
     from . import letters
-    from . import dashboard
+    from . import mailroom
     from . import communications
+    from . import dashboard
     from . import documents, search
 
     login_manager.login_view = "auth.login"
@@ -44,8 +45,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(letters.bp)
     app.register_blueprint(account.bp)
     app.register_blueprint(watchers.bp)
-    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(mailroom.bp)
     app.register_blueprint(communications.bp)
+    app.register_blueprint(dashboard.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(search.bp)
 

@@ -1,0 +1,119 @@
+"""The clerk's journey in a real browser: file a request to ICE with a fee waiver, preview and
+download the letter, mark it sent, see the deadline, log an acknowledgment and an extension and
+see the new deadline, upload a released PDF, find it by a word in it, sign out."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from e2ekit import screenshot, sign_in
+from pypdf import PdfReader
+
+from foia.deadlines import LedgerEvent, compute_clocks, load_law
+
+
+def _due(events: list[LedgerEvent]) -> date:
+    law = load_law("us-foia").for_agency("dhs-ice")
+    return next(c.due for c in compute_clocks(law, events) if c.kind == "response")
+
+
+def _plain(text: str) -> str:
+    """Letters keep citations together with non-breaking spaces; compare words, not spacing."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+def _long(d: date) -> str:
+    return f"{d.strftime('%A, %B')} {d.day}, {d.year}"
+
+
+def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
+    today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    sign_in(page, "clerk@lacity.example")
+    screenshot(page, "dashboard")
+
+    # File the request
+    page.goto("/requests/new")
+    page.get_by_label("U.S. Immigration and Customs Enforcement").check()
+    page.get_by_label("Short title").fill("Detention transfers from Los Angeles (browser test)")
+    page.get_by_label("Records you are asking for").fill(
+        "Records showing where people detained in Los Angeles since June 6, 2025 were taken, "
+        "the reasons for their detention, and the cost of the operations.")
+    page.get_by_label("Ask for a fee waiver").check()
+    page.get_by_label("Why disclosure is in the public interest").fill(
+        "The records concern federal operations in Los Angeles; the City will publish them.")
+    page.get_by_role("button", name="Save and continue to the letter").click()
+    page.wait_for_load_state()
+    ref = page.locator("h1 .ref").inner_text().strip()
+    assert ref.startswith("FT-")
+
+    # Draft, preview, finalize and download the letter
+    page.get_by_role("link", name="Draft a request letter").click()
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    preview = page.frame_locator("iframe[title='Letter preview']")
+    assert "5 U.S.C. § 552" in _plain(preview.locator("body").inner_text())
+    page.get_by_role("button", name="Finalize version 1").click()
+    page.wait_for_load_state()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    pdf_path = tmp_path / "letter.pdf"
+    download_info.value.save_as(pdf_path)
+    text = _plain(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages))
+    assert ref in text and "Immigration and Customs Enforcement" in text and "552(a)(4)(A)(iii)" in text
+
+    # Mark it sent: the clock starts
+    page.get_by_label("How it was sent").select_option("email")
+    page.get_by_label("Date sent").fill(today.isoformat())
+    page.get_by_role("button", name="Record as sent").click()
+    page.wait_for_load_state()
+    page.goto(f"/requests/{ref}")
+    sent = LedgerEvent("received", datetime.combine(today, datetime.min.time()).replace(
+        hour=12, tzinfo=ZoneInfo("America/New_York")))
+    first_due = _due([sent])
+    deadlines = page.locator("table.clocks")
+    assert _long(first_due) in deadlines.inner_text()
+    screenshot(page, "request-page")
+
+    # Log the acknowledgment, then the extension notice: the deadline moves
+    for kind, tracking in (("Acknowledgment", "2025-ICFO-41231"), ("Extension notice", "")):
+        page.get_by_role("link", name="Log a communication").click()
+        page.get_by_label("From the agency").check()
+        page.get_by_label("Kind").select_option(label=kind)
+        page.get_by_label("Date", exact=True).fill(today.isoformat())
+        if tracking:
+            page.get_by_label("Agency tracking number (optional)").fill(tracking)
+        page.get_by_role("button", name="Log communication").click()
+        page.wait_for_load_state()
+    page.goto(f"/requests/{ref}")
+    extended = _due([sent, LedgerEvent("extension", today)])
+    assert extended > first_due
+    assert _long(extended) in page.locator("table.clocks").inner_text()
+    assert "2025-ICFO-41231" in page.content()
+
+    # Upload a released PDF and find it by a word in it
+    import weasyprint
+
+    released = tmp_path / "ice-release-part-1.pdf"
+    released.write_bytes(weasyprint.HTML(string="<p>Detainees were transferred to the Adelanto facility.</p>")
+                         .write_pdf())
+    page.get_by_role("link", name="Upload documents").click()
+    page.get_by_label("Files").set_input_files(str(released))
+    page.get_by_role("button", name="Upload").click()
+    page.wait_for_load_state()
+    page.goto(f"/requests/{ref}")
+    assert "ice-release-part-1.pdf" in page.content()
+    page.get_by_label("Search").first.fill("Adelanto")
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    results = page.locator("main").inner_text()
+    assert "ice-release-part-1.pdf" in results and ref in results
+    assert page.locator("main mark").first.inner_text().lower() == "adelanto"
+
+    # Sign out
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/login")
+    page.goto(f"/requests/{ref}")
+    assert "/login" in page.url
