@@ -1,8 +1,8 @@
 """Full-text search over search_entries (request text, communications, document text).
 
 One function, two engines: SQLite FTS5 (table ``search_fts``, bm25 ranking, ``snippet``) and
-PostgreSQL (``websearch_to_tsquery`` against the GIN index on ``to_tsvector('english', ...)``,
-``ts_rank``, ``ts_headline``). Both indexes are created by migration 0009.
+PostgreSQL (``websearch_to_tsquery`` against the stored ``tsv`` column and its GIN index, ``ts_rank``,
+``ts_headline``). The FTS5 table comes from migration 0009, the stored tsvector from 0011.
 
 What a person types is never handed to FTS5 syntax: ``query_terms`` keeps words only (no quotes,
 operators, prefixes, column filters or parentheses) and each word becomes a quoted FTS5 string,
@@ -30,13 +30,9 @@ __all__ = ["MARK_END", "MARK_START", "MAX_TERMS", "SearchHit", "index_request", 
 MARK_START, MARK_END = "\ue000", "\ue001"
 MAX_TERMS = 12
 SNIPPET_TOKENS = 12
-# The exact expression of the GIN index ix_search_entries_tsv (migration 0009): PostgreSQL only uses
-# an expression index when the WHERE clause spells the same expression.
-PG_TSVECTOR = "to_tsvector('english', coalesce(search_entries.title, '') || ' ' || coalesce(search_entries.body, ''))"
-# PostgreSQL ranks by recomputing each candidate's tsvector (the schema stores none), so only the newest
-# this-many visible matches are ranked: a term found in every document still answers quickly. Exact for
-# queries with fewer matches; a stored tsvector column would lift the cap (see the module notes).
-PG_RANK_CANDIDATES = 50
+# PostgreSQL stores each entry's tsvector in a generated column with a GIN index (migration 0011), so
+# matching and ranking read it instead of recomputing it from the text.
+PG_TSVECTOR = "search_entries.tsv"
 
 # Uppercase AND/OR/NOT/NEAR are FTS5 operators; "or" in any case is an operator to websearch_to_tsquery.
 # and/or/not are stop words in English, so dropping them loses nothing.
@@ -144,28 +140,12 @@ def _prefer_marked(body: str | None, title: str | None) -> str:
 def _search_postgres(session: Session, user: User, terms: list[str], limit: int) -> list[SearchHit]:
     tsv = literal_column(PG_TSVECTOR)
     tsq = func.websearch_to_tsquery(literal_column("'english'::regconfig"), bindparam("q", " ".join(terms)))
-    # The GIN index finds every match (bitmap scan; MATERIALIZED stops the planner from walking the
-    # primary key backwards and recomputing to_tsvector row by row), then visibility, then the newest
-    # PG_RANK_CANDIDATES are ranked: ts_rank recomputes each candidate's tsvector (~0.5 ms for 4 KB).
-    matched = select(SearchEntry.id).where(tsv.op("@@")(tsq)).cte("matched").prefix_with("MATERIALIZED")
-    candidates = (select(SearchEntry.id).select_from(SearchEntry)
-                  .join(Request, Request.id == SearchEntry.request_id)
-                  .where(SearchEntry.id.in_(select(matched.c.id)), visible_clause(user))
-                  .order_by(SearchEntry.id.desc()).limit(PG_RANK_CANDIDATES)).scalar_subquery()
     rank = func.ts_rank(tsv, tsq)
     top = (select(*_ENTRY_COLUMNS, rank.label("rank")).select_from(SearchEntry)
            .join(Request, Request.id == SearchEntry.request_id)
-           .where(SearchEntry.id.in_(candidates))
+           .where(tsv.op("@@")(tsq), visible_clause(user))
            .order_by(rank.desc(), SearchEntry.id.desc()).limit(limit))
-    # The planner prices to_tsvector at a fraction of its cost (~1 ms for 4 KB) and picks a sequential
-    # scan for common words, recomputing every row's tsvector (seconds at 10k documents). Inside a
-    # savepoint that is rolled back (search writes nothing), SET LOCAL keeps it on the GIN index.
-    savepoint = session.begin_nested()
-    try:
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        rows = session.execute(top).all()
-    finally:
-        savepoint.rollback()
+    rows = session.execute(top).all()
     if not rows:
         return []
     options = (f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "

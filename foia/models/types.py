@@ -46,10 +46,14 @@ def render_item(type_: str, obj, autogen_context):
 # shadow tables) and PostgreSQL's GIN tsvector index. Autogenerate and the models-vs-migrations test
 # ignore them.
 DATABASE_ONLY_PREFIXES = ("search_fts",)
-DATABASE_ONLY_INDEXES = frozenset({"ix_search_entries_tsv"})
+DATABASE_ONLY_INDEXES = frozenset({"ix_search_entries_tsv", "ix_search_entries_tsv_stored"})
+# PostgreSQL's stored, generated tsvector column (migration 0011).
+DATABASE_ONLY_COLUMNS = frozenset({("search_entries", "tsv")})
 
 
 def include_name(name, type_, parent_names) -> bool:
     if type_ == "table" and name and name.startswith(DATABASE_ONLY_PREFIXES):
+        return False
+    if type_ == "column" and (parent_names.get("table_name"), name) in DATABASE_ONLY_COLUMNS:
         return False
     return not (type_ == "index" and name in DATABASE_ONLY_INDEXES)
