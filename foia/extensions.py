@@ -36,6 +36,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 15000")
+    cursor.execute("PRAGMA cache_size = -65536")  # 64 MB of page cache (the default 2 MB makes list pages re-read)
     cursor.close()
 
 

@@ -29,7 +29,18 @@ def sweep(app: Flask) -> int:
         except Exception:
             db.session.rollback()
             log.exception("reminder sweep failed; it will run again at the next interval")
-            return 0
+            sent = 0
+        try:
+            # Large documents are stored at upload and their text extracted here, off the web request.
+            from .documents import blob_root, extract_pending
+
+            extracted = extract_pending(db.session, datetime.now(timezone.utc), blob_root(app.config), limit=10)
+            db.session.commit()
+            if extracted:
+                log.info("extracted text from %d document(s)", extracted)
+        except Exception:
+            db.session.rollback()
+            log.exception("text extraction failed; it will be tried again at the next interval")
         finally:
             db.session.remove()
     if sent:

@@ -265,6 +265,10 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
         refresh(session, req, now=now)
     after = snapshot(req, REQUEST_FIELDS)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
+    if "title" in changed or "records_sought" in changed:
+        from .search import index_request
+
+        index_request(session, req)  # keep the request's own text searchable as it is now
     if changed:
         audit(session, actor=actor, now=now, action="update", entity=req,
               before={k: before[k] for k in changed}, after=changed)

@@ -26,7 +26,7 @@ def test_root_redirects_anonymous_to_login(client, world):
 
 def test_login_success_sets_hardened_session_cookie(client, world):
     resp = login(client, "clerk@lacity.example")
-    assert resp.status_code == 302 and resp.headers["Location"] == "/requests"
+    assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard"
     cookie = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")][0]
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
@@ -93,7 +93,7 @@ def test_login_never_redirects_off_site(client, world, target):
     token = csrf_token(client)
     resp = client.post(f"/login?next={target}", data={"email": "clerk@lacity.example", "password": PASSWORD,
                                                        "csrf_token": token})
-    assert resp.status_code == 302 and resp.headers["Location"] == "/requests"
+    assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard"
 
 
 def test_login_follows_a_local_next_path(client, world):

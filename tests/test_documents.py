@@ -376,3 +376,30 @@ def test_cli_attach_search_and_show_json(cli, world, session, app, tmp_path, ade
     assert refused.exit_code == 2 and "is not a PDF" in refused.output
     missing = cli.invoke(args=["foia", "attach", "FT-2026-9999", str(txt)])
     assert missing.exit_code == 1
+
+
+def test_the_scheduler_sweep_extracts_text_of_large_documents(app, world, session):
+    """Files above the inline limit are stored at upload with text_status 'pending'; the scheduler's
+    sweep extracts their text so they become searchable."""
+    import io
+
+    import weasyprint
+
+    from foia.documents import add_document, blob_root
+    from foia.scheduler import sweep
+    from foia.search import search
+    from tests.conftest import NOW
+
+    req = world["requests"][("staff", "private")]
+    pdf = weasyprint.HTML(string="<p>Quillfeather transfer ledger</p>").write_pdf()
+    doc = add_document(session, actor=world["users"]["staff"], now=NOW, req=req, stream=io.BytesIO(pdf),
+                       filename="big.pdf", storage_root=blob_root(app.config), max_bytes=10_000_000,
+                       inline_extract_bytes=10)  # pretend it is large: extraction deferred
+    session.commit()
+    assert doc.text_status == "pending"
+    assert not search(session, world["users"]["staff"], "Quillfeather")
+    app.config["FOIA_SMTP_URL"] = None
+    sweep(app)
+    session.expire_all()
+    assert session.get(type(doc), doc.id).text_status == "done"
+    assert any(h.ref == req.ref for h in search(session, world["users"]["staff"], "Quillfeather"))

@@ -114,3 +114,16 @@ def test_header_search_box_on_every_page(login_as, world):
         html = client.get(path).get_data(as_text=True)
         assert '<form role="search" action="/search"' in html
         assert '<label for="header-search-q"' in html and 'id="header-search-q" name="q"' in html
+
+
+def test_editing_a_request_refreshes_its_search_entry(world, session):
+    from foia.search import search
+    from foia.services import update_request
+    from tests.conftest import NOW
+
+    req = world["requests"][("staff", "private")]
+    staff = world["users"]["staff"]
+    assert not any(h.ref == req.ref for h in search(session, staff, "Kestrelwood"))
+    update_request(session, actor=staff, now=NOW, req=req, title="Kestrelwood detention contract")
+    session.commit()
+    assert any(h.ref == req.ref for h in search(session, staff, "Kestrelwood"))

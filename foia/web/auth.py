@@ -22,17 +22,17 @@ DEMO_ACCOUNTS = (
 def _safe_next(target: str | None) -> str:
     """Only follow a local path after login, never another site."""
     if not target:
-        return url_for("requests.index")
+        return url_for("dashboard.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("requests.index")
+        return url_for("dashboard.index")
     return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("requests.index"))
+        return redirect(url_for("dashboard.index"))
     form = LoginForm()
     error = None
     status = 200
