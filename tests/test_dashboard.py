@@ -226,7 +226,7 @@ def test_dashboard_page(ctx, login_as, world, session):
     resp = client.get("/dashboard")
     assert resp.status_code == 200
     body = resp.get_data(as_text=True)
-    assert '<a href="/dashboard">Dashboard</a>' in body
+    assert 'href="/dashboard" aria-current="page"><span>Dashboard</span></a>' in body  # in the navigation, marked current
     overdue_html = _section(body, "overdue-heading")
     upcoming_html = _section(body, "upcoming-heading")
     assert late.ref in overdue_html and "working days overdue" in overdue_html and soon.ref not in overdue_html
