@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import case, delete, insert, null, or_, select, update
+from sqlalchemy import bindparam, case, delete, insert, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from .deadlines import AgencyRules, Clock, Closure, LedgerEvent, compute_clocks, load_law
@@ -179,6 +179,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     clock_deletes: list[int] = []
     request_updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
+    stale_ids: list[int] = []
     for chunk_start in range(0, len(rows), 2000):
         chunk = rows[chunk_start:chunk_start + 2000]
         ids = [r[0] for r in chunk]
@@ -227,6 +228,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
             if (response_due, next_due) != (r.response_due, r.next_due):
                 request_updates.append({"id": r.id, "response_due": response_due, "next_due": next_due})
             if changes:
+                stale_ids.append(rid)
                 moved.extend(changes)
                 audits.append({
                     "at": now, "actor_id": actor.id if actor else None, "action": "recompute",
@@ -234,17 +236,27 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                     "before": {"reason": reason, **{m.kind: m.before.isoformat() if m.before else None for m in changes}},
                     "after": {"reason": reason, **{m.kind: m.after.isoformat() if m.after else None for m in changes}},
                 })
+    # Plain table statements with executemany: the ORM's bulk paths cost more than the work itself here.
+    clocks_t, requests_t = RequestClock.__table__, Request.__table__
     if clock_updates:
-        session.execute(update(RequestClock), clock_updates)
+        conn.execute(clocks_t.update().where(clocks_t.c.id == bindparam("b_id"))
+                     .values(due=bindparam("due"), status=bindparam("status"), label=bindparam("label"),
+                             computed_at=bindparam("computed_at")),
+                     [{"b_id": u.pop("id"), **u} for u in clock_updates])
     if clock_inserts:
-        session.execute(insert(RequestClock), clock_inserts)
+        conn.execute(clocks_t.insert(), clock_inserts)
     if clock_deletes:
-        session.execute(delete(RequestClock).where(RequestClock.id.in_(clock_deletes)))
+        conn.execute(clocks_t.delete().where(clocks_t.c.id.in_(clock_deletes)))
     if request_updates:
-        session.execute(update(Request), request_updates)
+        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id"))
+                     .values(response_due=bindparam("response_due"), next_due=bindparam("next_due")),
+                     [{"b_id": u.pop("id"), **u} for u in request_updates])
     if audits:
-        session.execute(insert(AuditLog), audits)
-    if clock_updates or clock_inserts or clock_deletes or request_updates:
+        conn.execute(AuditLog.__table__.insert(), audits)
+    for start in range(0, len(stale_ids), 5000):  # their reminders follow the old dates until re-planned
+        session.execute(update(Request).where(Request.id.in_(stale_ids[start:start + 5000]))
+                        .values(reminders_stale=True).execution_options(synchronize_session=False))
+    if clock_updates or clock_inserts or clock_deletes or request_updates or stale_ids:
         session.expire_all()  # bulk statements bypass the identity map: reload what the caller holds
     return moved
 
@@ -307,15 +319,17 @@ def remove_closure(session: Session, *, actor: User, now: datetime, closure: Cal
     return moved
 
 
-def replan_moved(session: Session, moved: Sequence[Moved], *, now: datetime) -> int:
-    """Re-plan the reminders of every request whose dates moved."""
-    from .reminders import plan
+def replan_moved(session: Session, moved: Sequence[Moved], *, now: datetime, at_once: int = 100) -> int:
+    """Re-plan the reminders of the requests whose dates moved. A few are done at once, so the person
+    who changed the calendar sees the result; a large change is left flagged (`reminders_stale`) for the
+    scheduler's sweep, which re-plans them in batches (until then a stale reminder is skipped, never
+    sent with the old date)."""
+    from .reminders import replan_stale
 
-    refs = sorted({m.ref for m in moved})
-    for start in range(0, len(refs), 1000):
-        for req in session.scalars(select(Request).where(Request.ref.in_(refs[start:start + 1000]))):
-            plan(session, req, now=now)
-    return len(refs)
+    refs = {m.ref for m in moved}
+    if not refs or len(refs) > at_once:
+        return 0
+    return replan_stale(session, now=now, limit=at_once)
 
 
 def clock_rows(clocks: Sequence[Clock], today: date, calendar_is_working) -> list[dict[str, Any]]:

@@ -142,6 +142,17 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
     return pending
 
 
+def replan_stale(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Re-plan the reminders of requests flagged `reminders_stale` (a calendar change moved their dates)."""
+    reqs = list(session.scalars(select(Request).where(text("requests.reminders_stale"))
+                                .order_by(Request.id).limit(limit)))
+    for req in reqs:
+        plan(session, req, now=now)
+        req.reminders_stale = False
+    session.flush()
+    return len(reqs)
+
+
 # --------------------------------------------------------------------------- digests
 
 def ensure_digests(session: Session, now: datetime) -> int:
@@ -173,6 +184,7 @@ class DispatchSettings:
     sender: str = "FOIA Tracker <foia-tracker@localhost>"
     lease_seconds: int = 300
     batch: int = 200
+    replan_batch: int = 1000
 
 
 # The partial index's predicate, written as literal SQL exactly as in the index: with bound parameters
@@ -239,6 +251,8 @@ def dispatch_due(session: Session, *, now: datetime, mailer: Mailer,
                  settings: DispatchSettings | None = None) -> int:
     """Send every reminder that is due at `now`. Returns how many were sent."""
     settings = settings or DispatchSettings()
+    replan_stale(session, now=now, limit=settings.replan_batch)
+    session.commit()
     ensure_digests(session, now)
     session.commit()
     _supersede(session, now)

@@ -177,3 +177,39 @@ def test_cli_deadline_command_is_registered(cli):
 def test_cli_recompute(cli, world, session):
     result = cli.invoke(args=["foia", "recompute"])
     assert result.exit_code == 0 and "0 clock date(s) moved" in result.output
+
+
+def _pending_dues(session, req):
+    from foia.models import Reminder
+
+    return set(session.scalars(select(Reminder.due).where(Reminder.request_id == req.id, Reminder.status == "pending")))
+
+
+def test_a_small_calendar_change_replans_reminders_at_once(world, session):
+    req = world["requests"][("staff", "private")]
+    _send(session, req, world["users"]["staff"], date(2025, 6, 20))
+    session.commit()
+    assert _pending_dues(session, req) == {date(2025, 7, 21)}
+    add_closure(session, actor=world["users"]["admin"], now=NOW, on=date(2025, 7, 3), name="Closed", calendar_id="us-federal")
+    session.commit()
+    session.expire_all()
+    assert _pending_dues(session, req) == {date(2025, 7, 22)} and not req.reminders_stale
+
+
+def test_a_large_calendar_change_leaves_reminders_to_the_sweep(world, session, tmp_path):
+    from foia.clocks import replan_moved
+    from foia.mail import OutboxMailer
+    from foia.models import CalendarClosure
+    from foia.reminders import DispatchSettings, dispatch_due
+
+    req = world["requests"][("staff", "private")]
+    _send(session, req, world["users"]["staff"], date(2025, 6, 20))
+    session.add(CalendarClosure(calendar_id="us-federal", closed_on=date(2025, 7, 3), name="Closed", created_at=NOW))
+    moved = recompute_open(session, now=NOW, actor=None, reason="test", calendar_id="us-federal")
+    assert replan_moved(session, moved, now=NOW, at_once=0) == 0  # too many to do now: left to the sweep
+    session.commit()
+    session.expire_all()
+    assert req.reminders_stale and _pending_dues(session, req) == {date(2025, 7, 21)}
+    dispatch_due(session, now=NOW, mailer=OutboxMailer(tmp_path), settings=DispatchSettings())
+    session.expire_all()
+    assert not req.reminders_stale and _pending_dues(session, req) == {date(2025, 7, 22)}

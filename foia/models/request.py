@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -57,6 +57,8 @@ class Request(db.Model):
         Index("ix_requests_status_next_due", "status", "next_due", "id"),
         Index("ix_requests_agency_next_due", "agency_id", "next_due", "id"),
         Index("ix_requests_visibility_next_due", "visibility", "next_due", "id"),
+        Index("ix_requests_reminders_stale", "id", postgresql_where=text("reminders_stale"),
+              sqlite_where=text("reminders_stale")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +90,9 @@ class Request(db.Model):
     next_due: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set when a calendar change moved this request's dates and its reminders still follow the old ones;
+    # the scheduler's sweep re-plans them (foia.reminders.replan_stale) and clears it.
+    reminders_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when the request was filed to several agencies at once (models.filing.RequestGroup).
     group_id: Mapped[int | None] = mapped_column(ForeignKey("request_groups.id"), nullable=True, index=True)
 
