@@ -285,3 +285,27 @@ def test_a_saved_draft_can_be_discarded(login_as, session):
     client.post("/requests/new/autosave", data={"csrf_token": token, "title": "Scratch"})
     assert client.post("/requests/new/discard", data={"csrf_token": token}).status_code == 302
     assert session.scalar(select(func.count(FilingDraft.id))) == 0
+
+
+def test_editors_change_visibility_with_an_audit_row(login_as, world, session):
+    req = world["requests"][("staff", "private")]
+    client = login_as("staff")
+    token = csrf_token(client, f"/requests/{req.ref}")
+    assert "Change who can see it" in client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    resp = client.post(f"/requests/{req.ref}/visibility", data={"csrf_token": token, "visibility": "public"})
+    assert resp.status_code == 302
+    session.expire_all()
+    assert req.visibility == "public"
+    row = session.scalar(select(AuditLog).where(AuditLog.action == "update", AuditLog.entity_id == str(req.id)))
+    assert row.before == {"visibility": "private"} and row.after == {"visibility": "public"}
+    bad = client.post(f"/requests/{req.ref}/visibility", data={"csrf_token": token, "visibility": "everyone"})
+    assert bad.status_code == 303 and session.get(Request, req.id).visibility == "public"
+    assert client.post(f"/requests/{req.ref}/visibility", data={"visibility": "private"}).status_code == 400
+
+
+def test_readers_who_cannot_edit_cannot_change_visibility(login_as, world):
+    ref = world["requests"][("staff", "public")].ref
+    client = login_as("reporter")  # may read a public request, may not change it
+    assert "Change who can see it" not in client.get(f"/requests/{ref}").get_data(as_text=True)
+    token = csrf_token(client, f"/requests/{ref}")
+    assert client.post(f"/requests/{ref}/visibility", data={"csrf_token": token, "visibility": "private"}).status_code == 403

@@ -126,6 +126,27 @@ def discard():
     return redirect(url_for("requests.new"))
 
 
+@bp.route("/<ref>/visibility", methods=["POST"])
+@login_required
+def change_visibility(ref: str):
+    from ..access import can_edit
+    from ..services import update_request
+
+    req = get_visible_request(db.session, current_user, ref)
+    if req is None:
+        abort(404)
+    if not can_edit(current_user, req):
+        abort(403)
+    value = request.form.get("visibility", "")
+    if value not in VISIBILITIES:
+        flash("Choose who can see this request from the list.", "error")
+        return redirect(url_for("requests.show", ref=req.ref)), 303
+    update_request(db.session, actor=current_user, now=utcnow(), req=req, visibility=value)
+    db.session.commit()
+    flash(f"Now visible to: {VISIBILITIES[value]}.", "success")
+    return redirect(url_for("requests.show", ref=req.ref))
+
+
 @bp.route("/groups/<int:group_id>")
 @login_required
 def group(group_id: int):
