@@ -32,7 +32,7 @@ def tls_files(tmp_path_factory) -> TLSFiles:
     """A self-signed certificate for 127.0.0.1 made with the openssl CLI at test time."""
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl CLI not installed: cannot make a certificate for the TLS tests")
+        pytest.fail("openssl CLI not installed: it makes the certificate for the TLS tests (apt-get install openssl; .ci/run does)")
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
