@@ -41,6 +41,18 @@ def sweep(app: Flask) -> int:
         except Exception:
             db.session.rollback()
             log.exception("text extraction failed; it will be tried again at the next interval")
+        try:
+            # Agency statistics for the dashboard are computed here, not in page views.
+            from zoneinfo import ZoneInfo
+
+            from .stats import refresh_snapshots
+
+            now = datetime.now(timezone.utc)
+            refresh_snapshots(db.session, today=now.astimezone(ZoneInfo(app.config["FOIA_TIMEZONE"])).date(), now=now)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("refreshing agency statistics failed; they will be refreshed at the next interval")
         finally:
             db.session.remove()
     if sent:

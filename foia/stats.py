@@ -35,7 +35,7 @@ import statistics
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import and_, case, func, or_, select, true
@@ -310,3 +310,63 @@ def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: da
                                judged=judged[agency_id], min_days=min(values), max_days=max(values)))
     out.sort(key=lambda s: (s.name.lower(), s.slug))
     return out
+
+
+# ---------------------------------------------------------------------------------- snapshots
+
+SNAPSHOT_MAX_AGE = timedelta(minutes=5)
+
+
+def scope_key(scope: tuple[Any, ...]) -> str:
+    return ":".join(str(part) for part in scope)
+
+
+def _parse_scope(key: str) -> tuple[Any, ...]:
+    kind, *rest = key.split(":")
+    return (kind, *(int(part) for part in rest))
+
+
+def _store_snapshot(session: Session, key: str, stats: list[AgencyStats], now: datetime) -> None:
+    from dataclasses import asdict
+
+    from sqlalchemy.exc import IntegrityError
+
+    from .models import StatsSnapshot
+
+    data = [asdict(s) for s in stats]
+    row = session.get(StatsSnapshot, key)
+    if row is not None:
+        row.data, row.computed_at = data, now
+        return
+    try:
+        with session.begin_nested():
+            session.add(StatsSnapshot(scope_key=key, computed_at=now, data=data))
+    except IntegrityError:  # another process stored it first: theirs is as good
+        pass
+
+
+def snapshot_responsiveness(session: Session, *, scope: tuple[Any, ...], today: date,
+                            now: datetime) -> tuple[list[AgencyStats], datetime]:
+    """The stored statistics for this scope (possibly a few minutes old: the scheduler refreshes them),
+    computed and stored only the first time a scope is ever viewed. Returns them with their time."""
+    from .models import StatsSnapshot
+
+    row = session.get(StatsSnapshot, scope_key(scope))
+    if row is not None:
+        return [AgencyStats(**d) for d in row.data], row.computed_at
+    stats = agency_responsiveness(session, scope=scope, today=today)
+    _store_snapshot(session, scope_key(scope), stats, now)
+    return stats, now
+
+
+def refresh_snapshots(session: Session, *, today: date, now: datetime, max_age: timedelta = SNAPSHOT_MAX_AGE,
+                      limit: int = 20) -> int:
+    """Recompute the snapshots older than `max_age` (called by the scheduler's sweep)."""
+    from .models import StatsSnapshot
+
+    stale = list(session.scalars(select(StatsSnapshot).where(StatsSnapshot.computed_at < now - max_age)
+                                 .order_by(StatsSnapshot.computed_at).limit(limit)))
+    for row in stale:
+        _store_snapshot(session, row.scope_key, agency_responsiveness(session, scope=_parse_scope(row.scope_key),
+                                                                     today=today), now)
+    return len(stale)

@@ -256,6 +256,10 @@ def test_dashboard_requires_login_and_uses_a_bounded_number_of_queries(client, l
 
     def queries() -> int:
         clear_stats_cache()
+        from foia.models import StatsSnapshot
+
+        session.query(StatsSnapshot).delete()  # both measurements take the same path (compute and store)
+        session.commit()
         session.expire_all()  # start both measurements from the same cold identity map
         seen = []
         listener = lambda conn, cur, stmt, *a, **k: seen.append(stmt)  # noqa: E731
@@ -273,3 +277,32 @@ def test_dashboard_requires_login_and_uses_a_bounded_number_of_queries(client, l
     session.commit()
     many = queries()
     assert len(many) == len(few), "\n\n".join(many)  # no query per row
+
+
+def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, world, session):
+    """Page views read the stored snapshot; the sweep recomputes snapshots older than five minutes."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from foia.models import StatsSnapshot
+    from foia.scheduler import sweep
+    from foia.stats import scope_key, snapshot_responsiveness, stats_scope
+
+    staff = world["users"]["staff"]
+    scope = stats_scope(staff)
+    now = datetime(2026, 1, 15, 18, tzinfo=timezone.utc)
+    first, when = snapshot_responsiveness(session, scope=scope, today=date(2026, 1, 15), now=now)
+    session.commit()
+    row = session.get(StatsSnapshot, scope_key(scope))
+    assert row is not None and when == now
+    row.data = [{"agency_id": 1, "slug": "marker", "name": "Marker", "responses": 1, "median_days": 1.0,
+                 "on_time": 1, "judged": 1, "min_days": 1, "max_days": 1}]
+    session.commit()
+    served, _ = snapshot_responsiveness(session, scope=scope, today=date(2026, 1, 15), now=now + timedelta(minutes=1))
+    assert [s.slug for s in served] == ["marker"]  # a page view never recomputes
+    row.computed_at = now - timedelta(minutes=10)
+    session.commit()
+    app.config["FOIA_SMTP_URL"] = None
+    sweep(app)  # the scheduler's sweep recomputes the stale snapshot
+    session.expire_all()
+    refreshed = session.get(StatsSnapshot, scope_key(scope))
+    assert refreshed.computed_at > now and all(d["slug"] != "marker" for d in refreshed.data)

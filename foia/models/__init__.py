@@ -9,11 +9,12 @@ from .event import EVENT_KINDS, Event
 from .filing import FilingDraft, RequestGroup
 from .letter import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion
 from .reminder import REMINDER_KINDS, REMINDER_RULES, RULE_KIND, Reminder, Watcher
+from .snapshot import StatsSnapshot
 from .request import CLOSED_STATUSES, FEE_CATEGORIES, STATUSES, VISIBILITIES, Request
 from .user import ROLES, Organization, User
 
 __all__ = [
-    "Agency", "AuditLog", "Reminder", "Watcher", "REMINDER_KINDS", "REMINDER_RULES", "RULE_KIND", "CalendarClosure", "RequestClock", "Event", "EVENT_KINDS", "Organization", "Request", "User",
+    "Agency", "AuditLog", "StatsSnapshot", "Reminder", "Watcher", "REMINDER_KINDS", "REMINDER_RULES", "RULE_KIND", "CalendarClosure", "RequestClock", "Event", "EVENT_KINDS", "Organization", "Request", "User",
     "Communication", "Document", "SearchEntry", "UnmatchedMail", "COMMUNICATION_KINDS", "DIRECTIONS",
     "FilingDraft", "RequestGroup",
     "LetterVersion", "LETTER_KIND_LABELS", "SEND_METHODS", "CUSTOM_FIELDS",

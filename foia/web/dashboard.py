@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..dashboard import WEEKDAYS, month_calendar, overdue, parse_month, status_counts, upcoming
 from ..extensions import db
 from ..models import Event, Request, RequestClock
-from ..stats import DEFINITION, AgencyStats, agency_responsiveness, calendars_for, stats_scope
+from ..stats import DEFINITION, AgencyStats, calendars_for, snapshot_responsiveness, stats_scope
 from . import utcnow
 
 bp = Blueprint("dashboard", __name__)
@@ -81,9 +81,16 @@ def viewer_key(user) -> tuple[Any, ...]:
 
 
 def cached_agency_stats(user, today: date) -> list[AgencyStats]:
+    """Agency statistics come from the scope's stored snapshot (refreshed by the scheduler's sweep), so a
+    page view never computes them, except the first time a scope is ever viewed."""
     scope = stats_scope(user)
-    return _cached(("stats", *scope, today), STATS_TTL_SECONDS,
-                   lambda: agency_responsiveness(db.session, scope=scope, today=today), volatile=False)
+
+    def load() -> list[AgencyStats]:
+        stats, _when = snapshot_responsiveness(db.session, scope=scope, today=today, now=utcnow())
+        db.session.commit()  # keep a snapshot stored on first view
+        return stats
+
+    return _cached(("stats", *scope, today), STATS_TTL_SECONDS, load, volatile=False)
 
 
 def local_today() -> date:

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from .types import UTCDateTime
+
+
+class StatsSnapshot(db.Model):
+    """Agency responsiveness for one viewing scope, computed off the request path: the web serves the
+    snapshot and the scheduler's sweep refreshes it when it is older than a few minutes."""
+
+    __tablename__ = "stats_snapshots"
+
+    scope_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    data: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
