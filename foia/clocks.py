@@ -332,22 +332,14 @@ def replan_moved(session: Session, moved: Sequence[Moved], *, now: datetime, at_
     return replan_stale(session, now=now, limit=at_once)
 
 
-def clock_rows(clocks: Sequence[Clock], today: date, calendar_is_working) -> list[dict[str, Any]]:
-    """What a page shows for each clock: date, days left (working or calendar), explanation."""
+def clock_rows(clocks: Sequence[Clock], today: date, calendar) -> list[dict[str, Any]]:
+    """What a page shows for each clock: date, days left (working or calendar; negative when overdue),
+    explanation. Working days are counted by `Calendar.working_days_between`."""
     rows = []
     for c in clocks:
         left = None
         if c.due is not None:
-            if c.unit == "business_days":
-                step = 1 if c.due >= today else -1
-                d, n = today, 0
-                while d != c.due:
-                    d = date.fromordinal(d.toordinal() + step)
-                    if calendar_is_working(d):
-                        n += step
-                left = n
-            else:
-                left = (c.due - today).days
+            left = calendar.working_days_between(today, c.due) if c.unit == "business_days" else (c.due - today).days
         rows.append({"clock": c, "left": left,
                      "left_unit": "working days" if c.unit == "business_days" else "calendar days"})
     return rows

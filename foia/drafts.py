@@ -82,16 +82,12 @@ def _check_kind(kind: str) -> None:
 
 
 def _days_late(clock: Any, today: date, calendar: Any) -> int | None:
-    """Days after the due date up to and including today, in the clock's unit; None when not late."""
+    """How late the response is today, in the clock's unit, counted as the request page and the
+    reminders count it (Calendar.working_days_between); None when not late."""
     if clock is None or clock.due is None or clock.due >= today or clock.status == "met":
         return None
     if clock.unit == "business_days":
-        d, n = clock.due, 0
-        while d < today:
-            d += timedelta(days=1)
-            if calendar.is_working_day(d):
-                n += 1
-        return n or None
+        return -calendar.working_days_between(today, clock.due) or None
     return (today - clock.due).days
 
 

@@ -39,14 +39,8 @@ def _fmt(d: date) -> str:
 
 
 def _working_days_between(cal, a: date, b: date) -> int:
-    """Working days from a to b (positive if b is later), not counting a."""
-    step = 1 if b >= a else -1
-    n, d = 0, a
-    while d != b:
-        d += timedelta(days=step)
-        if cal.is_working_day(d):
-            n += step
-    return n
+    """Working days from a to b (positive if b is later, negative if earlier), as the request page counts."""
+    return cal.working_days_between(a, b)
 
 
 def _phrase(row_rule: str, left: int, unit: str) -> str:

@@ -376,3 +376,18 @@ def test_cli_letter_writes_pdf_and_html(cli, world, session, tmp_path):
     assert missing.exit_code == 1 and "no request with reference" in missing.output
     assert not (tmp_path / "x.pdf").exists()
     assert cli.invoke(args=["foia", "letter", req.ref]).exit_code == 2  # neither -o nor --html
+
+
+def test_a_follow_up_counts_days_late_as_the_request_page_does():
+    """A deadline missed on Friday 2026-06-26: on the Saturday,
+    Sunday and Monday after, the response is 1 working day late (as the page and reminders show), 2 on
+    Tuesday; not late on the day itself."""
+    from datetime import date
+
+    from foia.deadlines import Clock, calendar_for
+    from foia.drafts import _days_late
+
+    cal = calendar_for("us-federal")
+    clock = Clock("response", "Determination due", date(2026, 6, 26), "business_days", "5 U.S.C. § 552(a)(6)(A)(i)")
+    assert _days_late(clock, date(2026, 6, 26), cal) is None
+    assert [_days_late(clock, date(2026, 6, d), cal) for d in (27, 28, 29, 30)] == [1, 1, 1, 2]

@@ -176,4 +176,4 @@ def show(ref: str):
     today = utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
-                           clocks=clock_rows(clocks, today, cal.is_working_day), today=today)
+                           clocks=clock_rows(clocks, today, cal), today=today)

@@ -181,3 +181,25 @@ def test_explanation_lists_every_skipped_day(slug, received) -> None:  # type: i
     expected = [d for d, _ in cal.non_working_between(first, clock.due)]
     assert len(skipped) == len(expected)
     assert all(d.isoformat() in line for d, line in zip(expected, skipped))
+
+
+from datetime import date as _date, timedelta as _timedelta
+
+from hypothesis import given as _given, settings as _settings, strategies as _st
+
+
+@_settings(max_examples=300, deadline=None, database=None)
+@_given(cal_id=_st.sampled_from(["us-federal", "ca-court", "ny", "tx"]),
+        start=_st.dates(min_value=_date(2019, 1, 1), max_value=_date(2032, 12, 31)),
+        span=_st.integers(min_value=-120, max_value=120))
+def test_working_days_between_matches_a_day_by_day_count(cal_id, start, span):
+    """The indexed count agrees with walking the calendar one day at a time."""
+    from foia.deadlines import calendar_for
+
+    cal = calendar_for(cal_id)
+    end = start + _timedelta(days=span)
+    if span >= 0:  # (start, end]
+        n = sum(1 for k in range(1, span + 1) if cal.is_working_day(start + _timedelta(days=k)))
+    else:  # minus [end, start)
+        n = -sum(1 for k in range(-span) if cal.is_working_day(end + _timedelta(days=k)))
+    assert cal.working_days_between(start, end) == n
