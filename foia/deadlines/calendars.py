@@ -136,24 +136,23 @@ class Calendar:
             else:
                 self._index(first.year - 1, first.year + 2)
 
-    def _working_before(self, o: int) -> int:
-        """How many working days fall before ordinal ``o`` within the index (grown as needed)."""
-        while True:
-            lo, hi, work, rank = self._idx
-            if lo <= o < hi:
-                return rank[o - lo]
-            year = date.fromordinal(o).year
-            self._index(year - 1, year + 1)
-
     def working_days_between(self, start: date, end: date) -> int:
         """Signed working days from ``start`` to ``end``, as a deadline's "days left" is shown:
         for ``end >= start`` the working days in (start, end]; for ``end < start`` minus the working
         days in [end, start) (so a deadline missed on Friday is 1 working day overdue on Saturday,
         Sunday and Monday, and 2 on Tuesday)."""
         a, b = start.toordinal(), end.toordinal()
+        first, last = min(a, b), max(a, b) + 1
+        while True:
+            # Both counts must come from one index: ranks are relative to its first day, which moves
+            # when the index is extended.
+            lo, hi, _work, rank = self._idx
+            if lo <= first and last < hi:
+                break
+            self._index(date.fromordinal(first).year - 1, date.fromordinal(last).year + 1)
         if b >= a:
-            return self._working_before(b + 1) - self._working_before(a + 1)
-        return -(self._working_before(a) - self._working_before(b))
+            return rank[b + 1 - lo] - rank[a + 1 - lo]
+        return -(rank[a - lo] - rank[b - lo])
 
     def non_working_between(self, first: date, last: date) -> list[tuple[date, str]]:
         """Non-working days in ``first..last`` with their reasons (for explanations)."""

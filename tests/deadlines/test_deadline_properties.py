@@ -203,3 +203,21 @@ def test_working_days_between_matches_a_day_by_day_count(cal_id, start, span):
     else:  # minus [end, start)
         n = -sum(1 for k in range(-span) if cal.is_working_day(end + _timedelta(days=k)))
     assert cal.working_days_between(start, end) == n
+
+
+def test_working_days_between_is_right_when_the_index_must_grow_backwards():
+    """Ranks are counted from the index's first day. A span whose end lies inside the index and whose
+    start lies before it forces a rebuild from an earlier day halfway through; both counts must come
+    from the same index (a bug a shared, cached calendar exposed in the full suite)."""
+    from foia.deadlines.calendars import _base_calendar
+
+    cal = _base_calendar("us-federal")  # a new calendar object: its index starts empty
+    cal.working_days_between(_date(2030, 1, 2), _date(2030, 1, 9))  # index now covers 2029-2031
+    start, end = _date(2028, 12, 28), _date(2029, 1, 8)  # end inside the index, start before it
+    expected = sum(1 for k in range(1, (end - start).days + 1) if cal.is_working_day(start + _timedelta(days=k)))
+    assert expected == 6  # Fri Dec 29; Sat 30, Sun 31 off; Mon Jan 1 New Year's Day; Jan 2, 3, 4, 5, 8
+    assert cal.working_days_between(start, end) == expected
+    fresh = _base_calendar("us-federal")
+    fresh.working_days_between(_date(2030, 1, 2), _date(2030, 1, 9))
+    assert fresh.working_days_between(end, start) == -sum(
+        1 for k in range((end - start).days) if cal.is_working_day(start + _timedelta(days=k)))
