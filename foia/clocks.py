@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import bindparam, case, delete, insert, null, or_, select, update
+from sqlalchemy import bindparam, case, null, or_, select, update
 from sqlalchemy.orm import Session
 
-from .deadlines import AgencyRules, Clock, Closure, LedgerEvent, compute_clocks, load_law
+from .deadlines import AgencyRules, Calendar, Clock, Closure, LedgerEvent, calendar_for, compute_clocks, load_law
 from .models import CLOSED_STATUSES, Agency, AuditLog, CalendarClosure, Event, Request, RequestClock, User
 
 # Event kinds in our ledger that the engine reads, and the engine kind each one becomes.
@@ -73,6 +73,16 @@ def _closures_for(session: Session, calendar_id: str, agency_id: int | None) -> 
         cond = or_(cond, CalendarClosure.agency_id == agency_id)
     rows = session.execute(select(CalendarClosure.closed_on, CalendarClosure.name).where(cond)).all()
     return [Closure(d, name) for d, name in rows]
+
+
+def agency_calendar(session: Session, calendar_id: str, agency_id: int | None) -> Calendar:
+    """The calendar deadlines at an agency count on: the jurisdiction's holidays plus the closures an
+    admin added for that calendar or that agency. Every "working days" figure shown anywhere uses this."""
+    return calendar_for(calendar_id, _closures_for(session, calendar_id, agency_id))
+
+
+def request_calendar(session: Session, req: Request) -> Calendar:
+    return agency_calendar(session, load_law(req.law).for_agency(req.agency.slug).calendar, req.agency_id)
 
 
 def agency_rules(agency: Agency) -> AgencyRules:

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .clocks import _closures_for, compute_for
-from .deadlines import calendar_for, load_law
+from .clocks import agency_calendar, compute_for
+from .deadlines import load_law
 from .letters import LETTER_KINDS, PdfCache, letter_title, render_html
 from .models import CUSTOM_FIELDS, SEND_METHODS, Event, LetterVersion, Request, User
 from .services import ValidationError, audit, log_event, update_request
@@ -114,7 +114,7 @@ def build_context(session: Session, req: Request, kind: str, custom: Mapping[str
         "appeal_due": _iso(clocks["appeal_filing"].due) if "appeal_filing" in clocks else None,
     }
     if kind == "follow-up":
-        calendar = calendar_for(law.calendar, _closures_for(session, law.calendar, req.agency_id))
+        calendar = agency_calendar(session, law.calendar, req.agency_id)
         deadlines["days_late"] = _days_late(response, today, calendar)
     determination: dict[str, Any] | None = None
     if kind == "appeal":

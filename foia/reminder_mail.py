@@ -4,7 +4,8 @@ standalone autoescaping Jinja environment (no Flask needed, so the scheduler can
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from typing import Callable
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from .deadlines import calendar_for, load_law
+from .clocks import request_calendar
+from .deadlines import Calendar, load_law
 from .models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User, Watcher
 
 _ENV = Environment(
@@ -36,11 +38,6 @@ class Content:
 
 def _fmt(d: date) -> str:
     return d.strftime("%a %b %-d, %Y")
-
-
-def _working_days_between(cal, a: date, b: date) -> int:
-    """Working days from a to b (positive if b is later, negative if earlier), as the request page counts."""
-    return cal.working_days_between(a, b)
 
 
 def _phrase(row_rule: str, left: int, unit: str) -> str:
@@ -76,20 +73,22 @@ class DueReminder:
     user_email: str
     user_name: str
     user_timezone: str | None
+    agency_id: int | None = None
 
 
-def compose(row: DueReminder, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
+def compose(row: DueReminder, *, now: datetime, base_url: str,
+            calendar_of: Callable[[str, int | None], Calendar]) -> tuple[Content | None, str]:
     """The email for one deadline reminder, or None and the reason not to send it."""
     if row.ref is None or row.request_status in CLOSED_STATUSES:
         return None, "The request was closed before the reminder was sent."
     if row.clock_due != row.due or row.clock_status != "open":
         return None, "The deadline changed before the reminder was sent."
     law = load_law(row.law).for_agency(row.agency_slug)
-    cal = calendar_for(law.calendar)
+    cal = calendar_of(law.calendar, row.agency_id)  # with the closures, as the request page counts
     today = now.astimezone(ZoneInfo(row.user_timezone or "America/Los_Angeles")).date()
     rule_def = law.clock(row.clock_kind)
     if rule_def is not None and rule_def.unit == "business_days":
-        left, unit = _working_days_between(cal, today, row.due), "working day"
+        left, unit = cal.working_days_between(today, row.due), "working day"
     else:
         left, unit = (row.due - today).days, "day"
     link = f"{base_url.rstrip('/')}/requests/{row.ref}"
@@ -112,7 +111,7 @@ def compose_digest(session: Session, row: DueReminder, *, now: datetime, base_ur
     return _digest(session, row, user, now=now, base_url=base_url)
 
 
-def _digest(session: Session, row: Reminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
+def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
     """Everything due in the next five working days (and anything overdue) on the requests this
     person filed or watches."""
     watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
@@ -128,9 +127,7 @@ def _digest(session: Session, row: Reminder, user: User, *, now: datetime, base_
     for req, clock in rows:
         if req.is_closed:
             continue
-        law = load_law(req.law).for_agency(req.agency.slug)
-        cal = calendar_for(law.calendar)
-        left = _working_days_between(cal, today, clock.due)
+        left = request_calendar(session, req).working_days_between(today, clock.due)
         if left > 5:
             continue
         items.append({"req": req, "label": clock.label, "due": _fmt(clock.due),

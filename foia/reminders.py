@@ -20,14 +20,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
-from .deadlines import Calendar, Clock, calendar_for, load_law
+from .deadlines import Calendar, Clock
 from .mail import MailError, Mailer, build_message, make_message_id
 from .reminder_mail import DueReminder
 from .models import RULE_KIND, Agency, Reminder, Request, RequestClock, User, Watcher
@@ -92,10 +92,9 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
             key = (user_id, kind, due)
             last_sent[key] = max(last_sent.get(key, r.sent_at), r.sent_at)
     if not req.is_closed:
-        law = load_law(req.law).for_agency(req.agency.slug)
-        from .clocks import _closures_for
+        from .clocks import request_calendar
 
-        cal = calendar_for(law.calendar, _closures_for(session, law.calendar, req.agency_id))
+        cal = request_calendar(session, req)
         for user in recipients(session, req):
             if user.reminder_mode == "digest":
                 continue
@@ -257,6 +256,7 @@ def dispatch_due(session: Session, *, now: datetime, mailer: Mailer,
     session.commit()
     _supersede(session, now)
     domain = _message_domain(settings.sender)
+    calendars: dict[tuple[str, int | None], Calendar] = {}  # one closures lookup per calendar and agency
     sent = 0
     while True:
         token = _claim(session, now, settings)
@@ -266,7 +266,8 @@ def dispatch_due(session: Session, *, now: datetime, mailer: Mailer,
         if not rows:
             return sent
         for row in rows:
-            sent += _send_one(session, row, now=now, mailer=mailer, settings=settings, domain=domain)
+            sent += _send_one(session, row, now=now, mailer=mailer, settings=settings, domain=domain,
+                              calendars=calendars)
 
 
 def _load_claimed(session: Session, token: str) -> list[DueReminder]:
@@ -275,7 +276,7 @@ def _load_claimed(session: Session, token: str) -> list[DueReminder]:
         select(Reminder.id, Reminder.request_id, Reminder.user_id, Reminder.clock_kind, Reminder.due, Reminder.rule,
                Reminder.seq, Reminder.attempts, Request.ref, Request.title, Request.tracking_number, Request.status,
                Request.law, Agency.slug, Agency.name, RequestClock.due, RequestClock.status, RequestClock.label,
-               User.email, User.name, User.timezone)
+               User.email, User.name, User.timezone, Request.agency_id)
         .join(User, User.id == Reminder.user_id)
         .outerjoin(Request, Request.id == Reminder.request_id)
         .outerjoin(Agency, Agency.id == Request.agency_id)
@@ -304,13 +305,23 @@ def _mark(session: Session, row_id: int, **values: Any) -> None:
 
 
 def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings,
-              domain: str) -> int:
+              domain: str, calendars: dict[tuple[str, int | None], Calendar] | None = None) -> int:
+    from .clocks import agency_calendar
+
+    memo = {} if calendars is None else calendars
+
+    def calendar_of(calendar_id: str, agency_id: int | None) -> Calendar:
+        key = (calendar_id, agency_id)
+        if key not in memo:
+            memo[key] = agency_calendar(session, calendar_id, agency_id)
+        return memo[key]
+
     from .reminder_mail import compose, compose_digest
 
     if row.rule == "digest":
         content, why_not = compose_digest(session, row, now=now, base_url=settings.base_url)
     else:
-        content, why_not = compose(row, now=now, base_url=settings.base_url)
+        content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
     if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
         _mark(session, row.id, status="skipped", last_error=why_not, claim_token=None)
         return 0

@@ -8,12 +8,12 @@ from werkzeug.datastructures import MultiDict
 
 from zoneinfo import ZoneInfo
 
-from ..clocks import clock_rows, compute_for
-from ..deadlines import Closure, calendar_for, load_law
+from ..clocks import clock_rows, compute_for, request_calendar
+from ..deadlines import load_law
 from ..extensions import db
 from ..access import visible_clause
 from ..filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
-from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, CalendarClosure, Request, RequestGroup
+from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, Request, RequestGroup
 from ..queries import Cursor, get_visible_request, list_requests, request_events
 from ..services import KNOWN_LAWS, RequestInput, ValidationError
 from . import utcnow
@@ -170,9 +170,7 @@ def show(ref: str):
     events = request_events(db.session, req)
     clocks = compute_for(db.session, req, events)
     law = load_law(req.law).for_agency(req.agency.slug)
-    closures = [Closure(c.closed_on, c.name) for c in db.session.scalars(
-        select(CalendarClosure).where((CalendarClosure.calendar_id == law.calendar) | (CalendarClosure.agency_id == req.agency_id)))]
-    cal = calendar_for(law.calendar, closures)
+    cal = request_calendar(db.session, req)
     today = utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,

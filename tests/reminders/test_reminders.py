@@ -215,3 +215,20 @@ def test_extension_replaces_pending_rows(world, session, smtp):
     assert dues == {date(2026, 7, 15)}  # 06-30 + 10 working days, skipping July 3 (Independence Day observed)
     counts = Counter(session.scalars(select(Reminder.rule).where(Reminder.status == "pending")))
     assert counts["before_5"] == 1 and counts["on_date"] == 1
+
+
+def test_reminders_count_working_days_with_the_agencys_closures(world, session, smtp):
+    """An agency closure inside the period moves the deadline, and the reminder counts days left on
+    the same calendar as the request page (the closure is not a working day)."""
+    from foia.clocks import add_closure
+    from foia.models import Agency
+
+    req, clerk = _ice(world)
+    send_request(session, req, clerk, date(2026, 6, 1))  # due Tue 2026-06-30
+    ice = session.scalar(select(Agency).where(Agency.slug == "dhs-ice"))
+    add_closure(session, actor=world["users"]["admin"], now=at(date(2026, 6, 2)), on=date(2026, 6, 24),
+                name="ICE FOIA office closed", agency=ice)
+    session.commit()
+    # Due moves to Wed 07-01; five working days before it, skipping the closure on 06-24: Tue 06-23.
+    assert sweep(session, smtp, at(date(2026, 6, 23))) == 1
+    assert smtp.inbox.messages[0]["Subject"] == f"[{req.ref}] Determination due: Wed Jul 1, 2026 (due in 5 working days)"
