@@ -13,6 +13,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .cli import register_cli
     from .config import load_config
+    from .core.clock import set_default_timezone
     from .extensions import csrf, db, login_manager, migrate
     from .web import register_web
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config(app.instance_path)
     settings.update(overrides)
     app.config.from_mapping(settings)
+    set_default_timezone(app.config["FOIA_TIMEZONE"])
 
     db.init_app(app)
     with app.app_context():

@@ -55,7 +55,8 @@ foia_cli.add_command(user_cli)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def user_create(email: str, role: str, org_name: str, name: str, password_stdin: bool) -> None:
     """Create a user account. The password is prompted for, or read from stdin."""
-    from .services import ValidationError, create_user, get_or_create_organization
+    from foia.core.errors import ValidationError
+    from foia.services import create_user, get_or_create_organization
 
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
@@ -280,7 +281,8 @@ def scheduler_command(interval: int | None) -> None:
 def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> None:
     """The latest final letter of KIND for REF as a PDF (-o FILE.pdf) or HTML (--html); rendered from the
     request's current data when no version is final yet."""
-    from .drafts import build_context, local_today, pdf_options
+    from foia.drafts import build_context, pdf_options
+    from foia.core.clock import local_today
     from .letters import PdfCache, render_html
     from .models import LetterVersion
     from .queries import get_visible_request
@@ -323,7 +325,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
     from .documents import add_document, blob_root
     from .models import Communication
     from .queries import get_visible_request
-    from .services import ValidationError
+    from foia.core.errors import ValidationError
 
     req = get_visible_request(db.session, _as_admin(), ref)
     if req is None:
@@ -433,7 +435,7 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
     from .communications import DEFAULT_DIRECTION, log_communication
     from .models import COMMUNICATION_KINDS
     from .queries import get_visible_request
-    from .services import ValidationError
+    from foia.core.errors import ValidationError
 
     if body is not None and body_file is not None:
         raise click.UsageError("Give either --body or --body-file, not both.")
@@ -482,7 +484,7 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
     """Import agency email (.eml files): match each to its request, log it, store its attachments."""
     from .documents import blob_root
     from .mailimport import import_eml
-    from .services import ValidationError
+    from foia.core.errors import ValidationError
 
     actor = _operator(as_email)
     failed = 0

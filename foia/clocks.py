@@ -20,6 +20,8 @@ from typing import Any, Iterable, Sequence
 from sqlalchemy import bindparam, case, null, or_, select, update
 from sqlalchemy.orm import Session
 
+from foia.core.clock import default_timezone
+
 from .deadlines import AgencyRules, Calendar, Clock, Closure, LedgerEvent, calendar_for, compute_clocks, load_law
 from .models import CLOSED_STATUSES, Agency, AuditLog, CalendarClosure, Event, Request, RequestClock, User
 
@@ -86,7 +88,7 @@ def request_calendar(session: Session, req: Request) -> Calendar:
 
 
 def agency_rules(agency: Agency) -> AgencyRules:
-    return AgencyRules(slug=agency.slug, timezone=agency.timezone or "America/Los_Angeles")
+    return AgencyRules(slug=agency.slug, timezone=agency.timezone or default_timezone())
 
 
 def compute_for(session: Session, req: Request, events: Sequence[Event] | None = None) -> list[Clock]:
@@ -213,7 +215,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                 closures_cache[key] = _closures_for(session, law.calendar, req_agency_id)
             akey = (agency_slug, tz)
             if akey not in agencies:
-                agencies[akey] = AgencyRules(slug=agency_slug, timezone=tz or "America/Los_Angeles")
+                agencies[akey] = AgencyRules(slug=agency_slug, timezone=tz or default_timezone())
             clocks = compute_clocks(law, ledger_for(events_by_req.get(rid, ())), agency=agencies[akey],
                                     closures=closures_cache[key], expedited=expedited)
             r = _Req(rid, ref, cur_response_due, cur_next_due)
@@ -278,7 +280,7 @@ class ClosureError(ValueError):
 def add_closure(session: Session, *, actor: User, now: datetime, on: date, name: str,
                 calendar_id: str | None = None, agency: Agency | None = None) -> tuple[CalendarClosure, list[Moved]]:
     from .deadlines import calendar_ids
-    from .services import audit
+    from foia.core.audit import audit
 
     name = (name or "").strip()
     errors = {}
@@ -291,13 +293,13 @@ def add_closure(session: Session, *, actor: User, now: datetime, on: date, name:
     elif calendar_id is not None and calendar_id not in calendar_ids():
         errors["scope"] = "Choose a calendar from the list."
     if errors:
-        from .services import ValidationError
+        from foia.core.errors import ValidationError
 
         raise ValidationError(errors)
     dupe = select(CalendarClosure.id).where(CalendarClosure.closed_on == on)
     dupe = dupe.where(CalendarClosure.agency_id == agency.id) if agency else dupe.where(CalendarClosure.calendar_id == calendar_id)
     if session.scalar(dupe) is not None:
-        from .services import ValidationError
+        from foia.core.errors import ValidationError
 
         raise ValidationError({"on": f"There is already a closure on {on.isoformat()} for this calendar."})
     closure = CalendarClosure(calendar_id=calendar_id, agency_id=agency.id if agency else None, closed_on=on,
@@ -315,7 +317,7 @@ def add_closure(session: Session, *, actor: User, now: datetime, on: date, name:
 
 
 def remove_closure(session: Session, *, actor: User, now: datetime, closure: CalendarClosure) -> list[Moved]:
-    from .services import audit
+    from foia.core.audit import audit
 
     before = {"closed_on": closure.closed_on.isoformat(), "name": closure.name, "calendar_id": closure.calendar_id,
               "agency_id": closure.agency_id}

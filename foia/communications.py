@@ -53,7 +53,9 @@ from sqlalchemy.orm import Session
 from .deadlines import load_law
 from .exemptions import exemptions_for, label_for, resolve
 from .models import COMMUNICATION_KINDS, DIRECTIONS, Communication, Event, Request, SearchEntry, User
-from .services import ValidationError, audit, log_event, update_request
+from foia.core.errors import ValidationError
+from foia.core.audit import audit
+from foia.services import log_event, update_request
 
 MAX_SUBJECT = 500
 MAX_BODY = 1_000_000

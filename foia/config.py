@@ -12,6 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
+from foia.core.clock import DEFAULT_TIMEZONE
+
 
 def _secret_key(instance_path: Path) -> str:
     key_file = instance_path / "secret_key"
@@ -48,7 +50,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_OUTBOX_DIR": env.get("FOIA_OUTBOX_DIR") or str(inst / "outbox"),
         "FOIA_SMTP_URL": env.get("FOIA_SMTP_URL") or None,
         "FOIA_MAIL_FROM": env.get("FOIA_MAIL_FROM") or "FOIA Tracker <foia-tracker@localhost>",
-        "FOIA_TIMEZONE": env.get("FOIA_TIMEZONE") or "America/Los_Angeles",
+        "FOIA_TIMEZONE": env.get("FOIA_TIMEZONE") or DEFAULT_TIMEZONE,
         "FOIA_DEMO": _truthy(env.get("FOIA_DEMO")),
         "FOIA_BASE_URL": env.get("FOIA_BASE_URL") or "http://127.0.0.1:5000",
         "FOIA_REMINDER_LEASE_SECONDS": int(env.get("FOIA_REMINDER_LEASE_SECONDS") or 300),

@@ -28,7 +28,9 @@ from .extract import DOCX, PPTX, XLSX, check_declared, extract_text, may_render_
 from .mail import safe_filename
 from .models import Request, User
 from .models.communication import Communication, Document, SearchEntry, UnmatchedMail
-from .services import ValidationError, audit
+from .core.audit import audit
+from .core.errors import ValidationError
+from .core.text import index_text
 from .storage import BlobStore, UploadRejected
 
 __all__ = [
@@ -45,23 +47,12 @@ _EXTRACTABLE = frozenset({"application/pdf", "text/plain", "text/csv", "message/
 # Types served under their own name (always as an attachment); everything else is octet-stream.
 _SERVED_AS_IS = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv",
                            "application/zip", "message/rfc822", DOCX, XLSX, PPTX})
-# Private-use characters foia/search.py uses to mark highlighted terms; stripped from indexed text
-# so a document cannot forge a highlight.
-HIGHLIGHT_MARKERS = ("\ue000", "\ue001")
 DOCUMENT_FIELDS = ("filename", "sha256", "size", "mime", "pages", "text_status", "communication_id")
 
 
 def blob_root(config: Mapping[str, Any]) -> str:
     """Where document blobs live: ``FOIA_STORAGE_DIR/blobs`` (a sibling of the letter PDF cache)."""
     return os.path.join(config["FOIA_STORAGE_DIR"], "blobs")
-
-
-def index_text(text: str | None) -> str:
-    """Text as stored for search: no NUL (PostgreSQL refuses it) and no highlight markers."""
-    text = text or ""
-    for ch in ("\x00", *HIGHLIGHT_MARKERS):
-        text = text.replace(ch, "")
-    return text
 
 
 def download_mimetype(mime: str) -> str:

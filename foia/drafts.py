@@ -25,7 +25,10 @@ from .clocks import agency_calendar, compute_for
 from .deadlines import load_law
 from .letters import LETTER_KINDS, PdfCache, letter_title, render_html
 from .models import CUSTOM_FIELDS, SEND_METHODS, Event, LetterVersion, Request, User
-from .services import ValidationError, audit, log_event, update_request
+from foia.core.errors import ValidationError
+from foia.core.audit import audit
+from foia.core.clock import local_today, zone
+from foia.services import log_event, update_request
 
 MAX_CUSTOM_CHARS = 20_000
 
@@ -103,7 +106,7 @@ def build_context(session: Session, req: Request, kind: str, custom: Mapping[str
     _check_kind(kind)
     agency = req.agency
     law = load_law(req.law).for_agency(agency.slug)
-    tz = ZoneInfo(agency.timezone or law.timezone or "America/Los_Angeles")
+    tz = zone(agency.timezone or law.timezone)
     clocks = {c.kind: c for c in compute_for(session, req)}
     response = clocks.get("response")
     unit = response.unit if response is not None else law.response_unit
@@ -182,10 +185,6 @@ def pdf_options(context: Mapping[str, Any], kind: str, law: str) -> dict[str, An
             "created": context.get("letter_date")}
 
 
-def local_today(now: datetime, timezone: str) -> date:
-    return now.astimezone(ZoneInfo(timezone)).date()
-
-
 def render_version_html(session: Session, version: LetterVersion, *, today: date) -> str:
     """The letter HTML of a version: frozen for a final version, from current data for a draft."""
     if version.is_final and version.html is not None:
@@ -261,7 +260,7 @@ def revise_draft(session: Session, *, actor: User, now: datetime, version: Lette
 
 
 def finalize(session: Session, *, actor: User, now: datetime, version: LetterVersion, cache_dir: str | Path,
-             timezone: str = "America/Los_Angeles", next_draft: bool = False) -> LetterVersion | None:
+             timezone: str | None = None, next_draft: bool = False) -> LetterVersion | None:
     """Freeze the context, render the HTML and the PDF (into the PDF cache) and mark the version final.
 
     With `next_draft`, also start the next draft number with the same text; returns that draft
@@ -294,7 +293,7 @@ def mark_sent(session: Session, *, actor: User, now: datetime, version: LetterVe
     if method not in SEND_METHODS:
         errors["method"] = f"Choose how the letter was sent: {', '.join(SEND_METHODS)}."
     req = session.get(Request, version.request_id)
-    tz = ZoneInfo(req.agency.timezone or "America/Los_Angeles")
+    tz = zone(req.agency.timezone)
     if sent_on is None:
         errors["sent_on"] = "Enter the date the letter was sent."
     elif sent_on > now.astimezone(tz).date() + timedelta(days=1):

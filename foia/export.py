@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from .clocks import compute_for
 from .deadlines import load_law
 from .mail import build_message, safe_filename
-from .models import Communication, Document, Event, LetterVersion, Request
+from .models import Communication, Document, LetterVersion, Request
 from .queries import request_events
 from .storage import BlobStore
 

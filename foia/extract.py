@@ -21,9 +21,10 @@ import ntpath
 import re
 import zipfile
 from email.message import EmailMessage
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from foia.core.text import html_to_text
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -326,51 +327,7 @@ def _part_text(part: EmailMessage) -> str:
     return ""
 
 
-class _VisibleText(HTMLParser):
-    """Collects the text a reader would see: no script/style/template, blocks on their own lines."""
-
-    _HIDDEN = frozenset({"script", "style", "template", "noscript"})
-    _BLOCK = frozenset({
-        "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "title",
-        "section", "article", "header", "footer", "table", "ul", "ol", "pre", "blockquote", "hr",
-    })
-
-    def __init__(self, max_chars: int) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.size = 0
-        self.max_chars = max_chars
-        self.hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._HIDDEN:
-            self.hidden += 1
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._HIDDEN:
-            self.hidden = max(0, self.hidden - 1)
-        if tag in self._BLOCK:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden and self.size < self.max_chars:
-            self.parts.append(data)
-            self.size += len(data)
-
-
 def _html_text(markup: str, max_chars: int) -> str:
-    parser = _VisibleText(max_chars)
-    try:
-        step = 1 << 16
-        for start in range(0, len(markup), step):
-            parser.feed(markup[start : start + step])
-            if parser.size >= max_chars:
-                break
-        else:
-            parser.close()
-    except Exception:  # noqa: BLE001 - html.parser is lenient, but keep what we have if it trips
-        pass
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    """Search text of an HTML file or body: the shared renderer, one non-empty line per block."""
+    lines = (" ".join(line.split()) for line in html_to_text(markup, max_chars=max_chars).splitlines())
     return "\n".join(line for line in lines if line)[:max_chars]

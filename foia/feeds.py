@@ -7,7 +7,7 @@ requests there are."""
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 from sqlalchemy import or_, select

@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .models import FilingDraft, Request, RequestGroup, User
-from .services import RequestInput, ValidationError, audit, create_request
+from foia.services import RequestInput, create_request
+from foia.core.errors import ValidationError
+from foia.core.audit import audit
 
 MAX_AGENCIES = 25
 DRAFT_FIELDS = ("title", "agencies", "law", "records_sought", "records_from", "records_to", "preferred_format",

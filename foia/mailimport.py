@@ -16,15 +16,16 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from foia.core.clock import zone
+
 from .access import can_edit
 from .mail import EmailParseError, find_references, parse_eml
 from .models import COMMUNICATION_KINDS, Communication, Document, Request, UnmatchedMail, User
-from .services import ValidationError
+from foia.core.errors import ValidationError
 from .storage import BlobStore, UploadRejected
 
 MAX_EML_BYTES = 50 * 1024 * 1024
@@ -112,7 +113,7 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
         from .communications import log_communication
         from .documents import add_document
 
-        tz = ZoneInfo(req.agency.timezone or "America/Los_Angeles")
+        tz = zone(req.agency.timezone)
         sent = parsed.date or now
         comm = log_communication(
             session, actor=actor, now=now, req=req, direction="incoming", kind=kind,

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from typing import Callable
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, joinedload
+
+from foia.core.clock import local_today
 
 from .clocks import request_calendar
 from .deadlines import Calendar, load_law
@@ -85,7 +86,7 @@ def compose(row: DueReminder, *, now: datetime, base_url: str,
         return None, "The deadline changed before the reminder was sent."
     law = load_law(row.law).for_agency(row.agency_slug)
     cal = calendar_of(law.calendar, row.agency_id)  # with the closures, as the request page counts
-    today = now.astimezone(ZoneInfo(row.user_timezone or "America/Los_Angeles")).date()
+    today = local_today(now, row.user_timezone)
     rule_def = law.clock(row.clock_kind)
     if rule_def is not None and rule_def.unit == "business_days":
         left, unit = cal.working_days_between(today, row.due), "working day"

@@ -27,6 +27,8 @@ from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from foia.core.clock import default_timezone
+
 from .deadlines import Calendar, Clock
 from .mail import MailError, Mailer, build_message, make_message_id
 from .reminder_mail import DueReminder
@@ -99,7 +101,7 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
             if user.reminder_mode == "digest":
                 continue
             off = set(user.reminders_off or ())
-            tz = user.timezone or "America/Los_Angeles"
+            tz = user.timezone or default_timezone()
             today = now.astimezone(ZoneInfo(tz)).date()
             for clock in clocks:
                 if clock.status != "open" or clock.due is None:
@@ -158,7 +160,7 @@ def ensure_digests(session: Session, now: datetime) -> int:
     """One digest row per digest-mode user for today's 7:00 in their time zone."""
     created = 0
     for user in session.scalars(select(User).where(User.reminder_mode == "digest", User.active.is_(True))):
-        tz = user.timezone or "America/Los_Angeles"
+        tz = user.timezone or default_timezone()
         today = now.astimezone(ZoneInfo(tz)).date()
         exists = session.scalar(select(Reminder.id).where(Reminder.request_id.is_(None), Reminder.user_id == user.id,
                                                           Reminder.due == today, Reminder.rule == "digest"))

@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, column, func, literal_column, select, table, t
 from sqlalchemy.orm import Session
 
 from .access import visible_clause
-from .documents import index_text
+from foia.core.text import index_text
 from .models import Request, User
 from .models.communication import SearchEntry
 

@@ -8,59 +8,29 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from .core.audit import audit, snapshot
+from .core.clock import local_today, valid_timezone
+from .core.errors import ValidationError
 from .models import (
     FEE_CATEGORIES,
     ROLES,
     VISIBILITIES,
     Agency,
-    AuditLog,
     Event,
     Organization,
     Request,
     User,
+    Watcher,
 )
 
 REF_PREFIX = "FT"
 KNOWN_LAWS = ("us-foia", "ca-cpra", "ny-foil", "tx-pia", "il-foia", "wa-pra", "fl-prl", "ma-prl", "pa-rtkl", "nj-opra")
-
-
-class ValidationError(ValueError):
-    """Bad input from a person. `errors` maps a field name to a plain-language message."""
-
-    def __init__(self, errors: Mapping[str, str]):
-        self.errors = dict(errors)
-        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def snapshot(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {f: _jsonable(getattr(obj, f)) for f in fields}
-
-
-def audit(session: Session, *, actor: User | None, now: datetime, action: str, entity: Any,
-          before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditLog:
-    if entity.id is None:
-        session.flush()
-    row = AuditLog(
-        at=now, actor_id=actor.id if actor is not None else None, action=action,
-        entity_type=entity.__tablename__, entity_id=str(entity.id), before=before, after=after,
-    )
-    session.add(row)
-    return row
 
 
 # ---------------------------------------------------------------------------- organizations, users
@@ -192,12 +162,12 @@ def next_reference(session: Session, year: int) -> tuple[int, str]:
 
 
 def create_request(session: Session, *, actor: User, now: datetime, data: RequestInput,
-                   timezone: str = "America/Los_Angeles") -> Request:
+                   timezone: str | None = None) -> Request:
     agency, ceiling, errors = validate_request_input(session, data)
     if errors:
         raise ValidationError(errors)
     assert agency is not None
-    year = now.astimezone(ZoneInfo(timezone)).year
+    year = local_today(now, timezone).year
     for _attempt in range(5):
         seq, ref = next_reference(session, year)
         req = Request(
@@ -222,7 +192,7 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
         break
     else:  # pragma: no cover - five collisions in a row
         raise RuntimeError("could not allocate a request reference")
-    session.add(Event(request_id=req.id, kind="created", occurred_on=now.astimezone(ZoneInfo(timezone)).date(),
+    session.add(Event(request_id=req.id, kind="created", occurred_on=local_today(now, timezone),
                       occurred_at=now, actor_id=actor.id, notes="", data={}, created_at=now))
     audit(session, actor=actor, now=now, action="create", entity=req, after=snapshot(req, REQUEST_FIELDS))
     from .search import index_request
@@ -277,7 +247,7 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
 
 # ---------------------------------------------------------------------------- watchers, preferences
 
-def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, user: User) -> "Watcher":
+def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, user: User) -> Watcher:
     from .access import can_view
     from .models import Watcher
 
@@ -315,8 +285,6 @@ def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request
 
 def update_preferences(session: Session, *, actor: User, now: datetime, mode: str, kinds_off: list[str],
                        timezone_name: str) -> None:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from .models import REMINDER_KINDS, Request, Watcher
 
     errors: dict[str, str] = {}
@@ -325,11 +293,7 @@ def update_preferences(session: Session, *, actor: User, now: datetime, mode: st
     unknown = [k for k in kinds_off if k not in REMINDER_KINDS]
     if unknown:
         errors["kinds_off"] = "Choose reminder kinds from the list."
-    try:
-        ZoneInfo(timezone_name)
-        if "/" not in timezone_name:
-            raise ZoneInfoNotFoundError
-    except (ZoneInfoNotFoundError, ValueError):
+    if not valid_timezone(timezone_name):
         errors["timezone"] = "Choose a time zone from the list, e.g. America/Los_Angeles."
     if errors:
         raise ValidationError(errors)
@@ -369,8 +333,6 @@ def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: 
     """Clean values and errors for an agency's fields (a new agency when `agency` is None)."""
     import re
     from urllib.parse import urlsplit
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from .deadlines import law_slugs
 
     clean = {f: str(data.get(f) or "").strip() for f in AGENCY_FIELDS}
@@ -390,11 +352,7 @@ def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: 
         errors["jurisdiction"] = "Say which jurisdiction the agency belongs to, e.g. United States (federal)."
     if clean["law"] not in law_slugs():
         errors["law"] = "Choose the public-records law from the list."
-    try:
-        if "/" not in clean["timezone"]:
-            raise ZoneInfoNotFoundError
-        ZoneInfo(clean["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
+    if not valid_timezone(clean["timezone"]):
         errors["timezone"] = "Choose a time zone such as America/Los_Angeles."
     email_re = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     for f in ("foia_email", "appeal_email"):

@@ -102,3 +102,24 @@ def test_migrating_down_and_up_keeps_every_row(world, session):
     downgrade(revision="0009_communications")
     upgrade()
     assert counts() == before
+
+
+def test_foia_timezone_is_the_default_zone_everywhere(tmp_path) -> None:
+    """FOIA_TIMEZONE, not a hard-coded Los Angeles, is the zone used where none is recorded."""
+    from foia import create_app
+    from foia.core.clock import DEFAULT_TIMEZONE, default_timezone, local_today
+    from foia.models import Agency
+
+    try:
+        create_app({"INSTANCE_PATH": str(tmp_path), "FOIA_TIMEZONE": "America/New_York",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tz.sqlite3'}", "SECRET_KEY": "x"})
+        assert default_timezone() == "America/New_York"
+        from datetime import datetime, timezone
+
+        # 05:30 UTC on 1 July is 1 July in New York but still 30 June in Los Angeles.
+        assert local_today(datetime(2026, 7, 1, 5, 30, tzinfo=timezone.utc)).isoformat() == "2026-07-01"
+        assert Agency.__table__.c.timezone.default.arg.__name__ == "default_timezone"
+    finally:
+        from foia.core.clock import set_default_timezone
+
+        set_default_timezone(DEFAULT_TIMEZONE)

@@ -20,7 +20,8 @@ from foia.models import (
     Reminder,
     SearchEntry,
 )
-from foia.services import ValidationError, log_event
+from foia.core.errors import ValidationError
+from foia.services import log_event
 from tests.conftest import NOW, csrf_token
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from foia.documents import add_document, blob_root, extract_pending
 from foia.models import AuditLog, Communication, Document, SearchEntry
-from foia.services import ValidationError
+from foia.core.errors import ValidationError
 from tests.conftest import NOW, csrf_token
 
 HTML_PAGE = b"<!doctype html><html><body><script>alert(document.cookie)</script><p>hello</p></body></html>"

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from foia.drafts import build_context, finalize, mark_sent, new_draft, revise_draft
 from foia.models import AuditLog, Event, LetterVersion, Request
-from foia.services import ValidationError, log_event
+from foia.core.errors import ValidationError
+from foia.services import log_event
 from tests.conftest import NOW, csrf_token
 
 SENT_ON = date(2026, 1, 5)  # a Monday; 20 working days later (skipping Jan 19, MLK Day) is Feb 3

@@ -243,7 +243,6 @@ def test_a_law_override_needs_a_single_agency(login_as, session):
 
 
 def test_group_page_is_404_for_people_who_cannot_see_it(login_as, client, world, session):
-    from foia.models import RequestGroup
 
     staff = login_as("staff")
     token = csrf_token(staff, "/requests/new")

@@ -4,9 +4,7 @@ request through any request-scoped route."""
 
 from __future__ import annotations
 
-import re
 
-import pytest
 
 from tests.conftest import csrf_token
 

@@ -355,7 +355,7 @@ def compute_clocks(
     (apart from the cached law files). See the module docstring for the counting rules."""
     if agency is not None and agency.slug and law.agency != agency.slug:
         law = law.for_agency(agency.slug)
-    tz = agency.timezone if agency is not None else law.timezone
+    tz = (agency.timezone if agency is not None else None) or law.timezone
     hours_end = agency.business_hours_end if agency is not None else _FIVE_PM
     ctx = _Ctx(law, calendar_for(law.calendar, closures), tz, hours_end)
     indexed = sorted(

@@ -56,7 +56,7 @@ class AgencyRules:
     """Agency-level settings. ``slug`` selects overrides from the law's data file."""
 
     slug: str | None = None
-    timezone: str = "America/Los_Angeles"
+    timezone: str | None = None  # None: the law's own zone (its file's ``timezone``)
     business_hours_end: time = time(17, 0)
 
 

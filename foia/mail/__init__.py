@@ -9,7 +9,7 @@ Pure of Flask and the database: every function takes what it needs as arguments.
 
 from .errors import EmailParseError, MailError
 from .filenames import safe_filename
-from .inbound import Attachment, ParsedEmail, find_references, html_to_text, parse_eml
+from .inbound import Attachment, ParsedEmail, find_references, parse_eml
 from .outgoing import build_message, make_message_id
 from .transports import (
     Mailer,
@@ -33,7 +33,6 @@ __all__ = [
     "SMTPMailer",
     "build_message",
     "find_references",
-    "html_to_text",
     "list_outbox",
     "mailer_from_config",
     "make_message_id",

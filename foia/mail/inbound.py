@@ -11,7 +11,8 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses
-from html.parser import HTMLParser
+
+from foia.core.text import html_to_text
 
 from .errors import EmailParseError
 from .filenames import safe_filename
@@ -61,79 +62,6 @@ def find_references(text: str) -> list[str]:
     for match in _REFERENCE.finditer(text or ""):
         seen.setdefault(f"FT-{match.group(1)}-{match.group(2)}", None)
     return list(seen)
-
-
-# ---------------------------------------------------------------- HTML -> text
-
-_BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "footer", "form",
-    "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
-    "section", "table", "tr", "ul",
-}
-# Tags that start a new line but do not end a paragraph (no blank line after them).
-_LINE_TAGS = {"br", "dd", "dt", "li", "tr"}
-_SKIP_TAGS = {"head", "script", "style", "template", "title", "noscript"}
-
-
-class _TextRenderer(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self.skip_depth = 0
-        self.pre_depth = 0
-        self.href: str | None = None
-        self.link_text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip_depth += 1
-        elif tag == "pre":
-            self.pre_depth += 1
-        if tag in _BLOCK_TAGS:
-            self.chunks.append("\n")
-        if tag == "li":
-            self.chunks.append("- ")
-        elif tag in ("td", "th"):
-            self.chunks.append(" ")
-        elif tag == "a":
-            self.href = dict(attrs).get("href")
-            self.link_text = []
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.chunks.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag == "pre":
-            self.pre_depth = max(0, self.pre_depth - 1)
-        elif tag == "a" and self.href:
-            shown = "".join(self.link_text).strip()
-            if self.href.startswith(("http:", "https:", "mailto:")) and self.href.removeprefix("mailto:") != shown:
-                self.chunks.append(f" ({self.href})")
-            self.href = None
-        if tag in _BLOCK_TAGS and tag not in _LINE_TAGS:
-            self.chunks.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self.skip_depth:
-            return
-        if not self.pre_depth:
-            data = re.sub(r"\s+", " ", data)
-        if self.href is not None:
-            self.link_text.append(data)
-        self.chunks.append(data)
-
-
-def html_to_text(html: str) -> str:
-    """A readable plain-text rendering of an HTML body: tags dropped, entities unescaped, blocks on their own lines."""
-    renderer = _TextRenderer()
-    renderer.feed(html)
-    renderer.close()
-    lines = [line.strip() for line in "".join(renderer.chunks).replace("\xa0", " ").splitlines()]
-    text = "\n".join(lines)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
 # ---------------------------------------------------------------- parsing

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.clock import default_timezone
 from ..extensions import db
 from .types import UTCDateTime
 
@@ -25,7 +26,7 @@ class Agency(db.Model):
     appeal_authority: Mapped[str] = mapped_column(String(200), default="")
     appeal_address: Mapped[str] = mapped_column(Text, default="")
     appeal_email: Mapped[str] = mapped_column(String(254), default="")
-    timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles")
+    timezone: Mapped[str] = mapped_column(String(64), default=default_timezone)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core.clock import default_timezone
 from ..extensions import db
 from .types import UTCDateTime
 
@@ -49,7 +50,7 @@ class User(UserMixin, db.Model):
     # and the kinds of reminder switched off (see models.reminder.REMINDER_KINDS).
     reminder_mode: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
     reminders_off: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
-    timezone: Mapped[str] = mapped_column(String(64), default="America/Los_Angeles",
+    timezone: Mapped[str] = mapped_column(String(64), default=default_timezone,
                                           server_default="America/Los_Angeles")
     # Secret for the iCalendar feed URL; regenerated on request. Stored hashed would prevent showing
     # the URL again, so it is stored as is and never logged.

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import db, login_manager
 from ..models import User
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def register_web(app: Flask) -> None:

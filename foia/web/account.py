@@ -8,8 +8,9 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..feeds import build_feed, user_for_token
 from ..models import REMINDER_KINDS
-from ..services import ValidationError, regenerate_calendar_token, update_preferences
-from . import utcnow
+from foia.core.errors import ValidationError
+from foia.services import regenerate_calendar_token, update_preferences
+from foia.core.clock import utcnow
 
 bp = Blueprint("account", __name__)
 

@@ -11,8 +11,8 @@ from ..clocks import ClosureError, add_closure, remove_closure
 from ..deadlines import calendar_for, calendar_ids
 from ..extensions import db
 from ..models import Agency, CalendarClosure
-from ..services import ValidationError
-from . import utcnow
+from foia.core.errors import ValidationError
+from foia.core.clock import utcnow
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -11,8 +11,9 @@ from ..access import can_manage_agencies
 from ..deadlines import law_slugs, load_law
 from ..extensions import db
 from ..models import Agency
-from ..services import AGENCY_FIELDS, AGENCY_SLUG_PATTERN, ValidationError, create_agency, update_agency
-from . import utcnow
+from foia.services import AGENCY_FIELDS, AGENCY_SLUG_PATTERN, create_agency, update_agency
+from foia.core.errors import ValidationError
+from foia.core.clock import default_timezone, utcnow
 from .dashboard import cached_agency_stats, local_today
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
@@ -37,7 +38,7 @@ class AgencyForm(FlaskForm):
     jurisdiction = StringField("Jurisdiction", description="E.g. United States (federal), California — Los Angeles County.",
                                validators=[DataRequired("Say which jurisdiction the agency belongs to."), Length(max=100)])
     law = SelectField("Public-records law", validators=[DataRequired("Choose the public-records law from the list.")])
-    timezone = StringField("Time zone", default="America/Los_Angeles",
+    timezone = StringField("Time zone", default=default_timezone,
                            description="The agency's IANA time zone, e.g. America/New_York. It decides which day a request arrived.",
                            validators=[DataRequired("Choose a time zone such as America/Los_Angeles."), Length(max=64)])
     foia_email = EmailField("Records office email (optional)",

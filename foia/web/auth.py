@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import db
 from ..services import authenticate
-from . import utcnow
+from foia.core.clock import utcnow
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__)

@@ -20,8 +20,8 @@ from ..exemptions import exemptions_for, label_for
 from ..extensions import db
 from ..models import COMMUNICATION_KINDS, DIRECTIONS
 from ..queries import get_visible_request
-from ..services import ValidationError
-from . import utcnow
+from foia.core.errors import ValidationError
+from foia.core.clock import utcnow
 
 bp = Blueprint("communications", __name__, url_prefix="/requests/<ref>/communications")
 

@@ -18,7 +18,7 @@ from ..dashboard import WEEKDAYS, month_calendar, overdue, parse_month, status_c
 from ..extensions import db
 from ..models import Event, Request, RequestClock
 from ..stats import DEFINITION, AgencyStats, calendars_for, snapshot_responsiveness, stats_scope
-from . import utcnow
+from foia.core.clock import utcnow
 
 bp = Blueprint("dashboard", __name__)
 _WATCHED = (Request, RequestClock, Event)

@@ -11,9 +11,9 @@ from ..documents import add_document, blob_root, documents_for, download_mimetyp
 from ..extensions import db
 from ..models import Communication
 from ..queries import get_visible_request
-from ..services import ValidationError
+from foia.core.errors import ValidationError
 from ..storage import BlobStore, human_size
-from . import utcnow
+from foia.core.clock import utcnow
 
 bp = Blueprint("documents", __name__)
 

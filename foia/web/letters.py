@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from html.parser import HTMLParser
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -20,23 +19,15 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from ..access import can_edit, can_view
-from ..drafts import (
-    MAX_CUSTOM_CHARS,
-    build_context,
-    finalize,
-    local_today,
-    mark_sent,
-    new_draft,
-    render_version_html,
-    revise_draft,
-    version_pdf,
-)
+from foia.drafts import MAX_CUSTOM_CHARS, build_context, finalize, mark_sent, new_draft, render_version_html, revise_draft, version_pdf
+from foia.core.clock import local_today
 from ..extensions import db
 from ..letters import LETTER_KINDS, LETTERS_DIR, render_html
 from ..models import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion, Request
 from ..queries import get_visible_request
-from ..services import ValidationError
-from . import utcnow
+from foia.core.errors import ValidationError
+from foia.core.text import html_to_text
+from foia.core.clock import utcnow
 
 bp = Blueprint("letters", __name__)
 
@@ -313,37 +304,9 @@ def sent(ref: str, version_id: int):
 
 # ---------------------------------------------------------------------------- compare
 
-class _TextOf(HTMLParser):
-    """Visible text of a letter: block elements become line breaks; <head> is skipped."""
-
-    BLOCKS = {"p", "div", "br", "li", "h1", "h2", "h3", "header", "footer", "section", "blockquote", "tr", "address"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("head", "style", "script", "title"):
-            self.skip += 1
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag):
-        if tag in ("head", "style", "script", "title"):
-            self.skip = max(0, self.skip - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.parts.append(data)
-
-
 def letter_text(html: str) -> str:
-    parser = _TextOf()
-    parser.feed(html)
-    lines = (" ".join(line.split()) for line in "".join(parser.parts).split("\n"))
+    """The visible text of a letter, one non-empty line per block, for comparing versions."""
+    lines = (" ".join(line.split()) for line in html_to_text(html).splitlines())
     return "\n".join(line for line in lines if line)
 
 

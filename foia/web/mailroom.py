@@ -7,15 +7,14 @@ import tempfile
 
 from flask import Blueprint, abort, after_this_request, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..access import can_edit
 from ..extensions import db
 from ..mailimport import assign_unmatched, import_eml, unmatched_for
-from ..models import COMMUNICATION_KINDS, Request, UnmatchedMail
+from ..models import COMMUNICATION_KINDS, UnmatchedMail
 from ..queries import get_visible_request
-from ..services import ValidationError
-from . import utcnow
+from foia.core.errors import ValidationError
+from foia.core.clock import utcnow
 
 bp = Blueprint("mailroom", __name__)
 

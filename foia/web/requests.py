@@ -15,8 +15,9 @@ from ..access import visible_clause
 from ..filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
 from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, Request, RequestGroup
 from ..queries import Cursor, get_visible_request, list_requests, request_events
-from ..services import KNOWN_LAWS, RequestInput, ValidationError
-from . import utcnow
+from foia.services import KNOWN_LAWS, RequestInput
+from foia.core.errors import ValidationError
+from foia.core.clock import utcnow
 from .forms import RequestForm
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")

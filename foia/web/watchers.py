@@ -8,8 +8,9 @@ from ..access import can_edit
 from ..extensions import db
 from ..models import User, Watcher
 from ..queries import get_visible_request
-from ..services import ValidationError, add_watcher, remove_watcher
-from . import utcnow
+from foia.core.errors import ValidationError
+from foia.services import add_watcher, remove_watcher
+from foia.core.clock import utcnow
 
 bp = Blueprint("watchers", __name__, url_prefix="/requests/<ref>/watchers")
 

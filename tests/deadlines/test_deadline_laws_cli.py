@@ -54,6 +54,7 @@ def test_agency_overrides() -> None:
 
 def test_schema_validation() -> None:
     good = {"slug": "x", "name": "X", "jurisdiction": "X", "citation": "c", "calendar": "fl",
+            "timezone": "America/New_York",
             "clocks": {"response": {"label": "r", "length": 5, "unit": "business_days", "citation": "c"}}}
     assert _build(good, "x").response_length == 5
     bad_unit = json.loads(json.dumps(good))
@@ -68,6 +69,10 @@ def test_schema_validation() -> None:
     del no_len["clocks"]["response"]["length"]
     with pytest.raises(ValueError, match="length"):
         _build(no_len, "x")
+    no_zone = json.loads(json.dumps(good))
+    del no_zone["timezone"]  # a law's zone decides its "today"; no silent default
+    with pytest.raises(ValueError, match="timezone"):
+        _build(no_zone, "x")
     with pytest.raises(KeyError):
         load_law("zz-nope")
 
