@@ -192,8 +192,7 @@ def show_command(ref: str, as_json: bool) -> None:
 def recompute_command() -> None:
     """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
     from .clocks import recompute_open
-
-    from .clocks import replan_moved
+    from .reminders import replan_moved
 
     now = _now(None)
     moved = recompute_open(db.session, now=now, actor=None, reason="flask foia recompute")
@@ -208,27 +207,14 @@ reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list t
 foia_cli.add_command(reminders_cli)
 
 
-def dispatch_settings():
-    from .reminders import DispatchSettings
-
-    cfg = current_app.config
-    return DispatchSettings(base_url=cfg["FOIA_BASE_URL"], sender=cfg["FOIA_MAIL_FROM"],
-                            lease_seconds=cfg["FOIA_REMINDER_LEASE_SECONDS"])
-
-
-def app_mailer():
-    from .mail import mailer_from_config
-
-    return mailer_from_config(current_app.config["FOIA_SMTP_URL"], current_app.config["FOIA_OUTBOX_DIR"])
-
-
 @reminders_cli.command("dispatch")
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Send what is due at this moment (default: now).")
 def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
-    from .reminders import dispatch_due
+    from .reminders import dispatch_due, dispatch_settings, mailer_for
 
-    sent = dispatch_due(db.session, now=_now(now_s), mailer=app_mailer(), settings=dispatch_settings())
+    sent = dispatch_due(db.session, now=_now(now_s), mailer=mailer_for(current_app.config),
+                        settings=dispatch_settings(current_app.config))
     click.echo(f"Sent {sent} reminder(s).")
 
 

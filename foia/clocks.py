@@ -128,14 +128,14 @@ def _store(session: Session, req: Request, clocks: Sequence[Clock], now: datetim
 
 
 def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
-    """Recompute one request's clocks from its ledger and update the cache."""
+    """Recompute one request's clocks from its ledger and update the cache.
+
+    Reminders are not planned here: the caller that changed the ledger passes the returned clocks
+    to `reminders.plan` (as `requests.log_event` does), so clocks never depend on reminders."""
     session.flush()
     clocks = compute_for(session, req)
     _store(session, req, clocks, now)
-    from .reminders import plan
-
-    plan(session, req, now=now, clocks=clocks)  # reminders follow the clocks
-    return clocks
+    return clocks  # the caller re-plans reminders from these (reminders.plan)
 
 
 @dataclass
@@ -273,10 +273,6 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     return moved
 
 
-class ClosureError(ValueError):
-    pass
-
-
 def add_closure(session: Session, *, actor: User, now: datetime, on: date, name: str,
                 calendar_id: str | None = None, agency: Agency | None = None) -> tuple[CalendarClosure, list[Moved]]:
     from .deadlines import calendar_ids
@@ -312,8 +308,7 @@ def add_closure(session: Session, *, actor: User, now: datetime, on: date, name:
     reason = f"closure added: {on.isoformat()} {name}"
     moved = recompute_open(session, now=now, actor=actor, reason=reason, calendar_id=calendar_id,
                            agency_id=agency.id if agency else None, affected_from=on)
-    replan_moved(session, moved, now=now)
-    return closure, moved
+    return closure, moved  # the caller re-plans their reminders (reminders.replan_moved)
 
 
 def remove_closure(session: Session, *, actor: User, now: datetime, closure: CalendarClosure) -> list[Moved]:
@@ -327,21 +322,7 @@ def remove_closure(session: Session, *, actor: User, now: datetime, closure: Cal
     session.flush()
     moved = recompute_open(session, now=now, actor=actor, reason=f"closure removed: {before['closed_on']} {before['name']}",
                            calendar_id=calendar_id, agency_id=agency_id, affected_from=closed_on)
-    replan_moved(session, moved, now=now)
-    return moved
-
-
-def replan_moved(session: Session, moved: Sequence[Moved], *, now: datetime, at_once: int = 100) -> int:
-    """Re-plan the reminders of the requests whose dates moved. A few are done at once, so the person
-    who changed the calendar sees the result; a large change is left flagged (`reminders_stale`) for the
-    scheduler's sweep, which re-plans them in batches (until then a stale reminder is skipped, never
-    sent with the old date)."""
-    from .reminders import replan_stale
-
-    refs = {m.ref for m in moved}
-    if not refs or len(refs) > at_once:
-        return 0
-    return replan_stale(session, now=now, limit=at_once)
+    return moved  # the caller re-plans their reminders (reminders.replan_moved)
 
 
 def clock_rows(clocks: Sequence[Clock], today: date, calendar) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .clocks import refresh
+from .reminders import plan
 from .models import Agency, Event, Request, User
 from .services import RequestInput, create_user, get_or_create_organization, log_event, update_request
 
@@ -135,7 +136,7 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
         if sent:
             req.sent_at = _ts(sent, 10, agency_tz)
             req.received_at = _ts(sent, 10, agency_tz)
-        refresh(session, req, now=now)
+        plan(session, req, now=now, clocks=refresh(session, req, now=now))
         created += 1
     session.flush()
     return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created}

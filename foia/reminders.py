@@ -20,7 +20,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, text, update
@@ -30,8 +30,9 @@ from sqlalchemy.orm import Session, aliased
 from foia.core.clock import default_timezone
 
 from .deadlines import Calendar, Clock
-from .mail import MailError, Mailer, build_message, make_message_id
-from .reminder_mail import DueReminder
+from .mail import MailError, Mailer, build_message, make_message_id, mailer_from_config
+from .reminder_mail import DueReminder, compose, compose_digest
+from .clocks import Moved, agency_calendar, compute_for, request_calendar
 from .models import RULE_KIND, Agency, Reminder, Request, RequestClock, User, Watcher
 
 SEND_HOUR = time(8, 0)      # immediate reminders go out at 8:00 in the recipient's time zone
@@ -82,8 +83,6 @@ def recipients(session: Session, req: Request) -> list[User]:
 def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Clock] | None = None) -> int:
     """Replace the request's pending reminder rows with what its clocks call for now."""
     if clocks is None:
-        from .clocks import compute_for
-
         clocks = compute_for(session, req)
     existing = {(r.user_id, r.clock_kind, r.due, r.rule, r.seq): r
                 for r in session.scalars(select(Reminder).where(Reminder.request_id == req.id))}
@@ -94,8 +93,6 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
             key = (user_id, kind, due)
             last_sent[key] = max(last_sent.get(key, r.sent_at), r.sent_at)
     if not req.is_closed:
-        from .clocks import request_calendar
-
         cal = request_calendar(session, req)
         for user in recipients(session, req):
             if user.reminder_mode == "digest":
@@ -154,6 +151,17 @@ def replan_stale(session: Session, *, now: datetime, limit: int = 500) -> int:
     return len(reqs)
 
 
+def replan_moved(session: Session, moved: Sequence[Moved], *, now: datetime, at_once: int = 100) -> int:
+    """Re-plan the reminders of the requests whose dates moved. A few are done at once, so the person
+    who changed the calendar sees the result; a large change is left flagged (`reminders_stale`) for the
+    scheduler's sweep, which re-plans them in batches (until then a stale reminder is skipped, never
+    sent with the old date)."""
+    refs = {m.ref for m in moved}
+    if not refs or len(refs) > at_once:
+        return 0
+    return replan_stale(session, now=now, limit=at_once)
+
+
 # --------------------------------------------------------------------------- digests
 
 def ensure_digests(session: Session, now: datetime) -> int:
@@ -186,6 +194,17 @@ class DispatchSettings:
     lease_seconds: int = 300
     batch: int = 200
     replan_batch: int = 1000
+
+
+def dispatch_settings(config: Mapping[str, Any]) -> DispatchSettings:
+    """Dispatch settings from the app's configuration (FOIA_BASE_URL, FOIA_MAIL_FROM, lease)."""
+    return DispatchSettings(base_url=config["FOIA_BASE_URL"], sender=config["FOIA_MAIL_FROM"],
+                            lease_seconds=config["FOIA_REMINDER_LEASE_SECONDS"])
+
+
+def mailer_for(config: Mapping[str, Any]) -> Mailer:
+    """The configured mailer: SMTP when FOIA_SMTP_URL is set, else the .eml outbox."""
+    return mailer_from_config(config["FOIA_SMTP_URL"], config["FOIA_OUTBOX_DIR"])
 
 
 # The partial index's predicate, written as literal SQL exactly as in the index: with bound parameters
@@ -308,8 +327,6 @@ def _mark(session: Session, row_id: int, **values: Any) -> None:
 
 def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings,
               domain: str, calendars: dict[tuple[str, int | None], Calendar] | None = None) -> int:
-    from .clocks import agency_calendar
-
     memo = {} if calendars is None else calendars
 
     def calendar_of(calendar_id: str, agency_id: int | None) -> Calendar:
@@ -317,8 +334,6 @@ def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mail
         if key not in memo:
             memo[key] = agency_calendar(session, calendar_id, agency_id)
         return memo[key]
-
-    from .reminder_mail import compose, compose_digest
 
     if row.rule == "digest":
         content, why_not = compose_digest(session, row, now=now, base_url=settings.base_url)

@@ -14,27 +14,31 @@ from datetime import datetime, timezone
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from foia.core.clock import local_today
+from foia.stats import refresh_snapshots
+from foia.documents import blob_root, extract_pending
+from foia.extensions import db
+from foia.reminders import dispatch_due, dispatch_settings, mailer_for
+
 log = logging.getLogger("foia.scheduler")
 
 
 def sweep(app: Flask) -> int:
-    from .cli import app_mailer, dispatch_settings
-    from .extensions import db
-    from .reminders import dispatch_due
+    """One sweep: send due reminders, extract large documents' text, refresh agency statistics.
 
+    The clock is read once: every step of a sweep works at the same `now`."""
+    now = datetime.now(timezone.utc)
     with app.app_context():
         try:
-            sent = dispatch_due(db.session, now=datetime.now(timezone.utc), mailer=app_mailer(),
-                                settings=dispatch_settings())
+            sent = dispatch_due(db.session, now=now, mailer=mailer_for(app.config),
+                                settings=dispatch_settings(app.config))
         except Exception:
             db.session.rollback()
             log.exception("reminder sweep failed; it will run again at the next interval")
             sent = 0
         try:
             # Large documents are stored at upload and their text extracted here, off the web request.
-            from .documents import blob_root, extract_pending
-
-            extracted = extract_pending(db.session, datetime.now(timezone.utc), blob_root(app.config), limit=10)
+            extracted = extract_pending(db.session, now, blob_root(app.config), limit=10)
             db.session.commit()
             if extracted:
                 log.info("extracted text from %d document(s)", extracted)
@@ -43,12 +47,7 @@ def sweep(app: Flask) -> int:
             log.exception("text extraction failed; it will be tried again at the next interval")
         try:
             # Agency statistics for the dashboard are computed here, not in page views.
-            from zoneinfo import ZoneInfo
-
-            from .stats import refresh_snapshots
-
-            now = datetime.now(timezone.utc)
-            refresh_snapshots(db.session, today=now.astimezone(ZoneInfo(app.config["FOIA_TIMEZONE"])).date(), now=now)
+            refresh_snapshots(db.session, today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
             db.session.commit()
         except Exception:
             db.session.rollback()

@@ -17,6 +17,8 @@ from werkzeug.security import check_password_hash
 from .core.audit import audit, snapshot
 from .core.clock import local_today, valid_timezone
 from .core.errors import ValidationError
+from .clocks import recompute_open, refresh
+from .reminders import plan, replan_moved
 from .models import (
     FEE_CATEGORIES,
     ROLES,
@@ -214,9 +216,8 @@ def log_event(session: Session, *, actor: User | None, now: datetime, req: Reque
     session.flush()
     audit(session, actor=actor, now=now, action=f"event:{kind}", entity=req,
           after={"event_id": event.id, "kind": kind, "occurred_on": occurred_on.isoformat(), "notes": notes or ""})
-    from .clocks import refresh
-
-    refresh(session, req, now=now)  # the ledger changed: recompute the cached clocks
+    clocks = refresh(session, req, now=now)  # the ledger changed: recompute the cached clocks
+    plan(session, req, now=now, clocks=clocks)  # and the reminders follow them
     return event
 
 
@@ -230,9 +231,7 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
         raise ValidationError({"visibility": "Choose who can see this request."})
     req.updated_at = now
     if "status" in changes or "law" in changes or "expedited" in changes:
-        from .clocks import refresh
-
-        refresh(session, req, now=now)
+        plan(session, req, now=now, clocks=refresh(session, req, now=now))
     after = snapshot(req, REQUEST_FIELDS)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if "title" in changed or "records_sought" in changed:
@@ -262,8 +261,6 @@ def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, u
     session.add(watcher)
     session.flush()
     audit(session, actor=actor, now=now, action="watch", entity=req, after={"watcher": user.email})
-    from .reminders import plan
-
     plan(session, req, now=now)
     return watcher
 
@@ -278,8 +275,6 @@ def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request
     session.delete(watcher)
     session.flush()
     audit(session, actor=actor, now=now, action="unwatch", entity=req, before={"watcher": email})
-    from .reminders import plan
-
     plan(session, req, now=now)
 
 
@@ -302,8 +297,6 @@ def update_preferences(session: Session, *, actor: User, now: datetime, mode: st
     audit(session, actor=actor, now=now, action="preferences", entity=actor, before=before,
           after={"mode": mode, "off": sorted(set(kinds_off)), "timezone": timezone_name})
     # Their pending reminders follow the new preferences.
-    from .reminders import plan
-
     watched = select(Watcher.request_id).where(Watcher.user_id == actor.id)
     for req in session.scalars(select(Request).where((Request.requester_id == actor.id) | Request.id.in_(watched))):
         plan(session, req, now=now)
@@ -404,8 +397,6 @@ def update_agency(session: Session, *, actor: User, now: datetime, agency: Agenc
     audit(session, actor=actor, now=now, action="update", entity=agency,
           before={k: before[k] for k in changed}, after=changed)
     if "slug" in changed or "timezone" in changed:
-        from .clocks import recompute_open, replan_moved
-
         moved = recompute_open(session, now=now, actor=actor, reason=f"agency {agency.slug} updated",
                                agency_id=agency.id)
         replan_moved(session, moved, now=now)

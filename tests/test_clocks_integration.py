@@ -190,14 +190,19 @@ def test_a_small_calendar_change_replans_reminders_at_once(world, session):
     _send(session, req, world["users"]["staff"], date(2025, 6, 20))
     session.commit()
     assert _pending_dues(session, req) == {date(2025, 7, 21)}
-    add_closure(session, actor=world["users"]["admin"], now=NOW, on=date(2025, 7, 3), name="Closed", calendar_id="us-federal")
+    from foia.reminders import replan_moved
+
+    _closure, moved = add_closure(session, actor=world["users"]["admin"], now=NOW, on=date(2025, 7, 3), name="Closed",
+                                  calendar_id="us-federal")
+    assert req.reminders_stale  # flagged by the recompute: the sweep would re-plan it if no caller did
+    assert replan_moved(session, moved, now=NOW) == 1  # what the admin page and the CLI do next
     session.commit()
     session.expire_all()
     assert _pending_dues(session, req) == {date(2025, 7, 22)} and not req.reminders_stale
 
 
 def test_a_large_calendar_change_leaves_reminders_to_the_sweep(world, session, tmp_path):
-    from foia.clocks import replan_moved
+    from foia.reminders import replan_moved
     from foia.mail import OutboxMailer
     from foia.models import CalendarClosure
     from foia.reminders import DispatchSettings, dispatch_due

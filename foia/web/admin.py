@@ -7,7 +7,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..clocks import ClosureError, add_closure, remove_closure
+from ..clocks import add_closure, remove_closure
+from ..reminders import replan_moved
 from ..deadlines import calendar_for, calendar_ids
 from ..extensions import db
 from ..models import Agency, CalendarClosure
@@ -77,10 +78,11 @@ def add_closure_view():
         try:
             _closure, moved = add_closure(db.session, actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
                                           calendar_id=cal_id, agency=agency)
-        except (ValidationError, ClosureError) as exc:
+        except ValidationError as exc:
             db.session.rollback()
-            errors = getattr(exc, "errors", {"name": str(exc)})
+            errors = exc.errors
         else:
+            replan_moved(db.session, moved, now=utcnow())
             db.session.commit()
             flash(_moved_message(moved), "success")
             return redirect(url_for("admin.calendars", calendar=cal_id or request.args.get("calendar"), year=on.year))
@@ -103,7 +105,9 @@ def delete_closure_view(closure_id: int):
     if closure is None:
         abort(404)
     cal_id, year = closure.calendar_id, closure.closed_on.year
-    moved = remove_closure(db.session, actor=current_user, now=utcnow(), closure=closure)
+    now = utcnow()
+    moved = remove_closure(db.session, actor=current_user, now=now, closure=closure)
+    replan_moved(db.session, moved, now=now)
     db.session.commit()
     flash("Closure removed. " + _moved_message(moved), "success")
     return redirect(url_for("admin.calendars", calendar=cal_id, year=year))
