@@ -8,8 +8,13 @@ import html
 import pytest
 
 from foia.deadlines import law_slugs, load_law
-from foia.letters import LETTER_KINDS, LETTERS_DIR, render_html, sample_context
-from foia.letters import templating
+from foia.letters import (
+    LETTER_KINDS,
+    LETTERS_DIR,
+    render_html,
+    sample_context,
+    templating,
+)
 from foia.letters.templating import DEFAULT_LAW_MACROS, law_macros, law_text
 
 LAWS = law_slugs()
