@@ -31,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.update(overrides)
     app.config.from_mapping(settings)
     set_default_timezone(app.config["FOIA_TIMEZONE"])
+    _use_laws_dirs(app)
 
     db.init_app(app)
     with app.app_context():
@@ -46,3 +47,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_web(app)
     register_cli(app)
     return app
+
+
+def _use_laws_dirs(app: Flask) -> None:
+    """Point the law registry at FOIA_LAWS_DIRS (process-wide), now and before each request,
+    so the app serving a request decides which law files exist (tests run several apps)."""
+    import os
+
+    from .deadlines.laws import set_laws_dirs
+
+    dirs = app.config.get("FOIA_LAWS_DIRS") or []
+    if isinstance(dirs, str):
+        dirs = [d for d in dirs.split(os.pathsep) if d.strip()]
+    app.config["FOIA_LAWS_DIRS"] = list(dirs)
+    set_laws_dirs(dirs)
+    app.before_request(lambda: set_laws_dirs(app.config["FOIA_LAWS_DIRS"]))

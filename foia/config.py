@@ -55,6 +55,8 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_BASE_URL": env.get("FOIA_BASE_URL") or "http://127.0.0.1:5000",
         "FOIA_REMINDER_LEASE_SECONDS": int(env.get("FOIA_REMINDER_LEASE_SECONDS") or 300),
         "FOIA_SCHEDULER_INTERVAL": int(env.get("FOIA_SCHEDULER_INTERVAL") or 60),
+        # Extra folders of law files (<slug>.toml), searched after foia/laws/; os.pathsep-separated.
+        "FOIA_LAWS_DIRS": [d for d in (env.get("FOIA_LAWS_DIRS") or "").split(os.pathsep) if d.strip()],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _truthy(env.get("FOIA_SECURE_COOKIES")),

@@ -32,7 +32,6 @@ from .models import (
 )
 
 REF_PREFIX = "FT"
-KNOWN_LAWS = ("us-foia", "ca-cpra", "ny-foil", "tx-pia", "il-foia", "wa-pra", "fl-prl", "ma-prl", "pa-rtkl", "nj-opra")
 
 
 # ---------------------------------------------------------------------------- organizations, users
@@ -130,8 +129,10 @@ def validate_request_input(session: Session, data: RequestInput) -> tuple[Agency
     agency = session.scalar(select(Agency).where(Agency.slug == (data.agency_slug or "").strip()))
     if agency is None:
         errors["agency"] = "Choose an agency from the directory."
+    from .deadlines import law_slugs
+
     law = data.law or (agency.law if agency else None)
-    if law and law not in KNOWN_LAWS:
+    if law and law not in law_slugs():
         errors["law"] = "Choose a law from the list."
     if data.records_from and data.records_to and data.records_from > data.records_to:
         errors["records_to"] = "The end of the date range must be on or after its start."

@@ -77,9 +77,16 @@ def deadline_report(
     }
 
 
+class _LawOption(click.Option):
+    """``--law``, whose help lists the law files found when the help is shown (not at import)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = f"Law slug: {', '.join(law_slugs())}."
+        return super().get_help_record(ctx)
+
+
 @click.command("deadline")
-@click.option("--law", "law_slug", required=True, metavar="SLUG",
-              help="Law slug: ca-cpra, fl-prl, il-foia, ma-prl, nj-opra, ny-foil, pa-rtkl, tx-pia, us-foia, wa-pra.")
+@click.option("--law", "law_slug", cls=_LawOption, required=True, metavar="SLUG", help="Law slug.")
 @click.option("--received", required=True, help="YYYY-MM-DD, or an ISO timestamp with UTC offset.")
 @click.option("--agency", default=None, help="Agency slug (selects agency overrides, e.g. dhs-ice).")
 @click.option("--expedited", is_flag=True, help="Also compute the expedited-processing decision date.")

@@ -12,20 +12,32 @@ Schema (brief; see any law file for a full example)::
     [clocks.<kind>.extension]   length, unit, citation, note
     [agencies."<glob>"]   name, citation, and any of the tables above to override
                           (deep-merged over the law for matching agency slugs)
+    [letter]    letter wording, every value a string except fee_categories (bool);
+                empty or absent = the sentence is written without it (see LETTER_KEYS)
+    [[exemptions]]   code, label   (one table per exemption, in statute order)
 
 Clock kinds used by the engine: response, expedited_decision, appeal_filing,
 appeal_decision; any other kind is an extra clock computed the same way.
+
+Where laws live: the built-in ``foia/laws/`` first, then any extra directories given
+to :func:`set_laws_dirs` (the app passes ``FOIA_LAWS_DIRS``); the first file named
+``<slug>.toml`` wins. The set of law files *is* the list of laws: adding a
+jurisdiction is adding its file (plus tests), nothing else.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
+
+from .calendars import calendar_ids
 
 __all__ = [
     "ClockRule",
@@ -33,8 +45,12 @@ __all__ = [
     "Law",
     "ReceiptRule",
     "TollingRule",
+    "LETTER_KEYS",
     "law_slugs",
+    "laws_dirs",
     "load_law",
+    "reset_law_cache",
+    "set_laws_dirs",
     "LAWS_DIR",
 ]
 
@@ -44,6 +60,28 @@ STARTS = ("received", "determination", "appeal_filed")
 ROLLS = ("next_working_day", "none")
 TOLLING_MODELS = ("pause", "restart", "none")
 UNIT_WORDS = {"business_days": "working day", "calendar_days": "calendar day"}
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+#: Keys of a law's ``[letter]`` table and their type. All are optional; ``name`` and
+#: ``citation`` default to the law's own. The last five are plain-text paragraphs that
+#: ``letters/laws/_default.html`` writes for a law without its own macro file.
+LETTER_KEYS: Mapping[str, type] = MappingProxyType({
+    "name": str, "short": str, "citation": str,            # law's name, short name, citation
+    "response_period": str, "response_citation": str,      # default clock and its source
+    "officer": str,                                        # who receives requests
+    "format_citation": str,                                # right to the requested/electronic form
+    "fee_citation": str, "fee_categories": bool,           # fees; true when the law has categories
+    "fee_waiver_citation": str,                            # fee waiver in the public interest
+    "expedited_citation": str, "expedited_certification_citation": str, "expedited_decision": str,
+    "segregable_citation": str,                            # release of segregable portions
+    "reasons_citation": str,                               # duty to state the basis of a withholding
+    "request_heading": str, "followup_heading": str, "appeal_heading": str,
+    "appeal_label": str,                                   # what the third letter is ("appeal", "demand")
+    "appeal_citation": str, "appeal_window": str,          # where that step comes from; when to file it
+    "appeal_decision_period": str, "appeal_decision_citation": str,
+    "request_note": str, "followup_note": str,             # extra paragraphs (default macros only)
+    "appeal_grounds": str, "appeal_next_step": str, "appeal_copies": str,
+})
 
 
 def period_text(length: int | None, unit: str) -> str:
@@ -111,6 +149,8 @@ class Law:
     appeal_citation: str = ""
     agency: str | None = None  # agency slug this view was specialised for
     agency_name: str = ""
+    exemptions: tuple[tuple[str, str], ...] = ()  # (code, label), statute order
+    letter: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # see LETTER_KEYS
 
     def __hash__(self) -> int:
         return hash((self.slug, self.agency))
@@ -198,6 +238,40 @@ def _parse_clock(kind: str, t: Mapping[str, Any], where: str) -> ClockRule:
     )
 
 
+def _parse_exemptions(items: Any, where: str) -> tuple[tuple[str, str], ...]:
+    if not isinstance(items, list):
+        raise ValueError(f"{where}: 'exemptions' must be [[exemptions]] tables, got {type(items).__name__}")
+    out: list[tuple[str, str]] = []
+    for n, item in enumerate(items, 1):
+        ew = f"{where} exemptions #{n}"
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{ew}: must be a table with code and label")
+        extra = set(item) - {"code", "label"}
+        if extra:
+            raise ValueError(f"{ew}: unknown key(s) {', '.join(sorted(extra))}; expected code, label")
+        code, label = _need(item, "code", ew), _need(item, "label", ew)
+        if not (isinstance(code, str) and code.strip() and isinstance(label, str) and label.strip()):
+            raise ValueError(f"{ew}: code and label must be non-empty strings")
+        out.append((code, label))
+    codes = [c for c, _ in out]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    if dupes:
+        raise ValueError(f"{where}: exemption code(s) listed twice: {', '.join(dupes)}")
+    return tuple(out)
+
+
+def _parse_letter(table: Any, where: str) -> Mapping[str, Any]:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: [letter] must be a table, got {type(table).__name__}")
+    for key, value in table.items():
+        want = LETTER_KEYS.get(key)
+        if want is None:
+            raise ValueError(f"{where} [letter]: unknown key {key!r}; known: {', '.join(LETTER_KEYS)}")
+        if type(value) is not want:
+            raise ValueError(f"{where} [letter].{key}: expected {want.__name__}, got {type(value).__name__}")
+    return MappingProxyType(dict(table))
+
+
 def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency_name: str = "") -> Law:
     receipt = ReceiptRule(**{k: v for k, v in raw.get("receipt", {}).items()})
     tolling = TollingRule(**raw.get("tolling", {}))
@@ -207,12 +281,15 @@ def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency
     if "response" not in clocks:
         raise ValueError(f"{where}: a law needs a [clocks.response] table")
     appeal = raw.get("appeal", {})
+    calendar = _need(raw, "calendar", where)
+    if calendar not in calendar_ids():
+        raise ValueError(f"{where}: calendar {calendar!r} not in {', '.join(calendar_ids())}")
     return Law(
         slug=_need(raw, "slug", where),
         name=_need(raw, "name", where),
         jurisdiction=_need(raw, "jurisdiction", where),
         citation=_need(raw, "citation", where),
-        calendar=_need(raw, "calendar", where),
+        calendar=calendar,
         timezone=_need(raw, "timezone", where),
         receipt=receipt,
         tolling=tolling,
@@ -222,25 +299,70 @@ def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency
         appeal_citation=appeal.get("citation", ""),
         agency=agency,
         agency_name=agency_name,
+        exemptions=_parse_exemptions(raw.get("exemptions", []), where),
+        letter=_parse_letter(raw.get("letter", {}), where),
     )
+
+
+# --------------------------------------------------------------------- where laws live
+
+_extra_dirs: tuple[Path, ...] = ()
+
+
+def laws_dirs() -> tuple[Path, ...]:
+    """Directories searched for ``<slug>.toml``, in order: the built-in one first."""
+    return (LAWS_DIR, *_extra_dirs)
+
+
+def set_laws_dirs(extra: Iterable[str | Path] = ()) -> None:
+    """Search ``extra`` directories after the built-in ``foia/laws/`` (process-wide).
+
+    The app calls this with ``FOIA_LAWS_DIRS``; the caches are reset when the list changes.
+    """
+    global _extra_dirs
+    new = tuple(Path(p).expanduser().resolve() for p in extra if str(p).strip())
+    if new != _extra_dirs:
+        _extra_dirs = new
+        reset_law_cache()
+
+
+def reset_law_cache() -> None:
+    """Forget every parsed law and the slug list (after law files change on disk)."""
+    _slugs.cache_clear()
+    load_law.cache_clear()
+    _law_for_agency.cache_clear()
 
 
 @lru_cache(maxsize=None)
 def _slugs() -> tuple[str, ...]:
-    return tuple(sorted(p.stem for p in LAWS_DIR.glob("*.toml")))
+    found: set[str] = set()
+    for directory in laws_dirs():
+        found.update(p.stem for p in directory.glob("*.toml") if SLUG_RE.fullmatch(p.stem))
+    return tuple(sorted(found))
 
 
 def law_slugs() -> list[str]:
-    """Slugs of every law data file, sorted."""
+    """Slugs of every law data file, sorted: this is the list of laws."""
     return list(_slugs())
 
 
-def _read(slug: str) -> dict[str, Any]:
-    path = LAWS_DIR / f"{slug}.toml"
-    if not path.is_file():
+def _path(slug: str) -> Path:
+    if not (isinstance(slug, str) and SLUG_RE.fullmatch(slug)):
         raise KeyError(f"unknown law {slug!r}; known: {', '.join(law_slugs())}")
+    for directory in laws_dirs():
+        path = directory / f"{slug}.toml"
+        if path.is_file():
+            return path
+    raise KeyError(f"unknown law {slug!r}; known: {', '.join(law_slugs())}")
+
+
+def _read(slug: str) -> dict[str, Any]:
+    path = _path(slug)
     with path.open("rb") as fh:
-        raw = tomllib.load(fh)
+        try:
+            raw = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"{path}: not valid TOML: {exc}") from exc
     if raw.get("slug") != slug:
         raise ValueError(f"{path.name}: slug {raw.get('slug')!r} does not match the file name")
     return raw
@@ -248,7 +370,7 @@ def _read(slug: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def load_law(slug: str) -> Law:
-    """Parse and validate ``foia/laws/<slug>.toml`` (cached)."""
+    """Parse and validate ``<laws dir>/<slug>.toml`` (cached; see :func:`reset_law_cache`)."""
     raw = _read(slug)
     law = _build({k: v for k, v in raw.items() if k != "agencies"}, f"{slug}.toml")
     for pattern in raw.get("agencies", {}):  # validate overrides eagerly

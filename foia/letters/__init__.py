@@ -3,7 +3,7 @@
 Public API::
 
     LETTER_KINDS                      # ("request", "follow-up", "appeal")
-    LAW_SLUGS                         # the ten laws with letter wording
+    law_texts() / law_text(slug)      # letter wording per law (the law file's [letter] table)
     render_html(kind, law, context) -> str          # ValueError for unknown kind/law
     render_pdf(html, *, title, lang="en", created=None) -> bytes
     letter_title(kind, law, context) -> str         # a good ``title`` for render_pdf
@@ -12,9 +12,11 @@ Public API::
 
 Templates live in the top-level ``letters/`` folder: ``base.html`` (letterhead,
 address block, subject, signature), one template per kind (``request.html``,
-``follow-up.html``, ``appeal.html``), per-law wording in ``laws.toml`` and optional
-per-law paragraphs as macros in ``laws/<slug>.html``; ``letter.css`` sets the page
-(US Letter, "Page N of M") and the bundled fonts in ``letters/fonts/``.
+``follow-up.html``, ``appeal.html``), per-law wording in each law file's ``[letter]``
+table (``foia/laws/<slug>.toml``; the laws are ``foia.deadlines.law_slugs()``) and
+per-law paragraphs as macros in ``laws/<slug>.html``, or ``laws/_default.html`` for a
+law without its own; ``letter.css`` sets the page (US Letter, "Page N of M") and the
+bundled fonts in ``letters/fonts/``.
 
 Context schema (a plain dict; dates are ISO strings ``YYYY-MM-DD``; an absent
 optional value is None or empty and the sentence that needs it is left out)::
@@ -24,7 +26,7 @@ optional value is None or empty and the sentence that needs it is left out)::
       "letter_date": "2025-06-20",           # also the PDF creation/modification date
       "lang": "en",                          # optional, <html lang>
       "law": {                               # from the deadline engine; non-empty values
-        "slug", "name", "citation",          #   override letters/laws.toml, any key of
+        "slug", "name", "citation",          #   override the law's [letter], any key of
         "response_period": "20 working days",#   which may also be given here
         "response_citation",
       },
@@ -62,22 +64,22 @@ from .cache import PdfCache
 from .pdf import PDF_VARIANT, FetchRefused, LettersURLFetcher, render_pdf
 from .samples import sample_context
 from .templating import (
-    LAW_SLUGS,
     LETTER_KINDS,
     LETTERS_DIR,
+    law_text,
     law_texts,
     letter_title,
     render_html,
 )
 
 __all__ = [
-    "LAW_SLUGS",
     "LETTERS_DIR",
     "LETTER_KINDS",
     "PDF_VARIANT",
     "FetchRefused",
     "LettersURLFetcher",
     "PdfCache",
+    "law_text",
     "law_texts",
     "letter_title",
     "render_html",

@@ -11,7 +11,8 @@ import copy
 from datetime import date, timedelta
 from typing import Any, Final
 
-from .templating import LAW_SLUGS, LETTER_KINDS, law_texts
+from ..deadlines import law_slugs, load_law
+from .templating import LETTER_KINDS, law_text
 
 _HOLIDAYS_2025: Final[frozenset[date]] = frozenset(
     {date(2025, 6, 19), date(2025, 7, 4), date(2025, 9, 1), date(2025, 10, 13)}
@@ -285,14 +286,46 @@ def _shift(start: date, spec: tuple[int, str] | None) -> date | None:
     return _add_workdays(start, count) if unit == "working" else start + timedelta(days=count)
 
 
+_UNIT_WORD: Final[dict[str, str]] = {"business_days": "working", "calendar_days": "calendar"}
+
+
+def _generic_spec(law: str) -> dict[str, Any]:
+    """A sample agency for a law without a hand-written entry above (e.g. a newly added one)."""
+    rules = load_law(law)
+
+    def spec(kind: str, default: tuple[int, str] | None) -> tuple[int, str] | None:
+        rule = rules.clock(kind)
+        if rule is None or rule.length is None:
+            return default
+        return rule.length, _UNIT_WORD[rule.unit]
+
+    return {
+        "clock": spec("response", (10, "working")),
+        "agency": {
+            "name": f"Department of Records, {rules.jurisdiction}",
+            "slug": "records",
+            "department": "Public Records Office",
+            "foia_email": "records@example.gov",
+            "portal_url": "",
+            "address": ["1 Civic Center Plaza", "Capital City"],
+            "appeal_authority": "",
+            "appeal_address": [],
+            "appeal_email": "",
+        },
+        "appeal_window": spec("appeal_filing", None),
+        "appeal_decision": spec("appeal_decision", (10, "working")),
+        "exemptions": [label for _code, label in rules.exemptions[:2]],
+    }
+
+
 def sample_context(law: str = "us-foia", kind: str = "request") -> dict[str, Any]:
     """A complete, realistic context for ``law`` and ``kind`` (raises ValueError if unknown)."""
     if kind not in LETTER_KINDS:
         raise ValueError(f"unknown letter kind {kind!r}")
-    if law not in LAW_SLUGS:
+    if law not in law_slugs():
         raise ValueError(f"unknown law {law!r}")
-    spec = _AGENCIES[law]
-    texts = law_texts()[law]
+    spec = _AGENCIES.get(law) or _generic_spec(law)
+    texts = law_text(law)
     federal = law == "us-foia"
     count, unit = spec["clock"]
     response_due = _shift(_SENT, spec["clock"])

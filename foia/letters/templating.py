@@ -1,5 +1,9 @@
 """Letter HTML: per-law data + sandboxed Jinja templates under the top-level ``letters/``.
 
+The laws are the law files (``foia.deadlines.law_slugs()``): each one's letter wording is
+its ``[letter]`` table, and its paragraphs come from ``letters/laws/<slug>.html`` when that
+file exists, else from the generic ``letters/laws/_default.html``.
+
 Nothing in here evaluates requester text: every context value is data, autoescaped on
 output; the only filters that return markup (``paragraphs``, ``nbsp``) escape first.
 """
@@ -7,7 +11,6 @@ output; the only filters that return markup (``paragraphs``, ``nbsp``) escape fi
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -19,25 +22,13 @@ from jinja2 import ChainableUndefined, FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-#: Folder holding templates, letter.css, laws.toml and fonts (repository root / letters).
+from ..deadlines import law_slugs, load_law
+
+#: Folder holding templates, letter.css, per-law macros and fonts (repository root / letters).
 LETTERS_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "letters"
 
 #: Letter kinds, in the order a request usually needs them.
 LETTER_KINDS: Final[tuple[str, ...]] = ("request", "follow-up", "appeal")
-
-#: Law slugs with letter wording in letters/laws.toml (and letters/laws/<slug>.html).
-LAW_SLUGS: Final[tuple[str, ...]] = (
-    "us-foia",
-    "ca-cpra",
-    "ny-foil",
-    "tx-pia",
-    "il-foia",
-    "wa-pra",
-    "fl-prl",
-    "ma-prl",
-    "pa-rtkl",
-    "nj-opra",
-)
 
 _TEMPLATE_FOR_KIND: Final[dict[str, str]] = {
     "request": "request.html",
@@ -204,19 +195,33 @@ def _environment() -> SandboxedEnvironment:
     return env
 
 
-@lru_cache(maxsize=1)
+#: Generic per-law macros for a law without its own ``letters/laws/<slug>.html``.
+DEFAULT_LAW_MACROS: Final[str] = "laws/_default.html"
+
+
+def law_text(law: str) -> dict[str, Any]:
+    """Letter wording for ``law``: its law file's ``[letter]`` table over its name and citation."""
+    data = load_law(law)
+    return {"slug": law, "name": data.name, "citation": data.citation, **data.letter}
+
+
 def law_texts() -> dict[str, dict[str, Any]]:
-    """Per-law letter wording from ``letters/laws.toml`` (slug -> dict)."""
-    with (LETTERS_DIR / "laws.toml").open("rb") as handle:
-        data = tomllib.load(handle)
-    return {slug: {"slug": slug, **values} for slug, values in data.items()}
+    """Letter wording of every law (slug -> dict), see :func:`law_text`."""
+    return {slug: law_text(slug) for slug in law_slugs()}
+
+
+def law_macros(law: str) -> str:
+    """The macro template for ``law``: its own ``laws/<slug>.html`` or the generic default."""
+    own = f"laws/{law}.html"
+    return own if (LETTERS_DIR / own).is_file() else DEFAULT_LAW_MACROS
 
 
 def _check(kind: str, law: str) -> None:
     if kind not in LETTER_KINDS:
         raise ValueError(f"unknown letter kind {kind!r}; expected one of {LETTER_KINDS}")
-    if law not in LAW_SLUGS or law not in law_texts():
-        raise ValueError(f"unknown law {law!r}; expected one of {LAW_SLUGS}")
+    known = law_slugs()
+    if law not in known:
+        raise ValueError(f"unknown law {law!r}; expected one of {tuple(known)}")
 
 
 def _mapping(value: object) -> dict[str, Any]:
@@ -225,7 +230,7 @@ def _mapping(value: object) -> dict[str, Any]:
 
 def merged_law(law: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """Letter wording for ``law``, overridden by non-empty values in ``context["law"]``."""
-    merged = dict(law_texts()[law])
+    merged = law_text(law)
     for key, value in _mapping(context.get("law")).items():
         if value not in (None, "", [], {}):
             merged[key] = value
@@ -283,7 +288,7 @@ def render_html(kind: str, law: str, context: Mapping[str, Any]) -> str:
     values.update(
         kind=kind,
         law=merged_law(law, context),
-        law_macros=f"laws/{law}.html",
+        law_macros=law_macros(law),
         lang=str(context.get("lang") or "en"),
         title=letter_title(kind, law, context),
     )

@@ -9,13 +9,13 @@ from werkzeug.datastructures import MultiDict
 from zoneinfo import ZoneInfo
 
 from ..clocks import clock_rows, compute_for, request_calendar
-from ..deadlines import load_law
+from ..deadlines import law_slugs, load_law
 from ..extensions import db
 from ..access import visible_clause
 from ..filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
 from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, Request, RequestGroup
 from ..queries import Cursor, get_visible_request, list_requests, request_events
-from foia.services import KNOWN_LAWS, RequestInput
+from foia.services import RequestInput
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
 from .forms import RequestForm
@@ -75,7 +75,7 @@ def new():
     else:
         form = RequestForm()
     form.agencies.choices = _agency_choices()
-    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in KNOWN_LAWS]
+    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in law_slugs()]
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate():

@@ -75,6 +75,44 @@ def test_schema_validation() -> None:
         _build(no_zone, "x")
     with pytest.raises(KeyError):
         load_law("zz-nope")
+    with pytest.raises(KeyError):
+        load_law("../laws/us-foia")  # a slug is never a path
+    bad_cal = dict(good, calendar="mars")
+    with pytest.raises(ValueError, match="x: calendar 'mars'"):
+        _build(bad_cal, "x")
+
+
+def test_exemptions_and_letter_validation() -> None:
+    good = {"slug": "x", "name": "X", "jurisdiction": "X", "citation": "c", "calendar": "fl", "timezone": "America/New_York",
+            "clocks": {"response": {"label": "r", "length": 5, "unit": "business_days", "citation": "c"}},
+            "letter": {"short": "XA", "fee_categories": True},
+            "exemptions": [{"code": "§ 1", "label": "§ 1 Privacy"}, {"code": "§ 2", "label": "§ 2 Safety"}]}
+    law = _build(good, "x.toml")
+    assert law.exemptions == (("§ 1", "§ 1 Privacy"), ("§ 2", "§ 2 Safety"))
+    assert dict(law.letter) == {"short": "XA", "fee_categories": True}
+    bare = {k: v for k, v in good.items() if k not in ("letter", "exemptions")}
+    assert _build(bare, "x.toml").exemptions == () and dict(_build(bare, "x.toml").letter) == {}
+    cases = [
+        ({"exemptions": {"code": "§ 1"}}, "x.toml: 'exemptions' must be"),
+        ({"exemptions": [{"code": "§ 1"}]}, "x.toml exemptions #1: missing 'label'"),
+        ({"exemptions": [{"code": "", "label": "l"}]}, "non-empty strings"),
+        ({"exemptions": [{"code": "§ 1", "label": "l", "note": "n"}]}, "unknown key"),
+        ({"exemptions": [{"code": "§ 1", "label": "a"}, {"code": "§ 1", "label": "b"}]}, "listed twice: § 1"),
+        ({"letter": "FOIA"}, r"x.toml: \[letter\] must be a table"),
+        ({"letter": {"shortname": "X"}}, "unknown key 'shortname'"),
+        ({"letter": {"short": 3}}, r"x.toml \[letter\].short: expected str, got int"),
+        ({"letter": {"fee_categories": "yes"}}, "expected bool"),
+    ]
+    for change, message in cases:
+        with pytest.raises(ValueError, match=message):
+            _build({**good, **change}, "x.toml")
+
+
+def test_shipped_laws_carry_exemptions_and_letter_wording() -> None:
+    for slug in SLUGS:
+        law = load_law(slug)
+        assert law.exemptions, slug
+        assert law.letter.get("request_heading") and law.letter.get("officer"), slug
 
 
 def test_ledger_event_validation() -> None:
