@@ -4,7 +4,7 @@ deadlines. Every function takes the session, the user (visibility) and `today`; 
 Built for 100k requests: the deadline lists are indexed range scans of request_clocks
 (ix_request_clocks_due) joined to requests and agencies in one statement, with a LIMIT; totals and
 counts are SQL aggregates; working days are counted with prefix indexes per law calendar
-(foia.stats.WorkdayIndex), so a row costs a dictionary lookup, never a day-by-day loop.
+(deadlines.Calendar, indexed), so a row costs a dictionary lookup, never a day-by-day loop.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .access import visible_clause
 from .deadlines import law_slugs
 from .models import CLOSED_STATUSES, STATUSES, Agency, Request, RequestClock, User
-from .stats import Resolver, calendars_for, workday_index
+from .stats import Resolver, calendars_for
 
 UPCOMING_WORKING_DAYS = 10
 LIST_LIMIT = 50
@@ -98,7 +98,7 @@ def overdue(session: Session, user: User, *, today: date, limit: int = LIST_LIMI
     resolve = resolve or calendars_for(session)
     rows = []
     for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due in session.execute(stmt):
-        late = -resolve(law, agency_slug, agency_id).days_left(due, today)
+        late = -resolve(law, agency_slug, agency_id).working_days_between(today, due)
         rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, late))
     total = len(rows) if len(rows) < limit else _count(session, user, cond)
     return DeadlineList(rows, total)
@@ -126,7 +126,7 @@ def upcoming(session: Session, user: User, *, today: date, horizon: int = UPCOMI
     fetched = 0
     for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due in session.execute(stmt):
         fetched += 1
-        left = resolve(law, agency_slug, agency_id).days_left(due, today)
+        left = resolve(law, agency_slug, agency_id).working_days_between(today, due)
         if left <= horizon:  # agency overrides or closures can differ from the law's base calendar
             rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, left))
     total = len(rows) if fetched < limit else _count(session, user, cond)
@@ -234,4 +234,4 @@ def month_calendar(session: Session, user: User, *, month: date, today: date, pe
 
 
 __all__ = ["DeadlineList", "DeadlineRow", "MonthView", "WEEKDAYS", "month_calendar", "overdue", "parse_month",
-           "status_counts", "upcoming", "workday_index"]
+           "status_counts", "upcoming"]

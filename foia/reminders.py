@@ -46,14 +46,6 @@ def _local(d: date, at: time, tz: str) -> datetime:
     return datetime.combine(d, at, ZoneInfo(tz)).astimezone(timezone.utc)
 
 
-def _working_days_before(cal: Calendar, d: date, n: int) -> date:
-    while n > 0:
-        d -= timedelta(days=1)
-        if cal.is_working_day(d):
-            n -= 1
-    return d
-
-
 def rule_dates(clock: Clock, cal: Calendar, *, until: date) -> list[tuple[str, int, date]]:
     """(rule, seq, day) for one clock, in date order. Weekly overdue reminders run up to the first
     one after `until` (the next one still to come), so re-planning always has one ahead."""
@@ -62,7 +54,7 @@ def rule_dates(clock: Clock, cal: Calendar, *, until: date) -> list[tuple[str, i
     if clock.kind in APPEAL_CLOCKS:
         return [("appeal_before_10", 0, due - timedelta(days=10)), ("appeal_before_3", 0, due - timedelta(days=3))]
     first_overdue = cal.next_working_day(due + timedelta(days=1))
-    out = [("before_5", 0, _working_days_before(cal, due, 5)), ("before_1", 0, _working_days_before(cal, due, 1)),
+    out = [("before_5", 0, cal.subtract_working_days(due, 5)), ("before_1", 0, cal.subtract_working_days(due, 1)),
            ("on_date", 0, due), ("overdue_1", 0, first_overdue)]
     week = first_overdue
     for seq in range(1, MAX_WEEKLY):

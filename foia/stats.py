@@ -3,9 +3,10 @@
 Pure of Flask and of the clock: every function takes `today` (and the session) as arguments.
 
 Working days
-    `WorkdayIndex` answers "how many working days lie between two dates" in O(1) with a prefix
-    count over the calendar, built once per calendar (and set of closures) and extended on demand.
-    `calendars_for(session)` returns a resolver (law slug, agency slug, agency id) -> index that
+    The one working-day calendar, `foia.deadlines.Calendar`, answers "how many working days lie
+    between two dates" from its own index (built once per calendar and set of closures, extended on
+    demand), so the dashboard, the request page, reminders and letters count alike.
+    `calendars_for(session)` returns a resolver (law slug, agency slug, agency id) -> Calendar that
     applies the law's agency overrides and the stored closures, cached per call.
 
 Agency responsiveness (`agency_responsiveness`)
@@ -32,7 +33,6 @@ Agency responsiveness (`agency_responsiveness`)
 from __future__ import annotations
 
 import statistics
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -62,84 +62,11 @@ DEFINITION = (
 
 # ---------------------------------------------------------------------------------- working days
 
-class WorkdayIndex:
-    """Prefix counts of working days for one calendar: `count(a, b)` = working days in (a, b]."""
-
-    __slots__ = ("calendar", "_lo", "_prefix", "_lock")
-
-    def __init__(self, calendar: Calendar) -> None:
-        self.calendar = calendar
-        self._lo = 0
-        self._prefix: list[int] = []  # _prefix[i] = working days in [lo, lo + i]
-        self._lock = threading.Lock()
-
-    def _ensure(self, o_min: int, o_max: int) -> tuple[int, list[int]]:
-        lo, prefix = self._lo, self._prefix
-        if prefix and lo <= o_min and o_max < lo + len(prefix):
-            return lo, prefix
-        with self._lock:
-            lo, prefix = self._lo, self._prefix
-            first = date.fromordinal(min(o_min, lo) if prefix else o_min).year - 1
-            last = date.fromordinal(max(o_max, lo + len(prefix) - 1) if prefix else o_max).year + 1
-            new_lo = date(first, 1, 1).toordinal()
-            new_hi = date(last + 1, 1, 1).toordinal()
-            is_working = self.calendar.is_working_day
-            out: list[int] = []
-            n = 0
-            for o in range(new_lo, new_hi):
-                if is_working(date.fromordinal(o)):
-                    n += 1
-                out.append(n)
-            self._lo, self._prefix = new_lo, out  # readers see the old or the new pair, both consistent
-            return new_lo, out
-
-    def upto(self, d: date) -> int:
-        """Working days from the start of the index through `d` (a running number; only differences matter)."""
-        o = d.toordinal()
-        lo, prefix = self._ensure(o, o)
-        return prefix[o - lo]
-
-    def count(self, after: date, through: date) -> int:
-        """Working days in (after, through]; negative when `through` is before `after`."""
-        a, b = after.toordinal(), through.toordinal()
-        lo, prefix = self._ensure(min(a, b), max(a, b))
-        return prefix[b - lo] - prefix[a - lo]
-
-    def days_left(self, due: date, today: date) -> int:
-        """Working days from today to a due date, as the request page counts them (foia.clocks.clock_rows):
-        working days in (today, due] when due >= today; minus the working days in [due, today) otherwise."""
-        if due >= today:
-            return self.count(today, due)
-        return -self.count(due - timedelta(days=1), today - timedelta(days=1))
-
-    def last_within(self, today: date, n: int) -> date:
-        """The last date d with at most `n` working days in (today, d]."""
-        nth_plus_one = self.calendar.add_working_days(today + timedelta(days=1), n + 1)
-        return nth_plus_one - timedelta(days=1)
-
-
-_INDEXES: dict[int, tuple[Calendar, WorkdayIndex]] = {}
-_INDEXES_LOCK = threading.Lock()
-
-
-def workday_index(cal: Calendar) -> WorkdayIndex:
-    """The shared index for a calendar object (calendar_for caches those per closure set)."""
-    hit = _INDEXES.get(id(cal))
-    if hit is not None and hit[0] is cal:
-        return hit[1]
-    with _INDEXES_LOCK:
-        if len(_INDEXES) > 256:
-            _INDEXES.clear()
-        idx = WorkdayIndex(cal)
-        _INDEXES[id(cal)] = (cal, idx)
-        return idx
-
-
-Resolver = Callable[[str, str, int | None], WorkdayIndex]
+Resolver = Callable[[str, str, int | None], Calendar]
 
 
 def calendars_for(session: Session) -> Resolver:
-    """A function (law slug, agency slug, agency id) -> WorkdayIndex with the law's agency overrides
+    """A function (law slug, agency slug, agency id) -> Calendar with the law's agency overrides
     and the stored closures (calendar-wide and the agency's own) applied. Reads closures once."""
     by_calendar: dict[str, list[Closure]] = defaultdict(list)
     by_agency: dict[int, list[Closure]] = defaultdict(list)
@@ -150,9 +77,9 @@ def calendars_for(session: Session) -> Resolver:
             by_agency[agency_id].append(Closure(closed_on, name))
         elif cal_id:
             by_calendar[cal_id].append(Closure(closed_on, name))
-    memo: dict[tuple[str, str, int | None], WorkdayIndex] = {}
+    memo: dict[tuple[str, str, int | None], Calendar] = {}
 
-    def resolve(law_slug: str, agency_slug: str, agency_id: int | None = None) -> WorkdayIndex:
+    def resolve(law_slug: str, agency_slug: str, agency_id: int | None = None) -> Calendar:
         key = (law_slug, agency_slug, agency_id)
         idx = memo.get(key)
         if idx is None:
@@ -161,7 +88,7 @@ def calendars_for(session: Session) -> Resolver:
             except (KeyError, ValueError):
                 cal_id = "us-federal"  # unknown law slug in old data: count Monday-Friday federal days
             closures = by_calendar.get(cal_id, []) + (by_agency.get(agency_id, []) if agency_id is not None else [])
-            idx = memo[key] = workday_index(calendar_for(cal_id, closures))
+            idx = memo[key] = calendar_for(cal_id, closures)
         return idx
 
     return resolve
@@ -229,7 +156,7 @@ def _toll_spans(session: Session, request_ids: list[int]) -> dict[int, list[tupl
     return spans
 
 
-def paused_working_days(idx: WorkdayIndex, receipt: date, response: date,
+def paused_working_days(idx: Calendar, receipt: date, response: date,
                         spans: list[tuple[date, date | None]]) -> int:
     """Working days within (receipt, response] that fall inside the spans' (start, end]."""
     total = 0
@@ -237,7 +164,7 @@ def paused_working_days(idx: WorkdayIndex, receipt: date, response: date,
         a = max(start, receipt)
         b = min(end or response, response)
         if b > a:
-            total += idx.count(a, b)
+            total += idx.count_working_days(a, b)
     return total
 
 
@@ -284,7 +211,7 @@ def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: da
             if tolls > 1 or toll_ends > 1:
                 several.append((rid, agency_id, law, receipt, response))
             else:
-                n = idx.count(receipt, response)
+                n = idx.count_working_days(receipt, response)
                 if tolls:
                     end = toll_end if toll_end is not None and toll_end >= toll_start else None
                     n -= paused_working_days(idx, receipt, response, [(toll_start, end)])
@@ -300,7 +227,7 @@ def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: da
         spans = _toll_spans(session, [r[0] for r in several])
         for rid, agency_id, law, receipt, response in several:
             idx = resolve(law, agencies.get(agency_id, ("", ""))[0], agency_id)
-            n = idx.count(receipt, response) - paused_working_days(idx, receipt, response, spans.get(rid, []))
+            n = idx.count_working_days(receipt, response) - paused_working_days(idx, receipt, response, spans.get(rid, []))
             days[agency_id].append(max(n, 0))
     out = []
     for agency_id, values in days.items():

@@ -154,6 +154,33 @@ class Calendar:
             return rank[b + 1 - lo] - rank[a + 1 - lo]
         return -(rank[a - lo] - rank[b - lo])
 
+    def count_working_days(self, after: date, through: date) -> int:
+        """Working days in (after, through]; 0 when ``through`` is not after ``after``. Indexed."""
+        if through <= after:
+            return 0
+        return self.working_days_between(after, through)
+
+    def subtract_working_days(self, d: date, n: int) -> date:
+        """The ``n``-th working day before ``d`` (``d`` itself never counts); ``d`` when ``n`` <= 0.
+        Used for "5 working days before the deadline"."""
+        if n <= 0:
+            return d
+        o = d.toordinal()
+        while True:
+            lo, hi, work, rank = self._idx
+            if lo <= o < hi:
+                i = rank[o - lo] - n
+                if i >= 0:
+                    return date.fromordinal(work[i])
+                self._index(date.fromordinal(lo).year - 1 - n // 200, date.fromordinal(hi - 1).year)
+            else:
+                self._index(d.year - 1, d.year + 1)
+
+    def last_within(self, today: date, n: int) -> date:
+        """The last date with at most ``n`` working days in (today, date]: the horizon of "due in the
+        next n working days"."""
+        return self.add_working_days(today + _ONE_DAY, n + 1) - _ONE_DAY
+
     def non_working_between(self, first: date, last: date) -> list[tuple[date, str]]:
         """Non-working days in ``first..last`` with their reasons (for explanations)."""
         out = []

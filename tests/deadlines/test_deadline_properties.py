@@ -221,3 +221,24 @@ def test_working_days_between_is_right_when_the_index_must_grow_backwards():
     fresh.working_days_between(_date(2030, 1, 2), _date(2030, 1, 9))
     assert fresh.working_days_between(end, start) == -sum(
         1 for k in range((end - start).days) if cal.is_working_day(start + _timedelta(days=k)))
+
+
+@given(cal_id=st.sampled_from(["us-federal", "ca-court", "ny", "il", "nj"]), start=DAYS, span=st.integers(0, 400),
+       n=st.integers(0, 30), closures=closures_st)
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+def test_calendar_counting_helpers_match_day_by_day(cal_id, start, span, n, closures) -> None:  # type: ignore[no-untyped-def]
+    """The helpers the dashboard and reminders use (one calendar, no second index) agree with a
+    plain day-by-day walk, wherever the index starts."""
+    cal = calendar_for(cal_id, closures)
+    end = start + timedelta(days=span)
+    walk = sum(1 for k in range(1, span + 1) if cal.is_working_day(start + timedelta(days=k)))
+    assert cal.count_working_days(start, end) == walk
+    assert cal.count_working_days(end, start) == 0  # (after, through] is empty when through <= after
+    d, left = start, n  # n working days before `start`, walking back one day at a time
+    while left:
+        d -= timedelta(days=1)
+        left -= cal.is_working_day(d)
+    assert cal.subtract_working_days(start, n) == d
+    horizon = cal.last_within(start, n)
+    assert cal.count_working_days(start, horizon) <= n
+    assert cal.count_working_days(start, horizon + timedelta(days=1)) == n + 1
