@@ -115,7 +115,8 @@ def measure(app, runs: int) -> None:
     client = app.test_client()
     resp = client.post("/login", data={"email": "bench@example.org", "password": "bench-password"})
     assert resp.status_code == 302, resp.status_code
-    from foia.stats import agency_responsiveness, stats_scope
+    from foia.stats import agency_responsiveness
+    from foia.access import stats_scope
     from foia.web.dashboard import clear_stats_cache
 
     with app.app_context():

@@ -10,11 +10,11 @@ import secrets
 from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import visible_clause
-from .models import CLOSED_STATUSES, Agency, Request, RequestClock, User, Watcher
+from .access import followed_clause, visible_clause
+from .models import CLOSED_STATUSES, Agency, Request, RequestClock, User
 
 
 def new_token() -> str:
@@ -40,8 +40,7 @@ def feed_rows(session: Session, user: User, scope: str):
     if scope == "organization":
         stmt = stmt.where(visible_clause(user))
     else:
-        watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
-        stmt = stmt.where(or_(Request.requester_id == user.id, Request.id.in_(watched)))
+        stmt = stmt.where(followed_clause(user))
     return session.execute(stmt.order_by(RequestClock.due, Request.ref)).all()
 
 

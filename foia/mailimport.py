@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.core.clock import zone
 
-from .access import can_edit
+from .access import can_edit, unmatched_clause
 from .mail import EmailParseError, find_references, parse_eml
 from .models import COMMUNICATION_KINDS, Communication, Document, Request, UnmatchedMail, User
 from foia.core.errors import ValidationError
@@ -158,8 +158,5 @@ def assign_unmatched(session: Session, *, actor: User, now: datetime, row: Unmat
 
 
 def unmatched_for(session: Session, user: User) -> list[UnmatchedMail]:
-    stmt = select(UnmatchedMail).where(UnmatchedMail.assigned_at.is_(None))
-    if user.role != "admin":
-        stmt = stmt.where(or_(UnmatchedMail.organization_id == user.organization_id if user.is_staff else False,
-                              UnmatchedMail.imported_by_id == user.id))
+    stmt = select(UnmatchedMail).where(UnmatchedMail.assigned_at.is_(None), unmatched_clause(user))
     return list(session.scalars(stmt.order_by(UnmatchedMail.id.desc()).limit(500)))

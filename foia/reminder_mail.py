@@ -9,14 +9,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from foia.core.clock import local_today
 
 from .clocks import request_calendar
 from .deadlines import Calendar, load_law
-from .models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User, Watcher
+from .access import followed_clause
+from .models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User
 
 _ENV = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates" / "mail")),
@@ -115,11 +116,10 @@ def compose_digest(session: Session, row: DueReminder, *, now: datetime, base_ur
 def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
     """Everything due in the next five working days (and anything overdue) on the requests this
     person filed or watches."""
-    watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
     rows = session.execute(
         select(Request, RequestClock).join(RequestClock, RequestClock.request_id == Request.id)
         .options(joinedload(Request.agency))
-        .where(or_(Request.requester_id == user.id, Request.id.in_(watched)),
+        .where(followed_clause(user),
                RequestClock.status == "open", RequestClock.due.is_not(None))
         .order_by(RequestClock.due, Request.id)
     ).all()

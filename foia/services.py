@@ -19,6 +19,7 @@ from .core.clock import local_today, valid_timezone
 from .core.errors import ValidationError
 from .clocks import recompute_open, refresh
 from .reminders import plan, replan_moved
+from .access import followed_clause
 from .models import (
     FEE_CATEGORIES,
     ROLES,
@@ -281,7 +282,7 @@ def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request
 
 def update_preferences(session: Session, *, actor: User, now: datetime, mode: str, kinds_off: list[str],
                        timezone_name: str) -> None:
-    from .models import REMINDER_KINDS, Request, Watcher
+    from .models import REMINDER_KINDS, Request
 
     errors: dict[str, str] = {}
     if mode not in ("immediate", "digest"):
@@ -298,8 +299,7 @@ def update_preferences(session: Session, *, actor: User, now: datetime, mode: st
     audit(session, actor=actor, now=now, action="preferences", entity=actor, before=before,
           after={"mode": mode, "off": sorted(set(kinds_off)), "timezone": timezone_name})
     # Their pending reminders follow the new preferences.
-    watched = select(Watcher.request_id).where(Watcher.user_id == actor.id)
-    for req in session.scalars(select(Request).where((Request.requester_id == actor.id) | Request.id.in_(watched))):
+    for req in session.scalars(select(Request).where(followed_clause(actor))):
         plan(session, req, now=now)
 
 

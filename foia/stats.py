@@ -38,12 +38,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import ColumnElement
 
 from .deadlines import Calendar, Closure, calendar_for, load_law
-from .models import Agency, CalendarClosure, Event, Request, User
+from .access import scope_clause
+from .models import Agency, CalendarClosure, Event, Request
 
 RESPONSE_KINDS = ("acknowledged", "determination", "release", "closed")
 SUBSTANTIVE_KINDS = ("determination", "release", "closed")
@@ -92,29 +92,6 @@ def calendars_for(session: Session) -> Resolver:
         return idx
 
     return resolve
-
-
-# ---------------------------------------------------------------------------------- scope
-
-def stats_scope(user: User) -> tuple[Any, ...]:
-    """Cache key for the requests the statistics cover, per organization (not per person):
-    admins: every request; staff: their organization's and public requests; reporters: the requests
-    every member of their organization may see (shared with the organization, or public)."""
-    if user.role == "admin":
-        return ("all",)
-    if user.role == "staff":
-        return ("staff", user.organization_id)
-    return ("shared", user.organization_id)
-
-
-def scope_clause(scope: tuple[Any, ...]) -> ColumnElement[bool]:
-    kind = scope[0]
-    if kind == "all":
-        return true()
-    public = Request.visibility == "public"
-    if kind == "staff":
-        return or_(Request.organization_id == scope[1], public)
-    return or_(and_(Request.organization_id == scope[1], Request.visibility == "organization"), public)
 
 
 # ---------------------------------------------------------------------------------- responsiveness

@@ -12,7 +12,8 @@ from sqlalchemy import event as sa_event
 from foia.dashboard import month_calendar, overdue, parse_month, status_counts, upcoming
 from foia.extensions import db
 from foia.services import RequestInput, create_request, log_event, update_request
-from foia.stats import agency_responsiveness, stats_scope
+from foia.stats import agency_responsiveness
+from foia.access import stats_scope
 from foia.web.dashboard import clear_stats_cache
 from tests.conftest import NOW
 
@@ -285,7 +286,8 @@ def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, wor
 
     from foia.models import StatsSnapshot
     from foia.scheduler import sweep
-    from foia.stats import scope_key, snapshot_responsiveness, stats_scope
+    from foia.stats import scope_key, snapshot_responsiveness
+    from foia.access import stats_scope
 
     staff = world["users"]["staff"]
     scope = stats_scope(staff)

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from ..dashboard import WEEKDAYS, month_calendar, overdue, parse_month, status_counts, upcoming
 from ..extensions import db
 from ..models import Event, Request, RequestClock
-from ..stats import DEFINITION, AgencyStats, calendars_for, snapshot_responsiveness, stats_scope
+from foia.stats import DEFINITION, AgencyStats, calendars_for, snapshot_responsiveness
+from foia.access import stats_scope, viewer_key
 from foia.core.clock import utcnow
 
 bp = Blueprint("dashboard", __name__)
@@ -69,15 +70,6 @@ def _after_flush(session, _flush_context) -> None:
 def _bulk_statement(state) -> None:
     if state.is_update or state.is_insert or state.is_delete:
         _bump()
-
-
-def viewer_key(user) -> tuple[Any, ...]:
-    """Who sees the same requests: admins all alike, staff per organization, reporters each their own."""
-    if user.role == "admin":
-        return ("all",)
-    if user.role == "staff":
-        return ("staff", user.organization_id)
-    return ("user", user.id)
 
 
 def cached_agency_stats(user, today: date) -> list[AgencyStats]:

@@ -8,7 +8,7 @@ import tempfile
 from flask import Blueprint, abort, after_this_request, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from ..access import can_edit
+from ..access import can_assign, can_edit
 from ..extensions import db
 from ..mailimport import assign_unmatched, import_eml, unmatched_for
 from ..models import COMMUNICATION_KINDS, UnmatchedMail
@@ -61,7 +61,7 @@ def unmatched():
 @login_required
 def assign(row_id: int):
     row = db.session.get(UnmatchedMail, row_id)
-    if row is None or row.assigned_at is not None or row not in unmatched_for(db.session, current_user):
+    if row is None or row.assigned_at is not None or not can_assign(current_user, row):
         abort(404)
     ref = (request.form.get("ref") or "").strip().upper()
     req = get_visible_request(db.session, current_user, ref)
