@@ -13,13 +13,18 @@ feeds (`followed_clause`), and unmatched mail (`unmatched_clause`, `can_assign`)
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from .models import Request, User, Watcher
 from .models.communication import UnmatchedMail
+
+
+REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")
 
 
 def visible_clause(user: User) -> ColumnElement[bool]:
@@ -48,6 +53,22 @@ def can_view(user: User, req: Request) -> bool:
     return req.requester_id == user.id or (
         req.organization_id == user.organization_id and req.visibility == "organization"
     )
+
+
+def get_visible_request(session: Session, user: User, ref: str) -> Request | None:
+    """The request with this reference if `user` may see it; None either way otherwise,
+    so a person cannot tell a hidden request from a missing one."""
+    ref = (ref or "").strip().upper()
+    if not REF_PATTERN.fullmatch(ref):
+        return None
+    req = session.scalar(
+        select(Request).options(joinedload(Request.agency), joinedload(Request.requester),
+                                joinedload(Request.organization))
+        .where(Request.ref == ref)
+    )
+    if req is None or not can_view(user, req):
+        return None
+    return req
 
 
 def can_edit(user: User, req: Request) -> bool:

@@ -145,7 +145,8 @@ def request_as_dict(req, events, communications=None) -> dict:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def show_command(ref: str, as_json: bool) -> None:
     """Show one request and its event ledger."""
-    from .queries import get_visible_request, request_events
+    from foia.access import get_visible_request
+    from foia.queries import request_events
 
     req = get_visible_request(db.session, _as_admin(), ref)
     if req is None:
@@ -271,7 +272,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     from foia.core.clock import local_today
     from .letters import PdfCache, render_html
     from .models import LetterVersion
-    from .queries import get_visible_request
+    from foia.access import get_visible_request
 
     if not output and not as_html:
         raise click.UsageError("Give -o FILE.pdf to write the PDF, or --html to print the HTML.")
@@ -310,7 +311,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
 
     from .documents import add_document, blob_root
     from .models import Communication
-    from .queries import get_visible_request
+    from foia.access import get_visible_request
     from foia.core.errors import ValidationError
 
     req = get_visible_request(db.session, _as_admin(), ref)
@@ -420,7 +421,7 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
 
     from .communications import DEFAULT_DIRECTION, log_communication
     from .models import COMMUNICATION_KINDS
-    from .queries import get_visible_request
+    from foia.access import get_visible_request
     from foia.core.errors import ValidationError
 
     if body is not None and body_file is not None:
@@ -498,7 +499,7 @@ def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
     from .documents import blob_root
     from .export import build_bundle
-    from .queries import get_visible_request
+    from foia.access import get_visible_request
 
     req = get_visible_request(db.session, _as_admin(), ref)
     if req is None:

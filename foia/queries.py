@@ -3,18 +3,16 @@ no N+1 (related rows are loaded in the same query)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from .access import can_view, visible_clause
+from .access import visible_clause
 from .models import Agency, Event, Request, User
 
 
-REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")
 
 
 @dataclass(frozen=True)
@@ -75,22 +73,6 @@ def list_requests(session: Session, user: User, *, status: str | None = None, ag
     rows = [loaded[k[1]] for k in keys if k[1] in loaded]
     cursor = Cursor(keys[-1][0], keys[-1][1]) if more else None
     return rows, cursor
-
-
-def get_visible_request(session: Session, user: User, ref: str) -> Request | None:
-    """The request with this reference if `user` may see it; None either way otherwise,
-    so a person cannot tell a hidden request from a missing one."""
-    ref = (ref or "").strip().upper()
-    if not REF_PATTERN.fullmatch(ref):
-        return None
-    req = session.scalar(
-        select(Request).options(joinedload(Request.agency), joinedload(Request.requester),
-                                joinedload(Request.organization))
-        .where(Request.ref == ref)
-    )
-    if req is None or not can_view(user, req):
-        return None
-    return req
 
 
 def request_events(session: Session, req: Request) -> list[Event]:

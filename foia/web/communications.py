@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..access import can_edit
@@ -19,9 +19,9 @@ from ..deadlines import load_law
 from ..exemptions import exemptions_for, label_for
 from ..extensions import db
 from ..models import COMMUNICATION_KINDS, DIRECTIONS
-from ..queries import get_visible_request
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
+from foia.core.web import request_or_404
 
 bp = Blueprint("communications", __name__, url_prefix="/requests/<ref>/communications")
 
@@ -34,19 +34,10 @@ FIELD_IDS = {
 }
 
 
-def _editable(ref: str):
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
-    if not can_edit(current_user, req):
-        abort(403)
-    return req
-
-
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new(ref: str):
-    req = _editable(ref)
+    req = request_or_404(ref, edit=True)
     errors: dict[str, str] = {}
     form = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
             "tracking_number": "", "exemptions": [], "days": "", "estimated_completion": "", "agreed_date": "",

@@ -6,25 +6,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import can_edit
 from ..documents import add_document, blob_root, documents_for, download_mimetype, get_visible_document
 from ..extensions import db
 from ..models import Communication
-from ..queries import get_visible_request
 from foia.core.errors import ValidationError
 from ..storage import BlobStore, human_size
 from foia.core.clock import utcnow
+from foia.core.web import request_or_404
 
 bp = Blueprint("documents", __name__)
-
-
-def _editable(ref: str):
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
-    if not can_edit(current_user, req):
-        abort(403)
-    return req
 
 
 def _communications(req) -> list[Communication]:
@@ -35,7 +25,7 @@ def _communications(req) -> list[Communication]:
 @bp.route("/requests/<ref>/documents/new", methods=["GET", "POST"])
 @login_required
 def new(ref: str):
-    req = _editable(ref)
+    req = request_or_404(ref, edit=True)
     communications = _communications(req)
     max_bytes = current_app.config["FOIA_MAX_UPLOAD_BYTES"]
     stored: list[dict] = []

@@ -24,10 +24,10 @@ from foia.core.clock import local_today
 from ..extensions import db
 from ..letters import LETTER_KINDS, LETTERS_DIR, render_html
 from ..models import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion, Request
-from ..queries import get_visible_request
 from foia.core.errors import ValidationError
 from foia.core.text import html_to_text
 from foia.core.clock import utcnow
+from foia.core.web import request_or_404
 
 bp = Blueprint("letters", __name__)
 
@@ -60,15 +60,6 @@ class EmptyForm(FlaskForm):
 
 
 # ---------------------------------------------------------------------------- helpers
-
-def _request_or_404(ref: str, *, edit: bool = False) -> Request:
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
-    if edit and not can_edit(current_user, req):
-        abort(403)
-    return req
-
 
 def _version_or_404(req: Request, version_id: int) -> LetterVersion:
     version = db.session.get(LetterVersion, version_id)
@@ -147,7 +138,7 @@ def _kind_arg() -> str:
 @bp.route("/requests/<ref>/letters/new", methods=["GET", "POST"])
 @login_required
 def new(ref: str):
-    req = _request_or_404(ref, edit=True)
+    req = request_or_404(ref, edit=True)
     kind = _kind_arg()
     form = LetterForm()
     errors: dict[str, str] = {}
@@ -174,7 +165,7 @@ def new(ref: str):
 def preview_new(ref: str):
     """The letter as it would be rendered now: GET with the request's data only; POST (the form's
     "Preview" button, targeted at the preview frame) with the text typed so far."""
-    req = _request_or_404(ref, edit=True)
+    req = request_or_404(ref, edit=True)
     kind = _kind_arg()
     custom = _custom_from(LetterForm()) if request.method == "POST" else {}
     try:
@@ -207,7 +198,7 @@ def _render_show(req: Request, version: LetterVersion, *, form: LetterForm | Non
 @bp.route("/requests/<ref>/letters/<int:version_id>", methods=["GET", "POST"])
 @login_required
 def show(ref: str, version_id: int):
-    req = _request_or_404(ref, edit=request.method == "POST")
+    req = request_or_404(ref, edit=request.method == "POST")
     version = _version_or_404(req, version_id)
     if request.method == "GET":
         return _render_show(req, version)
@@ -228,7 +219,7 @@ def show(ref: str, version_id: int):
 @bp.route("/requests/<ref>/letters/<int:version_id>/preview")
 @login_required
 def preview(ref: str, version_id: int):
-    req = _request_or_404(ref)
+    req = request_or_404(ref)
     version = _version_or_404(req, version_id)
     return _letter_response(render_version_html(db.session, version, today=_today()))
 
@@ -236,7 +227,7 @@ def preview(ref: str, version_id: int):
 @bp.route("/requests/<ref>/letters/<int:version_id>/finalize", methods=["POST"])
 @login_required
 def finalize_version(ref: str, version_id: int):
-    req = _request_or_404(ref, edit=True)
+    req = request_or_404(ref, edit=True)
     version = _version_or_404(req, version_id)
     if not EmptyForm().validate():
         abort(400)
@@ -255,7 +246,7 @@ def finalize_version(ref: str, version_id: int):
 @login_required
 def copy(ref: str, version_id: int):
     """Start the next draft of this kind with this version's text (a final version stays as it is)."""
-    req = _request_or_404(ref, edit=True)
+    req = request_or_404(ref, edit=True)
     version = _version_or_404(req, version_id)
     if not EmptyForm().validate():
         abort(400)
@@ -268,7 +259,7 @@ def copy(ref: str, version_id: int):
 @bp.route("/requests/<ref>/letters/<int:version_id>/pdf")
 @login_required
 def pdf(ref: str, version_id: int):
-    req = _request_or_404(ref)
+    req = request_or_404(ref)
     version = _version_or_404(req, version_id)
     if not version.is_final:
         abort(404)
@@ -285,7 +276,7 @@ def pdf(ref: str, version_id: int):
 @bp.route("/requests/<ref>/letters/<int:version_id>/sent", methods=["POST"])
 @login_required
 def sent(ref: str, version_id: int):
-    req = _request_or_404(ref, edit=True)
+    req = request_or_404(ref, edit=True)
     version = _version_or_404(req, version_id)
     form = SentForm()
     if not form.validate():
@@ -331,7 +322,7 @@ def diff_markup(old: str, new: str) -> Markup:
 @bp.route("/requests/<ref>/letters/<int:version_id>/compare/<int:other_id>")
 @login_required
 def compare(ref: str, version_id: int, other_id: int):
-    req = _request_or_404(ref)
+    req = request_or_404(ref)
     version = _version_or_404(req, version_id)
     other = _version_or_404(req, other_id)
     if other.kind != version.kind:

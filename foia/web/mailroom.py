@@ -12,9 +12,10 @@ from ..access import can_assign, can_edit
 from ..extensions import db
 from ..mailimport import assign_unmatched, import_eml, unmatched_for
 from ..models import COMMUNICATION_KINDS, UnmatchedMail
-from ..queries import get_visible_request
+from foia.access import get_visible_request
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
+from foia.core.web import request_or_404
 
 bp = Blueprint("mailroom", __name__)
 
@@ -85,9 +86,7 @@ def export(ref: str):
     from ..documents import blob_root
     from ..export import build_bundle
 
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
+    req = request_or_404(ref)
     fd, path = tempfile.mkstemp(suffix=".zip", prefix="foia-export-")
     os.close(fd)
 

@@ -6,7 +6,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
-from zoneinfo import ZoneInfo
 
 from ..clocks import clock_rows, compute_for, request_calendar
 from ..deadlines import law_slugs, load_law
@@ -14,10 +13,11 @@ from ..extensions import db
 from ..access import visible_clause
 from ..filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
 from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, Request, RequestGroup
-from ..queries import Cursor, get_visible_request, list_requests, request_events
+from foia.queries import Cursor, list_requests, request_events
 from foia.services import RequestInput
 from foia.core.errors import ValidationError
-from foia.core.clock import utcnow
+from foia.core.clock import local_today, utcnow
+from foia.core.web import request_or_404
 from .forms import RequestForm
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -130,14 +130,9 @@ def discard():
 @bp.route("/<ref>/visibility", methods=["POST"])
 @login_required
 def change_visibility(ref: str):
-    from ..access import can_edit
     from ..services import update_request
 
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
-    if not can_edit(current_user, req):
-        abort(403)
+    req = request_or_404(ref, edit=True)
     value = request.form.get("visibility", "")
     if value not in VISIBILITIES:
         flash("Choose who can see this request from the list.", "error")
@@ -165,14 +160,12 @@ def group(group_id: int):
 @bp.route("/<ref>")
 @login_required
 def show(ref: str):
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
+    req = request_or_404(ref)
     events = request_events(db.session, req)
     clocks = compute_for(db.session, req, events)
     law = load_law(req.law).for_agency(req.agency.slug)
     cal = request_calendar(db.session, req)
-    today = utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
+    today = local_today(utcnow(), current_app.config["FOIA_TIMEZONE"])
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
                            clocks=clock_rows(clocks, today, cal), today=today)

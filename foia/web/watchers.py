@@ -1,33 +1,24 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..access import can_edit
 from ..extensions import db
 from ..models import User, Watcher
-from ..queries import get_visible_request
 from foia.core.errors import ValidationError
 from foia.services import add_watcher, remove_watcher
 from foia.core.clock import utcnow
+from foia.core.web import request_or_404
 
 bp = Blueprint("watchers", __name__, url_prefix="/requests/<ref>/watchers")
-
-
-def _editable(ref: str):
-    req = get_visible_request(db.session, current_user, ref)
-    if req is None:
-        abort(404)
-    if not can_edit(current_user, req):
-        abort(403)
-    return req
 
 
 @bp.route("", methods=["POST"])
 @login_required
 def add(ref: str):
-    req = _editable(ref)
+    req = request_or_404(ref, edit=True)
     try:
         user = db.session.get(User, int(request.form.get("user_id", "")))
     except ValueError:
@@ -48,7 +39,7 @@ def add(ref: str):
 @bp.route("/<int:user_id>/delete", methods=["POST"])
 @login_required
 def delete(ref: str, user_id: int):
-    req = _editable(ref)
+    req = request_or_404(ref, edit=True)
     try:
         remove_watcher(db.session, actor=current_user, now=utcnow(), req=req, user_id=user_id)
     except ValidationError as exc:
