@@ -11,7 +11,7 @@ UV_VERSION := 0.13.9
 
 export FLASK_APP := app.py
 
-.PHONY: install install-test lock run test test-pg test-e2e clean help
+.PHONY: install install-test check-system lock run test test-pg test-e2e clean help
 
 help:
 	@echo "make run       install, migrate, load demo data and serve http://127.0.0.1:$(PORT) (SQLite)"
@@ -33,7 +33,12 @@ $(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
 
 install: $(VENV)/.installed
 
-install-test: install
+install-test: install check-system
+
+# WeasyPrint (PDF letters) loads Pango at run time: say which package is missing, in one line.
+check-system: | $(BIN)/python
+	@$(BIN)/python -c "import ctypes.util, sys; sys.exit(ctypes.util.find_library('pango-1.0') is None)" \
+	  || { echo "Missing the Pango library that PDF letters need: apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; }
 
 # Resolve pyproject.toml (all extras) for Python 3.11+ on any platform, with hashes.
 lock: | $(BIN)/python
@@ -44,7 +49,7 @@ lock: | $(BIN)/python
 
 run: export FOIA_DEMO = 1
 run: export FOIA_BASE_URL ?= http://127.0.0.1:$(PORT)
-run: install
+run: install check-system
 	$(BIN)/flask db upgrade
 	$(BIN)/flask foia demo
 	@echo "FOIA Tracker on http://127.0.0.1:$(PORT) with the reminder scheduler (Ctrl-C stops both)"
@@ -54,13 +59,13 @@ run: install
 	  wait -n'
 
 
-test: install
+test: install check-system
 	$(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-test-pg: install
+test-pg: install check-system
 	FOIA_TEST_DATABASE_URL=$(FOIA_TEST_DATABASE_URL) $(BIN)/python -m pytest -m "not e2e" $(PYTEST_ARGS)
 
-test-e2e: install
+test-e2e: install check-system
 	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
 
 clean:
