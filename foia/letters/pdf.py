@@ -11,6 +11,7 @@ DocumentID) is written for PDF/X-4 only, which is not used here.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
@@ -23,6 +24,8 @@ import weasyprint
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .templating import LETTERS_DIR
+
+_log = logging.getLogger(__name__)
 
 #: PDF flavour: PDF/UA-1 (tagged, /MarkInfo Marked, /Lang, DisplayDocTitle, XMP pdfuaid).
 PDF_VARIANT: Final[str] = "pdf/ua-1"
@@ -95,28 +98,47 @@ class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is unty
 
 
 def stable_structure_ids(document: object, pdf: pydyf.PDF) -> None:
-    """WeasyPrint finisher: replace memory-address IDs of table headers with counters.
+    """WeasyPrint finisher: structure element IDs become counters in object order.
 
-    WeasyPrint 69 tags ``<th>`` structure elements with ``id(box)`` (and lists those
-    IDs in the cells' /Headers), which differs from run to run. Renumbering them in
-    object order makes tagged tables reproducible.
+    Tagged tables give each ``<th>`` element an /ID that the cells' /Headers list.
+    WeasyPrint 69 used ``id(box)`` (a memory address: it differs from run to run, and a
+    freed box's address can be reused by another, so two headers could share one);
+    WeasyPrint 70 uses object numbers. Neither is kept: every element with an /ID gets
+    ``<tag><n>`` (``TH1``, ``TH2``... in the order the objects were written), and a
+    /Headers entry is rewritten only when it names exactly one element. An entry that
+    names none, or an ID that several elements carried, is dropped rather than written
+    as it came, so no identifier WeasyPrint made ends up in the PDF.
     """
-    renamed: dict[bytes, pydyf.String] = {}
+    renamed: dict[bytes, pydyf.String | None] = {}
+    counters: dict[str, int] = {}
     for obj in pdf.objects:
-        if isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/TH" and "ID" in obj:
-            new_id = pydyf.String(f"TH{len(renamed) + 1}")
-            renamed[obj["ID"].data] = new_id
+        if isinstance(obj, pydyf.Dictionary) and "S" in obj and "ID" in obj:
+            old = _string_key(obj["ID"])
+            tag = str(obj["S"]).lstrip("/") or "E"
+            counters[tag] = counters.get(tag, 0) + 1
+            new_id = pydyf.String(f"{tag}{counters[tag]}")
+            # The same old ID on two elements (a reused address): no header can be told apart.
+            renamed[old] = None if old in renamed else new_id
             obj["ID"] = new_id
-    if not renamed:
-        return
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Dictionary):
             continue
         attributes = obj.get("A")
         if isinstance(attributes, pydyf.Dictionary) and "Headers" in attributes:
-            attributes["Headers"] = pydyf.Array(
-                renamed.get(header.data, header) for header in attributes["Headers"]
-            )
+            headers = [renamed.get(_string_key(header)) for header in attributes["Headers"]]
+            kept = [header for header in headers if header is not None]
+            if len(kept) < len(headers):
+                _log.warning("tagged table: dropped %d ambiguous or unknown /Headers entries", len(headers) - len(kept))
+            if kept:
+                attributes["Headers"] = pydyf.Array(kept)
+            else:
+                del attributes["Headers"]
+
+
+def _string_key(value: object) -> bytes:
+    """A pydyf value as the bytes it is written as (``pydyf.String.data``), for comparing IDs."""
+    data = getattr(value, "data", None)
+    return data if isinstance(data, bytes) else str(value).encode("utf-8")
 
 
 def _w3c_date(value: date | datetime | str | None) -> str | None:
