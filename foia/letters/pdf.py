@@ -5,7 +5,11 @@ creation/modification dates come from ``created`` (or the letter's
 ``<meta name="dcterms.created">``, which render_html derives from the letter date);
 the trailer /ID is derived from the inputs instead of being left out; font subset
 prefixes are md5-based in WeasyPrint and the only random value it has (an XMP
-DocumentID) is written for PDF/X-4 only, which is not used here.
+DocumentID) is written for PDF/X-4 only, which is not used here; structure element
+IDs are renumbered (:func:`stable_structure_ids`).
+
+WeasyPrint is imported only inside the functions that render (it takes about half a
+second to import, and every ``flask`` command and web worker imports this package).
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urlsplit
 
 import pydyf
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .templating import LETTERS_DIR
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 _log = logging.getLogger(__name__)
 
@@ -47,21 +53,24 @@ class FetchRefused(ValueError):
     """Raised for any URL outside the letters folder (WeasyPrint logs and skips it)."""
 
 
-class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
-    """A WeasyPrint URL fetcher that serves only regular files under ``root``.
+class LettersURLFetcher:
+    """A URL fetcher for WeasyPrint that serves only regular files under ``root``.
 
     Everything else is refused: http(s), data:, ftp, file:// outside ``root`` (after
     resolving ``..`` and symlinks) and unknown file types. Every URL asked for is
     appended to ``attempted`` so tests and callers can see what a document wanted.
     File contents are cached in memory by (path, mtime, size), so the bundled fonts
     and stylesheet are read from disk once per process.
+
+    It is not a WeasyPrint class itself (so importing this module does not import
+    WeasyPrint): :func:`render_pdf` hands WeasyPrint a ``URLFetcher`` that delegates
+    every fetch to it.
     """
 
     _cache: dict[tuple[str, int, int], bytes] = {}
     _cache_lock = threading.Lock()
 
     def __init__(self, root: Path = LETTERS_DIR) -> None:
-        super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = root.resolve()
         self.attempted: list[str] = []
         self.refused: list[str] = []
@@ -79,6 +88,9 @@ class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is unty
         return path
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        # Lazy: only rendering fetches, and WeasyPrint is slow to import (see the module doc).
+        from weasyprint.urls import URLFetcherResponse
+
         self.attempted.append(url)
         try:
             path = self.resolve(url)
@@ -95,6 +107,26 @@ class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is unty
         return URLFetcherResponse(
             path.as_uri(), body, headers={"Content-Type": _MIME_TYPES[path.suffix.lower()]}
         )
+
+    __call__ = fetch
+
+
+@cache
+def _weasyprint_fetcher_class() -> type[URLFetcher]:
+    """A WeasyPrint ``URLFetcher`` whose every fetch goes to a :class:`LettersURLFetcher`."""
+    # Lazy: WeasyPrint is imported only when a PDF is rendered (see the module doc).
+    from weasyprint.urls import URLFetcher
+
+    class DelegatingURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
+        def __init__(self, letters: LettersURLFetcher) -> None:
+            # No redirects and file: only, should anything reach the base class.
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.letters = letters
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            return self.letters.fetch(url, headers)
+
+    return DelegatingURLFetcher
 
 
 def stable_structure_ids(document: object, pdf: pydyf.PDF) -> None:
@@ -151,9 +183,9 @@ def _w3c_date(value: date | datetime | str | None) -> str | None:
     return date.fromisoformat(str(value)[:10]).isoformat()
 
 
-def _identifier(html: str, title: str, lang: str, created: str | None) -> bytes:
+def _identifier(html: str, title: str, lang: str, created: str | None, version: str) -> bytes:
     digest = hashlib.sha256()
-    for part in (html, title, lang, created or "", weasyprint.__version__):
+    for part in (html, title, lang, created or "", version):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()[:32].encode("ascii")
@@ -177,9 +209,16 @@ def render_pdf(
     Resources are fetched only from ``letters/`` (pass ``url_fetcher`` to inspect
     what was requested).
     """
+    # Imported here, not at the top: WeasyPrint takes about 0.5 s to import, and the CLI
+    # (`flask foia --help`), the scheduler and every web worker import this package
+    # without rendering a PDF. Lazy import keeps their start-up fast.
+    import weasyprint
+
     fetcher = url_fetcher if url_fetcher is not None else LettersURLFetcher()
     document = weasyprint.HTML(
-        string=html, base_url=LETTERS_DIR.as_uri() + "/", url_fetcher=fetcher
+        string=html,
+        base_url=LETTERS_DIR.as_uri() + "/",
+        url_fetcher=_weasyprint_fetcher_class()(fetcher),
     ).render(pdf_variant=PDF_VARIANT)
     metadata = document.metadata
     metadata.title = title
@@ -188,7 +227,7 @@ def render_pdf(
     if stamp is not None:
         metadata.created = stamp
         metadata.modified = stamp
-    identifier = _identifier(html, title, lang, metadata.created)
+    identifier = _identifier(html, title, lang, metadata.created, weasyprint.__version__)
 
     def finish(document: object, pdf: pydyf.PDF) -> None:
         stable_structure_ids(document, pdf)

@@ -225,3 +225,14 @@ def test_failed_write_leaves_no_partial_file(
     with pytest.raises(OSError):
         cache.get_or_render(html, title=title)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_importing_the_app_does_not_import_weasyprint() -> None:
+    """WeasyPrint is imported where a PDF is rendered, so CLI and worker start-up stay fast."""
+    code = (
+        "import sys, foia, foia.cli, foia.web, foia.drafts, foia.export, foia.letters, foia.scheduler;"
+        "from foia.letters.cache import assets_fingerprint; assets_fingerprint();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
