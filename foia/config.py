@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 #: Mode for folders created here (as the blob store uses: owner rwx, group r-x).
 DIR_MODE = 0o750
@@ -24,7 +25,7 @@ def _sqlite_folder(database_url: str) -> Path | None:
     """The folder of a file-backed SQLite database URL, else None (server databases, :memory:)."""
     try:
         url = make_url(database_url)
-    except Exception:  # a malformed URL is reported by SQLAlchemy when it is used
+    except ArgumentError:  # a malformed URL is reported by SQLAlchemy when it is used
         return None
     database = url.database or ""
     if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):

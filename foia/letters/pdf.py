@@ -19,8 +19,8 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
-from pathlib import Path
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urlsplit
 
