@@ -1,8 +1,10 @@
 """Settings from FOIA_* environment variables, with safe local defaults.
 
-Nothing here touches the network or the database; `load_config` only reads the
-environment and, when no secret key is configured, creates one under the
-instance folder (so sessions survive restarts without a key in the repo).
+Nothing here touches the network or the database; `load_config` reads the
+environment, creates the folders the settings name (the instance folder, the
+SQLite file's folder, storage and outbox) so a fresh checkout starts whatever is
+set, and, when no secret key is configured, creates one under the instance folder
+(so sessions survive restarts without a key in the repo).
 """
 
 from __future__ import annotations
@@ -12,7 +14,31 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from foia.core.clock import DEFAULT_TIMEZONE
+
+#: Mode for folders created here (as the blob store uses: owner rwx, group r-x).
+DIR_MODE = 0o750
+
+
+def _sqlite_folder(database_url: str) -> Path | None:
+    """The folder of a file-backed SQLite database URL, else None (server databases, :memory:)."""
+    try:
+        url = make_url(database_url)
+    except ArgumentError:  # a malformed URL is reported by SQLAlchemy when it is used
+        return None
+    database = url.database or ""
+    if url.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).parent
+
+
+def _make_folders(*folders: Path | None) -> None:
+    for folder in folders:
+        if folder is not None:
+            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
 
 
 def _secret_key(instance_path: Path) -> str:
@@ -43,11 +69,16 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # psycopg 3 is the driver we ship; make plain URLs use it.
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     max_upload = int(env.get("FOIA_MAX_UPLOAD_BYTES") or 200 * 1024 * 1024)
+    storage_dir = env.get("FOIA_STORAGE_DIR") or str(inst / "storage")
+    outbox_dir = env.get("FOIA_OUTBOX_DIR") or str(inst / "outbox")
+    # Whether or not a secret key is given: SQLite cannot create a missing folder
+    # ("unable to open database file"), and the first upload or mail needs the others.
+    _make_folders(inst, _sqlite_folder(database_url), Path(storage_dir), Path(outbox_dir))
     return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": env.get("FOIA_SECRET_KEY") or _secret_key(inst),
-        "FOIA_STORAGE_DIR": env.get("FOIA_STORAGE_DIR") or str(inst / "storage"),
-        "FOIA_OUTBOX_DIR": env.get("FOIA_OUTBOX_DIR") or str(inst / "outbox"),
+        "FOIA_STORAGE_DIR": storage_dir,
+        "FOIA_OUTBOX_DIR": outbox_dir,
         "FOIA_SMTP_URL": env.get("FOIA_SMTP_URL") or None,
         "FOIA_MAIL_FROM": env.get("FOIA_MAIL_FROM") or "FOIA Tracker <foia-tracker@localhost>",
         "FOIA_TIMEZONE": env.get("FOIA_TIMEZONE") or DEFAULT_TIMEZONE,

@@ -54,6 +54,37 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     assert load_config(str(tmp_path), env={"FOIA_SECRET_KEY": "given"})["SECRET_KEY"] == "given"
 
 
+def test_config_creates_the_folders_it_names_even_with_a_secret_key(tmp_path):
+    """A fresh checkout with FOIA_SECRET_KEY set used to fail with "unable to open database file"."""
+    instance = tmp_path / "fresh" / "instance"
+    cfg = load_config(str(instance), env={"FOIA_SECRET_KEY": "given"})
+    assert instance.is_dir() and not (instance / "secret_key").exists()
+    assert Path(cfg["FOIA_STORAGE_DIR"]).is_dir() and Path(cfg["FOIA_OUTBOX_DIR"]).is_dir()
+    sqlite_dir, storage, outbox = tmp_path / "db" / "here", tmp_path / "blobs", tmp_path / "mail" / "out"
+    cfg = load_config(str(tmp_path / "other"), env={
+        "FOIA_SECRET_KEY": "given", "FOIA_DATABASE_URL": f"sqlite:///{sqlite_dir / 'foia.sqlite3'}",
+        "FOIA_STORAGE_DIR": str(storage), "FOIA_OUTBOX_DIR": str(outbox)})
+    assert sqlite_dir.is_dir() and storage.is_dir() and outbox.is_dir()
+    load_config(str(tmp_path / "pg"), env={"FOIA_SECRET_KEY": "k", "FOIA_DATABASE_URL": "postgresql://u@h/db"})
+    load_config(str(tmp_path / "mem"), env={"FOIA_SECRET_KEY": "k", "FOIA_DATABASE_URL": "sqlite://"})
+
+
+def test_a_fresh_instance_folder_migrates_with_a_given_secret_key(tmp_path, monkeypatch):
+    """`FOIA_SECRET_KEY=x make run` on a fresh checkout: the SQLite database opens and migrates."""
+    from flask_migrate import upgrade
+
+    from foia import create_app
+
+    monkeypatch.setenv("FOIA_SECRET_KEY", "x")
+    for name in ("FOIA_DATABASE_URL", "FOIA_STORAGE_DIR", "FOIA_OUTBOX_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "new" / "instance")})
+    with app.app_context():
+        upgrade()
+        assert "requests" in inspect(db.engine).get_table_names()
+    assert (tmp_path / "new" / "instance" / "foia.sqlite3").is_file()
+
+
 def test_config_defaults_and_overrides(tmp_path):
     cfg = load_config(str(tmp_path), env={})
     assert cfg["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{Path(tmp_path) / 'foia.sqlite3'}"

@@ -8,10 +8,9 @@ import os
 import tempfile
 from datetime import date, datetime
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-
-import weasyprint
 
 from .pdf import render_pdf
 from .templating import LETTERS_DIR
@@ -24,7 +23,9 @@ def assets_fingerprint() -> str:
     Part of every cache key, so a change to letter.css or a font invalidates old PDFs
     after a restart.
     """
-    digest = hashlib.sha256(f"weasyprint {weasyprint.__version__}\0".encode())
+    # The installed distribution's version (the same string as weasyprint.__version__),
+    # read without importing WeasyPrint: a cache hit then never imports it.
+    digest = hashlib.sha256(f"weasyprint {version('weasyprint')}\0".encode())
     paths = [LETTERS_DIR / "letter.css", *sorted((LETTERS_DIR / "fonts").glob("*.ttf"))]
     for path in paths:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

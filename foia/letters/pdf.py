@@ -5,24 +5,33 @@ creation/modification dates come from ``created`` (or the letter's
 ``<meta name="dcterms.created">``, which render_html derives from the letter date);
 the trailer /ID is derived from the inputs instead of being left out; font subset
 prefixes are md5-based in WeasyPrint and the only random value it has (an XMP
-DocumentID) is written for PDF/X-4 only, which is not used here.
+DocumentID) is written for PDF/X-4 only, which is not used here; structure element
+IDs are renumbered (:func:`stable_structure_ids`).
+
+WeasyPrint is imported only inside the functions that render (it takes about half a
+second to import, and every ``flask`` command and web worker imports this package).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urlsplit
 
 import pydyf
-import weasyprint
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .templating import LETTERS_DIR
+
+if TYPE_CHECKING:
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+_log = logging.getLogger(__name__)
 
 #: PDF flavour: PDF/UA-1 (tagged, /MarkInfo Marked, /Lang, DisplayDocTitle, XMP pdfuaid).
 PDF_VARIANT: Final[str] = "pdf/ua-1"
@@ -44,21 +53,24 @@ class FetchRefused(ValueError):
     """Raised for any URL outside the letters folder (WeasyPrint logs and skips it)."""
 
 
-class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
-    """A WeasyPrint URL fetcher that serves only regular files under ``root``.
+class LettersURLFetcher:
+    """A URL fetcher for WeasyPrint that serves only regular files under ``root``.
 
     Everything else is refused: http(s), data:, ftp, file:// outside ``root`` (after
     resolving ``..`` and symlinks) and unknown file types. Every URL asked for is
     appended to ``attempted`` so tests and callers can see what a document wanted.
     File contents are cached in memory by (path, mtime, size), so the bundled fonts
     and stylesheet are read from disk once per process.
+
+    It is not a WeasyPrint class itself (so importing this module does not import
+    WeasyPrint): :func:`render_pdf` hands WeasyPrint a ``URLFetcher`` that delegates
+    every fetch to it.
     """
 
     _cache: dict[tuple[str, int, int], bytes] = {}
     _cache_lock = threading.Lock()
 
     def __init__(self, root: Path = LETTERS_DIR) -> None:
-        super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = root.resolve()
         self.attempted: list[str] = []
         self.refused: list[str] = []
@@ -76,6 +88,9 @@ class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is unty
         return path
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+        # Lazy: only rendering fetches, and WeasyPrint is slow to import (see the module doc).
+        from weasyprint.urls import URLFetcherResponse
+
         self.attempted.append(url)
         try:
             path = self.resolve(url)
@@ -93,30 +108,69 @@ class LettersURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is unty
             path.as_uri(), body, headers={"Content-Type": _MIME_TYPES[path.suffix.lower()]}
         )
 
+    __call__ = fetch
+
+
+@cache
+def _weasyprint_fetcher_class() -> type[URLFetcher]:
+    """A WeasyPrint ``URLFetcher`` whose every fetch goes to a :class:`LettersURLFetcher`."""
+    # Lazy: WeasyPrint is imported only when a PDF is rendered (see the module doc).
+    from weasyprint.urls import URLFetcher
+
+    class DelegatingURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
+        def __init__(self, letters: LettersURLFetcher) -> None:
+            # No redirects and file: only, should anything reach the base class.
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.letters = letters
+
+        def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
+            return self.letters.fetch(url, headers)
+
+    return DelegatingURLFetcher
+
 
 def stable_structure_ids(document: object, pdf: pydyf.PDF) -> None:
-    """WeasyPrint finisher: replace memory-address IDs of table headers with counters.
+    """WeasyPrint finisher: structure element IDs become counters in object order.
 
-    WeasyPrint 69 tags ``<th>`` structure elements with ``id(box)`` (and lists those
-    IDs in the cells' /Headers), which differs from run to run. Renumbering them in
-    object order makes tagged tables reproducible.
+    Tagged tables give each ``<th>`` element an /ID that the cells' /Headers list.
+    WeasyPrint 69 used ``id(box)`` (a memory address: it differs from run to run, and a
+    freed box's address can be reused by another, so two headers could share one);
+    WeasyPrint 70 uses object numbers. Neither is kept: every element with an /ID gets
+    ``<tag><n>`` (``TH1``, ``TH2``... in the order the objects were written), and a
+    /Headers entry is rewritten only when it names exactly one element. An entry that
+    names none, or an ID that several elements carried, is dropped rather than written
+    as it came, so no identifier WeasyPrint made ends up in the PDF.
     """
-    renamed: dict[bytes, pydyf.String] = {}
+    renamed: dict[bytes, pydyf.String | None] = {}
+    counters: dict[str, int] = {}
     for obj in pdf.objects:
-        if isinstance(obj, pydyf.Dictionary) and obj.get("S") == "/TH" and "ID" in obj:
-            new_id = pydyf.String(f"TH{len(renamed) + 1}")
-            renamed[obj["ID"].data] = new_id
+        if isinstance(obj, pydyf.Dictionary) and "S" in obj and "ID" in obj:
+            old = _string_key(obj["ID"])
+            tag = str(obj["S"]).lstrip("/") or "E"
+            counters[tag] = counters.get(tag, 0) + 1
+            new_id = pydyf.String(f"{tag}{counters[tag]}")
+            # The same old ID on two elements (a reused address): no header can be told apart.
+            renamed[old] = None if old in renamed else new_id
             obj["ID"] = new_id
-    if not renamed:
-        return
     for obj in pdf.objects:
         if not isinstance(obj, pydyf.Dictionary):
             continue
         attributes = obj.get("A")
         if isinstance(attributes, pydyf.Dictionary) and "Headers" in attributes:
-            attributes["Headers"] = pydyf.Array(
-                renamed.get(header.data, header) for header in attributes["Headers"]
-            )
+            headers = [renamed.get(_string_key(header)) for header in attributes["Headers"]]
+            kept = [header for header in headers if header is not None]
+            if len(kept) < len(headers):
+                _log.warning("tagged table: dropped %d ambiguous or unknown /Headers entries", len(headers) - len(kept))
+            if kept:
+                attributes["Headers"] = pydyf.Array(kept)
+            else:
+                del attributes["Headers"]
+
+
+def _string_key(value: object) -> bytes:
+    """A pydyf value as the bytes it is written as (``pydyf.String.data``), for comparing IDs."""
+    data = getattr(value, "data", None)
+    return data if isinstance(data, bytes) else str(value).encode("utf-8")
 
 
 def _w3c_date(value: date | datetime | str | None) -> str | None:
@@ -129,9 +183,9 @@ def _w3c_date(value: date | datetime | str | None) -> str | None:
     return date.fromisoformat(str(value)[:10]).isoformat()
 
 
-def _identifier(html: str, title: str, lang: str, created: str | None) -> bytes:
+def _identifier(html: str, title: str, lang: str, created: str | None, version: str) -> bytes:
     digest = hashlib.sha256()
-    for part in (html, title, lang, created or "", weasyprint.__version__):
+    for part in (html, title, lang, created or "", version):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     return digest.hexdigest()[:32].encode("ascii")
@@ -155,9 +209,16 @@ def render_pdf(
     Resources are fetched only from ``letters/`` (pass ``url_fetcher`` to inspect
     what was requested).
     """
+    # Imported here, not at the top: WeasyPrint takes about 0.5 s to import, and the CLI
+    # (`flask foia --help`), the scheduler and every web worker import this package
+    # without rendering a PDF. Lazy import keeps their start-up fast.
+    import weasyprint
+
     fetcher = url_fetcher if url_fetcher is not None else LettersURLFetcher()
     document = weasyprint.HTML(
-        string=html, base_url=LETTERS_DIR.as_uri() + "/", url_fetcher=fetcher
+        string=html,
+        base_url=LETTERS_DIR.as_uri() + "/",
+        url_fetcher=_weasyprint_fetcher_class()(fetcher),
     ).render(pdf_variant=PDF_VARIANT)
     metadata = document.metadata
     metadata.title = title
@@ -166,7 +227,7 @@ def render_pdf(
     if stamp is not None:
         metadata.created = stamp
         metadata.modified = stamp
-    identifier = _identifier(html, title, lang, metadata.created)
+    identifier = _identifier(html, title, lang, metadata.created, weasyprint.__version__)
 
     def finish(document: object, pdf: pydyf.PDF) -> None:
         stable_structure_ids(document, pdf)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ class Rendered:
     context: dict[str, Any]
     html: str
     pdf: bytes
-    text: str  # pdftotext output, whitespace (incl. no-break spaces) collapsed
+    text: str  # pypdf text extraction, normalised (see ``normalise``)
 
     @property
     def reader(self) -> pypdf.PdfReader:
@@ -26,16 +26,24 @@ class Rendered:
 
 
 def pdf_text(pdf: bytes) -> str:
-    """Text of a PDF via poppler's pdftotext, with all whitespace runs collapsed."""
-    result = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return normalise(result.stdout.decode("utf-8"))
+    """Text of a PDF via pypdf (pure Python, no poppler needed), normalised."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return normalise("\n".join(page.extract_text() or "" for page in reader.pages))
+
+
+#: Typographic ligatures a font may map a glyph run to; NFKC would expand them too,
+#: but it also rewrites other characters the assertions compare (e.g. "…").
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl"})
 
 
 def normalise(text: str) -> str:
-    """Collapse whitespace; rejoin "(a)(6)(A) (i)" where a line broke inside a citation."""
-    text = re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip()
+    """Collapse whitespace; expand ligatures; rejoin "(a)(6)(A) (i)" where a line broke inside a citation.
+
+    Every Unicode space (no-break, narrow no-break, thin...) counts as whitespace, as
+    it did with pdftotext, and soft hyphens are dropped.
+    """
+    text = unicodedata.normalize("NFC", text).translate(_LIGATURES).replace("\u00ad", "")
+    text = re.sub(r"[\s\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text).strip()
     return re.sub(r"\) \(", ")(", text)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import subprocess
@@ -10,11 +11,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pydyf
 import pypdf
 import pytest
 
 import foia.letters.cache as cache_module
 from foia.letters import PdfCache, letter_title, render_html, render_pdf, sample_context
+from foia.letters.pdf import stable_structure_ids
 
 
 def _letter(law: str = "nj-opra", kind: str = "follow-up") -> tuple[str, str]:
@@ -53,12 +56,22 @@ def test_title_and_language_are_taken_from_arguments() -> None:
 
 
 def test_tagged_tables_are_reproducible() -> None:
-    """WeasyPrint marks <th> with id(box); render_pdf renumbers them."""
-    html = """<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>
-    <table><tr><th>Date</th><th>Event</th></tr><tr><td>June 20</td><td>Sent</td></tr>
-    <tr><th scope="row">Due</th><td>July 21</td></tr></table></body></html>"""
+    """WeasyPrint gives <th> its own IDs (id(box) in 69); render_pdf renumbers them."""
+    html = TABLE_HTML
     first = render_pdf(html, title="t")
     assert all(render_pdf(html, title="t") == first for _ in range(3))
+    header_ids, headers_refs = _table_ids(first)
+    assert header_ids == ["TH1", "TH2", "TH3"]
+    assert set(headers_refs) == set(header_ids)
+
+
+TABLE_HTML = """<!DOCTYPE html><html lang="en"><head><title>t</title></head><body>
+    <table><tr><th>Date</th><th>Event</th></tr><tr><td>June 20</td><td>Sent</td></tr>
+    <tr><th scope="row">Due</th><td>July 21</td></tr></table></body></html>"""
+
+
+def _table_ids(pdf: bytes) -> tuple[list[str], list[str]]:
+    """(/ID of each TH, every /Headers entry) in structure-tree order."""
     header_ids: list[str] = []
     headers_refs: list[str] = []
 
@@ -77,10 +90,67 @@ def test_tagged_tables_are_reproducible() -> None:
             if "/K" in node:
                 walk(node["/K"])
 
-    trailer: Any = pypdf.PdfReader(io.BytesIO(first)).trailer
+    trailer: Any = pypdf.PdfReader(io.BytesIO(pdf)).trailer
     walk(trailer["/Root"]["/StructTreeRoot"])
-    assert header_ids == ["TH1", "TH2", "TH3"]
-    assert set(headers_refs) == set(header_ids)
+    return header_ids, headers_refs
+
+
+def _churn_memory(rounds: int = 4) -> list[object]:
+    """Allocate and free many objects of mixed sizes so later objects land at other addresses.
+
+    Returns a share of them, to be kept alive while the caller renders again: the heap
+    then has a different layout (and freed addresses to reuse) than at the first render.
+    """
+    survivors: list[object] = []
+    for round_ in range(rounds):
+        batch: list[object] = []
+        for i in range(50_000):
+            kind = i % 4
+            if kind == 0:
+                batch.append({"i": i, "r": round_})
+            elif kind == 1:
+                batch.append([i] * (i % 17))
+            elif kind == 2:
+                batch.append(f"{i}-{round_}" * (i % 5))
+            else:
+                batch.append(type("Box", (), {"n": i}) if i % 997 == 0 else object())
+        survivors.extend(batch[round_::7])
+        del batch
+        gc.collect()
+    return survivors
+
+
+def test_letter_bytes_do_not_depend_on_memory_layout() -> None:
+    """Identical bytes for the same letter however the heap looks: no ID derives from id()."""
+    html, title = _letter("us-foia", "appeal")
+    first_letter = render_pdf(html, title=title)
+    first_table = render_pdf(TABLE_HTML, title="t")
+    kept = _churn_memory()
+    assert render_pdf(TABLE_HTML, title="t") == first_table
+    assert render_pdf(html, title=title) == first_letter
+    del kept
+    gc.collect()
+    _churn_memory(rounds=2)  # and again with the freed space reused
+    assert render_pdf(html, title=title) == first_letter
+    assert render_pdf(TABLE_HTML, title="t") == first_table
+    assert _table_ids(first_table)[0] == ["TH1", "TH2", "TH3"]
+
+
+def test_structure_ids_never_keep_the_renderers_own_ids() -> None:
+    """Colliding IDs (a reused memory address) and dangling /Headers are not written as they came."""
+    pdf = pydyf.PDF()
+    th = [pydyf.Dictionary({"Type": "/StructElem", "S": "/TH", "ID": pydyf.String(address)})
+          for address in ("140230001", "140230002", "140230002")]  # the last two share an address
+    td = pydyf.Dictionary({"Type": "/StructElem", "S": "/TD", "A": pydyf.Dictionary({
+        "O": "/Table", "Headers": pydyf.Array([pydyf.String(a) for a in ("140230001", "140230002", "999")])})})
+    lone = pydyf.Dictionary({"Type": "/StructElem", "S": "/TD", "A": pydyf.Dictionary({
+        "O": "/Table", "Headers": pydyf.Array([pydyf.String("999")])})})
+    for obj in (*th, td, lone):
+        pdf.add_object(obj)
+    stable_structure_ids(None, pdf)
+    assert [element["ID"].data for element in th] == [b"(TH1)", b"(TH2)", b"(TH3)"]
+    assert [header.data for header in td["A"]["Headers"]] == [b"(TH1)"]
+    assert "Headers" not in lone["A"]
 
 
 def test_same_bytes_in_a_fresh_process() -> None:
@@ -155,3 +225,14 @@ def test_failed_write_leaves_no_partial_file(
     with pytest.raises(OSError):
         cache.get_or_render(html, title=title)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_importing_the_app_does_not_import_weasyprint() -> None:
+    """WeasyPrint is imported where a PDF is rendered, so CLI and worker start-up stay fast."""
+    code = (
+        "import sys, foia, foia.cli, foia.web, foia.drafts, foia.export, foia.letters, foia.scheduler;"
+        "from foia.letters.cache import assets_fingerprint; assets_fingerprint();"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -29,7 +29,7 @@ def _fonts(page: pypdf.PageObject) -> list[Any]:
 
 
 def longdate(value: object) -> str:
-    """The letter's date format as pdftotext reads it back (no-break space -> space)."""
+    """The letter's date format as the PDF text reads back (no-break space -> space)."""
     return normalise(_longdate(value))
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from mailkit import CollectingHandler, TLSFiles, free_port
 
@@ -29,19 +27,14 @@ def smtp_server():
 
 @pytest.fixture(scope="session")
 def tls_files(tmp_path_factory) -> TLSFiles:
-    """A self-signed certificate for 127.0.0.1 made with the openssl CLI at test time."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.fail("openssl CLI not installed: it makes the certificate for the TLS tests (apt-get install openssl; .ci/run does)")
+    """A throwaway CA and a certificate it signed for 127.0.0.1, made in Python with trustme (no openssl CLI)."""
+    authority = trustme.CA()
+    server = authority.issue_cert("127.0.0.1")
     folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return TLSFiles(str(cert), str(key))
+    cert, key, ca = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    server.cert_chain_pems[0].write_to_path(str(cert))
+    for pem in server.cert_chain_pems[1:]:
+        pem.write_to_path(str(cert), append=True)
+    server.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(ca))
+    return TLSFiles(str(cert), str(key), str(ca))

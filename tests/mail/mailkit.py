@@ -53,8 +53,9 @@ class Credentials:
 
 @dataclass(frozen=True)
 class TLSFiles:
-    cert: str
-    key: str
+    cert: str  # the server's certificate chain (PEM)
+    key: str  # its private key (PEM)
+    ca: str  # the certificate authority that signed it: the only one the client trusts
 
     def server_context(self) -> ssl.SSLContext:
         ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -62,5 +63,5 @@ class TLSFiles:
         return ctx
 
     def client_context(self) -> ssl.SSLContext:
-        """Trusts only this certificate, with host name checking on (as in production)."""
-        return ssl.create_default_context(cafile=self.cert)
+        """Trusts only the test CA, with host name checking on (as in production)."""
+        return ssl.create_default_context(cafile=self.ca)
