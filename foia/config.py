@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from foia.core.clock import DEFAULT_TIMEZONE
+from foia.core.files import atomic_write
 
 #: Mode for folders created here (as the blob store uses: owner rwx, group r-x).
 DIR_MODE = 0o750
@@ -45,15 +46,12 @@ def _secret_key(instance_path: Path) -> str:
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    # O_EXCL so two processes starting at once agree on one key.
+    # Created once, whole: two processes starting at once agree on the first key written.
     try:
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        atomic_write(key_file, key.encode(), mode=0o600, overwrite=False)
     except FileExistsError:
         return key_file.read_text().strip()
-    with os.fdopen(fd, "w") as fh:
-        fh.write(key)
     return key
 
 

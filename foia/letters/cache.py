@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from datetime import date, datetime
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from foia.core.files import atomic_write
 from .pdf import render_pdf
 from .templating import LETTERS_DIR
 
@@ -86,24 +86,5 @@ class PdfCache:
             if data.startswith(b"%PDF-"):
                 return data, hashlib.sha256(data).hexdigest(), True
         data = render_pdf(html, **opts)
-        self._write_atomic(path, data)
+        atomic_write(path, data)
         return data, hashlib.sha256(data).hexdigest(), False
-
-    @staticmethod
-    def _write_atomic(path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(data)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            try:
-                os.unlink(temporary)
-            except FileNotFoundError:
-                pass
-            raise

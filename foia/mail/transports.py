@@ -11,7 +11,6 @@ import os
 import re
 import smtplib
 import ssl
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email import policy
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from foia.core.files import atomic_write
 from .errors import MailError
 
 log = logging.getLogger(__name__)
@@ -234,24 +234,10 @@ class OutboxMailer:
             data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
         except (UnicodeError, ValueError, TypeError) as exc:
             raise MailError(f"cannot write {message_id} to the outbox: the message cannot be serialised ({exc})") from exc
-        tmp_name: str | None = None
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=self.directory)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp_name, target)
-            tmp_name = None
+            atomic_write(target, data)
         except OSError as exc:
             raise MailError(f"could not write {target.name} to the outbox {self.directory}: {exc}") from exc
-        finally:
-            if tmp_name is not None:
-                try:
-                    os.unlink(tmp_name)
-                except OSError:
-                    pass
 
 
 def _check_outbox_name(filename: str) -> None:
