@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .extensions import db
+from foia.core.paths import blob_root, letter_cache_dir
 from .models import ROLES, User
 
 foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, requests and deadlines.")
@@ -292,7 +293,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     if as_html:
         click.echo(html)
         return
-    pdf, _sha, _hit = PdfCache(f"{current_app.config['FOIA_STORAGE_DIR']}/letter-cache").get_or_render(
+    pdf, _sha, _hit = PdfCache(letter_cache_dir(current_app.config)).get_or_render(
         html, **pdf_options(context, kind, req.law))
     with open(output, "wb") as fh:
         fh.write(pdf)
@@ -309,7 +310,8 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
     """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
     import os
 
-    from .documents import add_document, blob_root
+    from foia.documents import add_document
+    from foia.core.paths import blob_root
     from .models import Communication
     from foia.access import get_visible_request
     from foia.core.errors import ValidationError
@@ -378,7 +380,8 @@ foia_cli.add_command(documents_cli)
 @click.option("--limit", type=int, default=None, help="Stop after this many documents (default: all pending).")
 def documents_extract(limit: int | None) -> None:
     """Extract the text of documents too big to extract at upload (text_status pending)."""
-    from .documents import blob_root, extract_pending
+    from foia.core.paths import blob_root
+    from foia.documents import extract_pending
 
     done = 0
     while limit is None or done < limit:
@@ -469,7 +472,7 @@ def _operator(email: str | None) -> User:
 @click.option("--as", "as_email", default=None, metavar="EMAIL", help="Record the import as this user (default: an admin).")
 def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
     """Import agency email (.eml files): match each to its request, log it, store its attachments."""
-    from .documents import blob_root
+    from foia.core.paths import blob_root
     from .mailimport import import_eml
     from foia.core.errors import ValidationError
 
@@ -497,7 +500,7 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
               help="Where to write the .zip bundle.")
 def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
-    from .documents import blob_root
+
     from .export import build_bundle
     from foia.access import get_visible_request
 
@@ -506,7 +509,7 @@ def export_command(ref: str, output: str) -> None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
     manifest = build_bundle(db.session, req, out_path=output, storage_root=blob_root(current_app.config),
-                            letter_cache=f"{current_app.config['FOIA_STORAGE_DIR']}/letter-cache",
+                            letter_cache=letter_cache_dir(current_app.config),
                             mail_from=current_app.config["FOIA_MAIL_FROM"], now=_now(None))
     click.echo(f"Wrote {output}: {len(manifest['files'])} files and a manifest of their SHA-256 sums.")
 

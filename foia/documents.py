@@ -15,11 +15,10 @@ Like every service, functions take the session, actor and ``now`` as arguments a
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Mapping
+from typing import BinaryIO
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -34,8 +33,8 @@ from .core.text import index_text
 from .storage import BlobStore, UploadRejected
 
 __all__ = [
-    "INLINE_EXTRACT_BYTES", "DocumentRow", "add_document", "blob_root", "documents_for", "download_mimetype",
-    "extract_pending", "get_visible_document", "index_text",
+    "INLINE_EXTRACT_BYTES", "DocumentRow", "add_document", "documents_for", "download_mimetype",
+    "blob_referenced", "extract_pending", "get_visible_document",
 ]
 
 log = logging.getLogger(__name__)
@@ -50,11 +49,6 @@ _SERVED_AS_IS = frozenset({"application/pdf", "image/png", "image/jpeg", "image/
 DOCUMENT_FIELDS = ("filename", "sha256", "size", "mime", "pages", "text_status", "communication_id")
 
 
-def blob_root(config: Mapping[str, Any]) -> str:
-    """Where document blobs live: ``FOIA_STORAGE_DIR/blobs`` (a sibling of the letter PDF cache)."""
-    return os.path.join(config["FOIA_STORAGE_DIR"], "blobs")
-
-
 def download_mimetype(mime: str) -> str:
     """The Content-Type a document is served with. HTML (and anything unknown) is octet-stream."""
     base = (mime or "").split(";", 1)[0].strip().lower()
@@ -63,7 +57,9 @@ def download_mimetype(mime: str) -> str:
     return "application/octet-stream"
 
 
-def _blob_referenced(session: Session, sha256: str, *, ignore_document_id: int | None = None) -> bool:
+def blob_referenced(session: Session, sha256: str, *, ignore_document_id: int | None = None) -> bool:
+    """Does any document, communication or unmatched message (other than that document) point at
+    this blob? Only an unreferenced blob may be removed."""
     return bool(session.scalar(select(
         exists().where(Document.sha256 == sha256, Document.id != (ignore_document_id or 0))
         | exists().where(Communication.raw_sha256 == sha256)
@@ -72,7 +68,7 @@ def _blob_referenced(session: Session, sha256: str, *, ignore_document_id: int |
 
 def _discard_new_blob(session: Session, store: BlobStore, sha256: str, ignore_document_id: int | None) -> None:
     """Remove a blob this upload created, unless something else already points at it."""
-    if _blob_referenced(session, sha256, ignore_document_id=ignore_document_id):
+    if blob_referenced(session, sha256, ignore_document_id=ignore_document_id):
         return
     try:
         store.path_for(sha256).unlink()

@@ -22,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from foia.core.clock import zone
 
+from .documents import blob_referenced
 from .access import can_edit, unmatched_clause
 from .mail import EmailParseError, find_references, parse_eml
-from .models import COMMUNICATION_KINDS, Communication, Document, Request, UnmatchedMail, User
+from .models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
 from foia.core.errors import ValidationError
 from .storage import BlobStore, UploadRejected
 
@@ -60,10 +61,7 @@ def _match(session: Session, actor: User, subject: str, text: str) -> tuple[Requ
 def _cleanup_blobs(session: Session, store: BlobStore, shas: set[str]) -> None:
     """After a rollback, remove files stored during the failed import that nothing references."""
     for sha in shas:
-        used = session.scalar(select(Document.id).where(Document.sha256 == sha).limit(1)) or \
-            session.scalar(select(Communication.id).where(Communication.raw_sha256 == sha).limit(1)) or \
-            session.scalar(select(UnmatchedMail.id).where(UnmatchedMail.raw_sha256 == sha).limit(1))
-        if not used:
+        if not blob_referenced(session, sha):
             try:
                 store.path_for(sha).unlink(missing_ok=True)
             except ValueError:

@@ -16,7 +16,8 @@ from flask import Flask
 
 from foia.core.clock import local_today
 from foia.stats import refresh_snapshots
-from foia.documents import blob_root, extract_pending
+from foia.core.paths import blob_root
+from foia.documents import extract_pending
 from foia.extensions import db
 from foia.reminders import dispatch_due, dispatch_settings, mailer_for
 

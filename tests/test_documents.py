@@ -13,7 +13,8 @@ import pytest
 import weasyprint
 from sqlalchemy import func, select
 
-from foia.documents import add_document, blob_root, extract_pending
+from foia.documents import add_document, extract_pending
+from foia.core.paths import blob_root
 from foia.models import AuditLog, Communication, Document, SearchEntry
 from foia.core.errors import ValidationError
 from tests.conftest import NOW, csrf_token
@@ -385,7 +386,8 @@ def test_the_scheduler_sweep_extracts_text_of_large_documents(app, world, sessio
 
     import weasyprint
 
-    from foia.documents import add_document, blob_root
+    from foia.documents import add_document
+    from foia.core.paths import blob_root
     from foia.scheduler import sweep
     from foia.search import search
     from tests.conftest import NOW

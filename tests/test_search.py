@@ -8,7 +8,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from foia.documents import add_document, blob_root
+from foia.documents import add_document
+from foia.core.paths import blob_root
 from foia.models import SearchEntry
 from foia.search import MARK_END, MARK_START, query_terms, search
 from foia.web.search import highlight

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..documents import add_document, blob_root, documents_for, download_mimetype, get_visible_document
+from foia.documents import add_document, documents_for, download_mimetype, get_visible_document
+from foia.core.paths import blob_root
 from ..extensions import db
 from ..models import Communication
 from foia.core.errors import ValidationError

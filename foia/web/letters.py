@@ -28,6 +28,7 @@ from foia.core.errors import ValidationError
 from foia.core.text import html_to_text
 from foia.core.clock import utcnow
 from foia.core.web import request_or_404
+from foia.core.paths import letter_cache_dir
 
 bp = Blueprint("letters", __name__)
 
@@ -73,7 +74,7 @@ def _today():
 
 
 def _cache_dir() -> str:
-    return f"{current_app.config['FOIA_STORAGE_DIR']}/letter-cache"
+    return letter_cache_dir(current_app.config)
 
 
 def _custom_from(form: LetterForm) -> dict[str, str]:

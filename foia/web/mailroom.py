@@ -15,13 +15,14 @@ from ..models import COMMUNICATION_KINDS, UnmatchedMail
 from foia.access import get_visible_request
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
+from foia.core.paths import blob_root, letter_cache_dir
 from foia.core.web import request_or_404
 
 bp = Blueprint("mailroom", __name__)
 
 
 def _storage() -> tuple[str, int]:
-    from ..documents import blob_root
+    from foia.core.paths import blob_root
 
     return blob_root(current_app.config), current_app.config.get("FOIA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
@@ -83,7 +84,7 @@ def assign(row_id: int):
 @bp.route("/requests/<ref>/export")
 @login_required
 def export(ref: str):
-    from ..documents import blob_root
+
     from ..export import build_bundle
 
     req = request_or_404(ref)
@@ -99,6 +100,6 @@ def export(ref: str):
         return resp
 
     build_bundle(db.session, req, out_path=path, storage_root=blob_root(current_app.config),
-                 letter_cache=f"{current_app.config['FOIA_STORAGE_DIR']}/letter-cache",
+                 letter_cache=letter_cache_dir(current_app.config),
                  mail_from=current_app.config["FOIA_MAIL_FROM"], now=utcnow())
     return send_file(path, mimetype="application/zip", as_attachment=True, download_name=f"{req.ref}-evidence.zip")
