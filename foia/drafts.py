@@ -18,13 +18,13 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .clocks import agency_calendar, compute_for
 from .deadlines import load_law
 from .letters import LETTER_KINDS, PdfCache, letter_title, render_html
 from .models import CUSTOM_FIELDS, SEND_METHODS, Event, LetterVersion, Request, User
+from foia.core.db import insert_with_retry
 from foia.core.errors import ValidationError
 from foia.core.audit import audit
 from foia.core.clock import local_today, zone
@@ -223,19 +223,12 @@ def new_draft(session: Session, *, actor: User, now: datetime, req: Request, kin
     """A new draft numbered after the request's last version of this kind."""
     _check_kind(kind)
     cleaned = clean_custom(custom, kind)
-    for _attempt in range(5):
-        version = LetterVersion(request_id=req.id, kind=kind, version=_next_number(session, req, kind),
-                                status="draft", custom=cleaned, created_by_id=actor.id if actor else None,
-                                created_at=now)
-        try:
-            with session.begin_nested():  # a concurrent draft may take the same number: retry
-                session.add(version)
-                session.flush()
-        except IntegrityError:
-            continue
-        break
-    else:  # pragma: no cover - five collisions in a row
-        raise RuntimeError("could not allocate a letter version number")
+    version = insert_with_retry(  # a concurrent draft may take the same number: build it again
+        session,
+        lambda: LetterVersion(request_id=req.id, kind=kind, version=_next_number(session, req, kind),
+                              status="draft", custom=cleaned, created_by_id=actor.id if actor else None,
+                              created_at=now),
+        what="a letter version number")
     audit(session, actor=actor, now=now, action="create", entity=version, after=_snapshot(version))
     return version
 

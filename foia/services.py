@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash
 
 from .core.audit import audit, snapshot
 from .core.clock import local_today, valid_timezone
+from .core.db import insert_with_retry
 from .core.errors import ValidationError
 from .clocks import recompute_open, refresh
 from .reminders import plan, replan_moved
@@ -172,9 +173,10 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
         raise ValidationError(errors)
     assert agency is not None
     year = local_today(now, timezone).year
-    for _attempt in range(5):
+
+    def build() -> Request:  # a new number each attempt: another writer may take the same one
         seq, ref = next_reference(session, year)
-        req = Request(
+        return Request(
             ref=ref, ref_year=year, ref_seq=seq,
             title=data.title.strip(), records_sought=data.records_sought.strip(),
             records_from=data.records_from, records_to=data.records_to,
@@ -187,15 +189,8 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
             preferred_format=(data.preferred_format or "").strip(), visibility=data.visibility,
             created_at=now, updated_at=now,
         )
-        try:
-            with session.begin_nested():  # another writer may take the same number: retry
-                session.add(req)
-                session.flush()
-        except IntegrityError:
-            continue
-        break
-    else:  # pragma: no cover - five collisions in a row
-        raise RuntimeError("could not allocate a request reference")
+
+    req = insert_with_retry(session, build, what="a request reference")
     session.add(Event(request_id=req.id, kind="created", occurred_on=local_today(now, timezone),
                       occurred_at=now, actor_id=actor.id, notes="", data={}, created_at=now))
     audit(session, actor=actor, now=now, action="create", entity=req, after=snapshot(req, REQUEST_FIELDS))

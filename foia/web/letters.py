@@ -19,6 +19,7 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from ..access import can_edit, can_view
+from foia.drafts import versions_for
 from foia.drafts import MAX_CUSTOM_CHARS, build_context, finalize, mark_sent, new_draft, render_version_html, revise_draft, version_pdf
 from foia.core.clock import local_today
 from ..extensions import db
@@ -97,8 +98,7 @@ def letters_globals():
     def letters_for(req: Request) -> list[LetterVersion]:
         if req is None or not can_view(current_user, req):
             return []
-        return list(db.session.scalars(select(LetterVersion).where(LetterVersion.request_id == req.id)
-                                       .order_by(LetterVersion.kind, LetterVersion.version)))
+        return versions_for(db.session, req)
 
     def can_edit_letters(req: Request) -> bool:
         return req is not None and can_edit(current_user, req)
