@@ -11,11 +11,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. `config` overrides settings read from FOIA_* variables."""
     from pathlib import Path
 
-    from .cli import register_cli
-    from .config import load_config
-    from .core.clock import set_default_timezone
-    from .extensions import csrf, db, login_manager, migrate
-    from .web import register_web
+    from foia.cli import register_cli
+    from foia.config import load_config
+    from foia.core.clock import set_default_timezone
+    from foia.extensions import csrf, db, login_manager, migrate
+    from foia.web import register_web
 
     root = Path(__file__).resolve().parent.parent
     app = Flask(
@@ -35,10 +35,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        from .extensions import configure_engine
+        from foia.extensions import configure_engine
 
         configure_engine(db.engine)
-    from .models.types import include_name, render_item
+    from foia.models.types import include_name, render_item
 
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
                      render_item=render_item, include_name=include_name)
@@ -54,7 +54,7 @@ def _use_laws_dirs(app: Flask) -> None:
     so the app serving a request decides which law files exist (tests run several apps)."""
     import os
 
-    from .deadlines.laws import set_laws_dirs
+    from foia.deadlines.laws import set_laws_dirs
 
     dirs = app.config.get("FOIA_LAWS_DIRS") or []
     if isinstance(dirs, str):

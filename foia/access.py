@@ -20,8 +20,8 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from .models import Request, User, Watcher
-from .models.communication import UnmatchedMail
+from foia.models import Request, User, Watcher
+from foia.models.communication import UnmatchedMail
 
 
 REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")

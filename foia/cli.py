@@ -11,9 +11,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .extensions import db
+from foia.extensions import db
 from foia.core.paths import blob_root, letter_cache_dir
-from .models import ROLES, User
+from foia.models import ROLES, User
 
 foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, requests and deadlines.")
 
@@ -36,7 +36,7 @@ def _now(value: str | None) -> datetime:
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Pretend it is this moment (dates are relative to it).")
 def demo_command(now_s: str | None) -> None:
     """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
-    from .demo import load_demo
+    from foia.demo import load_demo
 
     counts = load_demo(db.session, now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
     db.session.commit()
@@ -87,7 +87,7 @@ def _as_admin() -> User:
 @click.option("--agency", default=None, help="Only requests to this agency (slug).")
 def requests_command(as_json: bool, status: str | None, agency: str | None) -> None:
     """List requests, soonest next deadline first."""
-    from .queries import list_requests
+    from foia.queries import list_requests
 
     admin = _as_admin()
     out: list[dict] = []
@@ -135,7 +135,7 @@ def request_as_dict(req, events, communications=None) -> dict:
         ],
     }
     if communications is not None:
-        from .communications import communication_as_dict
+        from foia.communications import communication_as_dict
 
         data["communications"] = [communication_as_dict(c) for c in communications]
     return data
@@ -153,9 +153,9 @@ def show_command(ref: str, as_json: bool) -> None:
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    from .clocks import compute_for
+    from foia.clocks import compute_for
 
-    from .communications import communications_for
+    from foia.communications import communications_for
 
     events = request_events(db.session, req)
     data = request_as_dict(req, events, communications_for(db.session, req))
@@ -164,7 +164,7 @@ def show_command(ref: str, as_json: bool) -> None:
          "citation": c.citation, "explanation": c.explanation}
         for c in compute_for(db.session, req, events)
     ]
-    from .documents import documents_for
+    from foia.documents import documents_for
 
     data["documents"] = [
         {"id": row.document.id, "filename": row.document.filename, "sha256": row.document.sha256,
@@ -193,8 +193,8 @@ def show_command(ref: str, as_json: bool) -> None:
 @foia_cli.command("recompute")
 def recompute_command() -> None:
     """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
-    from .clocks import recompute_open
-    from .reminders import replan_moved
+    from foia.clocks import recompute_open
+    from foia.reminders import replan_moved
 
     now = _now(None)
     moved = recompute_open(db.session, now=now, actor=None, reason="flask foia recompute")
@@ -213,7 +213,7 @@ foia_cli.add_command(reminders_cli)
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Send what is due at this moment (default: now).")
 def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
-    from .reminders import dispatch_due, dispatch_settings, mailer_for
+    from foia.reminders import dispatch_due, dispatch_settings, mailer_for
 
     sent = dispatch_due(db.session, now=_now(now_s), mailer=mailer_for(current_app.config),
                         settings=dispatch_settings(current_app.config))
@@ -225,7 +225,7 @@ def reminders_dispatch(now_s: str | None) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include sent and skipped rows (default: the last 200).")
 def reminders_list(as_json: bool, show_all: bool) -> None:
     """Show pending and sent reminder rows."""
-    from .models import Reminder, Request
+    from foia.models import Reminder, Request
 
     stmt = (select(Reminder, Request.ref, User.email).outerjoin(Request, Request.id == Reminder.request_id)
             .join(User, User.id == Reminder.user_id).order_by(Reminder.send_at, Reminder.id))
@@ -254,7 +254,7 @@ def reminders_list(as_json: bool, show_all: bool) -> None:
 @click.option("--interval", type=int, default=None, help="Seconds between sweeps (default: FOIA_SCHEDULER_INTERVAL or 60).")
 def scheduler_command(interval: int | None) -> None:
     """Run the reminder scheduler (APScheduler, one sweep a minute) until stopped with Ctrl-C or SIGTERM."""
-    from .scheduler import run_scheduler
+    from foia.scheduler import run_scheduler
 
     run_scheduler(current_app._get_current_object(), interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
 
@@ -271,8 +271,8 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     request's current data when no version is final yet."""
     from foia.drafts import build_context, pdf_options
     from foia.core.clock import local_today
-    from .letters import PdfCache, render_html
-    from .models import LetterVersion
+    from foia.letters import PdfCache, render_html
+    from foia.models import LetterVersion
     from foia.access import get_visible_request
 
     if not output and not as_html:
@@ -312,7 +312,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
 
     from foia.documents import add_document
     from foia.core.paths import blob_root
-    from .models import Communication
+    from foia.models import Communication
     from foia.access import get_visible_request
     from foia.core.errors import ValidationError
 
@@ -352,7 +352,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
 @click.option("--limit", type=int, default=20, show_default=True, help="At most this many matches.")
 def search_command(query: str, as_json: bool, limit: int) -> None:
     """Full-text search over requests, communications and documents (every word must match)."""
-    from .search import MARK_END, MARK_START, query_terms, search
+    from foia.search import MARK_END, MARK_START, query_terms, search
 
     hits = search(db.session, _as_admin(), query, limit=limit)
     out = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,
@@ -422,8 +422,8 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
     the deadlines (see foia/communications.py for what each kind does)."""
     from zoneinfo import ZoneInfo
 
-    from .communications import DEFAULT_DIRECTION, log_communication
-    from .models import COMMUNICATION_KINDS
+    from foia.communications import DEFAULT_DIRECTION, log_communication
+    from foia.models import COMMUNICATION_KINDS
     from foia.access import get_visible_request
     from foia.core.errors import ValidationError
 
@@ -473,7 +473,7 @@ def _operator(email: str | None) -> User:
 def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
     """Import agency email (.eml files): match each to its request, log it, store its attachments."""
     from foia.core.paths import blob_root
-    from .mailimport import import_eml
+    from foia.mailimport import import_eml
     from foia.core.errors import ValidationError
 
     actor = _operator(as_email)
@@ -501,7 +501,7 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
 def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
 
-    from .export import build_bundle
+    from foia.export import build_bundle
     from foia.access import get_visible_request
 
     req = get_visible_request(db.session, _as_admin(), ref)
@@ -515,7 +515,7 @@ def export_command(ref: str, output: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from .deadlines.cli import deadline_command
+    from foia.deadlines.cli import deadline_command
 
     foia_cli.add_command(deadline_command)
     app.cli.add_command(foia_cli)

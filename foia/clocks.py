@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from foia.core.clock import default_timezone
 
-from .deadlines import AgencyRules, Calendar, Clock, Closure, LedgerEvent, calendar_for, compute_clocks, load_law
-from .models import CLOSED_STATUSES, Agency, AuditLog, CalendarClosure, Event, Request, RequestClock, User
+from foia.deadlines import AgencyRules, Calendar, Clock, Closure, LedgerEvent, calendar_for, compute_clocks, load_law
+from foia.models import CLOSED_STATUSES, Agency, AuditLog, CalendarClosure, Event, Request, RequestClock, User
 
 # Event kinds in our ledger that the engine reads, and the engine kind each one becomes.
 _DIRECT = {
@@ -275,7 +275,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
 
 def add_closure(session: Session, *, actor: User, now: datetime, on: date, name: str,
                 calendar_id: str | None = None, agency: Agency | None = None) -> tuple[CalendarClosure, list[Moved]]:
-    from .deadlines import calendar_ids
+    from foia.deadlines import calendar_ids
     from foia.core.audit import audit
 
     name = (name or "").strip()

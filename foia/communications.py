@@ -50,9 +50,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .deadlines import load_law
-from .exemptions import exemptions_for, label_for, resolve
-from .models import COMMUNICATION_KINDS, DIRECTIONS, Communication, Event, Request, SearchEntry, User
+from foia.deadlines import load_law
+from foia.exemptions import exemptions_for, label_for, resolve
+from foia.models import COMMUNICATION_KINDS, DIRECTIONS, Communication, Event, Request, SearchEntry, User
 from foia.core.errors import ValidationError
 from foia.core.audit import audit
 from foia.services import log_event, update_request

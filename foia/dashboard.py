@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from .access import visible_clause
-from .deadlines import law_slugs
-from .models import CLOSED_STATUSES, STATUSES, Agency, Request, RequestClock, User
-from .stats import Resolver, calendars_for
+from foia.access import visible_clause
+from foia.deadlines import law_slugs
+from foia.models import CLOSED_STATUSES, STATUSES, Agency, Request, RequestClock, User
+from foia.stats import Resolver, calendars_for
 
 UPCOMING_WORKING_DAYS = 10
 LIST_LIMIT = 50

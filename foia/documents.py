@@ -23,14 +23,14 @@ from typing import BinaryIO
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .extract import DOCX, PPTX, XLSX, check_declared, extract_text, may_render_inline, pdf_page_count, sniff
-from .mail import safe_filename
-from .models import Request, User
-from .models.communication import Communication, Document, SearchEntry, UnmatchedMail
-from .core.audit import audit
-from .core.errors import ValidationError
-from .core.text import index_text
-from .storage import BlobStore, UploadRejected
+from foia.extract import DOCX, PPTX, XLSX, check_declared, extract_text, may_render_inline, pdf_page_count, sniff
+from foia.mail import safe_filename
+from foia.models import Request, User
+from foia.models.communication import Communication, Document, SearchEntry, UnmatchedMail
+from foia.core.audit import audit
+from foia.core.errors import ValidationError
+from foia.core.text import index_text
+from foia.storage import BlobStore, UploadRejected
 
 __all__ = [
     "INLINE_EXTRACT_BYTES", "DocumentRow", "add_document", "documents_for", "download_mimetype",
@@ -178,7 +178,7 @@ def documents_for(session: Session, req: Request) -> list[DocumentRow]:
 
 def get_visible_document(session: Session, user: User, document_id: int) -> Document | None:
     """The document if ``user`` may see its request; None for a hidden or missing one alike."""
-    from .access import visible_clause
+    from foia.access import visible_clause
 
     return session.scalar(select(Document).join(Request, Request.id == Document.request_id)
                           .where(Document.id == document_id, visible_clause(user)))

@@ -20,10 +20,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .clocks import agency_calendar, compute_for
-from .deadlines import load_law
-from .letters import LETTER_KINDS, PdfCache, letter_title, render_html
-from .models import CUSTOM_FIELDS, SEND_METHODS, Event, LetterVersion, Request, User
+from foia.clocks import agency_calendar, compute_for
+from foia.deadlines import load_law
+from foia.letters import LETTER_KINDS, PdfCache, letter_title, render_html
+from foia.models import CUSTOM_FIELDS, SEND_METHODS, Event, LetterVersion, Request, User
 from foia.core.db import insert_with_retry
 from foia.core.errors import ValidationError
 from foia.core.audit import audit

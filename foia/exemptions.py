@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from .deadlines import law_slugs, load_law
+from foia.deadlines import law_slugs, load_law
 
 
 def _table(law_slug: str) -> tuple[tuple[str, str], ...]:

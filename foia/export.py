@@ -24,12 +24,12 @@ from jinja2 import Environment, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .clocks import compute_for
-from .deadlines import load_law
-from .mail import build_message, safe_filename
-from .models import Communication, Document, LetterVersion, Request
-from .queries import request_events
-from .storage import BlobStore
+from foia.clocks import compute_for
+from foia.deadlines import load_law
+from foia.mail import build_message, safe_filename
+from foia.models import Communication, Document, LetterVersion, Request
+from foia.queries import request_events
+from foia.storage import BlobStore
 
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -78,8 +78,8 @@ def _comm_eml(comm: Communication, req: Request, store: BlobStore, mail_from: st
 
 def build_bundle(session: Session, req: Request, *, out_path: str | Path, storage_root: str | Path,
                  letter_cache: str | Path, mail_from: str, now: datetime) -> dict[str, Any]:
-    from .drafts import version_pdf
-    from .letters import render_pdf
+    from foia.drafts import version_pdf
+    from foia.letters import render_pdf
 
     out_path = Path(out_path)
     store = BlobStore(Path(storage_root))

@@ -13,8 +13,8 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import followed_clause, visible_clause
-from .models import CLOSED_STATUSES, Agency, Request, RequestClock, User
+from foia.access import followed_clause, visible_clause
+from foia.models import CLOSED_STATUSES, Agency, Request, RequestClock, User
 
 
 def new_token() -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import FilingDraft, Request, RequestGroup, User
+from foia.models import FilingDraft, Request, RequestGroup, User
 from foia.services import RequestInput, create_request
 from foia.core.errors import ValidationError
 from foia.core.audit import audit

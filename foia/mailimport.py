@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from foia.core.clock import zone
 
-from .documents import blob_referenced
-from .access import can_edit, unmatched_clause
-from .mail import EmailParseError, find_references, parse_eml
-from .models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
+from foia.documents import blob_referenced
+from foia.access import can_edit, unmatched_clause
+from foia.mail import EmailParseError, find_references, parse_eml
+from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
 from foia.core.errors import ValidationError
-from .storage import BlobStore, UploadRejected
+from foia.storage import BlobStore, UploadRejected
 
 MAX_EML_BYTES = 50 * 1024 * 1024
 _TRACKING = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,}){1,5}\b")
@@ -108,8 +108,8 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
             session.commit()
             return ImportResult("unmatched", unmatched_id=row.id,
                                 message="No request matched; it waits in Unmatched mail for staff to assign.")
-        from .communications import log_communication
-        from .documents import add_document
+        from foia.communications import log_communication
+        from foia.documents import add_document
 
         tz = zone(req.agency.timezone)
         sent = parsed.date or now

@@ -9,8 +9,8 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from .access import visible_clause
-from .models import Agency, Event, Request, User
+from foia.access import visible_clause
+from foia.models import Agency, Event, Request, User
 
 
 

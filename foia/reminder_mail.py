@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from foia.core.clock import local_today
 
-from .clocks import request_calendar
-from .deadlines import Calendar, load_law
-from .access import followed_clause
-from .models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User
+from foia.clocks import request_calendar
+from foia.deadlines import Calendar, load_law
+from foia.access import followed_clause
+from foia.models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User
 
 _ENV = Environment(
     loader=FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates" / "mail")),

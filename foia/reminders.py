@@ -29,11 +29,11 @@ from sqlalchemy.orm import Session, aliased
 
 from foia.core.clock import default_timezone
 
-from .deadlines import Calendar, Clock
-from .mail import MailError, Mailer, build_message, make_message_id, mailer_from_config
-from .reminder_mail import DueReminder, compose, compose_digest
-from .clocks import Moved, agency_calendar, compute_for, request_calendar
-from .models import RULE_KIND, Agency, Reminder, Request, RequestClock, User, Watcher
+from foia.deadlines import Calendar, Clock
+from foia.mail import MailError, Mailer, build_message, make_message_id, mailer_from_config
+from foia.reminder_mail import DueReminder, compose, compose_digest
+from foia.clocks import Moved, agency_calendar, compute_for, request_calendar
+from foia.models import RULE_KIND, Agency, Reminder, Request, RequestClock, User, Watcher
 
 SEND_HOUR = time(8, 0)      # immediate reminders go out at 8:00 in the recipient's time zone
 DIGEST_HOUR = time(7, 0)    # digests at 7:00

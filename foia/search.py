@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
-from .access import visible_clause
+from foia.access import visible_clause
 from foia.core.text import index_text
-from .models import Request, User
-from .models.communication import SearchEntry
+from foia.models import Request, User
+from foia.models.communication import SearchEntry
 
 __all__ = ["MARK_END", "MARK_START", "MAX_TERMS", "SearchHit", "index_request", "query_terms", "search"]
 

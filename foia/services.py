@@ -14,24 +14,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
-from .core.audit import audit, snapshot
-from .core.clock import local_today, valid_timezone
-from .core.db import insert_with_retry
-from .core.errors import ValidationError
-from .clocks import recompute_open, refresh
-from .reminders import plan, replan_moved
-from .access import followed_clause
-from .models import (
-    FEE_CATEGORIES,
-    ROLES,
-    VISIBILITIES,
-    Agency,
-    Event,
-    Organization,
-    Request,
-    User,
-    Watcher,
-)
+from foia.core.audit import audit, snapshot
+from foia.core.clock import local_today, valid_timezone
+from foia.core.db import insert_with_retry
+from foia.core.errors import ValidationError
+from foia.clocks import recompute_open, refresh
+from foia.reminders import plan, replan_moved
+from foia.access import followed_clause
+from foia.models import FEE_CATEGORIES, ROLES, VISIBILITIES, Agency, Event, Organization, Request, User, Watcher
 
 REF_PREFIX = "FT"
 
@@ -131,7 +121,7 @@ def validate_request_input(session: Session, data: RequestInput) -> tuple[Agency
     agency = session.scalar(select(Agency).where(Agency.slug == (data.agency_slug or "").strip()))
     if agency is None:
         errors["agency"] = "Choose an agency from the directory."
-    from .deadlines import law_slugs
+    from foia.deadlines import law_slugs
 
     law = data.law or (agency.law if agency else None)
     if law and law not in law_slugs():
@@ -194,7 +184,7 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
     session.add(Event(request_id=req.id, kind="created", occurred_on=local_today(now, timezone),
                       occurred_at=now, actor_id=actor.id, notes="", data={}, created_at=now))
     audit(session, actor=actor, now=now, action="create", entity=req, after=snapshot(req, REQUEST_FIELDS))
-    from .search import index_request
+    from foia.search import index_request
 
     index_request(session, req)  # the request's own title and description are searchable
     return req
@@ -203,7 +193,7 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
 def log_event(session: Session, *, actor: User | None, now: datetime, req: Request, kind: str,
               occurred_on: date, occurred_at: datetime | None = None, notes: str = "",
               data: dict[str, Any] | None = None) -> Event:
-    from .models import EVENT_KINDS
+    from foia.models import EVENT_KINDS
 
     if kind not in EVENT_KINDS:
         raise ValidationError({"kind": f"Unknown event kind {kind!r}."})
@@ -232,7 +222,7 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
     after = snapshot(req, REQUEST_FIELDS)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if "title" in changed or "records_sought" in changed:
-        from .search import index_request
+        from foia.search import index_request
 
         index_request(session, req)  # keep the request's own text searchable as it is now
     if changed:
@@ -244,8 +234,8 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
 # ---------------------------------------------------------------------------- watchers, preferences
 
 def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, user: User) -> Watcher:
-    from .access import can_view
-    from .models import Watcher
+    from foia.access import can_view
+    from foia.models import Watcher
 
     if user.organization_id != req.organization_id:
         raise ValidationError({"user": "Only people in the request's organization can watch it."})
@@ -263,7 +253,7 @@ def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, u
 
 
 def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request, user_id: int) -> None:
-    from .models import Watcher
+    from foia.models import Watcher
 
     watcher = session.scalar(select(Watcher).where(Watcher.request_id == req.id, Watcher.user_id == user_id))
     if watcher is None:
@@ -277,7 +267,7 @@ def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request
 
 def update_preferences(session: Session, *, actor: User, now: datetime, mode: str, kinds_off: list[str],
                        timezone_name: str) -> None:
-    from .models import REMINDER_KINDS, Request
+    from foia.models import REMINDER_KINDS, Request
 
     errors: dict[str, str] = {}
     if mode not in ("immediate", "digest"):
@@ -299,7 +289,7 @@ def update_preferences(session: Session, *, actor: User, now: datetime, mode: st
 
 
 def regenerate_calendar_token(session: Session, *, actor: User, now: datetime) -> str:
-    from .feeds import new_token
+    from foia.feeds import new_token
 
     actor.calendar_token = new_token()
     audit(session, actor=actor, now=now, action="calendar_token", entity=actor, after={"regenerated": True})
@@ -322,7 +312,7 @@ def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: 
     """Clean values and errors for an agency's fields (a new agency when `agency` is None)."""
     import re
     from urllib.parse import urlsplit
-    from .deadlines import law_slugs
+    from foia.deadlines import law_slugs
 
     clean = {f: str(data.get(f) or "").strip() for f in AGENCY_FIELDS}
     clean["slug"] = clean["slug"].lower()

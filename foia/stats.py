@@ -41,9 +41,9 @@ from typing import Any, Callable
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from .deadlines import Calendar, Closure, calendar_for, load_law
-from .access import scope_clause
-from .models import Agency, CalendarClosure, Event, Request
+from foia.deadlines import Calendar, Closure, calendar_for, load_law
+from foia.access import scope_clause
+from foia.models import Agency, CalendarClosure, Event, Request
 
 RESPONSE_KINDS = ("acknowledged", "determination", "release", "closed")
 SUBSTANTIVE_KINDS = ("determination", "release", "closed")
@@ -235,7 +235,7 @@ def _store_snapshot(session: Session, key: str, stats: list[AgencyStats], now: d
 
     from sqlalchemy.exc import IntegrityError
 
-    from .models import StatsSnapshot
+    from foia.models import StatsSnapshot
 
     data = [asdict(s) for s in stats]
     row = session.get(StatsSnapshot, key)
@@ -253,7 +253,7 @@ def snapshot_responsiveness(session: Session, *, scope: tuple[Any, ...], today: 
                             now: datetime) -> tuple[list[AgencyStats], datetime]:
     """The stored statistics for this scope (possibly a few minutes old: the scheduler refreshes them),
     computed and stored only the first time a scope is ever viewed. Returns them with their time."""
-    from .models import StatsSnapshot
+    from foia.models import StatsSnapshot
 
     row = session.get(StatsSnapshot, scope_key(scope))
     if row is not None:
@@ -266,7 +266,7 @@ def snapshot_responsiveness(session: Session, *, scope: tuple[Any, ...], today: 
 def refresh_snapshots(session: Session, *, today: date, now: datetime, max_age: timedelta = SNAPSHOT_MAX_AGE,
                       limit: int = 20) -> int:
     """Recompute the snapshots older than `max_age` (called by the scheduler's sweep)."""
-    from .models import StatsSnapshot
+    from foia.models import StatsSnapshot
 
     stale = list(session.scalars(select(StatsSnapshot).where(StatsSnapshot.computed_at < now - max_age)
                                  .order_by(StatsSnapshot.computed_at).limit(limit)))

@@ -3,10 +3,10 @@
 No Flask, no database, no reading of the system clock (only ``cli.py`` imports click).
 """
 
-from .calendars import Calendar, Closure, calendar_for, calendar_ids
-from .engine import Clock, compute_clocks
-from .laws import ClockRule, ExtensionRule, Law, law_slugs, load_law, period_text
-from .ledger import EVENT_KINDS, AgencyRules, LedgerEvent
+from foia.deadlines.calendars import Calendar, Closure, calendar_for, calendar_ids
+from foia.deadlines.engine import Clock, compute_clocks
+from foia.deadlines.laws import ClockRule, ExtensionRule, Law, law_slugs, load_law, period_text
+from foia.deadlines.ledger import EVENT_KINDS, AgencyRules, LedgerEvent
 
 __all__ = [
     "AgencyRules",

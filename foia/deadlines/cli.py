@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from .engine import Clock, compute_clocks
-from .laws import law_slugs, load_law
-from .ledger import AgencyRules, LedgerEvent
+from foia.deadlines.engine import Clock, compute_clocks
+from foia.deadlines.laws import law_slugs, load_law
+from foia.deadlines.ledger import AgencyRules, LedgerEvent
 
 __all__ = ["deadline_command", "deadline_report"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Sequence
 
-from .calendars import Calendar
+from foia.deadlines.calendars import Calendar
 
 ONE_DAY = timedelta(days=1)
 Pause = tuple[date, "date | None", date, "date | None"]

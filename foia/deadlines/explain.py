@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Callable, Sequence
 
-from .laws import UNIT_WORDS
+from foia.deadlines.laws import UNIT_WORDS
 
 __all__ = ["fmt_date", "render"]
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .calendars import calendar_ids
+from foia.deadlines.calendars import calendar_ids
 
 __all__ = [
     "ClockRule",

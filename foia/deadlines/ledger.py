@@ -8,9 +8,9 @@ from functools import lru_cache
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
-from .calendars import Calendar
-from .counting import ONE_DAY, Trace
-from .laws import ReceiptRule
+from foia.deadlines.calendars import Calendar
+from foia.deadlines.counting import ONE_DAY, Trace
+from foia.deadlines.laws import ReceiptRule
 
 __all__ = ["AgencyRules", "EVENT_KINDS", "LedgerEvent", "effective_receipt", "local_date"]
 

@@ -60,17 +60,10 @@ everything else (see :class:`LettersURLFetcher`).
 
 from __future__ import annotations
 
-from .cache import PdfCache
-from .pdf import PDF_VARIANT, FetchRefused, LettersURLFetcher, render_pdf
-from .samples import sample_context
-from .templating import (
-    LETTER_KINDS,
-    LETTERS_DIR,
-    law_text,
-    law_texts,
-    letter_title,
-    render_html,
-)
+from foia.letters.cache import PdfCache
+from foia.letters.pdf import PDF_VARIANT, FetchRefused, LettersURLFetcher, render_pdf
+from foia.letters.samples import sample_context
+from foia.letters.templating import LETTER_KINDS, LETTERS_DIR, law_text, law_texts, letter_title, render_html
 
 __all__ = [
     "LETTERS_DIR",

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from foia.core.files import atomic_write
-from .pdf import render_pdf
-from .templating import LETTERS_DIR
+from foia.letters.pdf import render_pdf
+from foia.letters.templating import LETTERS_DIR
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import pydyf
 
-from .templating import LETTERS_DIR
+from foia.letters.templating import LETTERS_DIR
 
 if TYPE_CHECKING:
     from weasyprint.urls import URLFetcher, URLFetcherResponse

@@ -11,8 +11,8 @@ import copy
 from datetime import date, timedelta
 from typing import Any, Final
 
-from ..deadlines import law_slugs, load_law
-from .templating import LETTER_KINDS, law_text
+from foia.deadlines import law_slugs, load_law
+from foia.letters.templating import LETTER_KINDS, law_text
 
 _HOLIDAYS_2025: Final[frozenset[date]] = frozenset(
     {date(2025, 6, 19), date(2025, 7, 4), date(2025, 9, 1), date(2025, 10, 13)}

@@ -22,7 +22,7 @@ from jinja2 import ChainableUndefined, FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from ..deadlines import law_slugs, load_law
+from foia.deadlines import law_slugs, load_law
 
 #: Folder holding templates, letter.css, per-law macros and fonts (repository root / letters).
 LETTERS_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "letters"

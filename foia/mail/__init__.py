@@ -7,20 +7,11 @@ Pure of Flask and the database: every function takes what it needs as arguments.
     mailer_from_config(config["FOIA_SMTP_URL"], config["FOIA_OUTBOX_DIR"]).send(msg)   # or MailError
 """
 
-from .errors import EmailParseError, MailError
-from .filenames import safe_filename
-from .inbound import Attachment, ParsedEmail, find_references, parse_eml
-from .outgoing import build_message, make_message_id
-from .transports import (
-    Mailer,
-    OutboxEntry,
-    OutboxMailer,
-    SMTPMailer,
-    list_outbox,
-    mailer_from_config,
-    outbox_filename,
-    read_outbox,
-)
+from foia.mail.errors import EmailParseError, MailError
+from foia.mail.filenames import safe_filename
+from foia.mail.inbound import Attachment, ParsedEmail, find_references, parse_eml
+from foia.mail.outgoing import build_message, make_message_id
+from foia.mail.transports import Mailer, OutboxEntry, OutboxMailer, SMTPMailer, list_outbox, mailer_from_config, outbox_filename, read_outbox
 
 __all__ = [
     "Attachment",

@@ -14,8 +14,8 @@ from email.utils import getaddresses
 
 from foia.core.text import html_to_text
 
-from .errors import EmailParseError
-from .filenames import safe_filename
+from foia.mail.errors import EmailParseError
+from foia.mail.filenames import safe_filename
 
 
 @dataclass(frozen=True)

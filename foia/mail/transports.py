@@ -22,7 +22,7 @@ from typing import Literal, Protocol, runtime_checkable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from foia.core.files import atomic_write
-from .errors import MailError
+from foia.mail.errors import MailError
 
 log = logging.getLogger(__name__)
 

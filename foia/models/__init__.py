@@ -1,17 +1,17 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from .agency import Agency
-from .audit import AuditLog
-from .calendar import CalendarClosure
-from .clock import RequestClock
-from .communication import COMMUNICATION_KINDS, DIRECTIONS, Communication, Document, SearchEntry, UnmatchedMail
-from .event import EVENT_KINDS, Event
-from .filing import FilingDraft, RequestGroup
-from .letter import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion
-from .reminder import REMINDER_KINDS, REMINDER_RULES, RULE_KIND, Reminder, Watcher
-from .snapshot import StatsSnapshot
-from .request import CLOSED_STATUSES, FEE_CATEGORIES, STATUSES, VISIBILITIES, Request
-from .user import ROLES, Organization, User
+from foia.models.agency import Agency
+from foia.models.audit import AuditLog
+from foia.models.calendar import CalendarClosure
+from foia.models.clock import RequestClock
+from foia.models.communication import COMMUNICATION_KINDS, DIRECTIONS, Communication, Document, SearchEntry, UnmatchedMail
+from foia.models.event import EVENT_KINDS, Event
+from foia.models.filing import FilingDraft, RequestGroup
+from foia.models.letter import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion
+from foia.models.reminder import REMINDER_KINDS, REMINDER_RULES, RULE_KIND, Reminder, Watcher
+from foia.models.snapshot import StatsSnapshot
+from foia.models.request import CLOSED_STATUSES, FEE_CATEGORIES, STATUSES, VISIBILITIES, Request
+from foia.models.user import ROLES, Organization, User
 
 __all__ = [
     "Agency", "AuditLog", "StatsSnapshot", "Reminder", "Watcher", "REMINDER_KINDS", "REMINDER_RULES", "RULE_KIND", "CalendarClosure", "RequestClock", "Event", "EVENT_KINDS", "Organization", "Request", "User",

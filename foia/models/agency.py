@@ -5,9 +5,9 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.clock import default_timezone
-from ..extensions import db
-from .types import UTCDateTime
+from foia.core.clock import default_timezone
+from foia.extensions import db
+from foia.models.types import UTCDateTime
 
 
 class Agency(db.Model):

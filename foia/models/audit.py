@@ -6,8 +6,8 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime
+from foia.extensions import db
+from foia.models.types import UTCDateTime
 
 
 class AuditLog(db.Model):

@@ -5,9 +5,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .agency import Agency
-from .types import UTCDateTime
+from foia.extensions import db
+from foia.models.agency import Agency
+from foia.models.types import UTCDateTime
 
 
 class CalendarClosure(db.Model):

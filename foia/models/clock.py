@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import UTCDateTime
+from foia.extensions import db
+from foia.models.types import UTCDateTime
 
 
 class RequestClock(db.Model):

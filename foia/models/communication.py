@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime
-from .user import User
+from foia.extensions import db
+from foia.models.types import UTCDateTime
+from foia.models.user import User
 
 # What a communication is. Each kind moves the request's status and feeds the ledger (foia/communications.py).
 COMMUNICATION_KINDS: dict[str, str] = {

@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime
-from .user import User
+from foia.extensions import db
+from foia.models.types import UTCDateTime
+from foia.models.user import User
 
 # Kinds of fact recorded in a request's ledger. The deadline engine reads these.
 EVENT_KINDS: dict[str, str] = {

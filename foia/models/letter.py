@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime
-from .user import User
+from foia.extensions import db
+from foia.models.types import UTCDateTime
+from foia.models.user import User
 
 # Letter kinds, in the order a request usually needs them (same as foia.letters.LETTER_KINDS).
 LETTER_KIND_LABELS: dict[str, str] = {

@@ -5,8 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import UTCDateTime
+from foia.extensions import db
+from foia.models.types import UTCDateTime
 
 # Why a reminder is sent. The planner (foia/reminders.py) turns clocks into rows with these rules.
 REMINDER_RULES: dict[str, str] = {

@@ -6,10 +6,10 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .agency import Agency
-from .types import UTCDateTime
-from .user import Organization, User
+from foia.extensions import db
+from foia.models.agency import Agency
+from foia.models.types import UTCDateTime
+from foia.models.user import Organization, User
 
 # Status of a request, in the order a request usually moves through them.
 STATUSES: dict[str, str] = {

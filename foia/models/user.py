@@ -7,9 +7,9 @@ from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..core.clock import default_timezone
-from ..extensions import db
-from .types import UTCDateTime
+from foia.core.clock import default_timezone
+from foia.extensions import db
+from foia.models.types import UTCDateTime
 
 ROLES = ("admin", "staff", "reporter")
 

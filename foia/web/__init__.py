@@ -7,17 +7,17 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import db, login_manager
-from ..models import User
+from foia.extensions import db, login_manager
+from foia.models import User
 
 
 def register_web(app: Flask) -> None:
-    from . import account, admin, agencies, auth, main, requests, watchers
-    from . import letters
-    from . import mailroom
-    from . import communications
-    from . import dashboard
-    from . import documents, search
+    from foia.web import account, admin, agencies, auth, main, requests, watchers
+    from foia.web import letters
+    from foia.web import mailroom
+    from foia.web import communications
+    from foia.web import dashboard
+    from foia.web import documents, search
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..feeds import build_feed, user_for_token
-from ..models import REMINDER_KINDS
+from foia.extensions import db
+from foia.feeds import build_feed, user_for_token
+from foia.models import REMINDER_KINDS
 from foia.core.errors import ValidationError
 from foia.services import regenerate_calendar_token, update_preferences
 from foia.core.clock import utcnow

@@ -7,11 +7,11 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..clocks import add_closure, remove_closure
-from ..reminders import replan_moved
-from ..deadlines import calendar_for, calendar_ids
-from ..extensions import db
-from ..models import Agency, CalendarClosure
+from foia.clocks import add_closure, remove_closure
+from foia.reminders import replan_moved
+from foia.deadlines import calendar_for, calendar_ids
+from foia.extensions import db
+from foia.models import Agency, CalendarClosure
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
 
@@ -128,8 +128,8 @@ def reminders():
     """Reminders still to send, failing ones first, and the most recent sends."""
     from sqlalchemy import func
 
-    from ..models import Reminder, Request, User
-    from ..reminders import unsent
+    from foia.models import Reminder, Request, User
+    from foia.reminders import unsent
 
     rows = unsent(db.session, limit=500)
     refs = dict(db.session.execute(select(Request.id, Request.ref).where(
@@ -145,7 +145,7 @@ def reminders():
 def outbox():
     from flask import current_app
 
-    from ..mail import list_outbox
+    from foia.mail import list_outbox
 
     entries = list_outbox(current_app.config["FOIA_OUTBOX_DIR"])
     return render_template("admin/outbox.html", entries=entries[:500], smtp=bool(current_app.config["FOIA_SMTP_URL"]))
@@ -158,7 +158,7 @@ def outbox_message(filename: str):
     rendered; they are shown as escaped source."""
     from flask import current_app
 
-    from ..mail import read_outbox
+    from foia.mail import read_outbox
 
     try:
         msg = read_outbox(current_app.config["FOIA_OUTBOX_DIR"], filename)

@@ -7,14 +7,14 @@ from sqlalchemy import or_, select
 from wtforms import EmailField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp, URL
 
-from ..access import can_manage_agencies
-from ..deadlines import law_slugs, load_law
-from ..extensions import db
-from ..models import Agency
+from foia.access import can_manage_agencies
+from foia.deadlines import law_slugs, load_law
+from foia.extensions import db
+from foia.models import Agency
 from foia.services import AGENCY_FIELDS, AGENCY_SLUG_PATTERN, create_agency, update_agency
 from foia.core.errors import ValidationError
 from foia.core.clock import default_timezone, utcnow
-from .dashboard import cached_agency_stats, local_today
+from foia.web.dashboard import cached_agency_stats, local_today
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
 
@@ -135,7 +135,7 @@ def show(slug: str):
     except (KeyError, ValueError):
         law = None
     stats = next((s for s in cached_agency_stats(current_user, local_today()) if s.agency_id == agency.id), None)
-    from ..stats import DEFINITION
+    from foia.stats import DEFINITION
 
     return render_template("agencies/show.html", agency=agency, law=law, stats=stats, definition=DEFINITION,
                            can_manage=can_manage_agencies(current_user))

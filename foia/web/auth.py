@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ..extensions import db
-from ..services import authenticate
+from foia.extensions import db
+from foia.services import authenticate
 from foia.core.clock import utcnow
-from .forms import LoginForm
+from foia.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
 

@@ -5,20 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from ..access import can_edit
-from ..communications import (
-    APPEAL_OUTCOMES,
-    DEFAULT_DIRECTION,
-    EFFECTS,
-    EXEMPTION_KINDS,
-    FEE_WAIVER_DECISIONS,
-    communications_for,
-    log_communication,
-)
-from ..deadlines import load_law
-from ..exemptions import exemptions_for, label_for
-from ..extensions import db
-from ..models import COMMUNICATION_KINDS, DIRECTIONS
+from foia.access import can_edit
+from foia.communications import APPEAL_OUTCOMES, DEFAULT_DIRECTION, EFFECTS, EXEMPTION_KINDS, FEE_WAIVER_DECISIONS, communications_for, log_communication
+from foia.deadlines import load_law
+from foia.exemptions import exemptions_for, label_for
+from foia.extensions import db
+from foia.models import COMMUNICATION_KINDS, DIRECTIONS
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
 from foia.core.web import request_or_404

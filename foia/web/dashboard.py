@@ -14,9 +14,9 @@ from flask_login import current_user, login_required
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
-from ..dashboard import WEEKDAYS, month_calendar, overdue, parse_month, status_counts, upcoming
-from ..extensions import db
-from ..models import Event, Request, RequestClock
+from foia.dashboard import WEEKDAYS, month_calendar, overdue, parse_month, status_counts, upcoming
+from foia.extensions import db
+from foia.models import Event, Request, RequestClock
 from foia.stats import DEFINITION, AgencyStats, calendars_for, snapshot_responsiveness
 from foia.access import stats_scope, viewer_key
 from foia.core.clock import utcnow

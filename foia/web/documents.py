@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from foia.documents import add_document, documents_for, download_mimetype, get_visible_document
 from foia.core.paths import blob_root
-from ..extensions import db
-from ..models import Communication
+from foia.extensions import db
+from foia.models import Communication
 from foia.core.errors import ValidationError
-from ..storage import BlobStore, human_size
+from foia.storage import BlobStore, human_size
 from foia.core.clock import utcnow
 from foia.core.web import request_or_404
 

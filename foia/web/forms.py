@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, EmailField, PasswordField, SelectF
 from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..models import FEE_CATEGORIES, VISIBILITIES
+from foia.models import FEE_CATEGORIES, VISIBILITIES
 
 
 class LoginForm(FlaskForm):

@@ -18,13 +18,13 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
-from ..access import can_edit, can_view
+from foia.access import can_edit, can_view
 from foia.drafts import versions_for
 from foia.drafts import MAX_CUSTOM_CHARS, build_context, finalize, mark_sent, new_draft, render_version_html, revise_draft, version_pdf
 from foia.core.clock import local_today
-from ..extensions import db
-from ..letters import LETTER_KINDS, LETTERS_DIR, render_html
-from ..models import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion, Request
+from foia.extensions import db
+from foia.letters import LETTER_KINDS, LETTERS_DIR, render_html
+from foia.models import CUSTOM_FIELDS, LETTER_KIND_LABELS, SEND_METHODS, LetterVersion, Request
 from foia.core.errors import ValidationError
 from foia.core.text import html_to_text
 from foia.core.clock import utcnow

@@ -8,10 +8,10 @@ import tempfile
 from flask import Blueprint, abort, after_this_request, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from ..access import can_assign, can_edit
-from ..extensions import db
-from ..mailimport import assign_unmatched, import_eml, unmatched_for
-from ..models import COMMUNICATION_KINDS, UnmatchedMail
+from foia.access import can_assign, can_edit
+from foia.extensions import db
+from foia.mailimport import assign_unmatched, import_eml, unmatched_for
+from foia.models import COMMUNICATION_KINDS, UnmatchedMail
 from foia.access import get_visible_request
 from foia.core.errors import ValidationError
 from foia.core.clock import utcnow
@@ -85,7 +85,7 @@ def assign(row_id: int):
 @login_required
 def export(ref: str):
 
-    from ..export import build_bundle
+    from foia.export import build_bundle
 
     req = request_or_404(ref)
     fd, path = tempfile.mkstemp(suffix=".zip", prefix="foia-export-")

@@ -4,7 +4,7 @@ from flask import Blueprint, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
-from ..extensions import db
+from foia.extensions import db
 
 bp = Blueprint("main", __name__)
 

@@ -7,18 +7,18 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 
-from ..clocks import clock_rows, compute_for, request_calendar
-from ..deadlines import law_slugs, load_law
-from ..extensions import db
-from ..access import visible_clause
-from ..filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
-from ..models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, Request, RequestGroup
+from foia.clocks import clock_rows, compute_for, request_calendar
+from foia.deadlines import law_slugs, load_law
+from foia.extensions import db
+from foia.access import visible_clause
+from foia.filing import DRAFT_FIELDS, discard_draft, file_request, load_draft, save_draft
+from foia.models import FEE_CATEGORIES, STATUSES, VISIBILITIES, Agency, Request, RequestGroup
 from foia.queries import Cursor, list_requests, request_events
 from foia.services import RequestInput
 from foia.core.errors import ValidationError
 from foia.core.clock import local_today, utcnow
 from foia.core.web import request_or_404
-from .forms import RequestForm
+from foia.web.forms import RequestForm
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -130,7 +130,7 @@ def discard():
 @bp.route("/<ref>/visibility", methods=["POST"])
 @login_required
 def change_visibility(ref: str):
-    from ..services import update_request
+    from foia.services import update_request
 
     req = request_or_404(ref, edit=True)
     value = request.form.get("visibility", "")

@@ -6,8 +6,8 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 
-from ..extensions import db
-from ..search import MARK_END, MARK_START, query_terms, search
+from foia.extensions import db
+from foia.search import MARK_END, MARK_START, query_terms, search
 
 bp = Blueprint("search", __name__)
 

@@ -4,9 +4,9 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..access import can_edit
-from ..extensions import db
-from ..models import User, Watcher
+from foia.access import can_edit
+from foia.extensions import db
+from foia.models import User, Watcher
 from foia.core.errors import ValidationError
 from foia.services import add_watcher, remove_watcher
 from foia.core.clock import utcnow
