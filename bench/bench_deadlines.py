@@ -18,7 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from foia.deadlines import AgencyRules, Closure, LedgerEvent, compute_clocks, law_slugs, load_law  # noqa: E402
+from foia.deadlines import (  # noqa: E402
+    AgencyRules,
+    Closure,
+    LedgerEvent,
+    compute_clocks,
+    law_slugs,
+    load_law,
+)
 
 
 def _requests(n: int, seed: int = 7) -> list[tuple]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import pypdf  # noqa: E402
 import weasyprint  # noqa: E402
 
-from foia.letters import (  # noqa: E402
+from foia.letters.render import (
     LETTERS_DIR,
     PdfCache,
     letter_title,

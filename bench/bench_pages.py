@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select, update  # noqa: E402
 
 from foia import create_app  # noqa: E402
-from foia.clocks import recompute_open  # noqa: E402
+from foia.accounts.service import create_user, get_or_create_organization  # noqa: E402
+from foia.clocks.service import recompute_open  # noqa: E402
 from foia.demo import upsert_agencies  # noqa: E402
 from foia.extensions import db  # noqa: E402
 from foia.models import Agency, Event, Request, RequestClock, User  # noqa: E402
-from foia.services import create_user, get_or_create_organization  # noqa: E402
 
 PAGES = ["/dashboard", "/requests", "/requests?status=submitted", "/agencies"]
 OPEN_STATUSES = ["submitted", "submitted", "acknowledged", "processing", "awaiting_requester", "partially_released"]
@@ -115,9 +115,9 @@ def measure(app, runs: int) -> None:
     client = app.test_client()
     resp = client.post("/login", data={"email": "bench@example.org", "password": "bench-password"})
     assert resp.status_code == 302, resp.status_code
-    from foia.stats import agency_responsiveness
-    from foia.access import stats_scope
-    from foia.web.dashboard import clear_stats_cache
+    from foia.core.access import stats_scope
+    from foia.dashboard.cache import clear_stats_cache
+    from foia.dashboard.stats import agency_responsiveness
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "bench@example.org"))
@@ -141,7 +141,7 @@ def measure(app, runs: int) -> None:
         times = []
         for _ in range(runs):
             if uncached:  # counts and month grid recomputed; agency statistics stay cached (5 minutes)
-                from foia.web import dashboard as web_dashboard
+                from foia.dashboard import views as web_dashboard
 
                 with web_dashboard._lock:
                     for key in [k for k in web_dashboard._cache if k[0] != "stats"]:

@@ -6,7 +6,7 @@ Seeds 500 requests (three organizations, mixed visibility) and ``--docs`` docume
 2-5 KB of English-like text each (a fixed-seed generator over a word list, with a few rare, distinctive
 words sprinkled in), inserted in bulk so the FTS5 triggers / GIN index do the indexing. Then runs
 ``--queries`` searches (single common words, single rare words, two-word pairs, misses, and queries
-full of operators) through ``foia.search.search`` as a staff user, whose visibility clause is the
+full of operators) through ``foia.search.service.search`` as a staff user, whose visibility clause is the
 interesting one (own organization or public), and reports median and p95 latency. Target on SQLite:
 p95 under 100 ms.
 
@@ -79,10 +79,10 @@ def make_queries(rng: random.Random, count: int) -> list[str]:
 def seed(session, n_docs: int, rng: random.Random):
     from sqlalchemy import insert
 
+    from foia.accounts.service import create_user, get_or_create_organization
     from foia.demo import upsert_agencies
     from foia.models import Request
     from foia.models.communication import SearchEntry
-    from foia.services import create_user, get_or_create_organization
 
     orgs = [get_or_create_organization(session, name, now=NOW) for name in ("City", "Ledger", "Other")]
     agencies = list(upsert_agencies(session, NOW).values())
@@ -126,7 +126,7 @@ def main() -> None:
 
     from foia import create_app
     from foia.extensions import db
-    from foia.search import search
+    from foia.search.service import search
 
     tmp = Path(tempfile.mkdtemp(prefix="foia-bench-search-"))
     url = args.db or f"sqlite:///{tmp / 'bench.sqlite3'}"

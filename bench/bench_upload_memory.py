@@ -42,7 +42,7 @@ def child(source: str, store_root: str, chunk_size: int) -> None:
     """Runs in a fresh interpreter: store `source`, print measurements as JSON."""
     import resource
 
-    from foia.storage import BlobStore
+    from foia.documents.storage import BlobStore
 
     store = BlobStore(store_root)
     idle_hwm_kb = _status_kb("VmHWM")
@@ -94,7 +94,7 @@ def bench_upload(work: Path, size_mb: int, chunk_size: int) -> bool:
 def bench_pdf(work: Path, pages: int) -> None:
     import weasyprint
 
-    from foia.extract import extract_text, pdf_page_count, sniff
+    from foia.documents.extract import extract_text, pdf_page_count, sniff
 
     para = ("Detention records for Adelanto ICE Processing Center: inspection findings, grievances, "
             "medical staffing, use-of-force reports and contract modifications. ") * 12

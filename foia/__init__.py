@@ -11,11 +11,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. `config` overrides settings read from FOIA_* variables."""
     from pathlib import Path
 
+    from foia.blueprints import register_blueprints
     from foia.cli import register_cli
     from foia.config import load_config
     from foia.core.clock import set_default_timezone
     from foia.extensions import csrf, db, login_manager, migrate
-    from foia.web import register_web
 
     root = Path(__file__).resolve().parent.parent
     app = Flask(
@@ -44,7 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
                      render_item=render_item, include_name=include_name)
     csrf.init_app(app)
     login_manager.init_app(app)
-    register_web(app)
+    register_blueprints(app)
     register_cli(app)
     return app
 

@@ -12,10 +12,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from foia.clocks import refresh
-from foia.reminders import plan
+from foia.accounts.service import create_user, get_or_create_organization
+from foia.clocks.service import refresh
 from foia.models import Agency, Event, Request, User
-from foia.services import RequestInput, create_user, get_or_create_organization, log_event, update_request
+from foia.reminders.planner import plan
+from foia.requests.service import RequestInput, log_event, update_request
 
 DEMO_PASSWORD = "foia-demo"
 
@@ -119,7 +120,7 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
         if session.scalar(select(Request.id).where(Request.title == spec["input"].title)) is not None:
             continue
         actor = clerk if spec["who"] == "clerk" else reporter
-        from foia.services import create_request
+        from foia.requests.service import create_request
 
         req = create_request(session, actor=actor, now=now, data=spec["input"], timezone=tz)
         first_day = min(day for _kind, day, *_ in spec["events"])

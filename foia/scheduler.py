@@ -15,11 +15,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from foia.core.clock import local_today
-from foia.stats import refresh_snapshots
 from foia.core.paths import blob_root
-from foia.documents import extract_pending
+from foia.dashboard.stats import refresh_snapshots
+from foia.documents.service import extract_pending
 from foia.extensions import db
-from foia.reminders import dispatch_due, dispatch_settings, mailer_for
+from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 
 log = logging.getLogger("foia.scheduler")
 

@@ -117,8 +117,9 @@ def cli(ctx):
 def world(session):
     """Two organizations with an admin, staff and reporters, agencies, and one request of each visibility
     per requester, so access rules can be checked for every role."""
+    from foia.accounts.service import create_user, get_or_create_organization
     from foia.demo import upsert_agencies
-    from foia.services import RequestInput, create_request, create_user, get_or_create_organization
+    from foia.requests.service import RequestInput, create_request
 
     city = get_or_create_organization(session, "City of Los Angeles", now=NOW)
     news = get_or_create_organization(session, "Los Angeles Ledger", now=NOW)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from foia.access import can_edit, can_view
+from foia.core.access import can_edit, can_view
 
 # (viewer role, (owner, visibility)) -> may read.  Owners: "staff" (City), "reporter" (Ledger newsroom).
 EXPECTED = {

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from foia.dashboard.cache import clear_stats_cache
 from foia.models import Agency, AuditLog, RequestClock
-from foia.services import RequestInput, create_request, log_event
-from foia.web.dashboard import clear_stats_cache
+from foia.requests.service import RequestInput, create_request, log_event
 from tests.conftest import NOW, csrf_token
 
 GOOD = {

@@ -116,7 +116,7 @@ def test_migrating_down_and_up_keeps_every_row(world, session):
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
-    from foia.services import log_event
+    from foia.requests.service import log_event
 
     req = world["requests"][("staff", "private")]
     log_event(session, actor=world["users"]["staff"], now=datetime(2026, 6, 1, 17, tzinfo=timezone.utc), req=req,

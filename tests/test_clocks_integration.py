@@ -7,9 +7,10 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
-from foia.clocks import add_closure, recompute_open
+from foia.clocks.closures import add_closure
+from foia.clocks.service import recompute_open
 from foia.models import Agency, AuditLog, CalendarClosure, RequestClock
-from foia.services import log_event, update_request
+from foia.requests.service import log_event, update_request
 from tests.conftest import NOW, csrf_token
 
 
@@ -190,7 +191,7 @@ def test_a_small_calendar_change_replans_reminders_at_once(world, session):
     _send(session, req, world["users"]["staff"], date(2025, 6, 20))
     session.commit()
     assert _pending_dues(session, req) == {date(2025, 7, 21)}
-    from foia.reminders import replan_moved
+    from foia.reminders.planner import replan_moved
 
     _closure, moved = add_closure(session, actor=world["users"]["admin"], now=NOW, on=date(2025, 7, 3), name="Closed",
                                   calendar_id="us-federal")
@@ -202,10 +203,10 @@ def test_a_small_calendar_change_replans_reminders_at_once(world, session):
 
 
 def test_a_large_calendar_change_leaves_reminders_to_the_sweep(world, session, tmp_path):
-    from foia.reminders import replan_moved
     from foia.mail import OutboxMailer
     from foia.models import CalendarClosure
-    from foia.reminders import DispatchSettings, dispatch_due
+    from foia.reminders.dispatch import DispatchSettings, dispatch_due
+    from foia.reminders.planner import replan_moved
 
     req = world["requests"][("staff", "private")]
     _send(session, req, world["users"]["staff"], date(2025, 6, 20))

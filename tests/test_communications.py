@@ -8,10 +8,11 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from foia.clocks import compute_for
-from foia.communications import EFFECTS, log_communication
+from foia.clocks.service import compute_for
+from foia.communications.exemptions import exemptions_for, resolve
+from foia.communications.service import EFFECTS, log_communication
+from foia.core.errors import ValidationError
 from foia.deadlines import law_slugs
-from foia.exemptions import exemptions_for, resolve
 from foia.models import (
     CLOSED_STATUSES,
     COMMUNICATION_KINDS,
@@ -21,8 +22,7 @@ from foia.models import (
     Reminder,
     SearchEntry,
 )
-from foia.core.errors import ValidationError
-from foia.services import log_event
+from foia.requests.service import log_event
 from tests.conftest import NOW, csrf_token
 
 

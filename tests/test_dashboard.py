@@ -9,12 +9,23 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event as sa_event
 
-from foia.dashboard import month_calendar, overdue, parse_month, status_counts, upcoming
+from foia.core.access import stats_scope
+from foia.dashboard.cache import clear_stats_cache
+from foia.dashboard.queries import (
+    month_calendar,
+    overdue,
+    parse_month,
+    status_counts,
+    upcoming,
+)
+from foia.dashboard.stats import agency_responsiveness
 from foia.extensions import db
-from foia.services import RequestInput, create_request, log_event, update_request
-from foia.stats import agency_responsiveness
-from foia.access import stats_scope
-from foia.web.dashboard import clear_stats_cache
+from foia.requests.service import (
+    RequestInput,
+    create_request,
+    log_event,
+    update_request,
+)
 from tests.conftest import NOW
 
 # Monday 16 March 2026. Federal holidays nearby: MLK Day Mon 19 Jan, Presidents' Day Mon 16 Feb.
@@ -81,7 +92,7 @@ def test_overdue_oldest_first_with_working_days_late(world, session, deadlines):
 
 
 def test_totals_are_counted_up_to_a_cap(world, session, deadlines, monkeypatch):
-    import foia.dashboard as dashboard_module
+    import foia.dashboard.queries as dashboard_module
 
     monkeypatch.setattr(dashboard_module, "COUNT_CAP", 1)
     result = overdue(session, world["users"]["staff"], today=TODAY, limit=1)
@@ -284,10 +295,10 @@ def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, wor
     """Page views read the stored snapshot; the sweep recomputes snapshots older than five minutes."""
     from datetime import date, datetime, timedelta, timezone
 
+    from foia.core.access import stats_scope
+    from foia.dashboard.stats import scope_key, snapshot_responsiveness
     from foia.models import StatsSnapshot
     from foia.scheduler import sweep
-    from foia.stats import scope_key, snapshot_responsiveness
-    from foia.access import stats_scope
 
     staff = world["users"]["staff"]
     scope = stats_scope(staff)

@@ -13,10 +13,10 @@ import pytest
 import weasyprint
 from sqlalchemy import func, select
 
-from foia.documents import add_document, extract_pending
-from foia.core.paths import blob_root
-from foia.models import AuditLog, Communication, Document, SearchEntry
 from foia.core.errors import ValidationError
+from foia.core.paths import blob_root
+from foia.documents.service import add_document, extract_pending
+from foia.models import AuditLog, Communication, Document, SearchEntry
 from tests.conftest import NOW, csrf_token
 
 HTML_PAGE = b"<!doctype html><html><body><script>alert(document.cookie)</script><p>hello</p></body></html>"
@@ -386,10 +386,10 @@ def test_the_scheduler_sweep_extracts_text_of_large_documents(app, world, sessio
 
     import weasyprint
 
-    from foia.documents import add_document
     from foia.core.paths import blob_root
+    from foia.documents.service import add_document
     from foia.scheduler import sweep
-    from foia.search import search
+    from foia.search.service import search
     from tests.conftest import NOW
 
     req = world["requests"][("staff", "private")]

@@ -10,12 +10,12 @@ import re
 import pytest
 from sqlalchemy import select
 
+from foia.agencies.service import create_agency
 from foia.config import load_config
 from foia.deadlines import law_slugs, load_law
 from foia.deadlines.laws import LAWS_DIR, laws_dirs, set_laws_dirs
-from foia.letters import LETTER_KINDS, render_html, sample_context
+from foia.letters.render import LETTER_KINDS, render_html, sample_context
 from foia.models import Request
-from foia.services import create_agency
 from tests.conftest import NOW, csrf_token, make_app
 
 SLUG = "xx-test"

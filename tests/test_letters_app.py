@@ -13,10 +13,16 @@ import pypdf
 import pytest
 from sqlalchemy import func, select
 
-from foia.drafts import build_context, finalize, mark_sent, new_draft, revise_draft
-from foia.models import AuditLog, Event, LetterVersion, Request
 from foia.core.errors import ValidationError
-from foia.services import log_event
+from foia.letters.service import (
+    build_context,
+    finalize,
+    mark_sent,
+    new_draft,
+    revise_draft,
+)
+from foia.models import AuditLog, Event, LetterVersion, Request
+from foia.requests.service import log_event
 from tests.conftest import NOW, csrf_token
 
 SENT_ON = date(2026, 1, 5)  # a Monday; 20 working days later (skipping Jan 19, MLK Day) is Feb 3
@@ -386,7 +392,7 @@ def test_a_follow_up_counts_days_late_as_the_request_page_does():
     from datetime import date
 
     from foia.deadlines import Clock, calendar_for
-    from foia.drafts import _days_late
+    from foia.letters.service import _days_late
 
     cal = calendar_for("us-federal")
     clock = Clock("response", "Determination due", date(2026, 6, 26), "business_days", "5 U.S.C. § 552(a)(6)(A)(i)")

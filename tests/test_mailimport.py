@@ -65,7 +65,7 @@ def test_email_with_our_reference_is_logged_with_its_attachment(ctx, login_as, w
     doc = session.scalar(select(Document))
     assert doc.communication_id == comm.id and doc.filename == "release-1.pdf" and doc.pages == 1
     # the word in the attachment is searchable
-    from foia.search import search
+    from foia.search.service import search
 
     hits = search(session, world["users"]["staff"], "Adelanto")
     assert any(h.ref == req.ref for h in hits)
@@ -152,7 +152,7 @@ def test_an_email_with_no_body_is_still_logged(login_as, world, session):
 
 
 def test_evidence_bundle_has_everything_with_a_checksum_manifest(ctx, cli, login_as, world, session, tmp_path):
-    from foia.drafts import finalize, new_draft
+    from foia.letters.service import finalize, new_draft
 
     req = world["requests"][("staff", "private")]
     staff = world["users"]["staff"]

@@ -7,8 +7,8 @@ from sqlalchemy import event, func, select
 
 from foia.extensions import db
 from foia.models import AuditLog, Event, Request
-from foia.queries import Cursor, list_requests
-from foia.services import RequestInput, create_request
+from foia.requests.queries import Cursor, list_requests
+from foia.requests.service import RequestInput, create_request
 from tests.conftest import NOW, csrf_token
 
 GOOD = {

@@ -4,8 +4,6 @@ request through any request-scoped route."""
 
 from __future__ import annotations
 
-
-
 from tests.conftest import csrf_token
 
 # Public by design, each for a stated reason.

@@ -8,11 +8,11 @@ import io
 import pytest
 from sqlalchemy import select
 
-from foia.documents import add_document
 from foia.core.paths import blob_root
+from foia.documents.service import add_document
 from foia.models import SearchEntry
-from foia.search import MARK_END, MARK_START, query_terms, search
-from foia.web.search import highlight
+from foia.search.service import MARK_END, MARK_START, query_terms, search
+from foia.search.views import highlight
 from tests.conftest import NOW
 
 HOSTILE = ['"', "AND OR NOT", "NEAR(", "*", "title:x", "'", "\\", '"unclosed', "a OR", "(((", "NEAR(a b, 2)",
@@ -118,8 +118,8 @@ def test_header_search_box_on_every_page(login_as, world):
 
 
 def test_editing_a_request_refreshes_its_search_entry(world, session):
-    from foia.search import search
-    from foia.services import update_request
+    from foia.requests.service import update_request
+    from foia.search.service import search
     from tests.conftest import NOW
 
     req = world["requests"][("staff", "private")]

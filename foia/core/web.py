@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 
-from foia.access import can_edit, get_visible_request
+from foia.core.access import can_edit, get_visible_request
 from foia.extensions import db
 from foia.models import Request
 

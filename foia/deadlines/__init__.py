@@ -5,7 +5,14 @@ No Flask, no database, no reading of the system clock (only ``cli.py`` imports c
 
 from foia.deadlines.calendars import Calendar, Closure, calendar_for, calendar_ids
 from foia.deadlines.engine import Clock, compute_clocks
-from foia.deadlines.laws import ClockRule, ExtensionRule, Law, law_slugs, load_law, period_text
+from foia.deadlines.laws import (
+    ClockRule,
+    ExtensionRule,
+    Law,
+    law_slugs,
+    load_law,
+    period_text,
+)
 from foia.deadlines.ledger import EVENT_KINDS, AgencyRules, LedgerEvent
 
 __all__ = [

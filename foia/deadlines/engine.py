@@ -37,10 +37,23 @@ from datetime import date, time
 from typing import Any, Iterable, Sequence
 
 from foia.deadlines.calendars import Calendar, Closure, calendar_for
-from foia.deadlines.counting import ONE_DAY, Pause, Paused, Trace, count_business_days, count_calendar_days, roll_forward
+from foia.deadlines.counting import (
+    ONE_DAY,
+    Pause,
+    Paused,
+    Trace,
+    count_business_days,
+    count_calendar_days,
+    roll_forward,
+)
 from foia.deadlines.explain import render
 from foia.deadlines.laws import ClockRule, Law
-from foia.deadlines.ledger import AgencyRules, LedgerEvent, effective_receipt, local_date
+from foia.deadlines.ledger import (
+    AgencyRules,
+    LedgerEvent,
+    effective_receipt,
+    local_date,
+)
 
 __all__ = ["Clock", "compute_clocks"]
 

@@ -11,7 +11,16 @@ from foia.mail.errors import EmailParseError, MailError
 from foia.mail.filenames import safe_filename
 from foia.mail.inbound import Attachment, ParsedEmail, find_references, parse_eml
 from foia.mail.outgoing import build_message, make_message_id
-from foia.mail.transports import Mailer, OutboxEntry, OutboxMailer, SMTPMailer, list_outbox, mailer_from_config, outbox_filename, read_outbox
+from foia.mail.transports import (
+    Mailer,
+    OutboxEntry,
+    OutboxMailer,
+    SMTPMailer,
+    list_outbox,
+    mailer_from_config,
+    outbox_filename,
+    read_outbox,
+)
 
 __all__ = [
     "Attachment",

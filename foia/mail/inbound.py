@@ -13,7 +13,6 @@ from email.parser import BytesParser
 from email.utils import getaddresses
 
 from foia.core.text import html_to_text
-
 from foia.mail.errors import EmailParseError
 from foia.mail.filenames import safe_filename
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email.headerregistry
 import email.policy
-
 import hashlib
 import re
 from datetime import datetime, timezone

@@ -10,7 +10,7 @@ from foia.extensions import db
 from foia.models.types import UTCDateTime
 from foia.models.user import User
 
-# Letter kinds, in the order a request usually needs them (same as foia.letters.LETTER_KINDS).
+# Letter kinds, in the order a request usually needs them (same as foia.letters.render.LETTER_KINDS).
 LETTER_KIND_LABELS: dict[str, str] = {
     "request": "Request letter",
     "follow-up": "Follow-up letter",

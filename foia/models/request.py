@@ -3,7 +3,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, false, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foia.extensions import db
@@ -91,7 +103,7 @@ class Request(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set when a calendar change moved this request's dates and its reminders still follow the old ones;
-    # the scheduler's sweep re-plans them (foia.reminders.replan_stale) and clears it.
+    # the scheduler's sweep re-plans them (foia.reminders.planner.replan_stale) and clears it.
     reminders_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when the request was filed to several agencies at once (models.filing.RequestGroup).
     group_id: Mapped[int | None] = mapped_column(ForeignKey("request_groups.id"), nullable=True, index=True)

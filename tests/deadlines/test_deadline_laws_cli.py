@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from click.testing import CliRunner
 
+from foia.clocks.cli import deadline_command
 from foia.deadlines import LedgerEvent, law_slugs, load_law
-from foia.deadlines.cli import deadline_command
 from foia.deadlines.laws import _build
 
 SLUGS = ["ca-cpra", "fl-prl", "il-foia", "ma-prl", "nj-opra", "ny-foil", "pa-rtkl", "tx-pia", "us-foia", "wa-pra"]

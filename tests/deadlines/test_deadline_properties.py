@@ -7,7 +7,14 @@ from datetime import date, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from foia.deadlines import Closure, LedgerEvent, calendar_for, compute_clocks, law_slugs, load_law
+from foia.deadlines import (
+    Closure,
+    LedgerEvent,
+    calendar_for,
+    compute_clocks,
+    law_slugs,
+    load_law,
+)
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 DAYS = st.dates(min_value=date(2020, 1, 1), max_value=date(2032, 12, 31))
@@ -183,9 +190,12 @@ def test_explanation_lists_every_skipped_day(slug, received) -> None:  # type: i
     assert all(d.isoformat() in line for d, line in zip(expected, skipped))
 
 
-from datetime import date as _date, timedelta as _timedelta
+from datetime import date as _date
+from datetime import timedelta as _timedelta
 
-from hypothesis import given as _given, settings as _settings, strategies as _st
+from hypothesis import given as _given
+from hypothesis import settings as _settings
+from hypothesis import strategies as _st
 
 
 @_settings(max_examples=300, deadline=None, database=None)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pypdf
 
-from foia.letters import letter_title, render_html, render_pdf, sample_context
+from foia.letters.render import letter_title, render_html, render_pdf, sample_context
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,14 @@ import html
 import pytest
 
 from foia.deadlines import law_slugs, load_law
-from foia.letters import (
+from foia.letters.render import (
     LETTER_KINDS,
     LETTERS_DIR,
     render_html,
     sample_context,
     templating,
 )
-from foia.letters.templating import DEFAULT_LAW_MACROS, law_macros, law_text
+from foia.letters.render.templating import DEFAULT_LAW_MACROS, law_macros, law_text
 
 LAWS = law_slugs()
 

@@ -15,9 +15,15 @@ import pydyf
 import pypdf
 import pytest
 
-import foia.letters.cache as cache_module
-from foia.letters import PdfCache, letter_title, render_html, render_pdf, sample_context
-from foia.letters.pdf import stable_structure_ids
+import foia.letters.render.cache as cache_module
+from foia.letters.render import (
+    PdfCache,
+    letter_title,
+    render_html,
+    render_pdf,
+    sample_context,
+)
+from foia.letters.render.pdf import stable_structure_ids
 
 
 def _letter(law: str = "nj-opra", kind: str = "follow-up") -> tuple[str, str]:
@@ -158,7 +164,7 @@ def test_same_bytes_in_a_fresh_process() -> None:
     here = hashlib.sha256(render_pdf(html, title=title)).hexdigest()
     code = (
         "import hashlib;"
-        "from foia.letters import *;"
+        "from foia.letters.render import *;"
         "c=sample_context('us-foia','request');"
         "h=render_html('request','us-foia',c);"
         "print(hashlib.sha256(render_pdf(h,title=letter_title('request','us-foia',c))).hexdigest())"
@@ -221,7 +227,7 @@ def test_failed_write_leaves_no_partial_file(
     def broken_replace(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("foia.letters.cache.os.replace", broken_replace)
+    monkeypatch.setattr("foia.letters.render.cache.os.replace", broken_replace)
     with pytest.raises(OSError):
         cache.get_or_render(html, title=title)
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
@@ -230,8 +236,8 @@ def test_failed_write_leaves_no_partial_file(
 def test_importing_the_app_does_not_import_weasyprint() -> None:
     """WeasyPrint is imported where a PDF is rendered, so CLI and worker start-up stay fast."""
     code = (
-        "import sys, foia, foia.cli, foia.web, foia.drafts, foia.export, foia.letters, foia.scheduler;"
-        "from foia.letters.cache import assets_fingerprint; assets_fingerprint();"
+        "import sys, foia, foia.cli, foia.blueprints, foia.letters.service, foia.mailroom.export, foia.letters.render, foia.scheduler;"
+        "from foia.letters.render.cache import assets_fingerprint; assets_fingerprint();"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'weasyprint'))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

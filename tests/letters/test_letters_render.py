@@ -12,7 +12,7 @@ import pytest
 from letterkit import Rendered, normalise, pdf_text, render
 
 from foia.deadlines import law_slugs
-from foia.letters import (
+from foia.letters.render import (
     LETTER_KINDS,
     law_texts,
     letter_title,
@@ -20,7 +20,7 @@ from foia.letters import (
     render_pdf,
     sample_context,
 )
-from foia.letters.templating import longdate as _longdate
+from foia.letters.render.templating import longdate as _longdate
 
 
 def _fonts(page: pypdf.PageObject) -> list[Any]:
@@ -262,7 +262,7 @@ def test_latin_extended_names_render_with_bundled_fonts() -> None:
 
 
 def test_filters() -> None:
-    from foia.letters.templating import isodate, money, salutation, with_article
+    from foia.letters.render.templating import isodate, money, salutation, with_article
 
     assert _longdate("2025-06-20") == "June\u00a020, 2025"
     assert _longdate("not a date") == "not a date" and _longdate(None) == ""

@@ -11,7 +11,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from letterkit import pdf_text
 
-from foia.letters import (
+from foia.letters.render import (
     LETTERS_DIR,
     FetchRefused,
     LettersURLFetcher,
@@ -20,7 +20,7 @@ from foia.letters import (
     render_pdf,
     sample_context,
 )
-from foia.letters.templating import _environment, paragraphs
+from foia.letters.render.templating import _environment, paragraphs
 
 TEMPLATE_CODE = "{{ 7*7 }}"
 SCRIPT = "<script>alert('x')</script>"

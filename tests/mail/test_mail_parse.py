@@ -8,8 +8,14 @@ from email.message import EmailMessage
 
 import pytest
 
-from foia.mail import EmailParseError, build_message, find_references, make_message_id, parse_eml
 from foia.core.text import html_to_text
+from foia.mail import (
+    EmailParseError,
+    build_message,
+    find_references,
+    make_message_id,
+    parse_eml,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n" + bytes(range(256))
 

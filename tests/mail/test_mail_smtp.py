@@ -10,7 +10,14 @@ from email.parser import BytesParser
 import pytest
 from mailkit import Credentials, free_port
 
-from foia.mail import MailError, Mailer, OutboxMailer, SMTPMailer, build_message, mailer_from_config
+from foia.mail import (
+    Mailer,
+    MailError,
+    OutboxMailer,
+    SMTPMailer,
+    build_message,
+    mailer_from_config,
+)
 
 NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
 PASSWORD = "s3cret@pa:ss"  # '@' and ':' must be percent-encoded in the URL

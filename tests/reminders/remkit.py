@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from foia.mail import SMTPMailer
-from foia.reminders import DispatchSettings, dispatch_due
-from foia.services import log_event
+from foia.reminders.dispatch import DispatchSettings, dispatch_due
+from foia.requests.service import log_event
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -13,9 +13,9 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
+from test_reminders import _many_due
 
 from foia.models import Reminder
-from test_reminders import _many_due
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,8 @@ from foia.deadlines import calendar_for
 from foia.extensions import db
 from foia.mail import OutboxMailer, list_outbox
 from foia.models import Reminder, RequestClock, Watcher
-from foia.reminders import DispatchSettings, dispatch_due, plan
+from foia.reminders.dispatch import DispatchSettings, dispatch_due
+from foia.reminders.planner import plan
 from tests.conftest import NOW
 
 
@@ -140,7 +141,7 @@ def test_smtp_outage_keeps_rows_pending_and_delivers_once_back(world, session, s
 
 
 def _many_due(world, session, n_requests: int, day: date) -> int:
-    from foia.services import RequestInput, create_request
+    from foia.requests.service import RequestInput, create_request
 
     clerk = world["users"]["staff"]
     for i in range(n_requests):
@@ -187,14 +188,13 @@ def test_message_ids_are_deterministic_per_row(world, session, smtp):
     sweep(session, smtp, at(date(2026, 6, 23)))
     row = session.scalar(select(Reminder).where(Reminder.status == "sent"))
     from foia.mail import make_message_id
-
-    from foia.reminders import reminder_key
+    from foia.reminders.dispatch import reminder_key
 
     assert row.message_id == make_message_id(reminder_key(row), "foia.test") == smtp.inbox.messages[0]["Message-ID"]
 
 
 def test_closed_request_gets_no_more_reminders(world, session, smtp):
-    from foia.services import update_request
+    from foia.requests.service import update_request
 
     req, clerk = _ice(world)
     send_request(session, req, clerk, date(2026, 6, 1))
@@ -205,7 +205,7 @@ def test_closed_request_gets_no_more_reminders(world, session, smtp):
 
 
 def test_extension_replaces_pending_rows(world, session, smtp):
-    from foia.services import log_event
+    from foia.requests.service import log_event
 
     req, clerk = _ice(world)
     send_request(session, req, clerk, date(2026, 6, 1))
@@ -220,7 +220,7 @@ def test_extension_replaces_pending_rows(world, session, smtp):
 def test_reminders_count_working_days_with_the_agencys_closures(world, session, smtp):
     """An agency closure inside the period moves the deadline, and the reminder counts days left on
     the same calendar as the request page (the closure is not a working day)."""
-    from foia.clocks import add_closure
+    from foia.clocks.closures import add_closure
     from foia.models import Agency
 
     req, clerk = _ice(world)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from foia.mail import OutboxMailer
 from foia.models import AuditLog, Reminder, User, Watcher
-from foia.reminders import DispatchSettings, dispatch_due
+from foia.reminders.dispatch import DispatchSettings, dispatch_due
 from tests.conftest import csrf_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,7 +109,7 @@ def _free_port() -> int:
 
 def test_feed_token_never_reaches_the_logs(app, world, session, tmp_path, caplog):
     """Serve the app with the project's gunicorn config, fetch a feed, and read the access log."""
-    from foia.services import regenerate_calendar_token
+    from foia.accounts.service import regenerate_calendar_token
     from tests.conftest import NOW
 
     token = regenerate_calendar_token(session, actor=world["users"]["staff"], now=NOW)

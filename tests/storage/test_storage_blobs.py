@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from foia.storage import BlobStore, StoredBlob, UploadRejected, human_size
+from foia.documents.storage import BlobStore, StoredBlob, UploadRejected, human_size
 
 
 def tree(root: Path) -> list[str]:

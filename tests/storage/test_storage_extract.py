@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from foia.extract import (
+from foia.documents.extract import (
     DOCX,
     XLSX,
     check_declared,

@@ -1,0 +1,1 @@
+"""Accounts: organizations, users, sign-in, settings."""

@@ -1,0 +1,1 @@
+"""The administrator's pages: calendars and closures, reminder failures, the mail outbox."""

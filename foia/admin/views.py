@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from datetime import date
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from foia.clocks.closures import add_closure, remove_closure
+from foia.core.clock import utcnow
+from foia.core.errors import ValidationError
+from foia.deadlines import calendar_for, calendar_ids
+from foia.extensions import db
+from foia.models import Agency, CalendarClosure
+from foia.reminders.planner import replan_moved
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _year(raw: str | None, default: int) -> int:
+    try:
+        year = int(raw or default)
+    except ValueError:
+        return default
+    return year if 1990 <= year <= 2100 else default
+
+
+@bp.route("/calendars")
+@admin_required
+def calendars():
+    ids = calendar_ids()
+    cal_id = request.args.get("calendar") or "us-federal"
+    if cal_id not in ids:
+        cal_id = "us-federal"
+    today = utcnow().date()
+    year = _year(request.args.get("year"), today.year)
+    closures = list(db.session.scalars(
+        select(CalendarClosure).where(CalendarClosure.calendar_id == cal_id).order_by(CalendarClosure.closed_on)))
+    agency_closures = list(db.session.scalars(
+        select(CalendarClosure).where(CalendarClosure.agency_id.is_not(None)).order_by(CalendarClosure.closed_on)))
+    days = calendar_for(cal_id, []).holidays_in_year(year)
+    agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
+    return render_template("admin/calendars.html", ids=ids, cal_id=cal_id, year=year, days=days,
+                           closures=closures, agency_closures=agency_closures, agencies=agencies,
+                           errors={}, form=request.args)
+
+
+@bp.route("/closures", methods=["POST"])
+@admin_required
+def add_closure_view():
+    form = request.form
+    cal_id = form.get("calendar") or None
+    agency_slug = form.get("agency") or None
+    errors: dict[str, str] = {}
+    try:
+        on = date.fromisoformat(form.get("on", ""))
+    except ValueError:
+        errors["on"] = "Enter the date of the closure, e.g. 2026-12-24."
+        on = None
+    agency = None
+    if agency_slug:
+        agency = db.session.scalar(select(Agency).where(Agency.slug == agency_slug))
+        if agency is None:
+            errors["agency"] = "Choose an agency from the list."
+        cal_id = None
+    if not errors:
+        try:
+            _closure, moved = add_closure(db.session, actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
+                                          calendar_id=cal_id, agency=agency)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            replan_moved(db.session, moved, now=utcnow())
+            db.session.commit()
+            flash(_moved_message(moved), "success")
+            return redirect(url_for("admin.calendars", calendar=cal_id or request.args.get("calendar"), year=on.year))
+    ids = calendar_ids()
+    view_cal = cal_id if cal_id in ids else "us-federal"
+    year = on.year if on else utcnow().year
+    return render_template(
+        "admin/calendars.html", ids=ids, cal_id=view_cal, year=year,
+        days=calendar_for(view_cal, []).holidays_in_year(year),
+        closures=list(db.session.scalars(select(CalendarClosure).where(CalendarClosure.calendar_id == view_cal))),
+        agency_closures=list(db.session.scalars(select(CalendarClosure).where(CalendarClosure.agency_id.is_not(None)))),
+        agencies=db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all(),
+        errors=errors, form=form), 400
+
+
+@bp.route("/closures/<int:closure_id>/delete", methods=["POST"])
+@admin_required
+def delete_closure_view(closure_id: int):
+    closure = db.session.get(CalendarClosure, closure_id)
+    if closure is None:
+        abort(404)
+    cal_id, year = closure.calendar_id, closure.closed_on.year
+    now = utcnow()
+    moved = remove_closure(db.session, actor=current_user, now=now, closure=closure)
+    replan_moved(db.session, moved, now=now)
+    db.session.commit()
+    flash("Closure removed. " + _moved_message(moved), "success")
+    return redirect(url_for("admin.calendars", calendar=cal_id, year=year))
+
+
+def _moved_message(moved) -> str:
+    if not moved:
+        return "No open request's deadline moved."
+    refs = sorted({m.ref for m in moved})
+    listed = "; ".join(f"{m.ref} {m.kind.replace('_', ' ')}: {m.before or '—'} → {m.after or '—'}" for m in moved[:20])
+    more = f" (and {len(moved) - 20} more)" if len(moved) > 20 else ""
+    return f"{len(moved)} deadline(s) moved on {len(refs)} open request(s): {listed}{more}."
+
+
+@bp.route("/reminders")
+@admin_required
+def reminders():
+    """Reminders still to send, failing ones first, and the most recent sends."""
+    from sqlalchemy import func
+
+    from foia.models import Reminder, Request, User
+    from foia.reminders.dispatch import unsent
+
+    rows = unsent(db.session, limit=500)
+    refs = dict(db.session.execute(select(Request.id, Request.ref).where(
+        Request.id.in_({r.request_id for r in rows if r.request_id}))).all())
+    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_({r.user_id for r in rows}))).all())
+    counts = dict(db.session.execute(select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)).all())
+    failing = [r for r in rows if r.attempts > 0]
+    return render_template("admin/reminders.html", rows=rows, failing=failing, refs=refs, emails=emails, counts=counts)
+
+
+@bp.route("/outbox")
+@admin_required
+def outbox():
+    from flask import current_app
+
+    from foia.mail import list_outbox
+
+    entries = list_outbox(current_app.config["FOIA_OUTBOX_DIR"])
+    return render_template("admin/outbox.html", entries=entries[:500], smtp=bool(current_app.config["FOIA_SMTP_URL"]))
+
+
+@bp.route("/outbox/<filename>")
+@admin_required
+def outbox_message(filename: str):
+    """One outbox message, shown as text: headers and the plain-text part. HTML parts are never
+    rendered; they are shown as escaped source."""
+    from flask import current_app
+
+    from foia.mail import read_outbox
+
+    try:
+        msg = read_outbox(current_app.config["FOIA_OUTBOX_DIR"], filename)
+    except (ValueError, FileNotFoundError):
+        abort(404)
+    text_part = msg.get_body(preferencelist=("plain",))
+    html_part = msg.get_body(preferencelist=("html",))
+    return render_template("admin/outbox_message.html", filename=filename, headers=list(msg.items()),
+                           text=text_part.get_content() if text_part else "",
+                           html_source=html_part.get_content() if html_part else "")

@@ -1,0 +1,112 @@
+"""The agency directory: validation, creation and updates (an update that moves dates recomputes clocks)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from foia.clocks.service import recompute_open
+from foia.core.audit import audit, snapshot
+from foia.core.clock import valid_timezone
+from foia.core.errors import ValidationError
+from foia.models import Agency, User
+from foia.reminders.planner import replan_moved
+
+AGENCY_FIELDS = (
+    "slug", "name", "department", "jurisdiction", "law", "foia_email", "portal_url", "mailing_address", "phone",
+    "appeal_authority", "appeal_address", "appeal_email", "timezone",
+)
+
+
+AGENCY_SLUG_PATTERN = r"^[a-z0-9-]{2,64}$"
+
+
+_AGENCY_LIMITS = {"name": 200, "department": 200, "jurisdiction": 100, "foia_email": 254, "portal_url": 500,
+                  "phone": 50, "appeal_authority": 200, "appeal_email": 254, "timezone": 64,
+                  "mailing_address": 2000, "appeal_address": 2000}
+
+
+def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: Agency | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """Clean values and errors for an agency's fields (a new agency when `agency` is None)."""
+    import re
+    from urllib.parse import urlsplit
+
+    from foia.deadlines import law_slugs
+
+    clean = {f: str(data.get(f) or "").strip() for f in AGENCY_FIELDS}
+    clean["slug"] = clean["slug"].lower()
+    clean["foia_email"] = clean["foia_email"].lower()
+    clean["appeal_email"] = clean["appeal_email"].lower()
+    errors: dict[str, str] = {}
+    if not re.fullmatch(AGENCY_SLUG_PATTERN, clean["slug"]):
+        errors["slug"] = "Use 2 to 64 lower-case letters, digits and hyphens, e.g. dhs-ice."
+    else:
+        taken = session.scalar(select(Agency.id).where(Agency.slug == clean["slug"]))
+        if taken is not None and (agency is None or taken != agency.id):
+            errors["slug"] = "Another agency already uses this short name."
+    if not clean["name"]:
+        errors["name"] = "Give the agency's name."
+    if not clean["jurisdiction"]:
+        errors["jurisdiction"] = "Say which jurisdiction the agency belongs to, e.g. United States (federal)."
+    if clean["law"] not in law_slugs():
+        errors["law"] = "Choose the public-records law from the list."
+    if not valid_timezone(clean["timezone"]):
+        errors["timezone"] = "Choose a time zone such as America/Los_Angeles."
+    email_re = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    for f in ("foia_email", "appeal_email"):
+        if clean[f] and not email_re.fullmatch(clean[f]):
+            errors[f] = "Enter a valid email address, e.g. foia@agency.gov, or leave it empty."
+    if clean["portal_url"]:
+        parts = urlsplit(clean["portal_url"])
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            errors["portal_url"] = "Enter a web address starting with https:// or http://, or leave it empty."
+    for f, limit in _AGENCY_LIMITS.items():
+        if f not in errors and len(clean[f]) > limit:
+            errors[f] = f"Keep this under {limit} characters."
+    return clean, errors
+
+
+def create_agency(session: Session, *, actor: User, now: datetime, data: Mapping[str, Any]) -> Agency:
+    clean, errors = validate_agency_input(session, data)
+    if errors:
+        raise ValidationError(errors)
+    agency = Agency(created_at=now, updated_at=now, **clean)
+    try:
+        with session.begin_nested():  # someone may have taken the slug meanwhile
+            session.add(agency)
+            session.flush()
+    except IntegrityError:
+        raise ValidationError({"slug": "Another agency already uses this short name."}) from None
+    audit(session, actor=actor, now=now, action="create", entity=agency, after=snapshot(agency, AGENCY_FIELDS))
+    return agency
+
+
+def update_agency(session: Session, *, actor: User, now: datetime, agency: Agency, data: Mapping[str, Any]) -> Agency:
+    """Change an agency's details. A new short name or time zone can change which law overrides and
+    receipt rules apply, so the agency's open requests are recomputed (and their reminders re-planned)."""
+    clean, errors = validate_agency_input(session, data, agency=agency)
+    if errors:
+        raise ValidationError(errors)
+    before = snapshot(agency, AGENCY_FIELDS)
+    changed = {k: v for k, v in clean.items() if before.get(k) != v}
+    if not changed:
+        return agency
+    try:
+        with session.begin_nested():
+            for key, value in changed.items():
+                setattr(agency, key, value)
+            agency.updated_at = now
+            session.flush()
+    except IntegrityError:
+        raise ValidationError({"slug": "Another agency already uses this short name."}) from None
+    audit(session, actor=actor, now=now, action="update", entity=agency,
+          before={k: before[k] for k in changed}, after=changed)
+    if "slug" in changed or "timezone" in changed:
+        moved = recompute_open(session, now=now, actor=actor, reason=f"agency {agency.slug} updated",
+                               agency_id=agency.id)
+        replan_moved(session, moved, now=now)
+    return agency

@@ -1,0 +1,103 @@
+"""The web app's shell: every feature's blueprint, sign-in, error pages and security headers.
+
+Views parse, authorize, call services and render; no business rules live in them."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from foia.accounts.auth_views import bp as auth_bp
+from foia.accounts.views import bp as account_bp
+from foia.admin.views import bp as admin_bp
+from foia.agencies.views import bp as agencies_bp
+from foia.communications.views import bp as communications_bp
+from foia.core.views import bp as main_bp
+from foia.dashboard.views import bp as dashboard_bp
+from foia.documents.views import bp as documents_bp
+from foia.extensions import db, login_manager
+from foia.letters.views import bp as letters_bp
+from foia.mailroom.views import bp as mailroom_bp
+from foia.models import User
+from foia.reminders.views import bp as watchers_bp
+from foia.requests.views import bp as requests_bp
+from foia.search.views import bp as search_bp
+
+#: Every feature's blueprint. Their names ("requests", "letters", ...) are the endpoint prefixes the
+#: templates use with url_for.
+BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
+              communications_bp, dashboard_bp, documents_bp, search_bp)
+
+
+def register_blueprints(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        try:
+            return db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err: CSRFError):
+        return render_template("error.html", code=400, title="Form expired",
+                               message="The form was missing its security token or it had expired. "
+                                       "Go back, reload the page and try again."), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "Upload too large"}
+        messages = {
+            404: "We could not find that page. If you followed a link to a request, it may not exist "
+                 "or you may not have access to it.",
+            403: "Your account does not have access to this page.",
+            413: "The file is larger than this server accepts.",
+        }
+        code = err.code or 500
+        return render_template("error.html", code=code, title=titles.get(code, err.name),
+                               message=messages.get(code, err.description)), code
+
+    @app.errorhandler(Exception)
+    def server_error(err: Exception):
+        app.logger.exception("Unhandled error on %s", request.path)
+        db.session.rollback()
+        return render_template("error.html", code=500, title="Something went wrong",
+                               message="The server hit an error and nothing was saved from this action. "
+                                       "Please try again; if it keeps happening tell an administrator."), 500
+
+    @app.before_request
+    def refuse_nul_bytes():
+        """NUL cannot be stored as text (PostgreSQL refuses it); say so instead of failing later."""
+        values = [request.path, *request.args.values()]
+        if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values.extend(request.form.values())
+        if any("\x00" in v for v in values):
+            return render_template("error.html", code=400, title="Unsupported character",
+                                   message="Your input contained a NUL character, which cannot be saved. "
+                                           "Remove it and try again."), 400
+        return None
+
+    @app.after_request
+    def security_headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
+        return resp
+
+    @app.context_processor
+    def inject_globals():
+        return {"demo_mode": app.config.get("FOIA_DEMO", False), "current_user": current_user}

@@ -1,0 +1,66 @@
+"""Ad-hoc closures (a day an office is closed): adding or removing one recomputes the open requests it moves.
+
+The caller re-plans the moved requests' reminders (`reminders.replan_moved`); until it does, they are
+flagged `reminders_stale` and the scheduler's sweep re-plans them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foia.clocks.service import Moved, recompute_open
+from foia.models import Agency, CalendarClosure, User
+
+
+def add_closure(session: Session, *, actor: User, now: datetime, on: date, name: str,
+                calendar_id: str | None = None, agency: Agency | None = None) -> tuple[CalendarClosure, list[Moved]]:
+    from foia.core.audit import audit
+    from foia.deadlines import calendar_ids
+
+    name = (name or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = "Say why the office is closed (e.g. “Closed by executive order”)."
+    elif len(name) > 200:
+        errors["name"] = "Keep the reason under 200 characters."
+    if (calendar_id is None) == (agency is None):
+        errors["scope"] = "Choose either a calendar or an agency."
+    elif calendar_id is not None and calendar_id not in calendar_ids():
+        errors["scope"] = "Choose a calendar from the list."
+    if errors:
+        from foia.core.errors import ValidationError
+
+        raise ValidationError(errors)
+    dupe = select(CalendarClosure.id).where(CalendarClosure.closed_on == on)
+    dupe = dupe.where(CalendarClosure.agency_id == agency.id) if agency else dupe.where(CalendarClosure.calendar_id == calendar_id)
+    if session.scalar(dupe) is not None:
+        from foia.core.errors import ValidationError
+
+        raise ValidationError({"on": f"There is already a closure on {on.isoformat()} for this calendar."})
+    closure = CalendarClosure(calendar_id=calendar_id, agency_id=agency.id if agency else None, closed_on=on,
+                              name=name, created_by_id=actor.id, created_at=now)
+    session.add(closure)
+    session.flush()
+    audit(session, actor=actor, now=now, action="create", entity=closure,
+          after={"closed_on": on.isoformat(), "name": name, "calendar_id": calendar_id,
+                 "agency": agency.slug if agency else None})
+    reason = f"closure added: {on.isoformat()} {name}"
+    moved = recompute_open(session, now=now, actor=actor, reason=reason, calendar_id=calendar_id,
+                           agency_id=agency.id if agency else None, affected_from=on)
+    return closure, moved  # the caller re-plans their reminders (reminders.replan_moved)
+
+
+def remove_closure(session: Session, *, actor: User, now: datetime, closure: CalendarClosure) -> list[Moved]:
+    from foia.core.audit import audit
+
+    before = {"closed_on": closure.closed_on.isoformat(), "name": closure.name, "calendar_id": closure.calendar_id,
+              "agency_id": closure.agency_id}
+    calendar_id, agency_id, closed_on = closure.calendar_id, closure.agency_id, closure.closed_on
+    audit(session, actor=actor, now=now, action="delete", entity=closure, before=before)
+    session.delete(closure)
+    session.flush()
+    moved = recompute_open(session, now=now, actor=actor, reason=f"closure removed: {before['closed_on']} {before['name']}",
+                           calendar_id=calendar_id, agency_id=agency_id, affected_from=closed_on)
+    return moved  # the caller re-plans their reminders (reminders.replan_moved)

@@ -1,0 +1,303 @@
+"""The bridge between the database and the pure deadline engine (foia/deadlines).
+
+- `ledger_for(events)` turns a request's event rows into engine ledger events.
+- `compute_for(...)` runs the engine for one request (used live by the request page and CLI,
+  so explanations always reflect the ledger).
+- `refresh(...)` stores the result in the `request_clocks` cache and on the request
+  (`response_due`, `next_due`), which lists, dashboards and reminders query.
+- `recompute_open(...)` re-runs every open request that a calendar change can affect, in bulk,
+  and writes an audit row for each request whose dates moved.
+- `add_closure` / `remove_closure` change a calendar and trigger that recompute.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import bindparam, case, null, or_, select, update
+from sqlalchemy.orm import Session
+
+from foia.core.clock import default_timezone
+from foia.deadlines import (
+    AgencyRules,
+    Calendar,
+    Clock,
+    Closure,
+    LedgerEvent,
+    calendar_for,
+    compute_clocks,
+    load_law,
+)
+from foia.models import (
+    CLOSED_STATUSES,
+    Agency,
+    AuditLog,
+    CalendarClosure,
+    Event,
+    Request,
+    RequestClock,
+    User,
+)
+
+# Event kinds in our ledger that the engine reads, and the engine kind each one becomes.
+_DIRECT = {
+    "received": "received", "extension": "extension", "toll_start": "toll_start", "toll_end": "toll_end",
+    "restart": "restart", "estimated_completion": "estimated_completion", "agreed_date": "agreed_date",
+    "determination": "determination", "appeal_filed": "appeal_filed", "appeal_decided": "appeal_decided",
+    "closed": "closed",
+}
+
+
+# Event kinds whose structured data the engine reads (extension days, agreed/estimated dates).
+_DATA_KINDS = ("extension", "agreed_date", "estimated_completion")
+
+
+@dataclass
+class _Req:
+    id: int
+    ref: str
+    response_due: date | None
+    next_due: date | None
+
+
+# Ledger kinds the engine may read (plus "sent", which stands in for receipt when none is logged).
+LEDGER_KINDS = tuple(_DIRECT) + ("sent",)
+
+
+def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
+    """Engine events from ledger rows. A request counts as received when the agency received it;
+    if nobody logged a separate receipt, the day it was sent is taken as the day of receipt
+    (right for email and portals; for postal mail, log the receipt)."""
+    has_received = any(e.kind == "received" for e in events)
+    out: list[LedgerEvent] = []
+    for e in events:
+        kind = _DIRECT.get(e.kind)
+        if kind is None and e.kind == "sent" and not has_received:
+            kind = "received"
+        if kind is None:
+            continue
+        out.append(LedgerEvent(kind, e.occurred_at or e.occurred_on, dict(e.data) if e.data else _NO_DATA))
+    return out
+
+
+_NO_DATA: dict[str, Any] = {}
+
+
+def _closures_for(session: Session, calendar_id: str, agency_id: int | None) -> list[Closure]:
+    cond = CalendarClosure.calendar_id == calendar_id
+    if agency_id is not None:
+        cond = or_(cond, CalendarClosure.agency_id == agency_id)
+    rows = session.execute(select(CalendarClosure.closed_on, CalendarClosure.name).where(cond)).all()
+    return [Closure(d, name) for d, name in rows]
+
+
+def agency_calendar(session: Session, calendar_id: str, agency_id: int | None) -> Calendar:
+    """The calendar deadlines at an agency count on: the jurisdiction's holidays plus the closures an
+    admin added for that calendar or that agency. Every "working days" figure shown anywhere uses this."""
+    return calendar_for(calendar_id, _closures_for(session, calendar_id, agency_id))
+
+
+def request_calendar(session: Session, req: Request) -> Calendar:
+    return agency_calendar(session, load_law(req.law).for_agency(req.agency.slug).calendar, req.agency_id)
+
+
+def agency_rules(agency: Agency) -> AgencyRules:
+    return AgencyRules(slug=agency.slug, timezone=agency.timezone or default_timezone())
+
+
+def compute_for(session: Session, req: Request, events: Sequence[Event] | None = None) -> list[Clock]:
+    if events is None:
+        events = list(session.scalars(select(Event).where(Event.request_id == req.id).order_by(Event.occurred_on, Event.id)))
+    law = load_law(req.law)
+    closures = _closures_for(session, law.for_agency(req.agency.slug).calendar, req.agency_id)
+    return compute_clocks(law, ledger_for(events), agency=agency_rules(req.agency), closures=closures,
+                          expedited=req.expedited)
+
+
+def _summary(clocks: Iterable[Clock]) -> tuple[date | None, date | None]:
+    response_due = next((c.due for c in clocks if c.kind == "response"), None)
+    open_dates = [c.due for c in clocks if c.status == "open" and c.due is not None]
+    return response_due, (min(open_dates) if open_dates else None)
+
+
+def _store(session: Session, req: Request, clocks: Sequence[Clock], now: datetime,
+           existing: dict[str, RequestClock] | None = None) -> None:
+    if existing is None:
+        existing = {c.kind: c for c in session.scalars(select(RequestClock).where(RequestClock.request_id == req.id))}
+    seen = set()
+    for clock in clocks:
+        seen.add(clock.kind)
+        row = existing.get(clock.kind)
+        if row is None:
+            session.add(RequestClock(request_id=req.id, kind=clock.kind, label=clock.label, due=clock.due,
+                                     status=clock.status, computed_at=now))
+        elif (row.due, row.status, row.label) != (clock.due, clock.status, clock.label):
+            row.due, row.status, row.label, row.computed_at = clock.due, clock.status, clock.label, now
+    for kind, row in existing.items():
+        if kind not in seen:
+            session.delete(row)
+    req.response_due, req.next_due = _summary(clocks)
+    if req.is_closed:
+        req.next_due = None
+
+
+def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
+    """Recompute one request's clocks from its ledger and update the cache.
+
+    Reminders are not planned here: the caller that changed the ledger passes the returned clocks
+    to `reminders.plan` (as `requests.log_event` does), so clocks never depend on reminders."""
+    session.flush()
+    clocks = compute_for(session, req)
+    _store(session, req, clocks, now)
+    return clocks  # the caller re-plans reminders from these (reminders.plan)
+
+
+@dataclass
+class Moved:
+    ref: str
+    kind: str
+    before: date | None
+    after: date | None
+
+
+def recompute_open(session: Session, *, now: datetime, actor: User | None, reason: str,
+                   calendar_id: str | None = None, agency_id: int | None = None,
+                   affected_from: date | None = None) -> list[Moved]:
+    """Recompute every open request (optionally only those on one calendar or at one agency);
+    closed requests are left as they were. Returns every clock date that moved, and writes one
+    audit row per request whose dates moved, naming them.
+
+    Built for 100k open requests: plain rows in, bulk UPDATE/INSERT out, nothing per request
+    goes to the database unless one of its dates actually moved.
+
+    `affected_from`: the earliest day the change touches (a closure's date). A request can only
+    be affected if some clock's counting reaches that day, i.e. one of its cached clock dates or one
+    of its events is on or after it (the engine looks at no day after a due date, nor before the
+    event that starts a clock), or it has no cached clock yet; other requests are skipped."""
+    session.flush()
+    stmt = (select(Request.id, Request.ref, Request.law, Request.expedited, Request.agency_id, Request.response_due,
+                   Request.next_due, Agency.slug, Agency.timezone)
+            .join(Agency, Agency.id == Request.agency_id)
+            .where(Request.status.not_in(CLOSED_STATUSES)))
+    if agency_id is not None:
+        stmt = stmt.where(Request.agency_id == agency_id)
+    if affected_from is not None:
+        stmt = stmt.where(or_(
+            select(RequestClock.id).where(RequestClock.request_id == Request.id, RequestClock.due >= affected_from).exists(),
+            select(Event.id).where(Event.request_id == Request.id, Event.occurred_on >= affected_from).exists(),
+            ~select(RequestClock.id).where(RequestClock.request_id == Request.id).exists(),
+        ))
+    conn = session.connection()  # plain rows: no ORM loading for 100k requests
+    laws: dict[tuple[str, str], Any] = {}
+
+    def law_for(slug: str, agency_slug: str):
+        key = (slug, agency_slug)
+        if key not in laws:
+            laws[key] = load_law(slug).for_agency(agency_slug)
+        return laws[key]
+
+    rows = [r for r in conn.execute(stmt.order_by(Request.id)).all()
+            if calendar_id is None or law_for(r[2], r[7]).calendar == calendar_id]
+    moved: list[Moved] = []
+    closures_cache: dict[tuple[str, int], list[Closure]] = {}
+    clock_updates: list[dict[str, Any]] = []
+    clock_inserts: list[dict[str, Any]] = []
+    clock_deletes: list[int] = []
+    request_updates: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    stale_ids: list[int] = []
+    for chunk_start in range(0, len(rows), 2000):
+        chunk = rows[chunk_start:chunk_start + 2000]
+        ids = [r[0] for r in chunk]
+        events_by_req: dict[int, list[Any]] = defaultdict(list)
+        for e in conn.execute(
+                select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
+                       case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"))
+                .where(Event.request_id.in_(ids), Event.kind.in_(LEDGER_KINDS))
+                .order_by(Event.request_id, Event.occurred_on, Event.id)):
+            events_by_req[e[0]].append(e)
+        cached: dict[int, dict[str, Any]] = defaultdict(dict)
+        for c in conn.execute(select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
+                                     RequestClock.status, RequestClock.label)
+                              .where(RequestClock.request_id.in_(ids))):
+            cached[c[1]][c[2]] = c
+        agencies: dict[tuple[str, str], AgencyRules] = {}
+        for rid, ref, law_slug, expedited, req_agency_id, cur_response_due, cur_next_due, agency_slug, tz in chunk:
+            law = law_for(law_slug, agency_slug)
+            key = (law.calendar, req_agency_id)
+            if key not in closures_cache:
+                closures_cache[key] = _closures_for(session, law.calendar, req_agency_id)
+            akey = (agency_slug, tz)
+            if akey not in agencies:
+                agencies[akey] = AgencyRules(slug=agency_slug, timezone=tz or default_timezone())
+            clocks = compute_clocks(law, ledger_for(events_by_req.get(rid, ())), agency=agencies[akey],
+                                    closures=closures_cache[key], expedited=expedited)
+            r = _Req(rid, ref, cur_response_due, cur_next_due)
+            old = cached.get(rid, {})
+            changes = []
+            for c in clocks:
+                row = old.get(c.kind)
+                if row is None:
+                    clock_inserts.append({"request_id": r.id, "kind": c.kind, "label": c.label, "due": c.due,
+                                          "status": c.status, "computed_at": now})
+                    if c.due is not None:
+                        changes.append(Moved(r.ref, c.kind, None, c.due))
+                elif (row[3], row[4], row[5]) != (c.due, c.status, c.label):
+                    clock_updates.append({"id": row[0], "due": c.due, "status": c.status, "label": c.label,
+                                          "computed_at": now})
+                    if row[3] != c.due:
+                        changes.append(Moved(r.ref, c.kind, row[3], c.due))
+            if old:
+                kinds = {c.kind for c in clocks}
+                clock_deletes.extend(row[0] for kind, row in old.items() if kind not in kinds)
+            response_due, next_due = _summary(clocks)
+            if (response_due, next_due) != (r.response_due, r.next_due):
+                request_updates.append({"id": r.id, "response_due": response_due, "next_due": next_due})
+            if changes:
+                stale_ids.append(rid)
+                moved.extend(changes)
+                audits.append({
+                    "at": now, "actor_id": actor.id if actor else None, "action": "recompute",
+                    "entity_type": "requests", "entity_id": str(r.id),
+                    "before": {"reason": reason, **{m.kind: m.before.isoformat() if m.before else None for m in changes}},
+                    "after": {"reason": reason, **{m.kind: m.after.isoformat() if m.after else None for m in changes}},
+                })
+    # Plain table statements with executemany: the ORM's bulk paths cost more than the work itself here.
+    clocks_t, requests_t = RequestClock.__table__, Request.__table__
+    if clock_updates:
+        conn.execute(clocks_t.update().where(clocks_t.c.id == bindparam("b_id"))
+                     .values(due=bindparam("due"), status=bindparam("status"), label=bindparam("label"),
+                             computed_at=bindparam("computed_at")),
+                     [{"b_id": u.pop("id"), **u} for u in clock_updates])
+    if clock_inserts:
+        conn.execute(clocks_t.insert(), clock_inserts)
+    if clock_deletes:
+        conn.execute(clocks_t.delete().where(clocks_t.c.id.in_(clock_deletes)))
+    if request_updates:
+        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id"))
+                     .values(response_due=bindparam("response_due"), next_due=bindparam("next_due")),
+                     [{"b_id": u.pop("id"), **u} for u in request_updates])
+    if audits:
+        conn.execute(AuditLog.__table__.insert(), audits)
+    for start in range(0, len(stale_ids), 5000):  # their reminders follow the old dates until re-planned
+        session.execute(update(Request).where(Request.id.in_(stale_ids[start:start + 5000]))
+                        .values(reminders_stale=True).execution_options(synchronize_session=False))
+    if clock_updates or clock_inserts or clock_deletes or request_updates or stale_ids:
+        session.expire_all()  # bulk statements bypass the identity map: reload what the caller holds
+    return moved
+
+
+def clock_rows(clocks: Sequence[Clock], today: date, calendar) -> list[dict[str, Any]]:
+    """What a page shows for each clock: date, days left (working or calendar; negative when overdue),
+    explanation. Working days are counted by `Calendar.working_days_between`."""
+    rows = []
+    for c in clocks:
+        left = None
+        if c.due is not None:
+            left = calendar.working_days_between(today, c.due) if c.unit == "business_days" else (c.due - today).days
+        rows.append({"clock": c, "left": left,
+                     "left_unit": "working days" if c.unit == "business_days" else "calendar days"})
+    return rows

@@ -1,0 +1,82 @@
+"""Log a communication with the agency: the form, and the request page's Communications section."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from foia.communications.exemptions import exemptions_for, label_for
+from foia.communications.service import (
+    APPEAL_OUTCOMES,
+    DEFAULT_DIRECTION,
+    EFFECTS,
+    EXEMPTION_KINDS,
+    FEE_WAIVER_DECISIONS,
+    communications_for,
+    log_communication,
+)
+from foia.core.access import can_edit
+from foia.core.clock import utcnow
+from foia.core.errors import ValidationError
+from foia.core.web import request_or_404
+from foia.deadlines import load_law
+from foia.extensions import db
+from foia.models import COMMUNICATION_KINDS, DIRECTIONS
+
+bp = Blueprint("communications", __name__, url_prefix="/requests/<ref>/communications")
+
+# Form field name -> the id of the element an error summary links to.
+FIELD_IDS = {
+    "direction": "comm-direction-incoming", "kind": "comm-kind", "occurred_on": "comm-date",
+    "subject": "comm-subject", "body": "comm-body", "tracking_number": "comm-tracking",
+    "exemptions": "comm-exemptions", "days": "comm-days", "estimated_completion": "comm-estimated",
+    "agreed_date": "comm-agreed", "outcome": "comm-outcome", "amount": "comm-amount", "decision": "comm-decision",
+}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new(ref: str):
+    req = request_or_404(ref, edit=True)
+    errors: dict[str, str] = {}
+    form = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
+            "tracking_number": "", "exemptions": [], "days": "", "estimated_completion": "", "agreed_date": "",
+            "outcome": "", "amount": "", "decision": ""}
+    if request.method == "GET" and request.args.get("kind") in COMMUNICATION_KINDS:
+        form["kind"] = request.args["kind"]
+        form["direction"] = DEFAULT_DIRECTION[form["kind"]]
+    if request.method == "POST":
+        f = request.form
+        form.update({k: f.get(k, "") for k in form if k != "exemptions"})
+        form["exemptions"] = f.getlist("exemptions")
+        data = {k: form[k] for k in ("days", "estimated_completion", "agreed_date", "outcome", "amount", "decision")
+                if form[k].strip()}
+        try:
+            comm = log_communication(
+                db.session, actor=current_user, now=utcnow(), req=req, direction=form["direction"],
+                kind=form["kind"], occurred_on=form["occurred_on"].strip(), subject=form["subject"],
+                body=form["body"], tracking_number=form["tracking_number"], exemptions=form["exemptions"], data=data)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+        else:
+            db.session.commit()
+            flash(f"Logged: {comm.kind_label} of {comm.occurred_on.strftime('%B %-d, %Y')}. "
+                  f"Status: {req.status_label}.", "success")
+            return redirect(url_for("requests.show", ref=req.ref) + "#communications")
+    law = load_law(req.law).for_agency(req.agency.slug)
+    ext = law.response.extension
+    return render_template(
+        "communications/new.html", req=req, law=law, form=form, errors=errors, field_ids=FIELD_IDS,
+        kinds=COMMUNICATION_KINDS, effects=EFFECTS, directions=DIRECTIONS, exemptions=exemptions_for(req.law),
+        exemption_kinds=EXEMPTION_KINDS, outcomes=APPEAL_OUTCOMES, decisions=FEE_WAIVER_DECISIONS, extension=ext,
+    ), (400 if errors else 200)
+
+
+@bp.app_context_processor
+def communication_helpers():
+    def request_communications(req):
+        return communications_for(db.session, req)
+
+    return {"request_communications": request_communications, "exemption_label": label_for,
+            "communication_directions": DIRECTIONS, "can_edit_request": can_edit}

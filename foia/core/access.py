@@ -1,0 +1,148 @@
+"""Who may see and change what. The one place these rules live.
+
+- admin: every request.
+- staff: every request of their organization.
+- reporter: their own requests, and their organization's requests shared with it
+  (visibility "organization" or "public").
+- everyone signed in: every request whose visibility is "public".
+
+Also here: who sees which dashboard statistics (`stats_scope`, `scope_clause`), which viewers see
+the same request lists (`viewer_key`), the requests a person follows for reminders, digests and
+feeds (`followed_clause`), and unmatched mail (`unmatched_clause`, `can_assign`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from foia.models import Request, User, Watcher
+from foia.models.communication import UnmatchedMail
+
+REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause selecting the requests `user` may read."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    if user.role == "admin":
+        return true()
+    public = Request.visibility == "public"
+    if user.role == "staff":
+        return or_(Request.organization_id == user.organization_id, public)
+    return or_(
+        Request.requester_id == user.id,
+        and_(Request.organization_id == user.organization_id, Request.visibility == "organization"),
+        public,
+    )
+
+
+def can_view(user: User, req: Request) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == "admin" or req.visibility == "public":
+        return True
+    if user.role == "staff":
+        return req.organization_id == user.organization_id
+    return req.requester_id == user.id or (
+        req.organization_id == user.organization_id and req.visibility == "organization"
+    )
+
+
+def get_visible_request(session: Session, user: User, ref: str) -> Request | None:
+    """The request with this reference if `user` may see it; None either way otherwise,
+    so a person cannot tell a hidden request from a missing one."""
+    ref = (ref or "").strip().upper()
+    if not REF_PATTERN.fullmatch(ref):
+        return None
+    req = session.scalar(
+        select(Request).options(joinedload(Request.agency), joinedload(Request.requester),
+                                joinedload(Request.organization))
+        .where(Request.ref == ref)
+    )
+    if req is None or not can_view(user, req):
+        return None
+    return req
+
+
+def can_edit(user: User, req: Request) -> bool:
+    """Change a request: its requester, staff of its organization, or an admin."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "staff":
+        return req.organization_id == user.organization_id
+    return req.requester_id == user.id
+
+
+def can_manage_agencies(user: User) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.role in ("admin", "staff")
+
+
+# ---------------------------------------------------------------------------- lists and statistics
+
+def viewer_key(user: User) -> tuple[Any, ...]:
+    """Who sees the same requests: admins all alike, staff per organization, reporters each their own."""
+    if user.role == "admin":
+        return ("all",)
+    if user.role == "staff":
+        return ("staff", user.organization_id)
+    return ("user", user.id)
+
+
+def stats_scope(user: User) -> tuple[Any, ...]:
+    """Which requests the agency statistics cover, per organization (not per person):
+    admins: every request; staff: their organization's and public requests; reporters: the requests
+    every member of their organization may see (shared with the organization, or public)."""
+    if user.role == "admin":
+        return ("all",)
+    if user.role == "staff":
+        return ("staff", user.organization_id)
+    return ("shared", user.organization_id)
+
+
+def scope_clause(scope: tuple[Any, ...]) -> ColumnElement[bool]:
+    """A WHERE clause selecting the requests of a `stats_scope`."""
+    kind = scope[0]
+    if kind == "all":
+        return true()
+    public = Request.visibility == "public"
+    if kind == "staff":
+        return or_(Request.organization_id == scope[1], public)
+    return or_(and_(Request.organization_id == scope[1], Request.visibility == "organization"), public)
+
+
+def followed_clause(user: User) -> ColumnElement[bool]:
+    """The requests a person filed or watches (their reminders, digest and personal feed)."""
+    watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
+    return or_(Request.requester_id == user.id, Request.id.in_(watched))
+
+
+# ---------------------------------------------------------------------------- unmatched mail
+
+def unmatched_clause(user: User) -> ColumnElement[bool]:
+    """The unmatched messages a person may see and assign: admins all; staff their organization's
+    and their own imports; others only what they imported themselves."""
+    if user.role == "admin":
+        return true()
+    own = UnmatchedMail.imported_by_id == user.id
+    if user.role == "staff":
+        return or_(UnmatchedMail.organization_id == user.organization_id, own)
+    return own
+
+
+def can_assign(user: User, row: UnmatchedMail) -> bool:
+    """May `user` assign this unmatched message to a request (the rule of `unmatched_clause`)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "staff" and row.organization_id == user.organization_id:
+        return True
+    return row.imported_by_id == user.id

@@ -1,0 +1,44 @@
+"""Helpers every command group uses: parsing --now, and the operator a command acts as."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+
+import click
+from flask import current_app
+from sqlalchemy import select
+
+from foia.extensions import db
+from foia.models import User
+
+
+def _now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO date-time such as 2026-01-05T09:00:00-08:00") from exc
+    if parsed.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["FOIA_TIMEZONE"]))
+    return parsed.astimezone(timezone.utc)
+
+
+def _as_admin() -> User:
+    """The CLI is an operator's tool: it reads as an administrator would."""
+    return User(id=0, role="admin", organization_id=0, email="cli@localhost", name="CLI", active=True)
+
+
+def _operator(email: str | None) -> User:
+    """The account a CLI action is recorded under: --as EMAIL, or the first active administrator."""
+    stmt = select(User).where(User.active.is_(True))
+    stmt = stmt.where(User.email == email.strip().lower()) if email else stmt.where(User.role == "admin").order_by(User.id)
+    user = db.session.scalar(stmt.limit(1))
+    if user is None:
+        click.echo(f"Error: no active account {email!r}." if email else
+                   "Error: no administrator account exists; create one or pass --as EMAIL.", err=True)
+        sys.exit(2)
+    return user

@@ -1,0 +1,237 @@
+"""Read queries for the dashboard: overdue and upcoming deadlines, counts by status, a month of
+deadlines. Every function takes the session, the user (visibility) and `today`; none reads the clock.
+
+Built for 100k requests: the deadline lists are indexed range scans of request_clocks
+(ix_request_clocks_due) joined to requests and agencies in one statement, with a LIMIT; totals and
+counts are SQL aggregates; working days are counted with prefix indexes per law calendar
+(deadlines.Calendar, indexed), so a row costs a dictionary lookup, never a day-by-day loop.
+"""
+
+from __future__ import annotations
+
+import calendar as _stdcal
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from foia.core.access import visible_clause
+from foia.dashboard.stats import Resolver, calendars_for
+from foia.deadlines import law_slugs
+from foia.models import CLOSED_STATUSES, STATUSES, Agency, Request, RequestClock, User
+
+UPCOMING_WORKING_DAYS = 10
+LIST_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    ref: str
+    title: str
+    agency_name: str
+    agency_slug: str
+    law: str
+    kind: str
+    label: str
+    due: date
+    working_days: int  # overdue: working days late (positive); upcoming: working days left
+
+
+@dataclass
+class DeadlineList:
+    rows: list[DeadlineRow]
+    total: int  # counted up to COUNT_CAP
+
+    @property
+    def capped(self) -> bool:
+        return self.total >= COUNT_CAP
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.rows))
+
+
+COUNT_CAP = 1000  # totals are counted up to this many rows ("1,000 or more"), so a count stays cheap
+
+
+
+def _columns():
+    return (Request.ref, Request.title, Request.law, Request.agency_id, Agency.name, Agency.slug,
+            RequestClock.kind, RequestClock.label, RequestClock.due)
+
+
+def _joined(*columns):
+    """request_clocks joined to requests (and agencies).
+
+    The join is written `requests.id = request_clocks.request_id + 0` on purpose: SQLite's planner
+    (without statistics) would otherwise start from requests through the visibility OR's indexes and
+    sort every visible clock. With the clock side of the join not indexable, it walks
+    ix_request_clocks_due in date order, looks each request up by its primary key and stops at the LIMIT.
+    PostgreSQL plans from its statistics either way."""
+    stmt = select(*columns).select_from(RequestClock).join(Request, Request.id == RequestClock.request_id + 0)
+    if any(getattr(c, "table", None) is Agency.__table__ for c in columns):
+        stmt = stmt.join(Agency, Agency.id == Request.agency_id)
+    return stmt
+
+
+def _open(user: User, *conds):
+    return (RequestClock.status == "open", Request.status.not_in(CLOSED_STATUSES), visible_clause(user), *conds)
+
+
+def _base(user: User, *conds):
+    return _joined(*_columns()).where(*_open(user, *conds))
+
+
+def _count(session: Session, user: User, *conds) -> int:
+    """How many open clocks match, counted up to COUNT_CAP."""
+    rows = _joined(RequestClock.id).where(*_open(user, *conds)).limit(COUNT_CAP).subquery()
+    return int(session.scalar(select(func.count()).select_from(rows)) or 0)
+
+
+def overdue(session: Session, user: User, *, today: date, limit: int = LIST_LIMIT,
+            resolve: Resolver | None = None) -> DeadlineList:
+    """Open clocks due before today, oldest first, with the working days overdue (counted as the
+    request page counts them: the working days from the due date up to yesterday)."""
+    cond = RequestClock.due < today
+    stmt = _base(user, cond).order_by(RequestClock.due, RequestClock.request_id, RequestClock.kind).limit(limit)
+    resolve = resolve or calendars_for(session)
+    rows = []
+    for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due in session.execute(stmt):
+        late = -resolve(law, agency_slug, agency_id).working_days_between(today, due)
+        rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, late))
+    total = len(rows) if len(rows) < limit else _count(session, user, cond)
+    return DeadlineList(rows, total)
+
+
+def _upcoming_cutoffs(resolve: Resolver, today: date, horizon: int) -> dict[str, date]:
+    """Per law, the last date within `horizon` working days of today on the law's calendar."""
+    return {slug: resolve(slug, "", None).last_within(today, horizon) for slug in law_slugs()}
+
+
+def upcoming(session: Session, user: User, *, today: date, horizon: int = UPCOMING_WORKING_DAYS,
+             limit: int = LIST_LIMIT, resolve: Resolver | None = None) -> DeadlineList:
+    """Open clocks due from today through the `horizon`-th working day after today (on each request's
+    law calendar), soonest first, with the working days left (0 = due today)."""
+    resolve = resolve or calendars_for(session)
+    cutoffs = _upcoming_cutoffs(resolve, today, horizon)
+    known = list(cutoffs)
+    per_law = [and_(Request.law == slug, RequestClock.due <= cut) for slug, cut in cutoffs.items()]
+    latest = max(cutoffs.values())
+    # Requests under a law without a data file (old data) use the widest cut-off.
+    per_law.append(and_(Request.law.not_in(known), RequestClock.due <= latest))
+    cond = and_(RequestClock.due >= today, RequestClock.due <= latest, or_(*per_law))
+    stmt = _base(user, cond).order_by(RequestClock.due, RequestClock.request_id, RequestClock.kind).limit(limit)
+    rows = []
+    fetched = 0
+    for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due in session.execute(stmt):
+        fetched += 1
+        left = resolve(law, agency_slug, agency_id).working_days_between(today, due)
+        if left <= horizon:  # agency overrides or closures can differ from the law's base calendar
+            rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, left))
+    total = len(rows) if fetched < limit else _count(session, user, cond)
+    return DeadlineList(rows, total)
+
+
+def status_counts(session: Session, user: User) -> list[tuple[str, str, int]]:
+    """(status, label, count) for every status with at least one visible request, in workflow order."""
+    counts = dict(session.execute(
+        select(Request.status, func.count()).where(visible_clause(user)).group_by(Request.status)).all())
+    out = [(s, label, int(counts.pop(s))) for s, label in STATUSES.items() if s in counts]
+    out.extend((s, s, int(n)) for s, n in sorted(counts.items()))
+    return out
+
+
+# ---------------------------------------------------------------------------------- month calendar
+
+@dataclass(frozen=True)
+class CalendarItem:
+    ref: str
+    title: str
+    label: str
+    agency_name: str
+
+
+@dataclass
+class DayCell:
+    day: date | None
+    items: list[CalendarItem] = field(default_factory=list)
+    total: int = 0
+    is_today: bool = False
+    working: bool = True
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self.items))
+
+
+@dataclass
+class MonthView:
+    first: date
+    weeks: list[list[DayCell]]
+    total: int
+
+    @property
+    def title(self) -> str:
+        return self.first.strftime("%B %Y")
+
+    @property
+    def prev_month(self) -> date:
+        return (self.first - timedelta(days=1)).replace(day=1)
+
+    @property
+    def next_month(self) -> date:
+        return (self.first + timedelta(days=32)).replace(day=1)
+
+
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def parse_month(raw: str | None, today: date) -> date:
+    """First day of the month given as YYYY-MM; the current month when missing or malformed."""
+    raw = (raw or "").strip()
+    if len(raw) == 7 and raw[4] == "-" and raw[:4].isdigit() and raw[5:].isdigit():
+        year, month = int(raw[:4]), int(raw[5:])
+        if 1900 <= year <= 2999 and 1 <= month <= 12:
+            return date(year, month, 1)
+    return today.replace(day=1)
+
+
+def month_calendar(session: Session, user: User, *, month: date, today: date, per_day: int = 4) -> MonthView:
+    """Open deadlines in `month`, at most `per_day` listed per day (with the day's total).
+    Holidays differ by law, so only weekends are marked as such."""
+    first = month.replace(day=1)
+    last = first.replace(day=_stdcal.monthrange(first.year, first.month)[1])
+    rn = func.row_number().over(partition_by=RequestClock.due,
+                                order_by=(RequestClock.request_id, RequestClock.kind)).label("rn")
+    n = func.count().over(partition_by=RequestClock.due).label("n")
+    inner = (_joined(RequestClock.due, Request.ref, Request.title, RequestClock.label, Agency.name, rn, n)
+             .where(*_open(user, RequestClock.due >= first, RequestClock.due <= last))
+             .subquery())
+    stmt = select(inner.c.due, inner.c.ref, inner.c.title, inner.c.label, inner.c.name, inner.c.n) \
+        .where(inner.c.rn <= per_day).order_by(inner.c.due, inner.c.rn)
+    by_day: dict[date, DayCell] = {}
+    total = 0
+    for due, ref, title, label, agency, count in session.execute(stmt):
+        cell = by_day.get(due)
+        if cell is None:
+            cell = by_day[due] = DayCell(due, total=int(count))
+            total += int(count)
+        cell.items.append(CalendarItem(ref, title, label, agency))
+    weeks: list[list[DayCell]] = []
+    for week in _stdcal.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month):
+        row = []
+        for d in week:
+            if d.month != first.month:
+                row.append(DayCell(None))
+                continue
+            cell = by_day.get(d) or DayCell(d)
+            cell.is_today = d == today
+            cell.working = d.weekday() < 5
+            row.append(cell)
+        weeks.append(row)
+    return MonthView(first, weeks, total)
+
+
+__all__ = ["DeadlineList", "DeadlineRow", "MonthView", "WEEKDAYS", "month_calendar", "overdue", "parse_month",
+           "status_counts", "upcoming"]

@@ -1,0 +1,58 @@
+"""The dashboard: overdue and upcoming deadlines, counts by status, a month of deadlines and how
+quickly agencies respond. Parse, call the read queries (foia/dashboard.py, foia/stats.py), render."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user, login_required
+
+from foia.core.access import viewer_key
+from foia.core.clock import utcnow
+from foia.dashboard.cache import SUMMARY_TTL_SECONDS, _cached, cached_agency_stats
+from foia.dashboard.queries import (
+    WEEKDAYS,
+    month_calendar,
+    overdue,
+    parse_month,
+    status_counts,
+    upcoming,
+)
+from foia.dashboard.stats import DEFINITION, calendars_for
+from foia.extensions import db
+
+bp = Blueprint("dashboard", __name__)
+
+
+def local_today() -> date:
+    return utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
+
+
+def bar_step(value: float | None, top: float | None) -> int:
+    """Bar length in twentieths (0-20) for the CSS classes bar-0 … bar-20."""
+    if not value or not top:
+        return 0
+    return max(1, min(20, round(20 * value / top)))
+
+
+@bp.route("/dashboard")
+@login_required
+def index():
+    today = local_today()
+    month = parse_month(request.args.get("month"), today)
+    resolve = calendars_for(db.session)  # one read of the closures for both lists
+    late = overdue(db.session, current_user, today=today, resolve=resolve)
+    soon = upcoming(db.session, current_user, today=today, resolve=resolve)
+    viewer = viewer_key(current_user)
+    counts = _cached(("status", *viewer), SUMMARY_TTL_SECONDS,
+                     lambda: status_counts(db.session, current_user), volatile=True)
+    view = _cached(("month", *viewer, month, today), SUMMARY_TTL_SECONDS,
+                   lambda: month_calendar(db.session, current_user, month=month, today=today), volatile=True)
+    stats = cached_agency_stats(current_user, today)
+    max_count = max((n for _s, _l, n in counts), default=0)
+    max_median = max((s.median_days or 0 for s in stats), default=0)
+    return render_template("dashboard.html", today=today, overdue=late, upcoming=soon, counts=counts,
+                           max_count=max_count, month=view, weekdays=WEEKDAYS, stats=stats,
+                           max_median=max_median, definition=DEFINITION, bar_step=bar_step)

@@ -1,0 +1,1 @@
+"""Documents: content-addressed storage, type sniffing, text extraction."""

@@ -1,0 +1,79 @@
+"""`flask foia attach` and `flask foia documents extract`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+
+from foia.core.cli import _as_admin, _now
+from foia.core.paths import blob_root
+from foia.extensions import db
+
+
+@click.command("attach")
+@click.argument("ref")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--kind", default=None, help="What the files are (e.g. final_release); only echoed in the output.")
+@click.option("--communication", "communication_id", type=int, default=None,
+              help="Attach to this communication (id) of the request.")
+@with_appcontext
+def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communication_id: int | None) -> None:
+    """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
+    import os
+
+    from foia.core.access import get_visible_request
+    from foia.core.errors import ValidationError
+    from foia.documents.service import add_document
+    from foia.models import Communication
+
+    req = get_visible_request(db.session, _as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    communication = None
+    if communication_id is not None:
+        communication = db.session.get(Communication, communication_id)
+        if communication is None or communication.request_id != req.id:
+            click.echo(f"Error: {req.ref} has no communication {communication_id}.", err=True)
+            sys.exit(1)
+    now = _now(None)
+    failed = 0
+    for path in files:
+        try:
+            with open(path, "rb") as fh, db.session.begin_nested():
+                doc = add_document(db.session, actor=None, now=now, req=req, stream=fh,
+                                   filename=os.path.basename(path), storage_root=blob_root(current_app.config),
+                                   max_bytes=current_app.config["FOIA_MAX_UPLOAD_BYTES"], communication=communication)
+        except ValidationError as exc:
+            failed += 1
+            click.echo(f"Refused {path}: {' '.join(exc.errors.values())}", err=True)
+            continue
+        pages = f", {doc.pages} page(s)" if doc.pages is not None else ""
+        click.echo(f"Attached {doc.filename} to {req.ref} as document {doc.id} ({doc.mime}{pages}, {doc.size:,} bytes, "
+                   f"sha256 {doc.sha256[:12]}…, text {doc.text_status})" + (f" [kind: {kind}]" if kind else ""))
+    db.session.commit()
+    if failed:
+        sys.exit(2)
+
+
+documents_cli = AppGroup("documents", help="Documents: extract text waiting for search.")
+
+
+@documents_cli.command("extract")
+@click.option("--limit", type=int, default=None, help="Stop after this many documents (default: all pending).")
+def documents_extract(limit: int | None) -> None:
+    """Extract the text of documents too big to extract at upload (text_status pending)."""
+    from foia.documents.service import extract_pending
+
+    done = 0
+    while limit is None or done < limit:
+        batch = 10 if limit is None else min(10, limit - done)
+        n = extract_pending(db.session, _now(None), blob_root(current_app.config), batch)
+        db.session.commit()
+        done += n
+        if n < batch:
+            break
+    click.echo(f"Extracted text from {done} document(s).")

@@ -1,0 +1,198 @@
+"""Documents attached to a request: store the bytes, check the type, extract text for search.
+
+The bytes go to content-addressed storage (foia/storage.py) by streaming, never whole into
+memory; the same content attached twice is stored once on disk and gets two Document rows.
+The type comes from the content (foia/extract.py), never from the name, and a name that
+promises a type the content is not (a ".pdf" that is HTML) is refused with nothing left behind.
+
+Text extraction feeds search (foia/search.py): small files are extracted at once; bigger ones
+(pypdf reads ~30 pages a second) are left ``text_status="pending"`` for ``extract_pending``,
+which ``flask foia documents extract`` and the scheduler call.
+
+Like every service, functions take the session, actor and ``now`` as arguments and never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from foia.core.audit import audit
+from foia.core.errors import ValidationError
+from foia.core.text import index_text
+from foia.documents.extract import (
+    DOCX,
+    PPTX,
+    XLSX,
+    check_declared,
+    extract_text,
+    may_render_inline,
+    pdf_page_count,
+    sniff,
+)
+from foia.documents.storage import BlobStore, UploadRejected
+from foia.mail import safe_filename
+from foia.models import Request, User
+from foia.models.communication import (
+    Communication,
+    Document,
+    SearchEntry,
+    UnmatchedMail,
+)
+
+__all__ = [
+    "INLINE_EXTRACT_BYTES", "DocumentRow", "add_document", "documents_for", "download_mimetype",
+    "blob_referenced", "extract_pending", "get_visible_document",
+]
+
+log = logging.getLogger(__name__)
+
+# Files under this size are extracted while the uploader waits; bigger ones by extract_pending.
+INLINE_EXTRACT_BYTES = 5 << 20
+# Types with text extract_text can read; anything else is searchable by its file name only.
+_EXTRACTABLE = frozenset({"application/pdf", "text/plain", "text/csv", "message/rfc822", "text/html"})
+# Types served under their own name (always as an attachment); everything else is octet-stream.
+_SERVED_AS_IS = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv",
+                           "application/zip", "message/rfc822", DOCX, XLSX, PPTX})
+DOCUMENT_FIELDS = ("filename", "sha256", "size", "mime", "pages", "text_status", "communication_id")
+
+
+def download_mimetype(mime: str) -> str:
+    """The Content-Type a document is served with. HTML (and anything unknown) is octet-stream."""
+    base = (mime or "").split(";", 1)[0].strip().lower()
+    if base in _SERVED_AS_IS or may_render_inline(base):
+        return base
+    return "application/octet-stream"
+
+
+def blob_referenced(session: Session, sha256: str, *, ignore_document_id: int | None = None) -> bool:
+    """Does any document, communication or unmatched message (other than that document) point at
+    this blob? Only an unreferenced blob may be removed."""
+    return bool(session.scalar(select(
+        exists().where(Document.sha256 == sha256, Document.id != (ignore_document_id or 0))
+        | exists().where(Communication.raw_sha256 == sha256)
+        | exists().where(UnmatchedMail.raw_sha256 == sha256))))
+
+
+def _discard_new_blob(session: Session, store: BlobStore, sha256: str, ignore_document_id: int | None) -> None:
+    """Remove a blob this upload created, unless something else already points at it."""
+    if blob_referenced(session, sha256, ignore_document_id=ignore_document_id):
+        return
+    try:
+        store.path_for(sha256).unlink()
+    except FileNotFoundError:
+        pass
+
+
+def add_document(session: Session, *, actor: User | None, now: datetime, req: Request, stream: BinaryIO,
+                 filename: str | None, storage_root: str | Path, max_bytes: int,
+                 communication: Communication | None = None,
+                 inline_extract_bytes: int = INLINE_EXTRACT_BYTES) -> Document:
+    """Store ``stream`` as a document of ``req`` (optionally of one of its communications).
+
+    Raises ValidationError({"file": message}) for a file that cannot be accepted: no usable name,
+    empty, larger than ``max_bytes``, or named as a type it is not. Nothing is left behind then:
+    no row, and no blob unless another row already used the same content.
+    """
+    name = safe_filename(filename, "")
+    if not name:
+        raise ValidationError({"file": "The file has no usable name."})
+    if communication is not None and communication.request_id != req.id:
+        raise ValidationError({"communication": "Choose a communication of this request."})
+    store = BlobStore(storage_root)
+    try:
+        blob = store.put_stream(stream, max_bytes=max_bytes)
+    except UploadRejected as exc:
+        raise ValidationError({"file": exc.message}) from exc
+    doc: Document | None = None
+    try:
+        problem = check_declared(blob.path, name)
+        if problem:
+            raise ValidationError({"file": problem})
+        mime = sniff(blob.path)
+        pages = pdf_page_count(blob.path) if mime == "application/pdf" else None
+        doc = Document(request_id=req.id, communication_id=communication.id if communication else None,
+                       sha256=blob.sha256, filename=name, size=blob.size, mime=mime, pages=pages,
+                       text_status="pending", uploaded_by_id=actor.id if actor is not None else None,
+                       created_at=now)
+        session.add(doc)
+        session.flush()
+        body = ""
+        if mime not in _EXTRACTABLE:
+            doc.text_status = "none"
+        elif blob.size < inline_extract_bytes:
+            body = index_text(extract_text(blob.path, mime))
+            doc.text_status = "done"
+        session.add(SearchEntry(request_id=req.id, source_type="document", source_id=doc.id,
+                                title=name, body=body))
+        audit(session, actor=actor, now=now, action="document:add", entity=doc,
+              after={"request": req.ref, **{f: getattr(doc, f) for f in DOCUMENT_FIELDS}})
+        session.flush()
+    except BaseException:
+        if not blob.deduplicated:
+            # The caller rolls back this session's changes; other sessions only see committed rows.
+            try:
+                _discard_new_blob(session, store, blob.sha256, doc.id if doc is not None else None)
+            except Exception:  # noqa: BLE001 - never hide the original error behind a cleanup one
+                log.warning("could not clean up blob %s", blob.sha256, exc_info=True)
+        raise
+    return doc
+
+
+def extract_pending(session: Session, now: datetime, storage_root: str | Path, limit: int = 20) -> int:
+    """Extract the text of up to ``limit`` documents waiting for it (oldest first); returns how many.
+
+    Each document's search entry gets the text and its status becomes "done" (or "failed" when
+    the blob is missing). The caller commits; run it again until it returns 0.
+    """
+    store = BlobStore(storage_root)
+    docs = list(session.scalars(select(Document).where(Document.text_status == "pending")
+                                .order_by(Document.id).limit(limit)))
+    for doc in docs:
+        try:
+            path = store.path_for(doc.sha256)
+            if not path.is_file():
+                raise FileNotFoundError(path)
+            text = index_text(extract_text(path, doc.mime))
+            status = "done"
+        except (OSError, ValueError):
+            log.warning("document %s: blob %s unreadable, text not extracted", doc.id, doc.sha256, exc_info=True)
+            text, status = "", "failed"
+        entry = session.scalar(select(SearchEntry).where(SearchEntry.source_type == "document",
+                                                         SearchEntry.source_id == doc.id))
+        if entry is None:
+            session.add(SearchEntry(request_id=doc.request_id, source_type="document", source_id=doc.id,
+                                    title=doc.filename, body=text))
+        else:
+            entry.body = text
+        doc.text_status = status
+        session.flush()
+    return len(docs)
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    document: Document
+    communication: Communication | None
+
+
+def documents_for(session: Session, req: Request) -> list[DocumentRow]:
+    """The request's documents, oldest first, each with its communication (one query)."""
+    rows = session.execute(
+        select(Document, Communication).outerjoin(Communication, Communication.id == Document.communication_id)
+        .where(Document.request_id == req.id).order_by(Document.id))
+    return [DocumentRow(doc, comm) for doc, comm in rows]
+
+
+def get_visible_document(session: Session, user: User, document_id: int) -> Document | None:
+    """The document if ``user`` may see its request; None for a hidden or missing one alike."""
+    from foia.core.access import visible_clause
+
+    return session.scalar(select(Document).join(Request, Request.id == Document.request_id)
+                          .where(Document.id == document_id, visible_clause(user)))

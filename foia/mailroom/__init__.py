@@ -1,0 +1,1 @@
+"""Agency email import (matching, unmatched queue) and evidence export bundles."""

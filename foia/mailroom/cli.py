@@ -1,0 +1,63 @@
+"""`flask foia import-eml` and `flask foia export`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from foia.core.cli import _as_admin, _now, _operator
+from foia.core.paths import blob_root, letter_cache_dir
+from foia.extensions import db
+
+
+@click.command("import-eml")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--kind", default="note", help="Log matched messages as this kind (default: note).")
+@click.option("--as", "as_email", default=None, metavar="EMAIL", help="Record the import as this user (default: an admin).")
+@with_appcontext
+def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
+    """Import agency email (.eml files): match each to its request, log it, store its attachments."""
+    from foia.core.errors import ValidationError
+    from foia.core.paths import blob_root
+    from foia.mailroom.imports import import_eml
+
+    actor = _operator(as_email)
+    failed = 0
+    for name in files:
+        with open(name, "rb") as fh:
+            data = fh.read()
+        try:
+            res = import_eml(db.session, actor=actor, now=_now(None), data=data,
+                             storage_root=blob_root(current_app.config),
+                             max_bytes=current_app.config.get("FOIA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024), kind=kind)
+        except ValidationError as exc:
+            failed += 1
+            click.echo(f"{name}: error: {' '.join(exc.errors.values())}", err=True)
+        else:
+            click.echo(f"{name}: {res.status}: {res.message}")
+    if failed:
+        sys.exit(1)
+
+
+@click.command("export")
+@click.argument("ref")
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the .zip bundle.")
+@with_appcontext
+def export_command(ref: str, output: str) -> None:
+    """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
+
+    from foia.core.access import get_visible_request
+    from foia.mailroom.export import build_bundle
+
+    req = get_visible_request(db.session, _as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    manifest = build_bundle(db.session, req, out_path=output, storage_root=blob_root(current_app.config),
+                            letter_cache=letter_cache_dir(current_app.config),
+                            mail_from=current_app.config["FOIA_MAIL_FROM"], now=_now(None))
+    click.echo(f"Wrote {output}: {len(manifest['files'])} files and a manifest of their SHA-256 sums.")

@@ -1,0 +1,159 @@
+"""Import agency email (.eml files) into the tracker.
+
+import_eml() parses a message, matches it to a request by our reference (FT-YYYY-NNNN) or the
+agency's tracking number in the subject or body, and logs it as an incoming communication with
+its attachments stored as documents. The same Message-ID imported twice is logged once. Mail that
+matches no request (or only requests the importer may not change) waits in the unmatched-mail
+list for staff to assign. A malformed file, or an attachment that cannot be stored, refuses the
+whole message with a clear error, and nothing is left half-stored: the database work is rolled
+back and any file stored for it that nothing else uses is removed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from foia.core.access import can_edit, unmatched_clause
+from foia.core.clock import zone
+from foia.core.errors import ValidationError
+from foia.documents.service import blob_referenced
+from foia.documents.storage import BlobStore, UploadRejected
+from foia.mail import EmailParseError, find_references, parse_eml
+from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
+
+MAX_EML_BYTES = 50 * 1024 * 1024
+_TRACKING = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,}){1,5}\b")
+
+
+@dataclass
+class ImportResult:
+    status: str  # "logged" | "duplicate" | "unmatched"
+    ref: str | None = None
+    communication_id: int | None = None
+    attachments: int = 0
+    unmatched_id: int | None = None
+    message: str = ""
+
+
+def _match(session: Session, actor: User, subject: str, text: str) -> tuple[Request | None, str]:
+    haystack = f"{subject}\n{text}"
+    refs = find_references(haystack)
+    if refs:
+        for req in session.scalars(select(Request).where(Request.ref.in_(refs))):
+            if can_edit(actor, req):
+                return req, ""
+    tokens = sorted(set(_TRACKING.findall(haystack.upper())) - set(refs))[:200]
+    if tokens:
+        for req in session.scalars(select(Request).where(Request.tracking_number.in_(tokens)).order_by(Request.id)):
+            if can_edit(actor, req):
+                return req, req.tracking_number
+    return None, ""
+
+
+def _cleanup_blobs(session: Session, store: BlobStore, shas: set[str]) -> None:
+    """After a rollback, remove files stored during the failed import that nothing references."""
+    for sha in shas:
+        if not blob_referenced(session, sha):
+            try:
+                store.path_for(sha).unlink(missing_ok=True)
+            except ValueError:
+                pass
+
+
+def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, storage_root: str | Path,
+               max_bytes: int, kind: str = "note", req: Request | None = None) -> ImportResult:
+    """Import one message. Commits on success; rolls back and raises ValidationError on failure.
+    With `req`, the message is logged on that request (assigning unmatched mail) instead of matched."""
+    if kind not in COMMUNICATION_KINDS:
+        raise ValidationError({"kind": "Choose what kind of communication this is from the list."})
+    if len(data) > MAX_EML_BYTES:
+        raise ValidationError({"file": f"The email is larger than {MAX_EML_BYTES // (1024 * 1024)} MB."})
+    try:
+        parsed = parse_eml(data)
+    except EmailParseError as exc:
+        raise ValidationError({"file": f"This is not an email we can read: {exc}"}) from exc
+    if parsed.message_id:
+        mid = parsed.message_id
+        existing = session.scalar(select(Communication).where(Communication.message_id == mid))
+        if existing is not None:
+            ref = session.scalar(select(Request.ref).where(Request.id == existing.request_id))
+            return ImportResult("duplicate", ref=ref, communication_id=existing.id,
+                                message=f"Already imported on {ref}.")
+        waiting = session.scalar(select(UnmatchedMail).where(UnmatchedMail.message_id == mid))
+        if waiting is not None and req is None:
+            return ImportResult("duplicate", unmatched_id=waiting.id, message="Already waiting in unmatched mail.")
+    store = BlobStore(Path(storage_root))
+    new_shas: set[str] = set()
+    try:
+        raw = store.put_stream(io.BytesIO(data), max_bytes=max_bytes)
+        if not raw.deduplicated:
+            new_shas.add(raw.sha256)
+        tracking = ""
+        if req is None:
+            req, tracking = _match(session, actor, parsed.subject or "", parsed.text or "")
+        if req is None:
+            row = UnmatchedMail(organization_id=actor.organization_id, message_id=parsed.message_id,
+                                subject=(parsed.subject or "")[:500], from_addr=(parsed.from_addr or "")[:300],
+                                received_at=parsed.date, raw_sha256=raw.sha256, size=raw.size,
+                                imported_by_id=actor.id, created_at=now)
+            session.add(row)
+            session.commit()
+            return ImportResult("unmatched", unmatched_id=row.id,
+                                message="No request matched; it waits in Unmatched mail for staff to assign.")
+        from foia.communications.service import log_communication
+        from foia.documents.service import add_document
+
+        tz = zone(req.agency.timezone)
+        sent = parsed.date or now
+        comm = log_communication(
+            session, actor=actor, now=now, req=req, direction="incoming", kind=kind,
+            occurred_on=min(sent, now).astimezone(tz).date(), occurred_at=min(sent, now),
+            subject=(parsed.subject or "")[:500], body=parsed.text or "", tracking_number=tracking,
+            message_id=parsed.message_id, from_addr=(parsed.from_addr or "")[:300],
+            to_addrs=", ".join(parsed.to)[:2000], headers=[list(h) for h in parsed.headers], raw_sha256=raw.sha256)
+        for att in parsed.attachments:
+            doc = add_document(session, actor=actor, now=now, req=req, stream=io.BytesIO(att.data),
+                               filename=att.filename, storage_root=storage_root, max_bytes=max_bytes,
+                               communication=comm)
+            new_shas.add(doc.sha256)
+        result = ImportResult("logged", ref=req.ref, communication_id=comm.id, attachments=len(parsed.attachments),
+                              message=f"Logged on {req.ref} with {len(parsed.attachments)} attachment(s).")
+        session.commit()
+        return result
+    except (ValidationError, UploadRejected) as exc:
+        session.rollback()
+        _cleanup_blobs(session, store, new_shas)
+        if isinstance(exc, UploadRejected):
+            raise ValidationError({"file": exc.message}) from exc
+        raise
+    except Exception:
+        session.rollback()
+        _cleanup_blobs(session, store, new_shas)
+        raise
+
+
+def assign_unmatched(session: Session, *, actor: User, now: datetime, row: UnmatchedMail, req: Request,
+                     kind: str, storage_root: str | Path, max_bytes: int) -> ImportResult:
+    """Log a waiting message on the request staff chose."""
+    if not can_edit(actor, req):
+        raise ValidationError({"ref": "You cannot add to that request."})
+    data = BlobStore(Path(storage_root)).open_blob(row.raw_sha256).read()
+    row_id = row.id
+    result = import_eml(session, actor=actor, now=now, data=data, storage_root=storage_root, max_bytes=max_bytes,
+                        kind=kind, req=req)
+    row = session.get(UnmatchedMail, row_id)
+    row.assigned_at, row.communication_id = now, result.communication_id
+    session.commit()
+    return result
+
+
+def unmatched_for(session: Session, user: User) -> list[UnmatchedMail]:
+    stmt = select(UnmatchedMail).where(UnmatchedMail.assigned_at.is_(None), unmatched_clause(user))
+    return list(session.scalars(stmt.order_by(UnmatchedMail.id.desc()).limit(500)))

@@ -1,0 +1,1 @@
+"""Reminders: rows planned from the clocks, sent exactly once by the scheduler; watchers; calendar feeds."""

@@ -1,0 +1,1 @@
+"""Requests: filing, the event ledger, lists and the request page."""

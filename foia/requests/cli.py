@@ -1,0 +1,122 @@
+"""`flask foia requests` and `flask foia show`: requests from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from foia.core.cli import _as_admin
+from foia.extensions import db
+
+
+@click.command("requests")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--status", default=None, help="Only requests with this status.")
+@click.option("--agency", default=None, help="Only requests to this agency (slug).")
+@with_appcontext
+def requests_command(as_json: bool, status: str | None, agency: str | None) -> None:
+    """List requests, soonest next deadline first."""
+    from foia.requests.queries import list_requests
+
+    admin = _as_admin()
+    out: list[dict] = []
+    after = None
+    while True:
+        rows, after = list_requests(db.session, admin, status=status, agency_slug=agency, after=after, limit=500)
+        out.extend(
+            {"ref": r.ref, "title": r.title, "agency": r.agency.slug, "law": r.law, "status": r.status,
+             "response_due": r.response_due.isoformat() if r.response_due else None}
+            for r in rows
+        )
+        if after is None:
+            break
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    if not out:
+        click.echo("No requests.")
+        return
+    click.echo(f"{'REF':<14} {'STATUS':<20} {'DUE':<11} {'AGENCY':<14} TITLE")
+    for r in out:
+        click.echo(f"{r['ref']:<14} {r['status']:<20} {r['response_due'] or '-':<11} {r['agency']:<14} {r['title']}")
+
+
+def request_as_dict(req, events, communications=None) -> dict:
+    """The request as plain data; `communications` (rows, newest first) adds a `communications` key."""
+    data = {
+        "ref": req.ref, "title": req.title, "records_sought": req.records_sought,
+        "records_from": req.records_from.isoformat() if req.records_from else None,
+        "records_to": req.records_to.isoformat() if req.records_to else None,
+        "agency": req.agency.slug, "law": req.law, "status": req.status,
+        "requester": req.requester.email, "organization": req.organization.name,
+        "visibility": req.visibility, "fee_category": req.fee_category,
+        "fee_ceiling": str(req.fee_ceiling) if req.fee_ceiling is not None else None,
+        "fee_waiver": req.fee_waiver, "expedited": req.expedited, "preferred_format": req.preferred_format,
+        "tracking_number": req.tracking_number or None,
+        "sent_at": req.sent_at.isoformat() if req.sent_at else None,
+        "received_at": req.received_at.isoformat() if req.received_at else None,
+        "response_due": req.response_due.isoformat() if req.response_due else None,
+        "events": [
+            {"kind": e.kind, "date": e.occurred_on.isoformat(),
+             "at": e.occurred_at.isoformat() if e.occurred_at else None,
+             "actor": e.actor.email if e.actor else None, "notes": e.notes, "data": e.data}
+            for e in events
+        ],
+    }
+    if communications is not None:
+        from foia.communications.service import communication_as_dict
+
+        data["communications"] = [communication_as_dict(c) for c in communications]
+    return data
+
+
+@click.command("show")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def show_command(ref: str, as_json: bool) -> None:
+    """Show one request and its event ledger."""
+    from foia.core.access import get_visible_request
+    from foia.requests.queries import request_events
+
+    req = get_visible_request(db.session, _as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    from foia.clocks.service import compute_for
+    from foia.communications.service import communications_for
+
+    events = request_events(db.session, req)
+    data = request_as_dict(req, events, communications_for(db.session, req))
+    data["deadlines"] = [
+        {"kind": c.kind, "label": c.label, "date": c.due.isoformat() if c.due else None, "status": c.status,
+         "citation": c.citation, "explanation": c.explanation}
+        for c in compute_for(db.session, req, events)
+    ]
+    from foia.documents.service import documents_for
+
+    data["documents"] = [
+        {"id": row.document.id, "filename": row.document.filename, "sha256": row.document.sha256,
+         "size": row.document.size, "mime": row.document.mime, "pages": row.document.pages,
+         "communication_id": row.document.communication_id, "text_status": row.document.text_status}
+        for row in documents_for(db.session, req)
+    ]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"{data['ref']}  {data['title']}")
+    for key in ("agency", "law", "status", "requester", "organization", "visibility", "tracking_number", "response_due"):
+        click.echo(f"  {key:<16} {data[key] if data[key] is not None else '-'}")
+    click.echo("  deadlines:")
+    for c in data["deadlines"]:
+        click.echo(f"    {c['date'] or '-':<11} {c['label']} [{c['status']}] ({c['citation']})")
+    click.echo("  events:")
+    for e in data["events"]:
+        click.echo(f"    {e['date']}  {e['kind']:<14} {e['notes']}")
+    click.echo("  communications:")
+    for c in data["communications"]:
+        ex = f" [{', '.join(c['exemptions'])}]" if c["exemptions"] else ""
+        click.echo(f"    {c['date']}  {c['direction']:<8} {c['kind']:<21} {c['subject']}{ex}")

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+from werkzeug.datastructures import MultiDict
+
+from foia.clocks.service import clock_rows, compute_for, request_calendar
+from foia.core.access import visible_clause
+from foia.core.clock import local_today, utcnow
+from foia.core.errors import ValidationError
+from foia.core.web import request_or_404
+from foia.deadlines import law_slugs, load_law
+from foia.extensions import db
+from foia.models import (
+    FEE_CATEGORIES,
+    STATUSES,
+    VISIBILITIES,
+    Agency,
+    Request,
+    RequestGroup,
+)
+from foia.requests.filing import (
+    DRAFT_FIELDS,
+    discard_draft,
+    file_request,
+    load_draft,
+    save_draft,
+)
+from foia.requests.forms import RequestForm
+from foia.requests.queries import Cursor, list_requests, request_events
+from foia.requests.service import RequestInput
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+
+@bp.route("")
+@login_required
+def index():
+    status = request.args.get("status") or None
+    if status and status not in STATUSES:
+        status = None
+    agency = (request.args.get("agency") or "").strip() or None
+    after = Cursor.decode(request.args.get("after"))
+    rows, cursor = list_requests(db.session, current_user, status=status, agency_slug=agency, after=after,
+                                 limit=current_app.config["PAGE_SIZE"])
+    agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
+    return render_template("requests/index.html", rows=rows, cursor=cursor, status=status, agency=agency,
+                           statuses=STATUSES, agencies=agencies, paged=after is not None)
+
+
+def _agency_choices() -> list[tuple[str, str]]:
+    rows = db.session.execute(select(Agency.slug, Agency.name, Agency.law).order_by(Agency.name)).all()
+    return [(slug, f"{name} ({law})") for slug, name, law in rows]
+
+
+def _form_as_draft(form_data) -> dict:
+    data = {key: form_data.get(key, "") for key in DRAFT_FIELDS if key not in ("agencies", "fee_waiver", "expedited")}
+    data["agencies"] = form_data.getlist("agencies")
+    data["fee_waiver"] = bool(form_data.get("fee_waiver"))
+    data["expedited"] = bool(form_data.get("expedited"))
+    return data
+
+
+def _draft_as_formdata(draft: dict) -> MultiDict:
+    md = MultiDict()
+    for key, value in draft.items():
+        if key == "agencies":
+            for slug in value or []:
+                md.add("agencies", slug)
+        elif isinstance(value, bool):
+            if value:
+                md.add(key, "y")
+        elif value not in (None, ""):
+            md.add(key, value)
+    return md
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    draft = None
+    if request.method == "GET":
+        draft = load_draft(db.session, current_user)
+        form = RequestForm(formdata=_draft_as_formdata(draft.data) if draft else None)
+    else:
+        form = RequestForm()
+    form.agencies.choices = _agency_choices()
+    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in law_slugs()]
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        if form.validate():
+            data = RequestInput(
+                title=form.title.data or "", records_sought=form.records_sought.data or "",
+                agency_slug="", law=form.law.data or None,
+                records_from=form.records_from.data, records_to=form.records_to.data,
+                fee_category=form.fee_category.data, fee_ceiling=form.fee_ceiling.data or None,
+                fee_waiver=form.fee_waiver.data, fee_waiver_justification=form.fee_waiver_justification.data or "",
+                expedited=form.expedited.data, expedited_justification=form.expedited_justification.data or "",
+                preferred_format=form.preferred_format.data or "", visibility=form.visibility.data,
+            )
+            try:
+                group, reqs = file_request(db.session, actor=current_user, now=utcnow(), data=data,
+                                           agency_slugs=form.agencies.data or [],
+                                           timezone=current_app.config["FOIA_TIMEZONE"])
+            except ValidationError as exc:
+                db.session.rollback()
+                errors = {("agencies" if k == "agency" else k): v for k, v in exc.errors.items()}
+            else:
+                db.session.commit()
+                if group is not None:
+                    flash(f"{len(reqs)} requests saved as drafts, one per agency: "
+                          f"{', '.join(r.ref for r in reqs)}. Next, draft each letter.", "success")
+                    return redirect(url_for("requests.group", group_id=group.id))
+                flash(f"Request {reqs[0].ref} saved as a draft. Next, draft the request letter below.", "success")
+                return redirect(url_for("requests.show", ref=reqs[0].ref) + "#letters")
+        else:
+            errors = {name: msgs[0] for name, msgs in form.errors.items()}
+    status = 400 if errors else 200
+    return render_template("requests/new.html", form=form, errors=errors, draft=draft), status
+
+
+@bp.route("/new/autosave", methods=["POST"])
+@login_required
+def autosave():
+    """Save the new-request form as the person types (static/filing.js posts here)."""
+    saved = save_draft(db.session, actor=current_user, now=utcnow(), data=_form_as_draft(request.form))
+    db.session.commit()
+    return jsonify(saved_at=saved.updated_at.isoformat())
+
+
+@bp.route("/new/discard", methods=["POST"])
+@login_required
+def discard():
+    discard_draft(db.session, current_user)
+    db.session.commit()
+    flash("Your unsaved draft was discarded.", "info")
+    return redirect(url_for("requests.new"))
+
+
+@bp.route("/<ref>/visibility", methods=["POST"])
+@login_required
+def change_visibility(ref: str):
+    from foia.requests.service import update_request
+
+    req = request_or_404(ref, edit=True)
+    value = request.form.get("visibility", "")
+    if value not in VISIBILITIES:
+        flash("Choose who can see this request from the list.", "error")
+        return redirect(url_for("requests.show", ref=req.ref)), 303
+    update_request(db.session, actor=current_user, now=utcnow(), req=req, visibility=value)
+    db.session.commit()
+    flash(f"Now visible to: {VISIBILITIES[value]}.", "success")
+    return redirect(url_for("requests.show", ref=req.ref))
+
+
+@bp.route("/groups/<int:group_id>")
+@login_required
+def group(group_id: int):
+    grp = db.session.get(RequestGroup, group_id)
+    if grp is None:
+        abort(404)
+    members = list(db.session.scalars(
+        select(Request).options(joinedload(Request.agency)).where(Request.group_id == grp.id, visible_clause(current_user))
+        .order_by(Request.id)))
+    if not members:
+        abort(404)
+    return render_template("requests/group.html", group=grp, members=members)
+
+
+@bp.route("/<ref>")
+@login_required
+def show(ref: str):
+    req = request_or_404(ref)
+    events = request_events(db.session, req)
+    clocks = compute_for(db.session, req, events)
+    law = load_law(req.law).for_agency(req.agency.slug)
+    cal = request_calendar(db.session, req)
+    today = local_today(utcnow(), current_app.config["FOIA_TIMEZONE"])
+    return render_template("requests/show.html", req=req, events=events, law=law,
+                           fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
+                           clocks=clock_rows(clocks, today, cal), today=today)

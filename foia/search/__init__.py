@@ -1,0 +1,1 @@
+"""Full-text search over requests, communications and documents, visibility in SQL."""
