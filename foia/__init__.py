@@ -31,6 +31,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings.update(overrides)
     app.config.from_mapping(settings)
     set_default_timezone(app.config["FOIA_TIMEZONE"])
+    # Several apps may live in one process (tests): the app serving a request sets its own zone.
+    app.before_request(lambda: set_default_timezone(app.config["FOIA_TIMEZONE"]))
     _use_laws_dirs(app)
 
     db.init_app(app)

@@ -10,12 +10,14 @@ from foia.accounts.cli import user_cli
 from foia.clocks.cli import deadline_command, recompute_command
 from foia.communications.cli import log_command
 from foia.core.cli import _now
+from foia.demo import load_demo
 from foia.documents.cli import attach_command, documents_cli
 from foia.extensions import db
 from foia.letters.cli import letter_command
 from foia.mailroom.cli import export_command, import_eml_command
 from foia.reminders.cli import reminders_cli
 from foia.requests.cli import requests_command, show_command
+from foia.scheduler import run_scheduler
 from foia.search.cli import search_command
 
 foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, requests and deadlines.")
@@ -26,7 +28,6 @@ foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, reque
 @with_appcontext
 def demo_command(now_s: str | None) -> None:
     """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
-    from foia.demo import load_demo
 
     counts = load_demo(db.session, now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
     db.session.commit()
@@ -39,7 +40,6 @@ def demo_command(now_s: str | None) -> None:
 @with_appcontext
 def scheduler_command(interval: int | None) -> None:
     """Run the reminder scheduler (APScheduler, one sweep a minute) until stopped with Ctrl-C or SIGTERM."""
-    from foia.scheduler import run_scheduler
 
     run_scheduler(current_app._get_current_object(), interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
 

@@ -16,7 +16,12 @@ from foia.accounts.service import create_user, get_or_create_organization
 from foia.clocks.service import refresh
 from foia.models import Agency, Event, Request, User
 from foia.reminders.planner import plan
-from foia.requests.service import RequestInput, log_event, update_request
+from foia.requests.service import (
+    RequestInput,
+    create_request,
+    log_event,
+    update_request,
+)
 
 DEMO_PASSWORD = "foia-demo"
 
@@ -120,7 +125,6 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
         if session.scalar(select(Request.id).where(Request.title == spec["input"].title)) is not None:
             continue
         actor = clerk if spec["who"] == "clerk" else reporter
-        from foia.requests.service import create_request
 
         req = create_request(session, actor=actor, now=now, data=spec["input"], timezone=tz)
         first_day = min(day for _kind, day, *_ in spec["events"])

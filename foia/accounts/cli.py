@@ -7,7 +7,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from foia.accounts.service import create_user, get_or_create_organization
 from foia.core.cli import _now
+from foia.core.errors import ValidationError
 from foia.extensions import db
 from foia.models import ROLES
 
@@ -22,8 +24,6 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def user_create(email: str, role: str, org_name: str, name: str, password_stdin: bool) -> None:
     """Create a user account. The password is prompted for, or read from stdin."""
-    from foia.accounts.service import create_user, get_or_create_organization
-    from foia.core.errors import ValidationError
 
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")

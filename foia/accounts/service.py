@@ -12,7 +12,8 @@ from foia.core.access import followed_clause
 from foia.core.audit import audit
 from foia.core.clock import valid_timezone
 from foia.core.errors import ValidationError
-from foia.models import ROLES, Organization, Request, User
+from foia.models import REMINDER_KINDS, ROLES, Organization, Request, User
+from foia.reminders.feeds import new_token
 from foia.reminders.planner import plan
 
 
@@ -72,7 +73,6 @@ _DUMMY_HASH = "scrypt:32768:8:1$dummysalt$" + "0" * 128
 
 def update_preferences(session: Session, *, actor: User, now: datetime, mode: str, kinds_off: list[str],
                        timezone_name: str) -> None:
-    from foia.models import REMINDER_KINDS
 
     errors: dict[str, str] = {}
     if mode not in ("immediate", "digest"):
@@ -94,7 +94,6 @@ def update_preferences(session: Session, *, actor: User, now: datetime, mode: st
 
 
 def regenerate_calendar_token(session: Session, *, actor: User, now: datetime) -> str:
-    from foia.reminders.feeds import new_token
 
     actor.calendar_token = new_token()
     audit(session, actor=actor, now=now, action="calendar_token", entity=actor, after={"regenerated": True})

@@ -3,16 +3,27 @@ from __future__ import annotations
 from datetime import date
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from foia.clocks.closures import add_closure, remove_closure
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.deadlines import calendar_for, calendar_ids
 from foia.extensions import db
-from foia.models import Agency, CalendarClosure
+from foia.mail import list_outbox, read_outbox
+from foia.models import Agency, CalendarClosure, Reminder, Request, User
+from foia.reminders.dispatch import unsent
 from foia.reminders.planner import replan_moved
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -126,10 +137,6 @@ def _moved_message(moved) -> str:
 @admin_required
 def reminders():
     """Reminders still to send, failing ones first, and the most recent sends."""
-    from sqlalchemy import func
-
-    from foia.models import Reminder, Request, User
-    from foia.reminders.dispatch import unsent
 
     rows = unsent(db.session, limit=500)
     refs = dict(db.session.execute(select(Request.id, Request.ref).where(
@@ -143,9 +150,6 @@ def reminders():
 @bp.route("/outbox")
 @admin_required
 def outbox():
-    from flask import current_app
-
-    from foia.mail import list_outbox
 
     entries = list_outbox(current_app.config["FOIA_OUTBOX_DIR"])
     return render_template("admin/outbox.html", entries=entries[:500], smtp=bool(current_app.config["FOIA_SMTP_URL"]))
@@ -156,9 +160,6 @@ def outbox():
 def outbox_message(filename: str):
     """One outbox message, shown as text: headers and the plain-text part. HTML parts are never
     rendered; they are shown as escaped source."""
-    from flask import current_app
-
-    from foia.mail import read_outbox
 
     try:
         msg = read_outbox(current_app.config["FOIA_OUTBOX_DIR"], filename)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +15,7 @@ from foia.clocks.service import recompute_open
 from foia.core.audit import audit, snapshot
 from foia.core.clock import valid_timezone
 from foia.core.errors import ValidationError
+from foia.deadlines import law_slugs
 from foia.models import Agency, User
 from foia.reminders.planner import replan_moved
 
@@ -32,10 +35,6 @@ _AGENCY_LIMITS = {"name": 200, "department": 200, "jurisdiction": 100, "foia_ema
 
 def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: Agency | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """Clean values and errors for an agency's fields (a new agency when `agency` is None)."""
-    import re
-    from urllib.parse import urlsplit
-
-    from foia.deadlines import law_slugs
 
     clean = {f: str(data.get(f) or "").strip() for f in AGENCY_FIELDS}
     clean["slug"] = clean["slug"].lower()

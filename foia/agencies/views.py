@@ -14,10 +14,10 @@ from foia.agencies.service import (
     update_agency,
 )
 from foia.core.access import can_manage_agencies
-from foia.core.clock import default_timezone, utcnow
+from foia.core.clock import default_timezone, local_today, utcnow
 from foia.core.errors import ValidationError
 from foia.dashboard.cache import cached_agency_stats
-from foia.dashboard.views import local_today
+from foia.dashboard.stats import DEFINITION
 from foia.deadlines import law_slugs, load_law
 from foia.extensions import db
 from foia.models import Agency
@@ -140,8 +140,7 @@ def show(slug: str):
         law = load_law(agency.law).for_agency(agency.slug)
     except (KeyError, ValueError):
         law = None
-    stats = next((s for s in cached_agency_stats(current_user, local_today()) if s.agency_id == agency.id), None)
-    from foia.dashboard.stats import DEFINITION
+    stats = next((s for s in cached_agency_stats(current_user, local_today(utcnow())) if s.agency_id == agency.id), None)
 
     return render_template("agencies/show.html", agency=agency, law=law, stats=stats, definition=DEFINITION,
                            can_manage=can_manage_agencies(current_user))

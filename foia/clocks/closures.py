@@ -11,13 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.clocks.service import Moved, recompute_open
+from foia.core.audit import audit
+from foia.core.errors import ValidationError
+from foia.deadlines import calendar_ids
 from foia.models import Agency, CalendarClosure, User
 
 
 def add_closure(session: Session, *, actor: User, now: datetime, on: date, name: str,
                 calendar_id: str | None = None, agency: Agency | None = None) -> tuple[CalendarClosure, list[Moved]]:
-    from foia.core.audit import audit
-    from foia.deadlines import calendar_ids
 
     name = (name or "").strip()
     errors = {}
@@ -30,13 +31,11 @@ def add_closure(session: Session, *, actor: User, now: datetime, on: date, name:
     elif calendar_id is not None and calendar_id not in calendar_ids():
         errors["scope"] = "Choose a calendar from the list."
     if errors:
-        from foia.core.errors import ValidationError
 
         raise ValidationError(errors)
     dupe = select(CalendarClosure.id).where(CalendarClosure.closed_on == on)
     dupe = dupe.where(CalendarClosure.agency_id == agency.id) if agency else dupe.where(CalendarClosure.calendar_id == calendar_id)
     if session.scalar(dupe) is not None:
-        from foia.core.errors import ValidationError
 
         raise ValidationError({"on": f"There is already a closure on {on.isoformat()} for this calendar."})
     closure = CalendarClosure(calendar_id=calendar_id, agency_id=agency.id if agency else None, closed_on=on,
@@ -53,7 +52,6 @@ def add_closure(session: Session, *, actor: User, now: datetime, on: date, name:
 
 
 def remove_closure(session: Session, *, actor: User, now: datetime, closure: CalendarClosure) -> list[Moved]:
-    from foia.core.audit import audit
 
     before = {"closed_on": closure.closed_on.isoformat(), "name": closure.name, "calendar_id": closure.calendar_id,
               "agency_id": closure.agency_id}

@@ -5,11 +5,15 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
+from foia.communications.service import DEFAULT_DIRECTION, log_communication
+from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin, _now
+from foia.core.clock import local_today
+from foia.core.errors import ValidationError
 from foia.extensions import db
+from foia.models import COMMUNICATION_KINDS
 
 
 @click.command("log")
@@ -39,12 +43,6 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
                 outcome: str | None, amount: str | None, now_s: str | None) -> None:
     """Log a communication with the agency on request REF: writes the ledger event, moves the status and
     the deadlines (see foia/communications.py for what each kind does)."""
-    from zoneinfo import ZoneInfo
-
-    from foia.communications.service import DEFAULT_DIRECTION, log_communication
-    from foia.core.access import get_visible_request
-    from foia.core.errors import ValidationError
-    from foia.models import COMMUNICATION_KINDS
 
     if body is not None and body_file is not None:
         raise click.UsageError("Give either --body or --body-file, not both.")
@@ -54,7 +52,7 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
         sys.exit(1)
     now = _now(now_s)
     text = body_file.read() if body_file is not None else (body or "")
-    occurred_on = on or now.astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date().isoformat()
+    occurred_on = on or local_today(now).isoformat()
     data = {k: v for k, v in (("days", days), ("estimated_completion", estimated), ("outcome", outcome),
                               ("amount", amount)) if v not in (None, "")}
     try:

@@ -6,9 +6,9 @@ import sys
 from datetime import datetime, timezone
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
+from foia.core.clock import zone
 from foia.extensions import db
 from foia.models import User
 
@@ -21,9 +21,8 @@ def _now(value: str | None) -> datetime:
     except ValueError as exc:
         raise click.BadParameter(f"{value!r} is not an ISO date-time such as 2026-01-05T09:00:00-08:00") from exc
     if parsed.tzinfo is None:
-        from zoneinfo import ZoneInfo
 
-        parsed = parsed.replace(tzinfo=ZoneInfo(current_app.config["FOIA_TIMEZONE"]))
+        parsed = parsed.replace(tzinfo=zone(None))
     return parsed.astimezone(timezone.utc)
 
 

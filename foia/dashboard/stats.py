@@ -34,16 +34,17 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foia.core.access import scope_clause
 from foia.deadlines import Calendar, Closure, calendar_for, load_law
-from foia.models import Agency, CalendarClosure, Event, Request
+from foia.models import Agency, CalendarClosure, Event, Request, StatsSnapshot
 
 RESPONSE_KINDS = ("acknowledged", "determination", "release", "closed")
 SUBSTANTIVE_KINDS = ("determination", "release", "closed")
@@ -231,11 +232,6 @@ def _parse_scope(key: str) -> tuple[Any, ...]:
 
 
 def _store_snapshot(session: Session, key: str, stats: list[AgencyStats], now: datetime) -> None:
-    from dataclasses import asdict
-
-    from sqlalchemy.exc import IntegrityError
-
-    from foia.models import StatsSnapshot
 
     data = [asdict(s) for s in stats]
     row = session.get(StatsSnapshot, key)
@@ -253,7 +249,6 @@ def snapshot_responsiveness(session: Session, *, scope: tuple[Any, ...], today: 
                             now: datetime) -> tuple[list[AgencyStats], datetime]:
     """The stored statistics for this scope (possibly a few minutes old: the scheduler refreshes them),
     computed and stored only the first time a scope is ever viewed. Returns them with their time."""
-    from foia.models import StatsSnapshot
 
     row = session.get(StatsSnapshot, scope_key(scope))
     if row is not None:
@@ -266,7 +261,6 @@ def snapshot_responsiveness(session: Session, *, scope: tuple[Any, ...], today: 
 def refresh_snapshots(session: Session, *, today: date, now: datetime, max_age: timedelta = SNAPSHOT_MAX_AGE,
                       limit: int = 20) -> int:
     """Recompute the snapshots older than `max_age` (called by the scheduler's sweep)."""
-    from foia.models import StatsSnapshot
 
     stale = list(session.scalars(select(StatsSnapshot).where(StatsSnapshot.computed_at < now - max_age)
                                  .order_by(StatsSnapshot.computed_at).limit(limit)))

@@ -3,14 +3,11 @@ quickly agencies respond. Parse, call the read queries (foia/dashboard.py, foia/
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
 from foia.core.access import viewer_key
-from foia.core.clock import utcnow
+from foia.core.clock import local_today, utcnow
 from foia.dashboard.cache import SUMMARY_TTL_SECONDS, _cached, cached_agency_stats
 from foia.dashboard.queries import (
     WEEKDAYS,
@@ -26,10 +23,6 @@ from foia.extensions import db
 bp = Blueprint("dashboard", __name__)
 
 
-def local_today() -> date:
-    return utcnow().astimezone(ZoneInfo(current_app.config["FOIA_TIMEZONE"])).date()
-
-
 def bar_step(value: float | None, top: float | None) -> int:
     """Bar length in twentieths (0-20) for the CSS classes bar-0 … bar-20."""
     if not value or not top:
@@ -40,7 +33,7 @@ def bar_step(value: float | None, top: float | None) -> int:
 @bp.route("/dashboard")
 @login_required
 def index():
-    today = local_today()
+    today = local_today(utcnow())
     month = parse_month(request.args.get("month"), today)
     resolve = calendars_for(db.session)  # one read of the closures for both lists
     late = overdue(db.session, current_user, today=today, resolve=resolve)

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
 import holidays as _holidays
+from dateutil.easter import easter
 
 __all__ = ["Calendar", "Closure", "calendar_for", "calendar_ids"]
 
@@ -253,7 +254,6 @@ def _filtered(
 
 
 def _easter(year: int) -> date:
-    from dateutil.easter import easter  # dateutil is a dependency of holidays
 
     return easter(year)
 

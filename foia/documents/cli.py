@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin, _now
+from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
+from foia.documents.service import add_document, extract_pending
 from foia.extensions import db
+from foia.models import Communication
 
 
 @click.command("attach")
@@ -22,12 +27,6 @@ from foia.extensions import db
 @with_appcontext
 def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communication_id: int | None) -> None:
     """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
-    import os
-
-    from foia.core.access import get_visible_request
-    from foia.core.errors import ValidationError
-    from foia.documents.service import add_document
-    from foia.models import Communication
 
     req = get_visible_request(db.session, _as_admin(), ref)
     if req is None:
@@ -66,7 +65,6 @@ documents_cli = AppGroup("documents", help="Documents: extract text waiting for 
 @click.option("--limit", type=int, default=None, help="Stop after this many documents (default: all pending).")
 def documents_extract(limit: int | None) -> None:
     """Extract the text of documents too big to extract at upload (text_status pending)."""
-    from foia.documents.service import extract_pending
 
     done = 0
     while limit is None or done < limit:

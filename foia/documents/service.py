@@ -23,6 +23,7 @@ from typing import BinaryIO
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from foia.core.access import visible_clause
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.core.text import index_text
@@ -192,7 +193,6 @@ def documents_for(session: Session, req: Request) -> list[DocumentRow]:
 
 def get_visible_document(session: Session, user: User, document_id: int) -> Document | None:
     """The document if ``user`` may see its request; None for a hidden or missing one alike."""
-    from foia.core.access import visible_clause
 
     return session.scalar(select(Document).join(Request, Request.id == Document.request_id)
                           .where(Document.id == document_id, visible_clause(user)))

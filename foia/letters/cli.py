@@ -9,9 +9,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin, _now
+from foia.core.clock import local_today
 from foia.core.paths import letter_cache_dir
 from foia.extensions import db
+from foia.letters.render import PdfCache, render_html
+from foia.letters.service import build_context, pdf_options
+from foia.models import LetterVersion
 
 
 @click.command("letter")
@@ -25,11 +30,6 @@ from foia.extensions import db
 def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> None:
     """The latest final letter of KIND for REF as a PDF (-o FILE.pdf) or HTML (--html); rendered from the
     request's current data when no version is final yet."""
-    from foia.core.access import get_visible_request
-    from foia.core.clock import local_today
-    from foia.letters.render import PdfCache, render_html
-    from foia.letters.service import build_context, pdf_options
-    from foia.models import LetterVersion
 
     if not output and not as_html:
         raise click.UsageError("Give -o FILE.pdf to write the PDF, or --html to print the HTML.")
@@ -43,7 +43,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     if version is not None:
         html, context, source = version.html, version.context, f"final version {version.version}"
     else:
-        today = local_today(_now(None), current_app.config["FOIA_TIMEZONE"])
+        today = local_today(_now(None))
         context = build_context(db.session, req, kind, {}, today=today)
         html, source = render_html(kind, req.law, context), "the request's current data (no final version)"
     if as_html:

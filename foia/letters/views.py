@@ -94,7 +94,7 @@ def _version_or_404(req: Request, version_id: int) -> LetterVersion:
 
 
 def _today():
-    return local_today(utcnow(), current_app.config["FOIA_TIMEZONE"])
+    return local_today(utcnow())
 
 
 def _cache_dir() -> str:

@@ -8,9 +8,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin, _now, _operator
+from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.extensions import db
+from foia.mailroom.export import build_bundle
+from foia.mailroom.imports import import_eml
 
 
 @click.command("import-eml")
@@ -20,9 +24,6 @@ from foia.extensions import db
 @with_appcontext
 def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
     """Import agency email (.eml files): match each to its request, log it, store its attachments."""
-    from foia.core.errors import ValidationError
-    from foia.core.paths import blob_root
-    from foia.mailroom.imports import import_eml
 
     actor = _operator(as_email)
     failed = 0
@@ -49,9 +50,6 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
 @with_appcontext
 def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
-
-    from foia.core.access import get_visible_request
-    from foia.mailroom.export import build_bundle
 
     req = get_visible_request(db.session, _as_admin(), ref)
     if req is None:

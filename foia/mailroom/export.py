@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from foia.clocks.service import compute_for
 from foia.deadlines import load_law
 from foia.documents.storage import BlobStore
+from foia.letters.render import render_pdf
+from foia.letters.service import version_pdf
 from foia.mail import build_message, safe_filename
 from foia.models import Communication, Document, LetterVersion, Request
 from foia.requests.queries import request_events
@@ -78,8 +80,6 @@ def _comm_eml(comm: Communication, req: Request, store: BlobStore, mail_from: st
 
 def build_bundle(session: Session, req: Request, *, out_path: str | Path, storage_root: str | Path,
                  letter_cache: str | Path, mail_from: str, now: datetime) -> dict[str, Any]:
-    from foia.letters.render import render_pdf
-    from foia.letters.service import version_pdf
 
     out_path = Path(out_path)
     store = BlobStore(Path(storage_root))

@@ -20,10 +20,11 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foia.communications.service import log_communication
 from foia.core.access import can_edit, unmatched_clause
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
-from foia.documents.service import blob_referenced
+from foia.documents.service import add_document, blob_referenced
 from foia.documents.storage import BlobStore, UploadRejected
 from foia.mail import EmailParseError, find_references, parse_eml
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
@@ -107,8 +108,6 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
             session.commit()
             return ImportResult("unmatched", unmatched_id=row.id,
                                 message="No request matched; it waits in Unmatched mail for staff to assign.")
-        from foia.communications.service import log_communication
-        from foia.documents.service import add_document
 
         tz = zone(req.agency.timezone)
         sent = parsed.date or now

@@ -25,6 +25,7 @@ from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.core.web import request_or_404
 from foia.extensions import db
+from foia.mailroom.export import build_bundle
 from foia.mailroom.imports import assign_unmatched, import_eml, unmatched_for
 from foia.models import COMMUNICATION_KINDS, UnmatchedMail
 
@@ -32,7 +33,6 @@ bp = Blueprint("mailroom", __name__)
 
 
 def _storage() -> tuple[str, int]:
-    from foia.core.paths import blob_root
 
     return blob_root(current_app.config), current_app.config.get("FOIA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 
@@ -94,8 +94,6 @@ def assign(row_id: int):
 @bp.route("/requests/<ref>/export")
 @login_required
 def export(ref: str):
-
-    from foia.mailroom.export import build_bundle
 
     req = request_or_404(ref)
     fd, path = tempfile.mkstemp(suffix=".zip", prefix="foia-export-")

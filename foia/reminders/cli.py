@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from foia.core.cli import _now
 from foia.extensions import db
-from foia.models import User
+from foia.models import Reminder, Request, User
+from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 
 reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list the outbox table.")
 
@@ -20,7 +21,6 @@ reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list t
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Send what is due at this moment (default: now).")
 def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
-    from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 
     sent = dispatch_due(db.session, now=_now(now_s), mailer=mailer_for(current_app.config),
                         settings=dispatch_settings(current_app.config))
@@ -32,7 +32,6 @@ def reminders_dispatch(now_s: str | None) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include sent and skipped rows (default: the last 200).")
 def reminders_list(as_json: bool, show_all: bool) -> None:
     """Show pending and sent reminder rows."""
-    from foia.models import Reminder, Request
 
     stmt = (select(Reminder, Request.ref, User.email).outerjoin(Request, Request.id == Reminder.request_id)
             .join(User, User.id == Reminder.user_id).order_by(Reminder.send_at, Reminder.id))

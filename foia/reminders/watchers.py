@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from foia.core.access import can_view
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.models import Request, User, Watcher
@@ -14,8 +15,6 @@ from foia.reminders.planner import plan
 
 
 def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, user: User) -> Watcher:
-    from foia.core.access import can_view
-    from foia.models import Watcher
 
     if user.organization_id != req.organization_id:
         raise ValidationError({"user": "Only people in the request's organization can watch it."})
@@ -33,7 +32,6 @@ def add_watcher(session: Session, *, actor: User, now: datetime, req: Request, u
 
 
 def remove_watcher(session: Session, *, actor: User, now: datetime, req: Request, user_id: int) -> None:
-    from foia.models import Watcher
 
     watcher = session.scalar(select(Watcher).where(Watcher.request_id == req.id, Watcher.user_id == user_id))
     if watcher is None:

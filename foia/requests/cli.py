@@ -8,8 +8,13 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from foia.clocks.service import compute_for
+from foia.communications.service import communication_as_dict, communications_for
+from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin
+from foia.documents.service import documents_for
 from foia.extensions import db
+from foia.requests.queries import list_requests, request_events
 
 
 @click.command("requests")
@@ -19,7 +24,6 @@ from foia.extensions import db
 @with_appcontext
 def requests_command(as_json: bool, status: str | None, agency: str | None) -> None:
     """List requests, soonest next deadline first."""
-    from foia.requests.queries import list_requests
 
     admin = _as_admin()
     out: list[dict] = []
@@ -67,7 +71,6 @@ def request_as_dict(req, events, communications=None) -> dict:
         ],
     }
     if communications is not None:
-        from foia.communications.service import communication_as_dict
 
         data["communications"] = [communication_as_dict(c) for c in communications]
     return data
@@ -79,15 +82,11 @@ def request_as_dict(req, events, communications=None) -> dict:
 @with_appcontext
 def show_command(ref: str, as_json: bool) -> None:
     """Show one request and its event ledger."""
-    from foia.core.access import get_visible_request
-    from foia.requests.queries import request_events
 
     req = get_visible_request(db.session, _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    from foia.clocks.service import compute_for
-    from foia.communications.service import communications_for
 
     events = request_events(db.session, req)
     data = request_as_dict(req, events, communications_for(db.session, req))
@@ -96,7 +95,6 @@ def show_command(ref: str, as_json: bool) -> None:
          "citation": c.citation, "explanation": c.explanation}
         for c in compute_for(db.session, req, events)
     ]
-    from foia.documents.service import documents_for
 
     data["documents"] = [
         {"id": row.document.id, "filename": row.document.filename, "sha256": row.document.sha256,

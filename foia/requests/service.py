@@ -17,8 +17,18 @@ from foia.core.audit import audit, snapshot
 from foia.core.clock import local_today
 from foia.core.db import insert_with_retry
 from foia.core.errors import ValidationError
-from foia.models import FEE_CATEGORIES, VISIBILITIES, Agency, Event, Request, User
+from foia.deadlines import law_slugs
+from foia.models import (
+    EVENT_KINDS,
+    FEE_CATEGORIES,
+    VISIBILITIES,
+    Agency,
+    Event,
+    Request,
+    User,
+)
 from foia.reminders.planner import plan
+from foia.search.service import index_request
 
 REF_PREFIX = "FT"
 
@@ -60,7 +70,6 @@ def validate_request_input(session: Session, data: RequestInput) -> tuple[Agency
     agency = session.scalar(select(Agency).where(Agency.slug == (data.agency_slug or "").strip()))
     if agency is None:
         errors["agency"] = "Choose an agency from the directory."
-    from foia.deadlines import law_slugs
 
     law = data.law or (agency.law if agency else None)
     if law and law not in law_slugs():
@@ -123,7 +132,6 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
     session.add(Event(request_id=req.id, kind="created", occurred_on=local_today(now, timezone),
                       occurred_at=now, actor_id=actor.id, notes="", data={}, created_at=now))
     audit(session, actor=actor, now=now, action="create", entity=req, after=snapshot(req, REQUEST_FIELDS))
-    from foia.search.service import index_request
 
     index_request(session, req)  # the request's own title and description are searchable
     return req
@@ -132,7 +140,6 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
 def log_event(session: Session, *, actor: User | None, now: datetime, req: Request, kind: str,
               occurred_on: date, occurred_at: datetime | None = None, notes: str = "",
               data: dict[str, Any] | None = None) -> Event:
-    from foia.models import EVENT_KINDS
 
     if kind not in EVENT_KINDS:
         raise ValidationError({"kind": f"Unknown event kind {kind!r}."})
@@ -161,7 +168,6 @@ def update_request(session: Session, *, actor: User, now: datetime, req: Request
     after = snapshot(req, REQUEST_FIELDS)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if "title" in changed or "records_sought" in changed:
-        from foia.search.service import index_request
 
         index_request(session, req)  # keep the request's own text searchable as it is now
     if changed:

@@ -40,7 +40,7 @@ from foia.requests.filing import (
 )
 from foia.requests.forms import RequestForm
 from foia.requests.queries import Cursor, list_requests, request_events
-from foia.requests.service import RequestInput
+from foia.requests.service import RequestInput, update_request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -152,7 +152,6 @@ def discard():
 @bp.route("/<ref>/visibility", methods=["POST"])
 @login_required
 def change_visibility(ref: str):
-    from foia.requests.service import update_request
 
     req = request_or_404(ref, edit=True)
     value = request.form.get("visibility", "")
@@ -187,7 +186,7 @@ def show(ref: str):
     clocks = compute_for(db.session, req, events)
     law = load_law(req.law).for_agency(req.agency.slug)
     cal = request_calendar(db.session, req)
-    today = local_today(utcnow(), current_app.config["FOIA_TIMEZONE"])
+    today = local_today(utcnow())
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
                            clocks=clock_rows(clocks, today, cal), today=today)

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from foia.core.cli import _as_admin
 from foia.extensions import db
+from foia.search.service import MARK_END, MARK_START, query_terms, search
 
 
 @click.command("search")
@@ -18,7 +19,6 @@ from foia.extensions import db
 @with_appcontext
 def search_command(query: str, as_json: bool, limit: int) -> None:
     """Full-text search over requests, communications and documents (every word must match)."""
-    from foia.search.service import MARK_END, MARK_START, query_terms, search
 
     hits = search(db.session, _as_admin(), query, limit=limit)
     out = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,
