@@ -1,3 +1,3 @@
-from foia import create_app
+from foia.factory import create_app
 
 app = create_app()

@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from foia import create_app  # noqa: E402
 from foia.accounts.service import create_user, get_or_create_organization  # noqa: E402
 from foia.clocks.closures import add_closure
 from foia.clocks.service import recompute_open  # noqa: E402
 from foia.demo import upsert_agencies  # noqa: E402
 from foia.extensions import db  # noqa: E402
+from foia.factory import create_app  # noqa: E402
 from foia.models import Agency, Event, Request, RequestClock  # noqa: E402
 
 

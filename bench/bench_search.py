@@ -124,8 +124,8 @@ def main() -> None:
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, text
 
-    from foia import create_app
     from foia.extensions import db
+    from foia.factory import create_app
     from foia.search.service import search
 
     tmp = Path(tempfile.mkdtemp(prefix="foia-bench-search-"))

@@ -20,10 +20,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select, text  # noqa: E402
 
-from foia import create_app  # noqa: E402
 from foia.accounts.service import create_user, get_or_create_organization  # noqa: E402
 from foia.demo import upsert_agencies  # noqa: E402
 from foia.extensions import db  # noqa: E402
+from foia.factory import create_app  # noqa: E402
 from foia.mail import OutboxMailer  # noqa: E402
 from foia.models import Agency, Reminder, Request, RequestClock  # noqa: E402
 from foia.reminders.dispatch import DispatchSettings, dispatch_due  # noqa: E402

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import create_engine, text
 
-from foia import create_app
 from foia.extensions import db
+from foia.factory import create_app
 
 TEST_DB_URL = os.environ.get("FOIA_TEST_DATABASE_URL")
 NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)

@@ -73,7 +73,7 @@ def test_a_fresh_instance_folder_migrates_with_a_given_secret_key(tmp_path, monk
     """`FOIA_SECRET_KEY=x make run` on a fresh checkout: the SQLite database opens and migrates."""
     from flask_migrate import upgrade
 
-    from foia import create_app
+    from foia.factory import create_app
 
     monkeypatch.setenv("FOIA_SECRET_KEY", "x")
     for name in ("FOIA_DATABASE_URL", "FOIA_STORAGE_DIR", "FOIA_OUTBOX_DIR"):
@@ -137,8 +137,8 @@ def test_migrating_down_and_up_keeps_every_row(world, session):
 
 def test_foia_timezone_is_the_default_zone_everywhere(tmp_path) -> None:
     """FOIA_TIMEZONE, not a hard-coded Los Angeles, is the zone used where none is recorded."""
-    from foia import create_app
     from foia.core.clock import DEFAULT_TIMEZONE, default_timezone, local_today
+    from foia.factory import create_app
     from foia.models import Agency
 
     try:

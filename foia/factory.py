@@ -1,0 +1,60 @@
+"""The application factory: configuration, extensions, every feature's blueprints and commands."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from foia.blueprints import register_blueprints
+from foia.cli import register_cli
+from foia.config import load_config
+from foia.core.clock import set_default_timezone
+from foia.deadlines.laws import set_laws_dirs
+from foia.extensions import configure_engine, csrf, db, login_manager, migrate
+from foia.models.types import include_name, render_item
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. `config` overrides settings read from FOIA_* variables."""
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(
+        "foia",  # the package's name: Flask finds the instance folder beside it
+        instance_relative_config=True,
+        template_folder=str(root / "templates"),
+        static_folder=str(root / "static"),
+    )
+    overrides = dict(config or {})
+    if "INSTANCE_PATH" in overrides:
+        app.instance_path = overrides.pop("INSTANCE_PATH")
+    settings = load_config(app.instance_path)
+    settings.update(overrides)
+    app.config.from_mapping(settings)
+    set_default_timezone(app.config["FOIA_TIMEZONE"])
+    # Several apps may live in one process (tests): the app serving a request sets its own zone.
+    app.before_request(lambda: set_default_timezone(app.config["FOIA_TIMEZONE"]))
+    _use_laws_dirs(app)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
+                     render_item=render_item, include_name=include_name)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def _use_laws_dirs(app: Flask) -> None:
+    """Point the law registry at FOIA_LAWS_DIRS (process-wide), now and before each request,
+    so the app serving a request decides which law files exist (tests run several apps)."""
+    dirs = app.config.get("FOIA_LAWS_DIRS") or []
+    if isinstance(dirs, str):
+        dirs = [d for d in dirs.split(os.pathsep) if d.strip()]
+    app.config["FOIA_LAWS_DIRS"] = list(dirs)
+    set_laws_dirs(dirs)
+    app.before_request(lambda: set_laws_dirs(app.config["FOIA_LAWS_DIRS"]))
