@@ -25,8 +25,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import pypdf  # noqa: E402
-import weasyprint  # noqa: E402
+import pypdf
+import weasyprint
 
 from foia.letters.render import (
     LETTERS_DIR,

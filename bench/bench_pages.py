@@ -20,20 +20,20 @@ import random
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select, update  # noqa: E402
+from sqlalchemy import func, insert, select, update
 
-from foia.accounts.service import create_user, get_or_create_organization  # noqa: E402
-from foia.clocks.service import recompute_open  # noqa: E402
-from foia.demo import upsert_agencies  # noqa: E402
-from foia.extensions import db  # noqa: E402
-from foia.factory import create_app  # noqa: E402
-from foia.models import Agency, Event, Request, RequestClock, User  # noqa: E402
+from foia.accounts.service import create_user, get_or_create_organization
+from foia.clocks.service import recompute_open
+from foia.demo import upsert_agencies
+from foia.extensions import db
+from foia.factory import create_app
+from foia.models import Agency, Event, Request, RequestClock, User
 
 PAGES = ["/dashboard", "/requests", "/requests?status=submitted", "/agencies"]
 OPEN_STATUSES = ["submitted", "submitted", "acknowledged", "processing", "awaiting_requester", "partially_released"]
@@ -41,7 +41,7 @@ OPEN_STATUSES = ["submitted", "submitted", "acknowledged", "processing", "awaiti
 
 def seed(n: int, today: date) -> None:
     s = db.session
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     org = get_or_create_organization(s, "Bench City", now=now)
     other = get_or_create_organization(s, "Bench Other Newsroom", now=now)
     user = create_user(s, email="bench@example.org", name="Bench", role="staff", organization=org,
@@ -70,7 +70,7 @@ def seed(n: int, today: date) -> None:
                              tracking_number="", created_at=now, updated_at=now))
             sent = today - timedelta(days=rng.randrange(0, 420))
 
-            def ev(kind: str, day: date) -> None:
+            def ev(kind: str, day: date, evs: list = evs, rid: int = rid) -> None:
                 evs.append(dict(request_id=rid, kind=kind, occurred_on=day, occurred_at=None, notes="", data={},
                                 created_at=now))
 
@@ -151,7 +151,7 @@ def measure(app, runs: int) -> None:
             times.append((time.perf_counter() - t0) * 1000)
             assert resp.status_code == 200, (path, resp.status_code)
         times.sort()
-        p95 = times[max(0, int(round(0.95 * len(times))) - 1)]
+        p95 = times[max(0, round(0.95 * len(times)) - 1)]
         print(f"{path:40} {statistics.median(times):10.1f} {p95:8.1f} {times[-1]:8.1f}")
 
 

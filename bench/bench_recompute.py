@@ -15,20 +15,20 @@ import argparse
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select  # noqa: E402
+from sqlalchemy import func, insert, select
 
-from foia.accounts.service import create_user, get_or_create_organization  # noqa: E402
+from foia.accounts.service import create_user, get_or_create_organization
 from foia.clocks.closures import add_closure
-from foia.clocks.service import recompute_open  # noqa: E402
-from foia.demo import upsert_agencies  # noqa: E402
-from foia.extensions import db  # noqa: E402
-from foia.factory import create_app  # noqa: E402
-from foia.models import Agency, Event, Request, RequestClock  # noqa: E402
+from foia.clocks.service import recompute_open
+from foia.demo import upsert_agencies
+from foia.extensions import db
+from foia.factory import create_app
+from foia.models import Agency, Event, Request, RequestClock
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
     if args.db.startswith("sqlite:////"):
         Path(args.db.removeprefix("sqlite:///")).unlink(missing_ok=True)
     app = create_app({"SQLALCHEMY_DATABASE_URI": args.db, "SECRET_KEY": "bench", "INSTANCE_PATH": "/tmp/foia-bench-instance"})
-    now = datetime(2026, 6, 1, 17, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 6, 1, 17, 0, tzinfo=UTC)
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -65,7 +65,7 @@ def main() -> None:
                                  tracking_number="", created_at=now, updated_at=now))
                 day = date(2026, 5, 1) + timedelta(days=rng.randrange(40))
                 evs.append(dict(request_id=i + 1, kind="sent", occurred_on=day,
-                                occurred_at=datetime(day.year, day.month, day.day, 16, 0, tzinfo=timezone.utc),
+                                occurred_at=datetime(day.year, day.month, day.day, 16, 0, tzinfo=UTC),
                                 notes="", data={}, created_at=now))
             s.execute(insert(Request), reqs)
             s.execute(insert(Event), evs)

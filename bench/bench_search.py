@@ -22,28 +22,16 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
-COMMON = (
-    "the of and to in a is that for it as was with be by on not he this are or his from at which but have an "
-    "they you were her she there been one all we their has would when if so no will more can out up other into "
-    "some could them than then its only over also after new two time first any these may such like our about"
-).split()
-DOMAIN = (
-    "records request agency department police sheriff detention facility transfer memo email report budget "
-    "contract vendor audit inspection complaint officer deputy custody jail immigration county city council "
-    "meeting minutes policy training incident review investigation payment invoice schedule letter response "
-    "release exemption privacy redaction appeal deadline extension clarification fee waiver document camera "
-    "footage body worn surveillance data spreadsheet analysis statistics arrest booking housing medical health "
-    "grievance hearing board commission director chief supervisor staff employee overtime payroll procurement"
-).split()
-RARE = ("Adelanto zyzzogeton quillfeather marrowbone obsidianite Calexico Victorville thistlewood "
-        "kestrelmoor Lompoc brackwater").split()
+NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
+COMMON = ["the", "of", "and", "to", "in", "a", "is", "that", "for", "it", "as", "was", "with", "be", "by", "on", "not", "he", "this", "are", "or", "his", "from", "at", "which", "but", "have", "an", "they", "you", "were", "her", "she", "there", "been", "one", "all", "we", "their", "has", "would", "when", "if", "so", "no", "will", "more", "can", "out", "up", "other", "into", "some", "could", "them", "than", "then", "its", "only", "over", "also", "after", "new", "two", "time", "first", "any", "these", "may", "such", "like", "our", "about"]
+DOMAIN = ["records", "request", "agency", "department", "police", "sheriff", "detention", "facility", "transfer", "memo", "email", "report", "budget", "contract", "vendor", "audit", "inspection", "complaint", "officer", "deputy", "custody", "jail", "immigration", "county", "city", "council", "meeting", "minutes", "policy", "training", "incident", "review", "investigation", "payment", "invoice", "schedule", "letter", "response", "release", "exemption", "privacy", "redaction", "appeal", "deadline", "extension", "clarification", "fee", "waiver", "document", "camera", "footage", "body", "worn", "surveillance", "data", "spreadsheet", "analysis", "statistics", "arrest", "booking", "housing", "medical", "health", "grievance", "hearing", "board", "commission", "director", "chief", "supervisor", "staff", "employee", "overtime", "payroll", "procurement"]
+RARE = ["Adelanto", "zyzzogeton", "quillfeather", "marrowbone", "obsidianite", "Calexico", "Victorville", "thistlewood", "kestrelmoor", "Lompoc", "brackwater"]
 
 
 def make_text(rng: random.Random) -> str:

@@ -13,22 +13,22 @@ import argparse
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import insert, select, text
 
-from foia.accounts.service import create_user, get_or_create_organization  # noqa: E402
-from foia.demo import upsert_agencies  # noqa: E402
-from foia.extensions import db  # noqa: E402
-from foia.factory import create_app  # noqa: E402
-from foia.mail import OutboxMailer  # noqa: E402
-from foia.models import Agency, Reminder, Request, RequestClock  # noqa: E402
-from foia.reminders.dispatch import DispatchSettings, dispatch_due  # noqa: E402
+from foia.accounts.service import create_user, get_or_create_organization
+from foia.demo import upsert_agencies
+from foia.extensions import db
+from foia.factory import create_app
+from foia.mail import OutboxMailer
+from foia.models import Agency, Reminder, Request, RequestClock
+from foia.reminders.dispatch import DispatchSettings, dispatch_due
 
-NOW = datetime(2026, 6, 30, 16, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)
 DUE = 1000
 
 

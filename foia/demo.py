@@ -6,7 +6,7 @@ request is keyed by its title, so running it twice changes nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -86,7 +86,7 @@ USERS = [
 
 
 def _ts(day: date, hour: int, tz: str) -> datetime:
-    return datetime.combine(day, time(hour, 0), ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(day, time(hour, 0), ZoneInfo(tz)).astimezone(UTC)
 
 
 def upsert_agencies(session: Session, now: datetime) -> dict[str, Agency]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -28,7 +28,7 @@ def sweep(app: Flask) -> int:
     """One sweep: send due reminders, extract large documents' text, refresh agency statistics.
 
     The clock is read once: every step of a sweep works at the same `now`."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         try:
             sent = dispatch_due(db.session, now=now, mailer=mailer_for(app.config),
@@ -63,11 +63,11 @@ def sweep(app: Flask) -> int:
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     scheduler = BlockingScheduler(
-        timezone=timezone.utc,
+        timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
     )
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], id="reminder-sweep",
-                      next_run_time=datetime.now(timezone.utc), replace_existing=True)
+                      next_run_time=datetime.now(UTC), replace_existing=True)
 
     def stop(signum, _frame):
         log.info("received signal %s: finishing the current sweep and stopping", signum)

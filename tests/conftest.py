@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -19,7 +19,7 @@ from foia.extensions import db
 from foia.factory import create_app
 
 TEST_DB_URL = os.environ.get("FOIA_TEST_DATABASE_URL")
-NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -86,13 +86,13 @@ def test_edit_an_agency_records_before_and_after(login_as, session):
 
 
 def test_changing_an_agency_time_zone_recomputes_its_open_requests(login_as, world, session):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     req = create_request(session, actor=world["users"]["staff"], now=NOW, data=RequestInput(
         title="Tz", records_sought="All records about the thing in question.", agency_slug="dhs-ice"))
     # Friday 6 March, 9 pm in Washington (after hours: received Monday), 4 pm in Honolulu (received Friday).
     log_event(session, actor=world["users"]["staff"], now=NOW, req=req, kind="sent", occurred_on=date(2026, 3, 6),
-              occurred_at=datetime(2026, 3, 7, 2, 0, tzinfo=timezone.utc))
+              occurred_at=datetime(2026, 3, 7, 2, 0, tzinfo=UTC))
     session.commit()
     assert req.response_due == date(2026, 4, 6)
     client = login_as("staff")

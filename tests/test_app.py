@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -111,7 +112,7 @@ def test_app_module_only_builds_the_app():
 def test_migrating_down_and_up_keeps_every_row(world, session):
     """Batch migrations on SQLite recreate tables; with foreign keys enforced that once cascade-deleted
     every event, clock and reminder. Data must survive a migration in both directions."""
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
@@ -119,7 +120,7 @@ def test_migrating_down_and_up_keeps_every_row(world, session):
     from foia.requests.service import log_event
 
     req = world["requests"][("staff", "private")]
-    log_event(session, actor=world["users"]["staff"], now=datetime(2026, 6, 1, 17, tzinfo=timezone.utc), req=req,
+    log_event(session, actor=world["users"]["staff"], now=datetime(2026, 6, 1, 17, tzinfo=UTC), req=req,
               kind="sent", occurred_on=date(2026, 6, 1))
     session.commit()
     tables = ("requests", "events", "request_clocks", "reminders", "audit_log", "users")
@@ -145,10 +146,10 @@ def test_foia_timezone_is_the_default_zone_everywhere(tmp_path) -> None:
         create_app({"INSTANCE_PATH": str(tmp_path), "FOIA_TIMEZONE": "America/New_York",
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tz.sqlite3'}", "SECRET_KEY": "x"})
         assert default_timezone() == "America/New_York"
-        from datetime import datetime, timezone
+        from datetime import datetime
 
         # 05:30 UTC on 1 July is 1 July in New York but still 30 June in Los Angeles.
-        assert local_today(datetime(2026, 7, 1, 5, 30, tzinfo=timezone.utc)).isoformat() == "2026-07-01"
+        assert local_today(datetime(2026, 7, 1, 5, 30, tzinfo=UTC)).isoformat() == "2026-07-01"
         assert Agency.__table__.c.timezone.default.arg.__name__ == "default_timezone"
     finally:
         from foia.core.clock import set_default_timezone

@@ -27,7 +27,7 @@ def test_root_redirects_anonymous_to_login(client, world):
 def test_login_success_sets_hardened_session_cookie(client, world):
     resp = login(client, "clerk@lacity.example")
     assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard"
-    cookie = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")][0]
+    cookie = next(c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session="))
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
     assert client.get("/requests").status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from tests.conftest import NOW, csrf_token
 
 def _send(session, req, user, day: date):
     log_event(session, actor=user, now=NOW, req=req, kind="sent", occurred_on=day,
-              occurred_at=datetime(day.year, day.month, day.day, 15, 0, tzinfo=timezone.utc))
+              occurred_at=datetime(day.year, day.month, day.day, 15, 0, tzinfo=UTC))
 
 
 def test_sending_starts_the_clock_and_caches_it(world, session):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -293,7 +293,7 @@ def test_dashboard_requires_login_and_uses_a_bounded_number_of_queries(client, l
 
 def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, world, session):
     """Page views read the stored snapshot; the sweep recomputes snapshots older than five minutes."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import date, datetime, timedelta
 
     from foia.core.access import stats_scope
     from foia.dashboard.stats import scope_key, snapshot_responsiveness
@@ -302,8 +302,8 @@ def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, wor
 
     staff = world["users"]["staff"]
     scope = stats_scope(staff)
-    now = datetime(2026, 1, 15, 18, tzinfo=timezone.utc)
-    first, when = snapshot_responsiveness(session, scope=scope, today=date(2026, 1, 15), now=now)
+    now = datetime(2026, 1, 15, 18, tzinfo=UTC)
+    _first, when = snapshot_responsiveness(session, scope=scope, today=date(2026, 1, 15), now=now)
     session.commit()
     row = session.get(StatsSnapshot, scope_key(scope))
     assert row is not None and when == now

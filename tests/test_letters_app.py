@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pypdf
@@ -125,7 +125,7 @@ def test_draft_revise_finalize_download_and_mark_sent(login_as, world, session, 
     # bad mark-sent input is explained
     bad = post(client, f"{base}/{vid}/sent", {"method": "pigeon", "sent_on": SENT_ON.isoformat()}, f"{base}/{vid}")
     assert bad.status_code == 400 and "Not a valid choice" in bad.get_data(as_text=True)
-    future = (datetime.now(timezone.utc) + timedelta(days=5)).date().isoformat()
+    future = (datetime.now(UTC) + timedelta(days=5)).date().isoformat()
     bad = post(client, f"{base}/{vid}/sent", {"method": "email", "sent_on": future}, f"{base}/{vid}")
     assert bad.status_code == 400 and "cannot be in the future" in bad.get_data(as_text=True)
 

@@ -6,7 +6,7 @@ import hashlib
 import io
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ def _eml(subject: str, body: str | None = "Please find our response attached.", 
     msg["From"] = "ICE FOIA Office <ice-foia@ice.example>"
     msg["To"] = "clerk@lacity.example"
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime(2026, 1, 14, 17, 30, tzinfo=timezone.utc))
+    msg["Date"] = format_datetime(datetime(2026, 1, 14, 17, 30, tzinfo=UTC))
     msg["Message-ID"] = message_id
     if body is not None:
         msg.set_content(body)

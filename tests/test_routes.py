@@ -78,4 +78,4 @@ def test_an_outsider_reaches_no_private_request_through_any_route(ctx, login_as,
 
 def test_public_endpoints_are_the_stated_ones(ctx):
     endpoints = {r.endpoint for r in ctx.url_map.iter_rules()}
-    assert PUBLIC <= endpoints  # the list is kept true as routes change
+    assert endpoints >= PUBLIC  # the list is kept true as routes change

@@ -13,9 +13,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, case, null, or_, select, update
 from sqlalchemy.orm import Session

@@ -121,7 +121,7 @@ CLOSING_KINDS = frozenset({"final_release", "partial_denial", "full_denial", "no
                            "withdrawal"})
 ACK_FROM = frozenset({"draft", "submitted"})
 # Usual direction of each kind (the CLI's default; the web form preselects it).
-DEFAULT_DIRECTION = {k: "incoming" for k in COMMUNICATION_KINDS} | {
+DEFAULT_DIRECTION = dict.fromkeys(COMMUNICATION_KINDS, "incoming") | {
     "clarification_reply": "outgoing", "payment": "outgoing", "appeal_filed": "outgoing", "withdrawal": "outgoing",
 }
 
@@ -407,5 +407,13 @@ def communication_as_dict(comm: Communication) -> dict[str, Any]:
     }
 
 
-__all__ = ["EFFECTS", "APPEAL_OUTCOMES", "EXEMPTION_KINDS", "log_communication", "communications_for",
-           "communication_as_dict", "open_clarification", "label_for"]
+__all__ = [
+    "APPEAL_OUTCOMES",
+    "EFFECTS",
+    "EXEMPTION_KINDS",
+    "communication_as_dict",
+    "communications_for",
+    "label_for",
+    "log_communication",
+    "open_clarification",
+]

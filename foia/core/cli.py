@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from foia.models import User
 
 def _now(value: str | None) -> datetime:
     if not value:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as exc:
@@ -23,7 +23,7 @@ def _now(value: str | None) -> datetime:
     if parsed.tzinfo is None:
 
         parsed = parsed.replace(tzinfo=zone(None))
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _as_admin() -> User:

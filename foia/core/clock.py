@@ -10,7 +10,7 @@ app is created it is `DEFAULT_TIMEZONE`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 #: The zone used when ``FOIA_TIMEZONE`` is not set.
@@ -20,7 +20,7 @@ _default = DEFAULT_TIMEZONE
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def set_default_timezone(name: str) -> None:

@@ -100,7 +100,7 @@ def html_to_text(html: str, *, max_chars: int | None = None) -> str:
                 break
         else:
             renderer.close()
-    except Exception:  # noqa: BLE001 - html.parser is lenient; keep what was read if it trips
+    except Exception:
         pass
     lines = [line.strip() for line in "".join(renderer.chunks).replace("\xa0", " ").splitlines()]
     text = "\n".join(lines)

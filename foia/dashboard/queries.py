@@ -233,5 +233,14 @@ def month_calendar(session: Session, user: User, *, month: date, today: date, pe
     return MonthView(first, weeks, total)
 
 
-__all__ = ["DeadlineList", "DeadlineRow", "MonthView", "WEEKDAYS", "month_calendar", "overdue", "parse_month",
-           "status_counts", "upcoming"]
+__all__ = [
+    "WEEKDAYS",
+    "DeadlineList",
+    "DeadlineRow",
+    "MonthView",
+    "month_calendar",
+    "overdue",
+    "parse_month",
+    "status_counts",
+    "upcoming",
+]

@@ -16,12 +16,12 @@ from foia.deadlines.laws import (
 from foia.deadlines.ledger import EVENT_KINDS, AgencyRules, LedgerEvent
 
 __all__ = [
+    "EVENT_KINDS",
     "AgencyRules",
     "Calendar",
     "Clock",
     "ClockRule",
     "Closure",
-    "EVENT_KINDS",
     "ExtensionRule",
     "Law",
     "LedgerEvent",

@@ -13,10 +13,10 @@ roll-forward; Sundays are § 6700 holidays).
 from __future__ import annotations
 
 import calendar as _stdcal
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
-from typing import Callable, Iterable, Mapping
+from functools import cache, lru_cache
 
 import holidays as _holidays
 from dateutil.easter import easter
@@ -43,8 +43,13 @@ class Calendar:
     """Answers "is this a working day, and if not, why?" for one calendar id."""
 
     __slots__ = (
-        "calendar_id", "description", "_build_year", "_years", "_named", "_closures",
+        "_build_year",
+        "_closures",
         "_idx",
+        "_named",
+        "_years",
+        "calendar_id",
+        "description",
     )
 
     def __init__(
@@ -69,7 +74,7 @@ class Calendar:
         # working day >= o. Replaced as one tuple so concurrent readers see a consistent index.
         self._idx: tuple[int, int, list[int], list[int]] = (0, 0, [], [])
 
-    def with_closures(self, closures: Iterable[Closure]) -> "Calendar":
+    def with_closures(self, closures: Iterable[Closure]) -> Calendar:
         extra = {c.date: f"Closure: {c.name}" for c in closures}
         if not extra:
             return self
@@ -352,7 +357,7 @@ def calendar_ids() -> list[str]:
     return sorted(_BUILDERS)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _base_calendar(calendar_id: str) -> Calendar:
     try:
         builder, description = _BUILDERS[calendar_id]

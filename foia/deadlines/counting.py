@@ -6,8 +6,8 @@ days ``first..last`` do not count (``last=None``: still paused).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Sequence
 
 from foia.deadlines.calendars import Calendar
 

@@ -32,9 +32,10 @@ Counting rules
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from foia.deadlines.calendars import Calendar, Closure, calendar_for
 from foia.deadlines.counting import (
@@ -63,7 +64,7 @@ _FIVE_PM = time(17, 0)
 class Clock:
     """One deadline. ``explanation`` is rendered lazily from trace steps."""
 
-    __slots__ = ("kind", "label", "due", "unit", "citation", "status", "length", "_explanation", "_steps")
+    __slots__ = ("_explanation", "_steps", "citation", "due", "kind", "label", "length", "status", "unit")
 
     def __init__(
         self,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Callable, Sequence
 
 from foia.deadlines.laws import UNIT_WORDS
 

@@ -29,29 +29,29 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from foia.deadlines.calendars import calendar_ids
 
 __all__ = [
+    "LAWS_DIR",
+    "LETTER_KEYS",
     "ClockRule",
     "ExtensionRule",
     "Law",
     "ReceiptRule",
     "TollingRule",
-    "LETTER_KEYS",
     "law_slugs",
     "laws_dirs",
     "load_law",
     "reset_law_cache",
     "set_laws_dirs",
-    "LAWS_DIR",
 ]
 
 LAWS_DIR = Path(__file__).resolve().parent.parent / "laws"
@@ -178,7 +178,7 @@ class Law:
     def clock(self, kind: str) -> ClockRule | None:
         return self.clocks.get(kind)
 
-    def for_agency(self, agency_slug: str | None) -> "Law":
+    def for_agency(self, agency_slug: str | None) -> Law:
         """This law with the overrides for ``agency_slug`` applied (cached)."""
         if not agency_slug:
             return self
@@ -273,7 +273,7 @@ def _parse_letter(table: Any, where: str) -> Mapping[str, Any]:
 
 
 def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency_name: str = "") -> Law:
-    receipt = ReceiptRule(**{k: v for k, v in raw.get("receipt", {}).items()})
+    receipt = ReceiptRule(**dict(raw.get("receipt", {}).items()))
     tolling = TollingRule(**raw.get("tolling", {}))
     if tolling.model not in TOLLING_MODELS:
         raise ValueError(f"{where}: tolling.model {tolling.model!r} not in {TOLLING_MODELS}")
@@ -333,7 +333,7 @@ def reset_law_cache() -> None:
     _law_for_agency.cache_clear()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _slugs() -> tuple[str, ...]:
     found: set[str] = set()
     for directory in laws_dirs():
@@ -368,7 +368,7 @@ def _read(slug: str) -> dict[str, Any]:
     return raw
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_law(slug: str) -> Law:
     """Parse and validate ``<laws dir>/<slug>.toml`` (cached; see :func:`reset_law_cache`)."""
     raw = _read(slug)

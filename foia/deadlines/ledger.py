@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from foia.deadlines.calendars import Calendar
 from foia.deadlines.counting import ONE_DAY, Trace
 from foia.deadlines.laws import ReceiptRule
 
-__all__ = ["AgencyRules", "EVENT_KINDS", "LedgerEvent", "effective_receipt", "local_date"]
+__all__ = ["EVENT_KINDS", "AgencyRules", "LedgerEvent", "effective_receipt", "local_date"]
 
 EVENT_KINDS = frozenset(
     {

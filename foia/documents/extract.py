@@ -215,7 +215,7 @@ def pdf_page_count(path: str | Path) -> int | None:
     try:
         reader = _open_pdf(path)
         return len(reader.pages)
-    except Exception:  # noqa: BLE001 - any parser failure means "broken PDF"
+    except Exception:
         return None
 
 
@@ -236,14 +236,14 @@ def _pdf_text(path: str | Path, max_chars: int) -> str:
         for index in range(len(reader.pages)):
             try:
                 text = reader.pages[index].extract_text() or ""
-            except Exception:  # noqa: BLE001 - a bad page must not lose the others
+            except Exception:
                 log.debug("pdf page %d of %s: text extraction failed", index + 1, path, exc_info=True)
                 text = ""
             parts.append(text)
             total += len(text) + 1
             if total >= max_chars:
                 break
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("pdf %s: unreadable", path, exc_info=True)
     return "\f".join(parts)[:max_chars]  # form feed between pages, as pdftotext does
 
@@ -265,7 +265,7 @@ def extract_text(path: str | Path, mime: str, *, max_chars: int = 2_000_000) -> 
             return _email_text(_read_prefix(path, MAX_SCAN_BYTES), max_chars)
         if kind == "text/html":
             return _html_text(_read_prefix(path, MAX_SCAN_BYTES).decode("utf-8", errors="replace"), max_chars)
-    except Exception:  # noqa: BLE001 - extraction is best effort, never an error for the uploader
+    except Exception:
         log.debug("extract_text(%s, %s) failed", path, mime, exc_info=True)
     return ""
 
@@ -286,7 +286,7 @@ def _email_text(raw: bytes, max_chars: int) -> str:
     for name in ("Subject", "From", "To", "Date"):
         try:
             value = msg.get(name)
-        except Exception:  # noqa: BLE001 - a malformed header is skipped, not fatal
+        except Exception:
             value = None
         if value is not None:
             lines.append(f"{name}: {' '.join(str(value).split())}")
@@ -302,7 +302,7 @@ def _email_text(raw: bytes, max_chars: int) -> str:
 def _email_body_part(msg: EmailMessage) -> EmailMessage | None:
     try:
         found = msg.get_body(preferencelist=("plain", "html"))
-    except Exception:  # noqa: BLE001 - odd MIME trees: fall back to the first inline text part
+    except Exception:
         found = None
     if found is None:
         found = next((p for p in msg.walk() if p.get_content_type() in ("text/plain", "text/html")
@@ -315,7 +315,7 @@ def _part_text(part: EmailMessage) -> str:
         content = part.get_content()
         if isinstance(content, str):
             return content
-    except Exception:  # noqa: BLE001 - unknown charset, bad transfer encoding: decode by hand
+    except Exception:
         pass
     payload = part.get_payload(decode=True)
     if isinstance(payload, bytes):

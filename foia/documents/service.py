@@ -48,8 +48,14 @@ from foia.models.communication import (
 )
 
 __all__ = [
-    "INLINE_EXTRACT_BYTES", "DocumentRow", "add_document", "documents_for", "download_mimetype",
-    "blob_referenced", "extract_pending", "get_visible_document",
+    "INLINE_EXTRACT_BYTES",
+    "DocumentRow",
+    "add_document",
+    "blob_referenced",
+    "documents_for",
+    "download_mimetype",
+    "extract_pending",
+    "get_visible_document",
 ]
 
 log = logging.getLogger(__name__)
@@ -140,7 +146,7 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
             # The caller rolls back this session's changes; other sessions only see committed rows.
             try:
                 _discard_new_blob(session, store, blob.sha256, doc.id if doc is not None else None)
-            except Exception:  # noqa: BLE001 - never hide the original error behind a cleanup one
+            except Exception:
                 log.warning("could not clean up blob %s", blob.sha256, exc_info=True)
         raise
     return doc

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import errors as email_errors
 from email import policy
 from email.message import EmailMessage
@@ -110,7 +110,7 @@ def _date(msg: EmailMessage) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     # "-0000" (no zone information) parses naive; RFC 5322 says the time is then in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _header_pairs(msg: EmailMessage) -> list[tuple[str, str]]:
@@ -118,7 +118,7 @@ def _header_pairs(msg: EmailMessage) -> list[tuple[str, str]]:
     for name, raw in msg.raw_items():
         try:
             value = str(msg.policy.header_factory(name, raw))
-        except Exception:  # noqa: BLE001 - the email package has parse bugs on hostile headers; keep the raw text
+        except Exception:
             value = str(raw)
         pairs.append((name, " ".join(value.split())))
     return pairs
@@ -165,7 +165,7 @@ def _collect_attachments(msg: EmailMessage, body_ids: set[int], defects: list[st
             return
         try:
             filename = part.get_filename()
-        except Exception:  # noqa: BLE001 - malformed RFC 2231 parameters
+        except Exception:
             filename = None
             defects.append("an attachment's file name could not be read")
         is_attachment = part.get_content_disposition() == "attachment" or filename
@@ -197,9 +197,9 @@ def parse_eml(data: bytes) -> ParsedEmail:
         raise EmailParseError("the file is empty")
     try:
         msg = BytesParser(policy=policy.default).parsebytes(data)
-    except Exception as exc:  # noqa: BLE001 - the parser is lenient; anything it raises means unreadable input
+    except Exception as exc:
         raise EmailParseError(f"the file could not be read as an email ({type(exc).__name__})") from exc
-    names = {name.lower() for name in msg.keys()}
+    names = {name.lower() for name in msg}
     if not names & _MAIL_HEADERS:
         raise EmailParseError("the file does not look like an email: it has no email headers (From, To, Subject, Date...)")
     _check_structure(msg)
@@ -218,7 +218,7 @@ def parse_eml(data: bytes) -> ParsedEmail:
         headers = _header_pairs(msg)
         from_addrs = _addresses(msg, "From")
         subject = " ".join(str(msg.get("Subject", "")).split())
-        references = [m for m in _MSGID_TOKEN.findall(str(msg.get("References", "")))]
+        references = list(_MSGID_TOKEN.findall(str(msg.get("References", ""))))
         parsed = ParsedEmail(
             message_id=_msgid(msg["Message-ID"]),
             subject=subject,
@@ -235,6 +235,6 @@ def parse_eml(data: bytes) -> ParsedEmail:
         )
     except EmailParseError:
         raise
-    except Exception as exc:  # noqa: BLE001 - known crash bugs in the email package on hostile input
+    except Exception as exc:
         raise EmailParseError(f"the email could not be read: {type(exc).__name__}: {exc}") from exc
     return parsed

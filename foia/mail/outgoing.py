@@ -6,7 +6,7 @@ import email.headerregistry
 import email.policy
 import hashlib
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
 
@@ -81,7 +81,7 @@ def build_message(
     if not _MESSAGE_ID.match(message_id) or not message_id.isascii() or "\\" in message_id:
         raise ValueError(f"message id must look like <id@domain> in ASCII without backslashes, got {message_id!r}")
     if date is None:
-        date = datetime.now(timezone.utc)
+        date = datetime.now(UTC)
     if date.tzinfo is None or date.utcoffset() is None:
         raise ValueError("date must be timezone-aware")
     if not isinstance(text, str):

@@ -12,7 +12,7 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -257,7 +257,7 @@ def _header_date(value: str | None) -> datetime | None:
         parsed = parsedate_to_datetime(str(value))
     except (TypeError, ValueError, IndexError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def list_outbox(directory: str | os.PathLike[str]) -> list[OutboxEntry]:
@@ -286,7 +286,7 @@ def list_outbox(directory: str | os.PathLike[str]) -> list[OutboxEntry]:
         except (OSError, ValueError, TypeError, IndexError) as exc:
             log.warning("skipping unreadable outbox file %s: %s", path.name, exc)
             continue
-        sort_key = date or datetime.fromtimestamp(stat.st_mtime, timezone.utc)
+        sort_key = date or datetime.fromtimestamp(stat.st_mtime, UTC)
         entries.append((sort_key, entry))
     entries.sort(key=lambda item: (item[0], item[1].filename), reverse=True)
     return [entry for _, entry in entries]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ def _comm_eml(comm: Communication, req: Request, store: BlobStore, mail_from: st
     ours = mail_from
     sender, to = (agency, ours) if comm.direction == "incoming" else (ours, agency)
     when = comm.occurred_at or datetime(comm.occurred_on.year, comm.occurred_on.month, comm.occurred_on.day, 12,
-                                        tzinfo=timezone.utc)
+                                        tzinfo=UTC)
     msg = build_message(sender=sender, to=[to], subject=comm.subject or f"{req.ref}: {comm.kind_label}",
                         text=comm.body or "", html=None,
                         message_id=f"<communication-{comm.id}-{req.ref.lower()}@foia-tracker.invalid>", date=when,

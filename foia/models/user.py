@@ -28,7 +28,7 @@ class Organization(db.Model):
     website: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    users: Mapped[list["User"]] = relationship(back_populates="organization")
+    users: Mapped[list[User]] = relationship(back_populates="organization")
 
     def __repr__(self) -> str:
         return f"<Organization {self.name!r}>"

@@ -3,10 +3,10 @@ standalone autoescaping Jinja environment (no Flask needed, so the scheduler can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Callable
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select

@@ -17,8 +17,8 @@ dispatch_due(session, now=..., mailer=..., ...) -> number sent
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Sequence
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -43,7 +43,7 @@ MAX_WEEKLY = 520            # ten years of weekly overdue reminders is plenty
 
 
 def _local(d: date, at: time, tz: str) -> datetime:
-    return datetime.combine(d, at, ZoneInfo(tz)).astimezone(timezone.utc)
+    return datetime.combine(d, at, ZoneInfo(tz)).astimezone(UTC)
 
 
 def rule_dates(clock: Clock, cal: Calendar, *, until: date) -> list[tuple[str, int, date]]:
@@ -101,14 +101,14 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
                 past = [s for s in slots if s[3] <= now]
                 future = [s for s in slots if s[3] > now]
                 if past:
-                    rule, seq, day, slot_at = past[-1]
+                    rule, seq, _day, slot_at = past[-1]
                     key = (user.id, clock.kind, clock.due, rule, seq)
                     # The latest past one goes out at the next sweep, unless a reminder for this
                     # deadline already went out after its time (e.g. a catch-up just sent).
                     sent_after = last_sent.get((user.id, clock.kind, clock.due))
                     if key in existing or sent_after is None or sent_after < slot_at:
                         wanted[key] = existing[key].send_at if key in existing else now
-                for rule, seq, day, at in future:
+                for rule, seq, _day, at in future:
                     wanted[(user.id, clock.kind, clock.due, rule, seq)] = at
     pending = 0
     for key, row in existing.items():

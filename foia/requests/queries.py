@@ -24,7 +24,7 @@ class Cursor:
         return f"{self.due.isoformat() if self.due else '-'}.{self.id}"
 
     @classmethod
-    def decode(cls, raw: str | None) -> "Cursor | None":
+    def decode(cls, raw: str | None) -> Cursor | None:
         if not raw:
             return None
         try:

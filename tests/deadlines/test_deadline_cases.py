@@ -8,7 +8,7 @@ not count; "+N" is a calendar-day addition.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
@@ -64,10 +64,10 @@ CASES: list[Case] = [
     # 16:59 Eastern is within hours -> received Jan 5 -> Feb 3.
     Case("us-before-hours", "us-foia", [rcv(datetime(2026, 1, 5, 16, 59, tzinfo=ET))], "response", D("2026-02-03")),
     # 22:30 UTC = 14:30 Pacific: an agency in Los Angeles received it within hours -> Feb 3.
-    Case("us-tz-la-agency", "us-foia", [rcv(datetime(2026, 1, 5, 22, 30, tzinfo=timezone.utc))], "response",
+    Case("us-tz-la-agency", "us-foia", [rcv(datetime(2026, 1, 5, 22, 30, tzinfo=UTC))], "response",
          D("2026-02-03"), agency=AgencyRules(slug="doj-oip", timezone="America/Los_Angeles")),
     # Same instant, agency in New York: 17:30 Eastern -> after hours -> Feb 4.
-    Case("us-tz-ny-agency", "us-foia", [rcv(datetime(2026, 1, 5, 22, 30, tzinfo=timezone.utc))], "response",
+    Case("us-tz-ny-agency", "us-foia", [rcv(datetime(2026, 1, 5, 22, 30, tzinfo=UTC))], "response",
          D("2026-02-04"), agency=AgencyRules(slug="doj-oip", timezone="America/New_York")),
     # Received Fri 2025-12-19, day 1 Mon Dec 22: 22 (1), 23 (2), 24 (3), Dec 25 skip, 26 (4),
     # 29-31 (7), Jan 1 skip, Jan 2 (8), 5-9 (13), 12-16 (18), 19 skip, 20 (19), 21 (20).

@@ -187,31 +187,25 @@ def test_explanation_lists_every_skipped_day(slug, received) -> None:  # type: i
     skipped = [line for line in clock.explanation if line.startswith("Skipped ")]
     expected = [d for d, _ in cal.non_working_between(first, clock.due)]
     assert len(skipped) == len(expected)
-    assert all(d.isoformat() in line for d, line in zip(expected, skipped))
+    assert all(d.isoformat() in line for d, line in zip(expected, skipped, strict=True))
 
 
-from datetime import date as _date
-from datetime import timedelta as _timedelta
-
-from hypothesis import given as _given
-from hypothesis import settings as _settings
-from hypothesis import strategies as _st
 
 
-@_settings(max_examples=300, deadline=None, database=None)
-@_given(cal_id=_st.sampled_from(["us-federal", "ca-court", "ny", "tx"]),
-        start=_st.dates(min_value=_date(2019, 1, 1), max_value=_date(2032, 12, 31)),
-        span=_st.integers(min_value=-120, max_value=120))
+@settings(max_examples=300, deadline=None, database=None)
+@given(cal_id=st.sampled_from(["us-federal", "ca-court", "ny", "tx"]),
+        start=st.dates(min_value=date(2019, 1, 1), max_value=date(2032, 12, 31)),
+        span=st.integers(min_value=-120, max_value=120))
 def test_working_days_between_matches_a_day_by_day_count(cal_id, start, span):
     """The indexed count agrees with walking the calendar one day at a time."""
     from foia.deadlines import calendar_for
 
     cal = calendar_for(cal_id)
-    end = start + _timedelta(days=span)
+    end = start + timedelta(days=span)
     if span >= 0:  # (start, end]
-        n = sum(1 for k in range(1, span + 1) if cal.is_working_day(start + _timedelta(days=k)))
+        n = sum(1 for k in range(1, span + 1) if cal.is_working_day(start + timedelta(days=k)))
     else:  # minus [end, start)
-        n = -sum(1 for k in range(-span) if cal.is_working_day(end + _timedelta(days=k)))
+        n = -sum(1 for k in range(-span) if cal.is_working_day(end + timedelta(days=k)))
     assert cal.working_days_between(start, end) == n
 
 
@@ -222,15 +216,15 @@ def test_working_days_between_is_right_when_the_index_must_grow_backwards():
     from foia.deadlines.calendars import _base_calendar
 
     cal = _base_calendar("us-federal")  # a new calendar object: its index starts empty
-    cal.working_days_between(_date(2030, 1, 2), _date(2030, 1, 9))  # index now covers 2029-2031
-    start, end = _date(2028, 12, 28), _date(2029, 1, 8)  # end inside the index, start before it
-    expected = sum(1 for k in range(1, (end - start).days + 1) if cal.is_working_day(start + _timedelta(days=k)))
+    cal.working_days_between(date(2030, 1, 2), date(2030, 1, 9))  # index now covers 2029-2031
+    start, end = date(2028, 12, 28), date(2029, 1, 8)  # end inside the index, start before it
+    expected = sum(1 for k in range(1, (end - start).days + 1) if cal.is_working_day(start + timedelta(days=k)))
     assert expected == 6  # Fri Dec 29; Sat 30, Sun 31 off; Mon Jan 1 New Year's Day; Jan 2, 3, 4, 5, 8
     assert cal.working_days_between(start, end) == expected
     fresh = _base_calendar("us-federal")
-    fresh.working_days_between(_date(2030, 1, 2), _date(2030, 1, 9))
+    fresh.working_days_between(date(2030, 1, 2), date(2030, 1, 9))
     assert fresh.working_days_between(end, start) == -sum(
-        1 for k in range((end - start).days) if cal.is_working_day(start + _timedelta(days=k)))
+        1 for k in range((end - start).days) if cal.is_working_day(start + timedelta(days=k)))
 
 
 @given(cal_id=st.sampled_from(["us-federal", "ca-court", "ny", "il", "nj"]), start=DAYS, span=st.integers(0, 400),

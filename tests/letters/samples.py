@@ -327,7 +327,7 @@ def sample_context(law: str = "us-foia", kind: str = "request") -> dict[str, Any
     spec = _AGENCIES.get(law) or _generic_spec(law)
     texts = law_text(law)
     federal = law == "us-foia"
-    count, unit = spec["clock"]
+    _count, unit = spec["clock"]
     response_due = _shift(_SENT, spec["clock"])
     assert response_due is not None
     deadlines: dict[str, Any] = {

@@ -29,7 +29,7 @@ class CollectingHandler:
 
     messages: list[Received] = field(default_factory=list)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):
         login = session.auth_data if session.authenticated else None
         self.messages.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content, login))
         return "250 OK"

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.parser import BytesParser
 
@@ -8,7 +8,7 @@ import pytest
 
 from foia.mail import build_message, make_message_id
 
-NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 
 
 def make(**overrides):
@@ -107,12 +107,12 @@ def test_make_message_id_rejects_bad_domains(domain):
 def test_subject_is_not_folded_into_a_leading_space():
     import email
     import email.policy
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from foia.mail import build_message
 
     subject = "[FT-2026-0001] Determination due: Tue Jun 30, 2026 (due in 5 working days)"
     msg = build_message(sender="FOIA Tracker <r@foia.test>", to=["a@b.example"], subject=subject, text="x",
-                        html=None, message_id="<a@foia.test>", date=datetime(2026, 6, 1, tzinfo=timezone.utc))
+                        html=None, message_id="<a@foia.test>", date=datetime(2026, 6, 1, tzinfo=UTC))
     parsed = email.message_from_bytes(bytes(msg), policy=email.policy.default)
     assert parsed["Subject"] == subject

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,7 +18,7 @@ from foia.mail import (
     read_outbox,
 )
 
-NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 
 
 def message(key="reminder:1", subject="Reminder", date=NOW, text="Body", to=("clerk@agency.example.gov",)):

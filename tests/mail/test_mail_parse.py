@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from email.message import EmailMessage
 
 import pytest
@@ -65,14 +65,14 @@ def test_round_trip_of_our_own_message():
         text="Plain",
         html="<b>Rich</b>",
         message_id=make_message_id("r:1", "tracker.example.org"),
-        date=datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc),
+        date=datetime(2026, 1, 15, 18, 0, tzinfo=UTC),
     )
     parsed = parse_eml(msg.as_bytes())
     assert parsed.message_id == make_message_id("r:1", "tracker.example.org").strip("<>")
     assert parsed.text.strip() == "Plain"
     assert parsed.html.strip() == "<b>Rich</b>"
     assert parsed.attachments == []
-    assert parsed.date == datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
+    assert parsed.date == datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 
 
 def test_html_only_gets_a_text_rendering():
@@ -108,7 +108,7 @@ def test_headers_only_without_blank_line_is_valid():
 
 def test_date_without_zone_is_read_as_utc_and_bad_date_is_none():
     parsed = parse_eml(b"From: a@b.gov\r\nDate: Mon, 5 Jan 2026 10:00:00 -0000\r\n\r\nx")
-    assert parsed.date == datetime(2026, 1, 5, 10, 0, tzinfo=timezone.utc)
+    assert parsed.date == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
     assert parse_eml(b"From: a@b.gov\r\nDate: yesterday-ish\r\n\r\nx").date is None
 
 
@@ -211,7 +211,7 @@ def test_truncated_base64_attachment():
         b"--B\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
         b"Content-Disposition: attachment; filename=r.pdf\r\n\r\nJVBERi0xLjQK\r\nJ\r\n--B--\r\n"
     )
-    with pytest.raises(EmailParseError, match="r.pdf.*truncated"):
+    with pytest.raises(EmailParseError, match=r"r\.pdf.*truncated"):
         parse_eml(raw)
 
 

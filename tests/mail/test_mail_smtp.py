@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesParser
 
@@ -19,7 +19,7 @@ from foia.mail import (
     mailer_from_config,
 )
 
-NOW = datetime(2026, 1, 15, 18, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 PASSWORD = "s3cret@pa:ss"  # '@' and ':' must be percent-encoded in the URL
 PASSWORD_IN_URL = "s3cret%40pa%3Ass"
 # aiosmtpd warns when AUTH is allowed without TLS; these tests do that on purpose (loopback only).

@@ -25,7 +25,7 @@ class Inbox:
     messages: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook
+    async def handle_DATA(self, server, session, envelope):
         if self.delay:
             import asyncio
 
@@ -58,7 +58,7 @@ class SMTPServer:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    def start(self) -> "SMTPServer":
+    def start(self) -> SMTPServer:
         self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, ready_timeout=10)
         self.controller.start()
         return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from foia.mail import SMTPMailer
@@ -13,7 +13,7 @@ LA = ZoneInfo("America/Los_Angeles")
 
 
 def at(d: date, hour: int = 9, tz=LA) -> datetime:
-    return datetime.combine(d, time(hour, 0), tz).astimezone(timezone.utc)
+    return datetime.combine(d, time(hour, 0), tz).astimezone(UTC)
 
 
 def send_request(session, req, user, day: date) -> None:

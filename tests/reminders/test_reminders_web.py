@@ -72,7 +72,7 @@ def test_calendar_feed_is_valid_icalendar_with_alarms(login_as, world, session):
     resp = client.get(path)
     assert resp.status_code == 200 and resp.mimetype == "text/calendar"
     cal = Calendar.from_ical(resp.data)
-    events = [c for c in cal.walk("VEVENT")]
+    events = list(cal.walk("VEVENT"))
     ref = world["requests"][("staff", "private")].ref
     assert [str(e["SUMMARY"]) for e in events] == [f"{ref}: Determination due"]
     assert events[0].decoded("DTSTART") == date(2026, 6, 30)  # an all-day event

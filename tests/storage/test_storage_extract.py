@@ -92,7 +92,7 @@ def test_sniff_pdf(pdf_dir: Path) -> None:
         (b"\xef\xbb\xbf<!doctype HTML><p>bom</p>", "text/html"),
         ("<html><p>Caf\xe9 \x93quoted\x94</p>".encode("latin-1"), "text/html"),
         ("\ufeff<html><body>utf16</body></html>".encode("utf-16-le"), "text/html"),
-        ("<HTML>\x00 with a NUL".encode(), "text/html"),
+        (b"<HTML>\x00 with a NUL", "text/html"),
         (EML.encode(), "message/rfc822"),
         (os.urandom(4096).replace(b"%PDF", b"xxxx") + b"\x00", "application/octet-stream"),
         (b"\x00\x01\x02\x03binary", "application/octet-stream"),

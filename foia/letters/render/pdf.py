@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 from urllib.parse import unquote, urlsplit
 
 import pydyf
@@ -67,7 +67,7 @@ class LettersURLFetcher:
     every fetch to it.
     """
 
-    _cache: dict[tuple[str, int, int], bytes] = {}
+    _cache: ClassVar[dict[tuple[str, int, int], bytes]] = {}
     _cache_lock = threading.Lock()
 
     def __init__(self, root: Path = LETTERS_DIR) -> None:
