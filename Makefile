@@ -11,13 +11,14 @@ UV_VERSION := 0.13.9
 
 export FLASK_APP := app.py
 
-.PHONY: install install-test check-system lock run test test-pg test-e2e clean help
+.PHONY: install install-test check-system lock run test test-pg test-e2e lint clean help
 
 help:
 	@echo "make run       install, migrate, load demo data and serve http://127.0.0.1:$(PORT) (SQLite)"
 	@echo "make test      install test dependencies and run the test suite on SQLite"
 	@echo "make test-pg   run the same suite on PostgreSQL at FOIA_TEST_DATABASE_URL"
 	@echo "make test-e2e  browser tests (Playwright + Debian's Chromium at /usr/bin/chromium; axe-core)"
+	@echo "make lint     ruff, mypy (foia/) and the import-linter layer contracts"
 	@echo "make lock      re-resolve $(LOCK) from pyproject.toml (after changing a dependency)"
 
 $(BIN)/python:
@@ -67,6 +68,12 @@ test-pg: install check-system
 
 test-e2e: install check-system
 	$(BIN)/python -m pytest -m e2e tests/e2e $(PYTEST_ARGS)
+
+# Style and bugs (ruff), types (mypy on foia/), and the layer contracts (import-linter): all in pyproject.toml.
+lint: install
+	$(BIN)/ruff check foia tests bench migrations app.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
