@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2ekit import axe_violations, sign_in
+
+from tests.e2e.conftest import axe_violations, sign_in
 
 ROLES = {"staff": "clerk@lacity.example", "reporter": "reporter@newsroom.example", "admin": "admin@lacity.example"}
 

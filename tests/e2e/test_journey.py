@@ -8,10 +8,10 @@ import io
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from e2ekit import screenshot, sign_in
 from pypdf import PdfReader
 
 from foia.deadlines import LedgerEvent, compute_clocks, load_law
+from tests.e2e.conftest import screenshot, sign_in
 
 
 def _due(events: list[LedgerEvent]) -> date:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from e2ekit import axe_violations, screenshot
+from tests.e2e.conftest import axe_violations, screenshot
 
 
 def test_sign_in_and_reach_the_content_with_the_keyboard_only(page):

@@ -9,7 +9,6 @@ from typing import Any
 
 import pypdf
 import pytest
-from letterkit import Rendered, normalise, pdf_text, render
 
 from foia.deadlines import law_slugs
 from foia.letters.render import (
@@ -21,6 +20,7 @@ from foia.letters.render import (
     sample_context,
 )
 from foia.letters.render.templating import longdate as _longdate
+from tests.letters.conftest import Rendered, normalise, pdf_text, render
 
 
 def _fonts(page: pypdf.PageObject) -> list[Any]:

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
-from letterkit import pdf_text
 
 from foia.letters.render import (
     LETTERS_DIR,
@@ -21,6 +20,7 @@ from foia.letters.render import (
     sample_context,
 )
 from foia.letters.render.templating import _environment, paragraphs
+from tests.letters.conftest import pdf_text
 
 TEMPLATE_CODE = "{{ 7*7 }}"
 SCRIPT = "<script>alert('x')</script>"

@@ -8,7 +8,6 @@ from email import policy
 from email.parser import BytesParser
 
 import pytest
-from mailkit import Credentials, free_port
 
 from foia.mail import (
     Mailer,
@@ -18,6 +17,7 @@ from foia.mail import (
     build_message,
     mailer_from_config,
 )
+from tests.mail.conftest import Credentials, free_port
 
 NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 PASSWORD = "s3cret@pa:ss"  # '@' and ':' must be percent-encoded in the URL

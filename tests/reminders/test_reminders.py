@@ -4,7 +4,6 @@ import threading
 from collections import Counter
 from datetime import date, timedelta
 
-from remkit import at, send_request, sweep, working_days_between
 from sqlalchemy import func, select
 
 from foia.deadlines import calendar_for
@@ -14,6 +13,7 @@ from foia.models import Reminder, RequestClock, Watcher
 from foia.reminders.dispatch import DispatchSettings, dispatch_due
 from foia.reminders.planner import plan
 from tests.conftest import NOW
+from tests.reminders.conftest import at, send_request, sweep, working_days_between
 
 
 def _ice(world):

@@ -14,13 +14,13 @@ from datetime import date
 from pathlib import Path
 
 from icalendar import Calendar
-from remkit import at, send_request, sweep
 from sqlalchemy import func, select
 
 from foia.mail import OutboxMailer
 from foia.models import AuditLog, Reminder, User, Watcher
 from foia.reminders.dispatch import DispatchSettings, dispatch_due
 from tests.conftest import csrf_token
+from tests.reminders.conftest import at, send_request, sweep
 
 ROOT = Path(__file__).resolve().parents[2]
 
