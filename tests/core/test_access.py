@@ -69,3 +69,33 @@ def test_agency_pages_are_open_to_every_signed_in_role(login_as, role):
     assert client.get("/agencies").status_code == 200
     assert client.get("/agencies/dhs-ice").status_code == 200
     assert client.get("/requests/new").status_code == 200
+
+
+def test_can_assign_agrees_with_the_unmatched_mail_query(world, session) -> None:
+    """The assign button's rule (can_assign, one row) and the queue's rule (unmatched_clause, in SQL)
+    are one rule: for every person, the rows they may assign are exactly the rows they see."""
+    from sqlalchemy import select
+
+    from foia.core.access import can_assign, unmatched_clause
+    from foia.models.communication import UnmatchedMail
+    from tests.conftest import NOW
+
+    users, orgs = world["users"], world["orgs"]
+    rows = []
+    for i, (org, importer) in enumerate([(orgs["city"], users["staff"]), (orgs["news"], users["reporter"]),
+                                         (orgs["news"], users["news_staff"]), (orgs["other"], users["outsider"]),
+                                         (None, users["admin"]), (orgs["city"], None)]):
+        row = UnmatchedMail(organization_id=org.id if org else None, message_id=f"<m{i}@x>", raw_sha256="0" * 64,
+                            size=1, imported_by_id=importer.id if importer else None, created_at=NOW)
+        session.add(row)
+        rows.append(row)
+    session.flush()
+    seen_by = {}
+    for name, user in users.items():
+        listed = set(session.scalars(select(UnmatchedMail.id).where(unmatched_clause(user))))
+        assert listed == {r.id for r in rows if can_assign(user, r)}, name
+        seen_by[name] = listed
+    assert seen_by["admin"] == {r.id for r in rows}
+    assert seen_by["staff"] == {rows[0].id, rows[5].id}  # the city's mail
+    assert seen_by["reporter"] == {rows[1].id}  # only what they imported themselves
+    assert seen_by["outsider"] == {rows[3].id}
