@@ -29,7 +29,7 @@ foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, reque
 def demo_command(now_s: str | None) -> None:
     """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
 
-    counts = load_demo(db.session, now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
+    counts = load_demo(db.session(), now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
     db.session.commit()
     click.echo(f"Demo data ready: {counts['agencies']} agencies, {counts['users']} accounts, "
                f"{counts['requests_created']} new requests. Password for every demo account: foia-demo")

@@ -53,7 +53,7 @@ def new(ref: str):
                 if form[k].strip()}
         try:
             comm = log_communication(
-                db.session, actor=current_user, now=utcnow(), req=req, direction=form["direction"],
+                db.session(), actor=current_user, now=utcnow(), req=req, direction=form["direction"],
                 kind=form["kind"], occurred_on=form["occurred_on"].strip(), subject=form["subject"],
                 body=form["body"], tracking_number=form["tracking_number"], exemptions=form["exemptions"], data=data)
         except ValidationError as exc:
@@ -76,7 +76,7 @@ def new(ref: str):
 @bp.app_context_processor
 def communication_helpers():
     def request_communications(req):
-        return communications_for(db.session, req)
+        return communications_for(db.session(), req)
 
     return {"request_communications": request_communications, "exemption_label": label_for,
             "communication_directions": DIRECTIONS, "can_edit_request": can_edit}

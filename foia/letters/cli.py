@@ -33,7 +33,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
 
     if not output and not as_html:
         raise click.UsageError("Give -o FILE.pdf to write the PDF, or --html to print the HTML.")
-    req = get_visible_request(db.session, _as_admin(), ref)
+    req = get_visible_request(db.session(), _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
@@ -44,7 +44,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
         html, context, source = version.html, version.context, f"final version {version.version}"
     else:
         today = local_today(_now(None))
-        context = build_context(db.session, req, kind, {}, today=today)
+        context = build_context(db.session(), req, kind, {}, today=today)
         html, source = render_html(kind, req.law, context), "the request's current data (no final version)"
     if as_html:
         click.echo(html)

@@ -22,7 +22,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list t
 def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
 
-    sent = dispatch_due(db.session, now=_now(now_s), mailer=mailer_for(current_app.config),
+    sent = dispatch_due(db.session(), now=_now(now_s), mailer=mailer_for(current_app.config),
                         settings=dispatch_settings(current_app.config))
     click.echo(f"Sent {sent} reminder(s).")
 
