@@ -85,7 +85,7 @@ def add_closure_view():
         if agency is None:
             errors["agency"] = "Choose an agency from the list."
         cal_id = None
-    if not errors:
+    if not errors and on is not None:  # (no errors: the date was read)
         try:
             _closure, moved = add_closure(db.session(), actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
                                           calendar_id=cal_id, agency=agency)

@@ -40,7 +40,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     version = db.session.scalar(select(LetterVersion).where(
         LetterVersion.request_id == req.id, LetterVersion.kind == kind, LetterVersion.status == "final")
         .order_by(LetterVersion.version.desc()).limit(1))
-    if version is not None:
+    if version is not None and version.html is not None and version.context is not None:
         html, context, source = version.html, version.context, f"final version {version.version}"
     else:
         today = local_today(_now(None))
@@ -49,6 +49,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     if as_html:
         click.echo(html)
         return
+    assert output is not None  # checked above: without --html, -o is required
     pdf, _sha, _hit = PdfCache(letter_cache_dir(current_app.config)).get_or_render(
         html, **pdf_options(context, kind, req.law))
     with open(output, "wb") as fh:
