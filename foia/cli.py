@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.local import LocalProxy
 
 from foia.accounts.cli import user_cli
 from foia.clocks.cli import deadline_command, recompute_command
@@ -41,7 +44,9 @@ def demo_command(now_s: str | None) -> None:
 def scheduler_command(interval: int | None) -> None:
     """Run the reminder scheduler (APScheduler, one sweep a minute) until stopped with Ctrl-C or SIGTERM."""
 
-    run_scheduler(current_app._get_current_object(), interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
+    # current_app is typed as Flask but is a proxy: the scheduler's threads need the real application.
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    run_scheduler(app, interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
 
 
 def register_cli(app: Flask) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -39,7 +41,7 @@ FIELD_IDS = {
 def new(ref: str):
     req = request_or_404(ref, edit=True)
     errors: dict[str, str] = {}
-    form = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
+    form: dict[str, Any] = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
             "tracking_number": "", "exemptions": [], "days": "", "estimated_completion": "", "agreed_date": "",
             "outcome": "", "amount": "", "decision": ""}
     if request.method == "GET" and request.args.get("kind") in COMMUNICATION_KINDS:

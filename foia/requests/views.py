@@ -74,7 +74,7 @@ def _form_as_draft(form_data) -> dict:
 
 
 def _draft_as_formdata(draft: dict) -> MultiDict:
-    md = MultiDict()
+    md: MultiDict[str, str] = MultiDict()
     for key, value in draft.items():
         if key == "agencies":
             for slug in value or []:
