@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.local import LocalProxy
 
 from foia.accounts.cli import user_cli
 from foia.clocks.cli import deadline_command, recompute_command
@@ -29,7 +32,7 @@ foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, reque
 def demo_command(now_s: str | None) -> None:
     """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
 
-    counts = load_demo(db.session, now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
+    counts = load_demo(db.session(), now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
     db.session.commit()
     click.echo(f"Demo data ready: {counts['agencies']} agencies, {counts['users']} accounts, "
                f"{counts['requests_created']} new requests. Password for every demo account: foia-demo")
@@ -41,7 +44,9 @@ def demo_command(now_s: str | None) -> None:
 def scheduler_command(interval: int | None) -> None:
     """Run the reminder scheduler (APScheduler, one sweep a minute) until stopped with Ctrl-C or SIGTERM."""
 
-    run_scheduler(current_app._get_current_object(), interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
+    # current_app is typed as Flask but is a proxy: the scheduler's threads need the real application.
+    app = cast("LocalProxy[Flask]", current_app)._get_current_object()
+    run_scheduler(app, interval=interval or current_app.config["FOIA_SCHEDULER_INTERVAL"])
 
 
 def register_cli(app: Flask) -> None:

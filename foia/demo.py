@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from foia.accounts.service import create_user, get_or_create_organization
 from foia.clocks.service import refresh
-from foia.models import Agency, Event, Request, User
+from foia.models import Agency, Event, Organization, Request, User
 from foia.reminders.planner import plan
 from foia.requests.service import (
     RequestInput,
@@ -105,12 +105,12 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
     """Create (or leave alone) the demo organizations, accounts, agencies and requests."""
     today = now.astimezone(ZoneInfo(tz)).date()
     upsert_agencies(session, now)
-    orgs = {
-        "city": get_or_create_organization(session, CITY["name"], now=now,
-                                           **{k: v for k, v in CITY.items() if k != "name"}),
-        "newsroom": get_or_create_organization(session, NEWSROOM["name"], now=now,
-                                               **{k: v for k, v in NEWSROOM.items() if k != "name"}),
-    }
+
+    def org(spec: dict[str, str]) -> Organization:
+        return get_or_create_organization(session, spec["name"], now=now, address=spec["address"],
+                                          phone=spec["phone"], email=spec["email"], website=spec["website"])
+
+    orgs = {"city": org(CITY), "newsroom": org(NEWSROOM)}
     users: dict[str, User] = {}
     for email, name, role, org_key in USERS:
         user = session.scalar(select(User).where(User.email == email))

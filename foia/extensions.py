@@ -1,10 +1,12 @@
 """Flask extensions, created unbound here and bound in create_app()."""
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -20,8 +22,20 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (DeclarativeBase types __table__ as any FromClause).
+        __table__: ClassVar[Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The base class of every model. At runtime it is db.Model, which Flask-SQLAlchemy builds from Base (same
+# metadata, plus its session and bind machinery); the type checker cannot see through that dynamic class,
+# so for it the base is Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -31,7 +31,7 @@ def sweep(app: Flask) -> int:
     now = datetime.now(UTC)
     with app.app_context():
         try:
-            sent = dispatch_due(db.session, now=now, mailer=mailer_for(app.config),
+            sent = dispatch_due(db.session(), now=now, mailer=mailer_for(app.config),
                                 settings=dispatch_settings(app.config))
         except Exception:
             db.session.rollback()
@@ -39,7 +39,7 @@ def sweep(app: Flask) -> int:
             sent = 0
         try:
             # Large documents are stored at upload and their text extracted here, off the web request.
-            extracted = extract_pending(db.session, now, blob_root(app.config), limit=10)
+            extracted = extract_pending(db.session(), now, blob_root(app.config), limit=10)
             db.session.commit()
             if extracted:
                 log.info("extracted text from %d document(s)", extracted)
@@ -48,7 +48,7 @@ def sweep(app: Flask) -> int:
             log.exception("text extraction failed; it will be tried again at the next interval")
         try:
             # Agency statistics for the dashboard are computed here, not in page views.
-            refresh_snapshots(db.session, today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
+            refresh_snapshots(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
             db.session.commit()
         except Exception:
             db.session.rollback()

@@ -37,7 +37,7 @@ def login():
     error = None
     status = 200
     if form.validate_on_submit():
-        user = authenticate(db.session, form.email.data, form.password.data, now=utcnow())
+        user = authenticate(db.session(), form.email.data, form.password.data, now=utcnow())
         if user is not None:
             db.session.commit()
             login_user(user)

@@ -31,8 +31,8 @@ def user_create(email: str, role: str, org_name: str, name: str, password_stdin:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     now = _now(None)
     try:
-        org = get_or_create_organization(db.session, org_name, now=now)
-        user = create_user(db.session, email=email, name=name, role=role, organization=org, password=password, now=now)
+        org = get_or_create_organization(db.session(), org_name, now=now)
+        user = create_user(db.session(), email=email, name=name, role=role, organization=org, password=password, now=now)
     except ValidationError as exc:
         db.session.rollback()
         for field, message in exc.errors.items():

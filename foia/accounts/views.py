@@ -34,7 +34,7 @@ def settings():
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            update_preferences(db.session, actor=current_user, now=utcnow(), mode=request.form.get("mode", ""),
+            update_preferences(db.session(), actor=current_user, now=utcnow(), mode=request.form.get("mode", ""),
                                kinds_off=[k for k in REMINDER_KINDS if not request.form.get(f"kind_{k}")],
                                timezone_name=request.form.get("timezone", ""))
         except ValidationError as exc:
@@ -58,7 +58,7 @@ def settings():
 @bp.route("/settings/calendar-token", methods=["POST"])
 @login_required
 def calendar_token():
-    regenerate_calendar_token(db.session, actor=current_user, now=utcnow())
+    regenerate_calendar_token(db.session(), actor=current_user, now=utcnow())
     db.session.commit()
     flash("Your calendar feed has a new secret address. The old address no longer works.", "success")
     return redirect(url_for("account.settings") + "#calendar")
@@ -68,12 +68,12 @@ def calendar_token():
 def feed(scope: str):
     """Calendar apps cannot sign in: the secret token in the query string is the credential.
     It is in the query string so access logs (which record the path only) never contain it."""
-    user = user_for_token(db.session, request.args.get("token"))
+    user = user_for_token(db.session(), request.args.get("token"))
     if user is None:
         abort(404)
     if scope == "organization" and not user.is_staff:
         abort(404)
-    body = build_feed(db.session, user, scope=scope, base_url=current_app.config["FOIA_BASE_URL"], now=utcnow())
+    body = build_feed(db.session(), user, scope=scope, base_url=current_app.config["FOIA_BASE_URL"], now=utcnow())
     resp = Response(body, mimetype="text/calendar")
     resp.headers["Content-Disposition"] = f'inline; filename="foia-deadlines-{scope}.ics"'
     resp.headers["Cache-Control"] = "private, max-age=300"

@@ -85,15 +85,15 @@ def add_closure_view():
         if agency is None:
             errors["agency"] = "Choose an agency from the list."
         cal_id = None
-    if not errors:
+    if not errors and on is not None:  # (no errors: the date was read)
         try:
-            _closure, moved = add_closure(db.session, actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
+            _closure, moved = add_closure(db.session(), actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
                                           calendar_id=cal_id, agency=agency)
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
-            replan_moved(db.session, moved, now=utcnow())
+            replan_moved(db.session(), moved, now=utcnow())
             db.session.commit()
             flash(_moved_message(moved), "success")
             return redirect(url_for("admin.calendars", calendar=cal_id or request.args.get("calendar"), year=on.year))
@@ -117,8 +117,8 @@ def delete_closure_view(closure_id: int):
         abort(404)
     cal_id, year = closure.calendar_id, closure.closed_on.year
     now = utcnow()
-    moved = remove_closure(db.session, actor=current_user, now=now, closure=closure)
-    replan_moved(db.session, moved, now=now)
+    moved = remove_closure(db.session(), actor=current_user, now=now, closure=closure)
+    replan_moved(db.session(), moved, now=now)
     db.session.commit()
     flash("Closure removed. " + _moved_message(moved), "success")
     return redirect(url_for("admin.calendars", calendar=cal_id, year=year))
@@ -138,7 +138,7 @@ def _moved_message(moved) -> str:
 def reminders():
     """Reminders still to send, failing ones first, and the most recent sends."""
 
-    rows = unsent(db.session, limit=500)
+    rows = unsent(db.session(), limit=500)
     refs = dict(db.session.execute(select(Request.id, Request.ref).where(
         Request.id.in_({r.request_id for r in rows if r.request_id}))).all())
     emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_({r.user_id for r in rows}))).all())

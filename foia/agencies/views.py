@@ -86,9 +86,9 @@ def _save(form: AgencyForm, agency: Agency | None):
     data = {f: getattr(form, f).data or "" for f in AGENCY_FIELDS}
     try:
         if agency is None:
-            saved = create_agency(db.session, actor=current_user, now=utcnow(), data=data)
+            saved = create_agency(db.session(), actor=current_user, now=utcnow(), data=data)
         else:
-            saved = update_agency(db.session, actor=current_user, now=utcnow(), agency=agency, data=data)
+            saved = update_agency(db.session(), actor=current_user, now=utcnow(), agency=agency, data=data)
     except ValidationError as exc:
         db.session.rollback()
         return None, exc.errors

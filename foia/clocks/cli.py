@@ -26,8 +26,8 @@ def recompute_command() -> None:
     """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
 
     now = _now(None)
-    moved = recompute_open(db.session, now=now, actor=None, reason="flask foia recompute")
-    replan_moved(db.session, moved, now=now)
+    moved = recompute_open(db.session(), now=now, actor=None, reason="flask foia recompute")
+    replan_moved(db.session(), moved, now=now)
     db.session.commit()
     click.echo(f"Recomputed. {len(moved)} clock date(s) moved on {len({m.ref for m in moved})} request(s).")
     for m in moved:

@@ -221,10 +221,10 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                 .order_by(Event.request_id, Event.occurred_on, Event.id)):
             events_by_req[e[0]].append(e)
         cached: dict[int, dict[str, Any]] = defaultdict(dict)
-        for c in conn.execute(select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
-                                     RequestClock.status, RequestClock.label)
-                              .where(RequestClock.request_id.in_(ids))):
-            cached[c[1]][c[2]] = c
+        for crow in conn.execute(select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
+                                        RequestClock.status, RequestClock.label)
+                                 .where(RequestClock.request_id.in_(ids))):
+            cached[crow[1]][crow[2]] = crow
         agencies: dict[tuple[str, str], AgencyRules] = {}
         for rid, ref, law_slug, expedited, req_agency_id, cur_response_due, cur_next_due, agency_slug, tz in chunk:
             law = law_for(law_slug, agency_slug)

@@ -46,7 +46,7 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
 
     if body is not None and body_file is not None:
         raise click.UsageError("Give either --body or --body-file, not both.")
-    req = get_visible_request(db.session, _as_admin(), ref)
+    req = get_visible_request(db.session(), _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
@@ -57,7 +57,7 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
                               ("amount", amount)) if v not in (None, "")}
     try:
         comm = log_communication(
-            db.session, actor=None, now=now, req=req, kind=kind,
+            db.session(), actor=None, now=now, req=req, kind=kind,
             direction=direction or DEFAULT_DIRECTION.get(kind, "incoming"), occurred_on=occurred_on,
             subject=subject, body=text, tracking_number=tracking, exemptions=list(exemptions), data=data)
     except ValidationError as exc:

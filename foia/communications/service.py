@@ -313,7 +313,7 @@ def _validate(session: Session, *, now: datetime, req: Request, direction: str, 
 
 
 def log_communication(session: Session, *, actor: User | None, now: datetime, req: Request, direction: str,
-                      kind: str, occurred_on: date, occurred_at: datetime | None = None, subject: str = "",
+                      kind: str, occurred_on: date | str, occurred_at: datetime | None = None, subject: str = "",
                       body: str = "", tracking_number: str = "", exemptions: Any = (),
                       data: dict[str, Any] | None = None, message_id: str | None = None, from_addr: str = "",
                       to_addrs: str = "", headers: list[Any] | None = None,

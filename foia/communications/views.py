@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -39,7 +41,7 @@ FIELD_IDS = {
 def new(ref: str):
     req = request_or_404(ref, edit=True)
     errors: dict[str, str] = {}
-    form = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
+    form: dict[str, Any] = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
             "tracking_number": "", "exemptions": [], "days": "", "estimated_completion": "", "agreed_date": "",
             "outcome": "", "amount": "", "decision": ""}
     if request.method == "GET" and request.args.get("kind") in COMMUNICATION_KINDS:
@@ -53,7 +55,7 @@ def new(ref: str):
                 if form[k].strip()}
         try:
             comm = log_communication(
-                db.session, actor=current_user, now=utcnow(), req=req, direction=form["direction"],
+                db.session(), actor=current_user, now=utcnow(), req=req, direction=form["direction"],
                 kind=form["kind"], occurred_on=form["occurred_on"].strip(), subject=form["subject"],
                 body=form["body"], tracking_number=form["tracking_number"], exemptions=form["exemptions"], data=data)
         except ValidationError as exc:
@@ -76,7 +78,7 @@ def new(ref: str):
 @bp.app_context_processor
 def communication_helpers():
     def request_communications(req):
-        return communications_for(db.session, req)
+        return communications_for(db.session(), req)
 
     return {"request_communications": request_communications, "exemption_label": label_for,
             "communication_directions": DIRECTIONS, "can_edit_request": can_edit}

@@ -13,7 +13,7 @@ from foia.models import Request
 def request_or_404(ref: str, *, edit: bool = False) -> Request:
     """The request `ref` for the signed-in person: 404 when it is missing or hidden from them (the
     two look alike), 403 when `edit` is asked and they may only read it."""
-    req = get_visible_request(db.session, current_user, ref)
+    req = get_visible_request(db.session(), current_user, ref)
     if req is None:
         abort(404)
     if edit and not can_edit(current_user, req):

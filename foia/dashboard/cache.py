@@ -81,7 +81,7 @@ def cached_agency_stats(user, today: date) -> list[AgencyStats]:
     scope = stats_scope(user)
 
     def load() -> list[AgencyStats]:
-        stats, _when = snapshot_responsiveness(db.session, scope=scope, today=today, now=utcnow())
+        stats, _when = snapshot_responsiveness(db.session(), scope=scope, today=today, now=utcnow())
         db.session.commit()  # keep a snapshot stored on first view
         return stats
 

@@ -35,14 +35,14 @@ def bar_step(value: float | None, top: float | None) -> int:
 def index():
     today = local_today(utcnow())
     month = parse_month(request.args.get("month"), today)
-    resolve = calendars_for(db.session)  # one read of the closures for both lists
-    late = overdue(db.session, current_user, today=today, resolve=resolve)
-    soon = upcoming(db.session, current_user, today=today, resolve=resolve)
+    resolve = calendars_for(db.session())  # one read of the closures for both lists
+    late = overdue(db.session(), current_user, today=today, resolve=resolve)
+    soon = upcoming(db.session(), current_user, today=today, resolve=resolve)
     viewer = viewer_key(current_user)
     counts = _cached(("status", *viewer), SUMMARY_TTL_SECONDS,
-                     lambda: status_counts(db.session, current_user), volatile=True)
+                     lambda: status_counts(db.session(), current_user), volatile=True)
     view = _cached(("month", *viewer, month, today), SUMMARY_TTL_SECONDS,
-                   lambda: month_calendar(db.session, current_user, month=month, today=today), volatile=True)
+                   lambda: month_calendar(db.session(), current_user, month=month, today=today), volatile=True)
     stats = cached_agency_stats(current_user, today)
     max_count = max((n for _s, _l, n in counts), default=0)
     max_median = max((s.median_days or 0 for s in stats), default=0)

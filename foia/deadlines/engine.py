@@ -284,17 +284,17 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         clocks.append(Clock(kind, rule.label, due, rule.unit, rule.citation, status=status, length=rule.length, steps=trace))
 
     if expedited:
-        rule = law.clocks.get("expedited_decision")
-        if rule is None:
+        exp_rule = law.clocks.get("expedited_decision")
+        if exp_rule is None:
             clocks.append(_na("expedited_decision", "Expedited processing decision", law.citation,
                               f"{law.name} provides no expedited-processing decision deadline."))
         else:
-            trace = [("rule", rule, law.name, law.agency_name), *receipt_steps]
+            trace = [("rule", exp_rule, law.name, law.agency_name), *receipt_steps]
             trace.append(("day1", first_start, include_start, law.receipt.citation))
-            due = _run_period(rule, ctx, first_start, include_start, (), trace)
-            trace.append(("due", due, rule))
-            clocks.append(Clock("expedited_decision", rule.label, due, rule.unit, rule.citation,
-                                status="met" if finished else "open", length=rule.length, steps=trace))
+            due = _run_period(exp_rule, ctx, first_start, include_start, (), trace)
+            trace.append(("due", due, exp_rule))
+            clocks.append(Clock("expedited_decision", exp_rule.label, due, exp_rule.unit, exp_rule.citation,
+                                status="met" if finished else "open", length=exp_rule.length, steps=trace))
 
     est = ctx.last("estimated_completion")
     if est is not None:

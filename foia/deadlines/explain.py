@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 
-from foia.deadlines.laws import UNIT_WORDS
+from foia.deadlines.laws import UNIT_WORDS, ClockRule, ExtensionRule
 
 __all__ = ["fmt_date", "render"]
 
@@ -14,7 +14,7 @@ def fmt_date(d: date) -> str:
     return f"{d:%a} {d.isoformat()}"
 
 
-def _rule(rule, law_name: str, agency_name: str) -> str:  # type: ignore[no-untyped-def]
+def _rule(rule: ClockRule, law_name: str, agency_name: str) -> str:
     who = f" (agency rule: {agency_name})" if agency_name else ""
     if rule.unit == "none":
         return f"{rule.label}: {law_name}{who} sets no fixed period ({rule.citation})."
@@ -32,11 +32,11 @@ def _stamp(what: str, local: datetime, tz: str) -> str:
     return f"{what.capitalize()} at {local:%Y-%m-%d %H:%M} {tz}."
 
 
-def _after(what: str, local: datetime, end, nxt: date) -> str:  # type: ignore[no-untyped-def]
+def _after(what: str, local: datetime, end: time, nxt: date) -> str:
     return f"{local:%H:%M} is at or after business hours end ({end:%H:%M}): treated as {what} on {fmt_date(nxt)} or the next working day."
 
 
-def _ext(on: date, n: int, ext, capped: bool) -> str:  # type: ignore[no-untyped-def]
+def _ext(on: date, n: int, ext: ExtensionRule, capped: bool) -> str:
     extra = f" (capped at the maximum of {ext.length})" if capped else ""
     unit = UNIT_WORDS[ext.unit]
     return f"Extension invoked {fmt_date(on)}: +{n} {unit}{'' if n == 1 else 's'}{extra} after the unextended last day, {ext.citation}."

@@ -28,7 +28,7 @@ from foia.models import Communication
 def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communication_id: int | None) -> None:
     """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
 
-    req = get_visible_request(db.session, _as_admin(), ref)
+    req = get_visible_request(db.session(), _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
@@ -43,7 +43,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
     for path in files:
         try:
             with open(path, "rb") as fh, db.session.begin_nested():
-                doc = add_document(db.session, actor=None, now=now, req=req, stream=fh,
+                doc = add_document(db.session(), actor=None, now=now, req=req, stream=fh,
                                    filename=os.path.basename(path), storage_root=blob_root(current_app.config),
                                    max_bytes=current_app.config["FOIA_MAX_UPLOAD_BYTES"], communication=communication)
         except ValidationError as exc:
@@ -69,7 +69,7 @@ def documents_extract(limit: int | None) -> None:
     done = 0
     while limit is None or done < limit:
         batch = 10 if limit is None else min(10, limit - done)
-        n = extract_pending(db.session, _now(None), blob_root(current_app.config), batch)
+        n = extract_pending(db.session(), _now(None), blob_root(current_app.config), batch)
         db.session.commit()
         done += n
         if n < batch:

@@ -20,7 +20,7 @@ import logging
 import ntpath
 import re
 import zipfile
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -299,7 +299,7 @@ def _email_text(raw: bytes, max_chars: int) -> str:
     return ("\n".join(lines) + "\n\n" + body.strip()).strip()[:max_chars]
 
 
-def _email_body_part(msg: EmailMessage) -> EmailMessage | None:
+def _email_body_part(msg: EmailMessage) -> MIMEPart | None:
     try:
         found = msg.get_body(preferencelist=("plain", "html"))
     except Exception:
@@ -307,10 +307,10 @@ def _email_body_part(msg: EmailMessage) -> EmailMessage | None:
     if found is None:
         found = next((p for p in msg.walk() if p.get_content_type() in ("text/plain", "text/html")
                       and not p.is_attachment()), None)
-    return found  # type: ignore[return-value]
+    return found
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: MIMEPart) -> str:
     try:
         content = part.get_content()
         if isinstance(content, str):

@@ -18,7 +18,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -97,7 +97,7 @@ def _discard_new_blob(session: Session, store: BlobStore, sha256: str, ignore_do
         pass
 
 
-def add_document(session: Session, *, actor: User | None, now: datetime, req: Request, stream: BinaryIO,
+def add_document(session: Session, *, actor: User | None, now: datetime, req: Request, stream: IO[bytes],
                  filename: str | None, storage_root: str | Path, max_bytes: int,
                  communication: Communication | None = None,
                  inline_extract_bytes: int = INLINE_EXTRACT_BYTES) -> Document:

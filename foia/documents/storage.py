@@ -18,7 +18,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 __all__ = ["BlobStore", "StoredBlob", "UploadRejected", "human_size", "validate_sha256"]
 
@@ -83,7 +83,7 @@ class BlobStore:
         """Open a stored blob for reading; FileNotFoundError if there is none with that digest."""
         return open(self.path_for(sha256), "rb")
 
-    def put_stream(self, stream: BinaryIO, *, max_bytes: int, chunk_size: int = 1 << 20) -> StoredBlob:
+    def put_stream(self, stream: IO[bytes], *, max_bytes: int, chunk_size: int = 1 << 20) -> StoredBlob:
         """Store everything ``stream`` yields, at most ``max_bytes`` bytes.
 
         Raises UploadRejected for an empty or oversized stream; any exception (including

@@ -61,7 +61,7 @@ def new(ref: str):
             for upload in files:
                 try:
                     with db.session.begin_nested():  # a refused file undoes only its own rows
-                        doc = add_document(db.session, actor=current_user, now=utcnow(), req=req,
+                        doc = add_document(db.session(), actor=current_user, now=utcnow(), req=req,
                                            stream=upload.stream, filename=upload.filename,
                                            storage_root=blob_root(current_app.config), max_bytes=max_bytes,
                                            communication=communication)
@@ -84,7 +84,7 @@ def new(ref: str):
 @bp.route("/documents/<int:document_id>/download")
 @login_required
 def download(document_id: int):
-    doc = get_visible_document(db.session, current_user, document_id)
+    doc = get_visible_document(db.session(), current_user, document_id)
     if doc is None:
         abort(404)
     try:
@@ -105,6 +105,6 @@ def download(document_id: int):
 @bp.app_context_processor
 def document_helpers():
     def request_documents(req):
-        return documents_for(db.session, req)
+        return documents_for(db.session(), req)
 
     return {"request_documents": request_documents, "human_size": human_size}

@@ -33,22 +33,23 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
 
     if not output and not as_html:
         raise click.UsageError("Give -o FILE.pdf to write the PDF, or --html to print the HTML.")
-    req = get_visible_request(db.session, _as_admin(), ref)
+    req = get_visible_request(db.session(), _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
     version = db.session.scalar(select(LetterVersion).where(
         LetterVersion.request_id == req.id, LetterVersion.kind == kind, LetterVersion.status == "final")
         .order_by(LetterVersion.version.desc()).limit(1))
-    if version is not None:
+    if version is not None and version.html is not None and version.context is not None:
         html, context, source = version.html, version.context, f"final version {version.version}"
     else:
         today = local_today(_now(None))
-        context = build_context(db.session, req, kind, {}, today=today)
+        context = build_context(db.session(), req, kind, {}, today=today)
         html, source = render_html(kind, req.law, context), "the request's current data (no final version)"
     if as_html:
         click.echo(html)
         return
+    assert output is not None  # checked above: without --html, -o is required
     pdf, _sha, _hit = PdfCache(letter_cache_dir(current_app.config)).get_or_render(
         html, **pdf_options(context, kind, req.law))
     with open(output, "wb") as fh:

@@ -190,7 +190,7 @@ def render_version_html(session: Session, version: LetterVersion, *, today: date
     """The letter HTML of a version: frozen for a final version, from current data for a draft."""
     if version.is_final and version.html is not None:
         return version.html
-    req = session.get(Request, version.request_id)
+    req = session.get_one(Request, version.request_id)  # the FK guarantees it
     return render_html(version.kind, req.law, build_context(session, req, version.kind, version.custom, today=today))
 
 
@@ -260,7 +260,7 @@ def finalize(session: Session, *, actor: User, now: datetime, version: LetterVer
     With `next_draft`, also start the next draft number with the same text; returns that draft
     (or None)."""
     _refuse_final(version)
-    req = session.get(Request, version.request_id)
+    req = session.get_one(Request, version.request_id)  # the FK guarantees it
     context = build_context(session, req, version.kind, version.custom, today=local_today(now, timezone))
     html = render_html(version.kind, req.law, context)
     _pdf, sha, _hit = PdfCache(cache_dir).get_or_render(html, **pdf_options(context, version.kind, req.law))
@@ -286,7 +286,7 @@ def mark_sent(session: Session, *, actor: User, now: datetime, version: LetterVe
         errors["status"] = f"Version {version.version} was already marked as sent."
     if method not in SEND_METHODS:
         errors["method"] = f"Choose how the letter was sent: {', '.join(SEND_METHODS)}."
-    req = session.get(Request, version.request_id)
+    req = session.get_one(Request, version.request_id)  # the FK guarantees it
     tz = zone(req.agency.timezone)
     if sent_on is None:
         errors["sent_on"] = "Enter the date the letter was sent."

@@ -121,7 +121,7 @@ def letters_globals():
     def letters_for(req: Request) -> list[LetterVersion]:
         if req is None or not can_view(current_user, req):
             return []
-        return versions_for(db.session, req)
+        return versions_for(db.session(), req)
 
     def can_edit_letters(req: Request) -> bool:
         return req is not None and can_edit(current_user, req)
@@ -165,7 +165,7 @@ def new(ref: str):
     if request.method == "POST":
         if form.validate():
             try:
-                version = new_draft(db.session, actor=current_user, now=utcnow(), req=req, kind=kind,
+                version = new_draft(db.session(), actor=current_user, now=utcnow(), req=req, kind=kind,
                                     custom=_custom_from(form))
             except ValidationError as exc:
                 db.session.rollback()
@@ -189,7 +189,7 @@ def preview_new(ref: str):
     kind = _kind_arg()
     custom = _custom_from(LetterForm()) if request.method == "POST" else {}
     try:
-        context = build_context(db.session, req, kind, custom, today=_today())
+        context = build_context(db.session(), req, kind, custom, today=_today())
     except ValidationError as exc:
         return Response("; ".join(exc.errors.values()), status=400, mimetype="text/plain")
     return _letter_response(render_html(kind, req.law, context))
@@ -225,7 +225,7 @@ def show(ref: str, version_id: int):
         return _render_show(req, version, form=form, status=400,
                             errors={name: msgs[0] for name, msgs in form.errors.items()})
     try:
-        revise_draft(db.session, actor=current_user, now=utcnow(), version=version, custom=_custom_from(form))
+        revise_draft(db.session(), actor=current_user, now=utcnow(), version=version, custom=_custom_from(form))
     except ValidationError as exc:
         db.session.rollback()
         return _render_show(req, version, form=form, errors=exc.errors, status=400)
@@ -239,7 +239,7 @@ def show(ref: str, version_id: int):
 def preview(ref: str, version_id: int):
     req = request_or_404(ref)
     version = _version_or_404(req, version_id)
-    return _letter_response(render_version_html(db.session, version, today=_today()))
+    return _letter_response(render_version_html(db.session(), version, today=_today()))
 
 
 @bp.route("/requests/<ref>/letters/<int:version_id>/finalize", methods=["POST"])
@@ -250,7 +250,7 @@ def finalize_version(ref: str, version_id: int):
     if not EmptyForm().validate():
         abort(400)
     try:
-        finalize(db.session, actor=current_user, now=utcnow(), version=version, cache_dir=_cache_dir(),
+        finalize(db.session(), actor=current_user, now=utcnow(), version=version, cache_dir=_cache_dir(),
                  timezone=current_app.config["FOIA_TIMEZONE"])
     except ValidationError as exc:
         db.session.rollback()
@@ -268,7 +268,7 @@ def copy(ref: str, version_id: int):
     version = _version_or_404(req, version_id)
     if not EmptyForm().validate():
         abort(400)
-    draft = new_draft(db.session, actor=current_user, now=utcnow(), req=req, kind=version.kind, custom=version.custom)
+    draft = new_draft(db.session(), actor=current_user, now=utcnow(), req=req, kind=version.kind, custom=version.custom)
     db.session.commit()
     flash(f"Started draft version {draft.version} from version {version.version}.", "success")
     return redirect(url_for("letters.show", ref=req.ref, version_id=draft.id))
@@ -301,7 +301,7 @@ def sent(ref: str, version_id: int):
         return _render_show(req, version, status=400,
                             sent_errors={name: msgs[0] for name, msgs in form.errors.items()})
     try:
-        mark_sent(db.session, actor=current_user, now=utcnow(), version=version, method=form.method.data,
+        mark_sent(db.session(), actor=current_user, now=utcnow(), version=version, method=form.method.data,
                   sent_on=form.sent_on.data)
     except ValidationError as exc:
         db.session.rollback()
@@ -325,6 +325,6 @@ def compare(ref: str, version_id: int, other_id: int):
     fields = [(labels[name], diff_markup((old.custom or {}).get(name, ""), (new_.custom or {}).get(name, "")),
                (old.custom or {}).get(name, "") != (new_.custom or {}).get(name, ""))
               for name in CUSTOM_FIELDS if name != "appeal_grounds" or version.kind == "appeal"]
-    text_diff = diff_markup(letter_text(render_version_html(db.session, old, today=today)),
-                            letter_text(render_version_html(db.session, new_, today=today)))
+    text_diff = diff_markup(letter_text(render_version_html(db.session(), old, today=today)),
+                            letter_text(render_version_html(db.session(), new_, today=today)))
     return render_template("letters_ui/compare.html", req=req, old=old, new=new_, fields=fields, text_diff=text_diff)

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import errors as email_errors
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
+from email.policy import EmailPolicy
 from email.utils import getaddresses
 
 from foia.core.text import html_to_text
@@ -66,7 +67,7 @@ def find_references(text: str) -> list[str]:
 # ---------------------------------------------------------------- parsing
 
 
-def _decode_text(part: EmailMessage, data: bytes, defects: list[str]) -> str:
+def _decode_text(part: MIMEPart, data: bytes, defects: list[str]) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return data.decode(charset, errors="replace")
@@ -75,10 +76,10 @@ def _decode_text(part: EmailMessage, data: bytes, defects: list[str]) -> str:
         return data.decode("utf-8", errors="replace")
 
 
-def _payload(part: EmailMessage, where: str) -> bytes:
+def _payload(part: MIMEPart, where: str) -> bytes:
     """The decoded bytes of a leaf part; EmailParseError when the transfer encoding cannot be undone."""
     data = part.get_payload(decode=True)
-    if data is None:
+    if not isinstance(data, bytes):  # None for a multipart; a leaf part decodes to bytes
         data = b""
     if any(isinstance(d, email_errors.InvalidBase64LengthDefect) for d in part.defects):
         raise EmailParseError(f"the {where} is damaged: its base64 data is truncated and cannot be decoded")
@@ -115,9 +116,10 @@ def _date(msg: EmailMessage) -> datetime | None:
 
 def _header_pairs(msg: EmailMessage) -> list[tuple[str, str]]:
     pairs = []
+    pol = msg.policy  # policy.default (an EmailPolicy) in parse_eml; another policy has no header objects
     for name, raw in msg.raw_items():
         try:
-            value = str(msg.policy.header_factory(name, raw))
+            value = str(pol.header_factory(name, raw)) if isinstance(pol, EmailPolicy) else str(raw)
         except Exception:
             value = str(raw)
         pairs.append((name, " ".join(value.split())))
@@ -146,7 +148,7 @@ def _collect_attachments(msg: EmailMessage, body_ids: set[int], defects: list[st
         ext = mimetypes.guess_extension(content_type) or ".bin"
         attachments.append(Attachment(safe_filename(filename, f"attachment-{n}{ext}"), content_type, data))
 
-    def visit(part: EmailMessage, in_body_alternative: bool) -> None:
+    def visit(part: MIMEPart, in_body_alternative: bool) -> None:
         ctype = part.get_content_type()
         if ctype == "message/rfc822":
             inner = part.get_payload()
@@ -180,7 +182,7 @@ def _collect_attachments(msg: EmailMessage, body_ids: set[int], defects: list[st
     return attachments
 
 
-def _contains(part: EmailMessage, ids: set[int]) -> bool:
+def _contains(part: MIMEPart, ids: set[int]) -> bool:
     return any(id(p) in ids for p in part.walk())
 
 

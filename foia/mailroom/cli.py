@@ -31,7 +31,7 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
         with open(name, "rb") as fh:
             data = fh.read()
         try:
-            res = import_eml(db.session, actor=actor, now=_now(None), data=data,
+            res = import_eml(db.session(), actor=actor, now=_now(None), data=data,
                              storage_root=blob_root(current_app.config),
                              max_bytes=current_app.config.get("FOIA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024), kind=kind)
         except ValidationError as exc:
@@ -51,11 +51,11 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
 def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
 
-    req = get_visible_request(db.session, _as_admin(), ref)
+    req = get_visible_request(db.session(), _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    manifest = build_bundle(db.session, req, out_path=output, storage_root=blob_root(current_app.config),
+    manifest = build_bundle(db.session(), req, out_path=output, storage_root=blob_root(current_app.config),
                             letter_cache=letter_cache_dir(current_app.config),
                             mail_from=current_app.config["FOIA_MAIL_FROM"], now=_now(None))
     click.echo(f"Wrote {output}: {len(manifest['files'])} files and a manifest of their SHA-256 sums.")

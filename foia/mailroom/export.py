@@ -97,6 +97,8 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
                 h.update(data)
                 size = len(data)
             else:
+                if path is None:
+                    raise TypeError("add() needs a path or data")
                 with open(path, "rb") as src:
                     for chunk in iter(lambda: src.read(1 << 20), b""):
                         dest.write(chunk)

@@ -147,8 +147,8 @@ def assign_unmatched(session: Session, *, actor: User, now: datetime, row: Unmat
     row_id = row.id
     result = import_eml(session, actor=actor, now=now, data=data, storage_root=storage_root, max_bytes=max_bytes,
                         kind=kind, req=req)
-    row = session.get(UnmatchedMail, row_id)
-    row.assigned_at, row.communication_id = now, result.communication_id
+    assigned = session.get_one(UnmatchedMail, row_id)  # reloaded: the import commits
+    assigned.assigned_at, assigned.communication_id = now, result.communication_id
     session.commit()
     return result
 

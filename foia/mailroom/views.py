@@ -52,7 +52,7 @@ def import_mail():
         for f in files:
             name = os.path.basename(f.filename or "")[:200]
             try:
-                res = import_eml(db.session, actor=current_user, now=utcnow(), data=f.read(), storage_root=root,
+                res = import_eml(db.session(), actor=current_user, now=utcnow(), data=f.read(), storage_root=root,
                                  max_bytes=max_bytes, kind=kind)
             except ValidationError as exc:
                 results.append((name, "error", " ".join(exc.errors.values())))
@@ -65,7 +65,7 @@ def import_mail():
 @bp.route("/mail/unmatched")
 @login_required
 def unmatched():
-    return render_template("mailroom/unmatched.html", rows=unmatched_for(db.session, current_user),
+    return render_template("mailroom/unmatched.html", rows=unmatched_for(db.session(), current_user),
                            kinds=COMMUNICATION_KINDS)
 
 
@@ -76,12 +76,12 @@ def assign(row_id: int):
     if row is None or row.assigned_at is not None or not can_assign(current_user, row):
         abort(404)
     ref = (request.form.get("ref") or "").strip().upper()
-    req = get_visible_request(db.session, current_user, ref)
+    req = get_visible_request(db.session(), current_user, ref)
     try:
         if req is None or not can_edit(current_user, req):
             raise ValidationError({"ref": f"No request {ref or '(blank)'} that you can add to."})
         root, max_bytes = _storage()
-        res = assign_unmatched(db.session, actor=current_user, now=utcnow(), row=row, req=req,
+        res = assign_unmatched(db.session(), actor=current_user, now=utcnow(), row=row, req=req,
                                kind=request.form.get("kind", "note"), storage_root=root, max_bytes=max_bytes)
     except ValidationError as exc:
         db.session.rollback()
@@ -107,7 +107,7 @@ def export(ref: str):
             pass
         return resp
 
-    build_bundle(db.session, req, out_path=path, storage_root=blob_root(current_app.config),
+    build_bundle(db.session(), req, out_path=path, storage_root=blob_root(current_app.config),
                  letter_cache=letter_cache_dir(current_app.config),
                  mail_from=current_app.config["FOIA_MAIL_FROM"], now=utcnow())
     return send_file(path, mimetype="application/zip", as_attachment=True, download_name=f"{req.ref}-evidence.zip")

@@ -6,11 +6,11 @@ from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foia.core.clock import default_timezone
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 
-class Agency(db.Model):
+class Agency(Model):
     __tablename__ = "agencies"
 
     id: Mapped[int] = mapped_column(primary_key=True)

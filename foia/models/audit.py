@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 
-class AuditLog(db.Model):
+class AuditLog(Model):
     """One row per state change: who, when, what, and the values before and after."""
 
     __tablename__ = "audit_log"

@@ -5,12 +5,12 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.agency import Agency
 from foia.models.types import UTCDateTime
 
 
-class CalendarClosure(db.Model):
+class CalendarClosure(Model):
     """An ad-hoc closure an admin adds: for a whole calendar (e.g. an executive-order closure of
     federal offices, calendar_id="us-federal") or for one agency (an office shut by a storm)."""
 

@@ -5,11 +5,11 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 
-class RequestClock(db.Model):
+class RequestClock(Model):
     """Cached result of the deadline engine for one clock of one request.
 
     The event ledger is the truth; these rows are recomputed on every event and every

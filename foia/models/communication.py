@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 from foia.models.user import User
 
@@ -32,7 +32,7 @@ COMMUNICATION_KINDS: dict[str, str] = {
 DIRECTIONS = {"incoming": "From the agency", "outgoing": "To the agency"}
 
 
-class Communication(db.Model):
+class Communication(Model):
     """One message or fact exchanged with the agency, logged against its request.
 
     Imported email keeps its Message-ID (unique: importing the same message twice logs it once),
@@ -68,7 +68,7 @@ class Communication(db.Model):
         return COMMUNICATION_KINDS.get(self.kind, self.kind)
 
 
-class Document(db.Model):
+class Document(Model):
     """A released record or attachment. The bytes live in content-addressed storage under their
     sha256 (the same content uploaded twice is stored once); this row says where it belongs."""
 
@@ -93,7 +93,7 @@ class Document(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class SearchEntry(db.Model):
+class SearchEntry(Model):
     """One searchable text: a request's own text, a communication's body, or a document's extracted text.
 
     Full-text indexes live beside it: on SQLite an FTS5 table `search_fts` (external content, kept in
@@ -114,7 +114,7 @@ class SearchEntry(db.Model):
     body: Mapped[str] = mapped_column(Text, default="")
 
 
-class UnmatchedMail(db.Model):
+class UnmatchedMail(Model):
     """An imported email that matched no request, waiting for staff to assign it."""
 
     __tablename__ = "unmatched_mail"

@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 from foia.models.user import User
 
@@ -32,7 +32,7 @@ EVENT_KINDS: dict[str, str] = {
 }
 
 
-class Event(db.Model):
+class Event(Model):
     __tablename__ = "events"
     __table_args__ = (Index("ix_events_request_on", "request_id", "occurred_on", "id"),)
 

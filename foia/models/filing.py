@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 
-class RequestGroup(db.Model):
+class RequestGroup(Model):
     """One request sent to several agencies: each agency gets its own request (letter, clocks,
     responses); the group shows them together."""
 
@@ -24,7 +24,7 @@ class RequestGroup(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class FilingDraft(db.Model):
+class FilingDraft(Model):
     """The new-request form as a person is filling it in, saved as they go (one per person)."""
 
     __tablename__ = "filing_drafts"

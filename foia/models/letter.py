@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 from foia.models.user import User
 
@@ -21,7 +21,7 @@ SEND_METHODS: dict[str, str] = {"email": "Email", "portal": "Agency portal", "ma
 CUSTOM_FIELDS = ("intro", "closing", "appeal_grounds")
 
 
-class LetterVersion(db.Model):
+class LetterVersion(Model):
     """One numbered version of a letter for a request (per request and kind, from 1).
 
     A draft holds only the person's free text (`custom`) and renders from the request's current data.

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 # Why a reminder is sent. The planner (foia/reminders.py) turns clocks into rows with these rules.
@@ -41,7 +41,7 @@ RULE_KIND = {
 }
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """One planned email: the outbox table is the source of truth for what is sent.
 
     Lifecycle: pending -> sending (claimed by one dispatcher, with a lease) -> sent.
@@ -82,7 +82,7 @@ class Reminder(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class Watcher(db.Model):
+class Watcher(Model):
     """Someone in the request's organization who follows it and gets its reminders."""
 
     __tablename__ = "request_watchers"

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.agency import Agency
 from foia.models.types import UTCDateTime
 from foia.models.user import Organization, User
@@ -57,7 +57,7 @@ VISIBILITIES: dict[str, str] = {
 }
 
 
-class Request(db.Model):
+class Request(Model):
     __tablename__ = "requests"
     __table_args__ = (
         UniqueConstraint("ref_year", "ref_seq", name="uq_requests_ref_year_seq"),

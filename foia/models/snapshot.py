@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 
-class StatsSnapshot(db.Model):
+class StatsSnapshot(Model):
     """Agency responsiveness for one viewing scope, computed off the request path: the web serves the
     snapshot and the scheduler's sweep refreshes it when it is older than a few minutes."""
 

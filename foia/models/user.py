@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from foia.core.clock import default_timezone
-from foia.extensions import db
+from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 ROLES = ("admin", "staff", "reporter")
@@ -17,7 +17,7 @@ ROLES = ("admin", "staff", "reporter")
 PASSWORD_METHOD = "scrypt:32768:8:1"
 
 
-class Organization(db.Model):
+class Organization(Model):
     __tablename__ = "organizations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +34,7 @@ class Organization(db.Model):
         return f"<Organization {self.name!r}>"
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask import current_app
@@ -22,7 +23,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list t
 def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
 
-    sent = dispatch_due(db.session, now=_now(now_s), mailer=mailer_for(current_app.config),
+    sent = dispatch_due(db.session(), now=_now(now_s), mailer=mailer_for(current_app.config),
                         settings=dispatch_settings(current_app.config))
     click.echo(f"Sent {sent} reminder(s).")
 
@@ -37,7 +38,7 @@ def reminders_list(as_json: bool, show_all: bool) -> None:
             .join(User, User.id == Reminder.user_id).order_by(Reminder.send_at, Reminder.id))
     if not show_all:
         stmt = stmt.limit(200)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"id": r.id, "ref": ref, "to": email, "clock": r.clock_kind, "due": r.due.isoformat(), "rule": r.rule,
          "seq": r.seq, "send_at": r.send_at.isoformat(), "status": r.status, "attempts": r.attempts,
          "last_error": r.last_error or None, "sent_at": r.sent_at.isoformat() if r.sent_at else None,

@@ -109,6 +109,8 @@ def compose(row: DueReminder, *, now: datetime, base_url: str,
 
 def compose_digest(session: Session, row: DueReminder, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
     user = session.get(User, row.user_id)
+    if user is None:  # deleted since the row was claimed (its reminders go with it)
+        return None, "The person no longer exists."
     return _digest(session, row, user, now=now, base_url=base_url)
 
 
@@ -125,7 +127,7 @@ def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, ba
     today = row.due
     items = []
     for req, clock in rows:
-        if req.is_closed:
+        if req.is_closed or clock.due is None:  # (the query already leaves out clocks without a date)
             continue
         left = request_calendar(session, req).working_days_between(today, clock.due)
         if left > 5:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, text, update
+from sqlalchemy import CursorResult, and_, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from foia.clocks.service import agency_calendar
@@ -61,12 +61,12 @@ def _supersede(session: Session, now: datetime) -> int:
         later.clock_kind == Reminder.clock_kind, later.due == Reminder.due,
         later.status.in_(("pending", "sending", "sent")), later.send_at > Reminder.send_at, later.send_at <= now,
     ).exists())
-    result = session.execute(
+    result = cast(CursorResult[Any], session.execute(  # an UPDATE: the result has a rowcount
         update(Reminder)
         .where(UNSENT, Reminder.status == "pending", Reminder.send_at <= now,
                Reminder.request_id.is_not(None), newer_exists)
         .values(status="skipped", last_error="Superseded by a later reminder for the same deadline.")
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     session.commit()
     return result.rowcount or 0
 
@@ -92,9 +92,10 @@ def _claim(session: Session, now: datetime, settings: DispatchSettings) -> str |
     else:
         # SQLite runs one writer at a time: the conditional UPDATE re-checks every condition, so two
         # dispatchers can never claim the same row.
-        result = session.execute(update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()), due)
-                                 .values(status="sending", claim_token=token, claimed_at=now)
-                                 .execution_options(synchronize_session=False))
+        result = cast(CursorResult[Any], session.execute(
+            update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()), due)
+            .values(status="sending", claim_token=token, claimed_at=now)
+            .execution_options(synchronize_session=False)))
         if result.rowcount == 0:
             session.commit()
             return None
@@ -146,7 +147,9 @@ def _load_claimed(session: Session, token: str) -> list[DueReminder]:
         .where(Reminder.claim_token == token)
         .order_by(Reminder.id)
     )
-    return [DueReminder(*r) for r in session.execute(stmt)]
+    # Each row typed as a plain tuple: mypy cannot spread the 22-column row type (typed head, variadic tail) into arguments.
+    rows: Iterable[tuple[Any, ...]] = session.execute(stmt)
+    return [DueReminder(*r) for r in rows]
 
 
 def reminder_key(row) -> str:

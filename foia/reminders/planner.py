@@ -82,8 +82,8 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
     last_sent: dict[tuple, datetime] = {}
     for (user_id, kind, due, _rule, _seq), r in existing.items():
         if r.status == "sent" and r.sent_at is not None:
-            key = (user_id, kind, due)
-            last_sent[key] = max(last_sent.get(key, r.sent_at), r.sent_at)
+            sent_key = (user_id, kind, due)
+            last_sent[sent_key] = max(last_sent.get(sent_key, r.sent_at), r.sent_at)
     if not req.is_closed:
         cal = request_calendar(session, req)
         for user in recipients(session, req):
@@ -117,10 +117,10 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
         if key not in wanted and row.status == "pending":
             session.delete(row)
     for key, send_at in wanted.items():
-        row = existing.get(key)
-        if row is not None:
-            if row.status == "pending":
-                row.send_at = send_at
+        current = existing.get(key)
+        if current is not None:
+            if current.status == "pending":
+                current.send_at = send_at
                 pending += 1
             continue
         user_id, kind, due, rule, seq = key

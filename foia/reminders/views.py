@@ -26,7 +26,7 @@ def add(ref: str):
     try:
         if user is None:
             raise ValidationError({"user": "Choose a person from the list."})
-        add_watcher(db.session, actor=current_user, now=utcnow(), req=req, user=user)
+        add_watcher(db.session(), actor=current_user, now=utcnow(), req=req, user=user)
     except ValidationError as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")
@@ -41,7 +41,7 @@ def add(ref: str):
 def delete(ref: str, user_id: int):
     req = request_or_404(ref, edit=True)
     try:
-        remove_watcher(db.session, actor=current_user, now=utcnow(), req=req, user_id=user_id)
+        remove_watcher(db.session(), actor=current_user, now=utcnow(), req=req, user_id=user_id)
     except ValidationError as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")

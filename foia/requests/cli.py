@@ -29,7 +29,7 @@ def requests_command(as_json: bool, status: str | None, agency: str | None) -> N
     out: list[dict] = []
     after = None
     while True:
-        rows, after = list_requests(db.session, admin, status=status, agency_slug=agency, after=after, limit=500)
+        rows, after = list_requests(db.session(), admin, status=status, agency_slug=agency, after=after, limit=500)
         out.extend(
             {"ref": r.ref, "title": r.title, "agency": r.agency.slug, "law": r.law, "status": r.status,
              "response_due": r.response_due.isoformat() if r.response_due else None}
@@ -83,24 +83,24 @@ def request_as_dict(req, events, communications=None) -> dict:
 def show_command(ref: str, as_json: bool) -> None:
     """Show one request and its event ledger."""
 
-    req = get_visible_request(db.session, _as_admin(), ref)
+    req = get_visible_request(db.session(), _as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
 
-    events = request_events(db.session, req)
-    data = request_as_dict(req, events, communications_for(db.session, req))
+    events = request_events(db.session(), req)
+    data = request_as_dict(req, events, communications_for(db.session(), req))
     data["deadlines"] = [
         {"kind": c.kind, "label": c.label, "date": c.due.isoformat() if c.due else None, "status": c.status,
          "citation": c.citation, "explanation": c.explanation}
-        for c in compute_for(db.session, req, events)
+        for c in compute_for(db.session(), req, events)
     ]
 
     data["documents"] = [
         {"id": row.document.id, "filename": row.document.filename, "sha256": row.document.sha256,
          "size": row.document.size, "mime": row.document.mime, "pages": row.document.pages,
          "communication_id": row.document.communication_id, "text_status": row.document.text_status}
-        for row in documents_for(db.session, req)
+        for row in documents_for(db.session(), req)
     ]
     if as_json:
         click.echo(json.dumps(data, indent=2))

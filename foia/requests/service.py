@@ -154,7 +154,7 @@ def log_event(session: Session, *, actor: User | None, now: datetime, req: Reque
     return event
 
 
-def update_request(session: Session, *, actor: User, now: datetime, req: Request, **changes: Any) -> Request:
+def update_request(session: Session, *, actor: User | None, now: datetime, req: Request, **changes: Any) -> Request:
     before = snapshot(req, REQUEST_FIELDS)
     for key, value in changes.items():
         if key not in REQUEST_FIELDS:

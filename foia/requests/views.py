@@ -53,7 +53,7 @@ def index():
         status = None
     agency = (request.args.get("agency") or "").strip() or None
     after = Cursor.decode(request.args.get("after"))
-    rows, cursor = list_requests(db.session, current_user, status=status, agency_slug=agency, after=after,
+    rows, cursor = list_requests(db.session(), current_user, status=status, agency_slug=agency, after=after,
                                  limit=current_app.config["PAGE_SIZE"])
     agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
     return render_template("requests/index.html", rows=rows, cursor=cursor, status=status, agency=agency,
@@ -74,7 +74,7 @@ def _form_as_draft(form_data) -> dict:
 
 
 def _draft_as_formdata(draft: dict) -> MultiDict:
-    md = MultiDict()
+    md: MultiDict[str, str] = MultiDict()
     for key, value in draft.items():
         if key == "agencies":
             for slug in value or []:
@@ -92,7 +92,7 @@ def _draft_as_formdata(draft: dict) -> MultiDict:
 def new():
     draft = None
     if request.method == "GET":
-        draft = load_draft(db.session, current_user)
+        draft = load_draft(db.session(), current_user)
         form = RequestForm(formdata=_draft_as_formdata(draft.data) if draft else None)
     else:
         form = RequestForm()
@@ -111,7 +111,7 @@ def new():
                 preferred_format=form.preferred_format.data or "", visibility=form.visibility.data,
             )
             try:
-                group, reqs = file_request(db.session, actor=current_user, now=utcnow(), data=data,
+                group, reqs = file_request(db.session(), actor=current_user, now=utcnow(), data=data,
                                            agency_slugs=form.agencies.data or [],
                                            timezone=current_app.config["FOIA_TIMEZONE"])
             except ValidationError as exc:
@@ -135,7 +135,7 @@ def new():
 @login_required
 def autosave():
     """Save the new-request form as the person types (static/filing.js posts here)."""
-    saved = save_draft(db.session, actor=current_user, now=utcnow(), data=_form_as_draft(request.form))
+    saved = save_draft(db.session(), actor=current_user, now=utcnow(), data=_form_as_draft(request.form))
     db.session.commit()
     return jsonify(saved_at=saved.updated_at.isoformat())
 
@@ -143,7 +143,7 @@ def autosave():
 @bp.route("/new/discard", methods=["POST"])
 @login_required
 def discard():
-    discard_draft(db.session, current_user)
+    discard_draft(db.session(), current_user)
     db.session.commit()
     flash("Your unsaved draft was discarded.", "info")
     return redirect(url_for("requests.new"))
@@ -158,7 +158,7 @@ def change_visibility(ref: str):
     if value not in VISIBILITIES:
         flash("Choose who can see this request from the list.", "error")
         return redirect(url_for("requests.show", ref=req.ref)), 303
-    update_request(db.session, actor=current_user, now=utcnow(), req=req, visibility=value)
+    update_request(db.session(), actor=current_user, now=utcnow(), req=req, visibility=value)
     db.session.commit()
     flash(f"Now visible to: {VISIBILITIES[value]}.", "success")
     return redirect(url_for("requests.show", ref=req.ref))
@@ -182,10 +182,10 @@ def group(group_id: int):
 @login_required
 def show(ref: str):
     req = request_or_404(ref)
-    events = request_events(db.session, req)
-    clocks = compute_for(db.session, req, events)
+    events = request_events(db.session(), req)
+    clocks = compute_for(db.session(), req, events)
     law = load_law(req.law).for_agency(req.agency.slug)
-    cal = request_calendar(db.session, req)
+    cal = request_calendar(db.session(), req)
     today = local_today(utcnow())
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -20,8 +21,8 @@ from foia.search.service import MARK_END, MARK_START, query_terms, search
 def search_command(query: str, as_json: bool, limit: int) -> None:
     """Full-text search over requests, communications and documents (every word must match)."""
 
-    hits = search(db.session, _as_admin(), query, limit=limit)
-    out = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,
+    hits = search(db.session(), _as_admin(), query, limit=limit)
+    out: list[dict[str, Any]] = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,
             "document": h.filename, "document_id": h.document_id, "communication_id": h.communication_id,
             "snippet": h.snippet.replace(MARK_START, "[").replace(MARK_END, "]"), "rank": h.rank} for h in hits]
     if as_json:

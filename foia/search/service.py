@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnClause
 
 from foia.core.access import visible_clause
 from foia.core.text import index_text
@@ -138,7 +140,7 @@ def _prefer_marked(body: str | None, title: str | None) -> str:
 
 
 def _search_postgres(session: Session, user: User, terms: list[str], limit: int) -> list[SearchHit]:
-    tsv = literal_column(PG_TSVECTOR)
+    tsv: ColumnClause[Any] = literal_column(PG_TSVECTOR)
     tsq = func.websearch_to_tsquery(literal_column("'english'::regconfig"), bindparam("q", " ".join(terms)))
     rank = func.ts_rank(tsv, tsq)
     top = (select(*_ENTRY_COLUMNS, rank.label("rank")).select_from(SearchEntry)

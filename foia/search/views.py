@@ -58,7 +58,7 @@ def highlight_filter(snippet: str | None) -> Markup:
 def index():
     q = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     terms = query_terms(q)
-    hits = search(db.session, current_user, q, limit=50) if terms else []
+    hits = search(db.session(), current_user, q, limit=50) if terms else []
     groups: list[dict] = []  # one per request, in the order of its best hit
     by_ref: dict[str, dict] = {}
     for hit in hits:

@@ -117,7 +117,7 @@ def _weasyprint_fetcher_class() -> type[URLFetcher]:
     # Lazy: WeasyPrint is imported only when a PDF is rendered (see the module doc).
     from weasyprint.urls import URLFetcher
 
-    class DelegatingURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint is untyped
+    class DelegatingURLFetcher(URLFetcher):
         def __init__(self, letters: LettersURLFetcher) -> None:
             # No redirects and file: only, should anything reach the base class.
             super().__init__(allowed_protocols=("file",), allow_redirects=False)
