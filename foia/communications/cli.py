@@ -7,7 +7,8 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from foia.communications.service import DEFAULT_DIRECTION, log_communication
+from foia.communications.effects import DEFAULT_DIRECTION
+from foia.communications.service import log_communication
 from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin, _now
 from foia.core.clock import local_today

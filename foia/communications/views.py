@@ -7,16 +7,15 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from foia.communications.exemptions import exemptions_for, label_for
-from foia.communications.service import (
+from foia.communications.effects import (
     APPEAL_OUTCOMES,
     DEFAULT_DIRECTION,
     EFFECTS,
     EXEMPTION_KINDS,
     FEE_WAIVER_DECISIONS,
-    communications_for,
-    log_communication,
 )
+from foia.communications.exemptions import exemptions_for, label_for
+from foia.communications.service import communications_for, log_communication
 from foia.core.access import can_edit
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from foia.clocks.service import compute_for
+from foia.communications.effects import EFFECTS
 from foia.communications.exemptions import exemptions_for, resolve
-from foia.communications.service import EFFECTS, log_communication
+from foia.communications.service import log_communication
 from foia.core.errors import ValidationError
 from foia.deadlines import law_slugs
 from foia.models import (
