@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
@@ -18,16 +19,20 @@ from foia.core.clock import local_today
 from foia.deadlines import Calendar, load_law
 from foia.models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User
 
-_ENV = Environment(
-    loader=FileSystemLoader(str(Path(__file__).resolve().parents[2] / "templates" / "mail")),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _env() -> Environment:
+    """The mail templates' environment (templates/mail), made on first use: nothing is read at import."""
+    return Environment(
+        loader=FileSystemLoader(str(Path(__file__).resolve().parents[2] / "templates" / "mail")),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
-_TEXT = _ENV.get_template("reminder.txt")
-_HTML = _ENV.get_template("reminder.html")
+def _template(name: str) -> Template:
+    return _env().get_template(name)  # Jinja caches each loaded template
 
 
 @dataclass
@@ -104,7 +109,7 @@ def compose(row: DueReminder, *, now: datetime, base_url: str,
         "appeal_link": f"{link}/letters/new?kind=appeal", "settings_link": f"{base_url.rstrip('/')}/settings",
     }
     subject = f"[{row.ref}] {row.clock_label}: {_fmt(row.due)} ({ctx['phrase']})"
-    return Content(subject, _TEXT.render(ctx), _HTML.render(ctx)), ""
+    return Content(subject, _template("reminder.txt").render(ctx), _template("reminder.html").render(ctx)), ""
 
 
 def compose_digest(session: Session, row: DueReminder, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
@@ -139,4 +144,4 @@ def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, ba
         return None, "Nothing due in the next five working days."
     ctx = {"user": user, "items": items, "day": _fmt(today), "settings_link": f"{base_url.rstrip('/')}/settings"}
     subject = f"FOIA Tracker digest for {_fmt(today)}: {len(items)} deadline{'s' if len(items) != 1 else ''}"
-    return Content(subject, _ENV.get_template("digest.txt").render(ctx), _ENV.get_template("digest.html").render(ctx)), ""
+    return Content(subject, _template("digest.txt").render(ctx), _template("digest.html").render(ctx)), ""
