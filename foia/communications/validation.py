@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from foia.communications.effects import (
     FEE_WAIVER_DECISIONS,
 )
 from foia.communications.exemptions import exemptions_for, resolve
+from foia.core.parse import parse_usd
 from foia.deadlines import load_law
 from foia.models import (
     COMMUNICATION_KINDS,
@@ -178,16 +178,14 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
     amount = data.pop("amount", None)
     if amount not in (None, ""):
         try:
-            value = Decimal(str(amount).replace("$", "").replace(",", "").strip())
-            if value < 0 or value >= Decimal("100000000") or not value.is_finite():
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
+            value = parse_usd(amount)
+        except ValueError:
             errors["amount"] = "Enter the amount in dollars, e.g. 125 or 125.50."
         else:
             if kind not in ("fee_estimate", "payment"):
                 errors["amount"] = "An amount belongs to a fee estimate or a payment."
             else:
-                clean["data"]["amount"] = str(value.quantize(Decimal("0.01")))
+                clean["data"]["amount"] = str(value)
 
     decision = (data.pop("decision", None) or "").strip()
     if decision:

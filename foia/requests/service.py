@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from foia.core.audit import audit, snapshot
 from foia.core.clock import local_today
 from foia.core.db import insert_with_retry
 from foia.core.errors import ValidationError
+from foia.core.parse import parse_usd
 from foia.deadlines import law_slugs
 from foia.models import (
     EVENT_KINDS,
@@ -87,11 +88,8 @@ def validate_request_input(session: Session, data: RequestInput) -> tuple[Agency
     ceiling: Decimal | None = None
     if data.fee_ceiling not in (None, ""):
         try:
-            ceiling = Decimal(str(data.fee_ceiling).replace("$", "").replace(",", "").strip())
-            if ceiling < 0 or ceiling >= Decimal("100000000"):
-                raise InvalidOperation
-            ceiling = ceiling.quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
+            ceiling = parse_usd(data.fee_ceiling)
+        except ValueError:
             errors["fee_ceiling"] = "Enter the most you will pay in dollars, e.g. 250 or 250.00."
     if len(data.preferred_format or "") > 100:
         errors["preferred_format"] = "Keep the format under 100 characters."
