@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from foia.core.clock import default_timezone
 from foia.deadlines import (
+    ENGINE_EVENT_KINDS,
     AgencyRules,
     Calendar,
     Clock,
@@ -43,15 +44,6 @@ from foia.models import (
     User,
 )
 
-# Event kinds in our ledger that the engine reads, and the engine kind each one becomes.
-_DIRECT = {
-    "received": "received", "extension": "extension", "toll_start": "toll_start", "toll_end": "toll_end",
-    "restart": "restart", "estimated_completion": "estimated_completion", "agreed_date": "agreed_date",
-    "determination": "determination", "appeal_filed": "appeal_filed", "appeal_decided": "appeal_decided",
-    "closed": "closed",
-}
-
-
 # Event kinds whose structured data the engine reads (extension days, agreed/estimated dates).
 _DATA_KINDS = ("extension", "agreed_date", "estimated_completion")
 
@@ -65,7 +57,7 @@ class _Req:
 
 
 # Ledger kinds the engine may read (plus "sent", which stands in for receipt when none is logged).
-LEDGER_KINDS = tuple(_DIRECT) + ("sent",)
+LEDGER_KINDS = (*sorted(ENGINE_EVENT_KINDS), "sent")
 
 
 def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
@@ -75,7 +67,7 @@ def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
     has_received = any(e.kind == "received" for e in events)
     out: list[LedgerEvent] = []
     for e in events:
-        kind = _DIRECT.get(e.kind)
+        kind = e.kind if e.kind in ENGINE_EVENT_KINDS else None  # ledger kinds are named as the engine's
         if kind is None and e.kind == "sent" and not has_received:
             kind = "received"
         if kind is None:

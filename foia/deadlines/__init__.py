@@ -13,10 +13,10 @@ from foia.deadlines.laws import (
     load_law,
     period_text,
 )
-from foia.deadlines.ledger import EVENT_KINDS, AgencyRules, LedgerEvent
+from foia.deadlines.ledger import ENGINE_EVENT_KINDS, AgencyRules, LedgerEvent
 
 __all__ = [
-    "EVENT_KINDS",
+    "ENGINE_EVENT_KINDS",
     "AgencyRules",
     "Calendar",
     "Clock",

@@ -13,9 +13,10 @@ from foia.deadlines.calendars import Calendar
 from foia.deadlines.counting import ONE_DAY, Trace
 from foia.deadlines.laws import ReceiptRule
 
-__all__ = ["EVENT_KINDS", "AgencyRules", "LedgerEvent", "effective_receipt", "local_date"]
+__all__ = ["ENGINE_EVENT_KINDS", "AgencyRules", "LedgerEvent", "effective_receipt", "local_date"]
 
-EVENT_KINDS = frozenset(
+#: The event kinds the engine reads (the app's ledger has more: notes, letters, creation...).
+ENGINE_EVENT_KINDS = frozenset(
     {
         "received",
         "extension",
@@ -46,8 +47,8 @@ class LedgerEvent:
     data: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.kind not in EVENT_KINDS:
-            raise ValueError(f"unknown ledger event kind {self.kind!r}; known: {sorted(EVENT_KINDS)}")
+        if self.kind not in ENGINE_EVENT_KINDS:
+            raise ValueError(f"unknown ledger event kind {self.kind!r}; known: {sorted(ENGINE_EVENT_KINDS)}")
         if not isinstance(self.on, date):
             raise TypeError(f"LedgerEvent.on must be a date or datetime, not {type(self.on).__name__}")
 

@@ -219,3 +219,12 @@ def test_a_large_calendar_change_leaves_reminders_to_the_sweep(world, session, t
     dispatch_due(session, now=NOW, mailer=OutboxMailer(tmp_path), settings=DispatchSettings())
     session.expire_all()
     assert not req.reminders_stale and _pending_dues(session, req) == {date(2025, 7, 22)}
+
+
+def test_every_engine_event_kind_is_a_ledger_kind_of_the_same_name():
+    """ledger_for passes ledger rows to the engine under their own kind: the names must agree."""
+    from foia.deadlines import ENGINE_EVENT_KINDS
+    from foia.models import EVENT_KINDS
+
+    assert set(ENGINE_EVENT_KINDS) <= set(EVENT_KINDS)
+    assert "sent" in EVENT_KINDS and "sent" not in ENGINE_EVENT_KINDS  # read as receipt only when none is logged
