@@ -303,7 +303,7 @@ def mark_sent(session: Session, *, actor: User, now: datetime, version: LetterVe
           before={"sent_at": before["sent_at"], "sent_method": None},
           after={"sent_at": sent_at.isoformat(), "sent_method": method})
     kind = SENT_EVENT_KIND[version.kind]
-    label = {"request": "Request letter", "follow-up": "Follow-up letter", "appeal": "Appeal"}[version.kind]
+    label = version.kind_label
     event = log_event(session, actor=actor, now=now, req=req, kind=kind, occurred_on=sent_on,
                       occurred_at=sent_at if kind == "sent" else None,
                       notes=f"{label} (version {version.version}) sent by {SEND_METHODS[method].lower()}.",

@@ -10,7 +10,8 @@ from foia.extensions import Model
 from foia.models.types import UTCDateTime
 from foia.models.user import User
 
-# Letter kinds, in the order a request usually needs them (same as foia.letters.render.LETTER_KINDS).
+# Letter kinds and their labels, in the order a request usually needs them (the renderer has a template
+# for each: foia.letters.render.LETTER_KINDS; a test keeps the two in step).
 LETTER_KIND_LABELS: dict[str, str] = {
     "request": "Request letter",
     "follow-up": "Follow-up letter",

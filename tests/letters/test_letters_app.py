@@ -398,3 +398,11 @@ def test_a_follow_up_counts_days_late_as_the_request_page_does():
     clock = Clock("response", "Determination due", date(2026, 6, 26), "business_days", "5 U.S.C. § 552(a)(6)(A)(i)")
     assert _days_late(clock, date(2026, 6, 26), cal) is None
     assert [_days_late(clock, date(2026, 6, d), cal) for d in (27, 28, 29, 30)] == [1, 1, 1, 2]
+
+
+def test_letter_kinds_are_the_same_everywhere():
+    """The models' labels and the renderer's templates name the same kinds, in the same order."""
+    from foia.letters.render import LETTER_KINDS
+    from foia.models import LETTER_KIND_LABELS
+
+    assert tuple(LETTER_KIND_LABELS) == LETTER_KINDS
