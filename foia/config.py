@@ -85,6 +85,11 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_BASE_URL": env.get("FOIA_BASE_URL") or "http://127.0.0.1:5000",
         "FOIA_REMINDER_LEASE_SECONDS": int(env.get("FOIA_REMINDER_LEASE_SECONDS") or 300),
         "FOIA_SCHEDULER_INTERVAL": int(env.get("FOIA_SCHEDULER_INTERVAL") or 60),
+        # The mail loop: replies come back to FOIA_REPLY_ADDRESS (plus-addressed per request) and are
+        # fetched over IMAP every FOIA_MAIL_POLL_SECONDS by the scheduler.
+        "FOIA_REPLY_ADDRESS": (env.get("FOIA_REPLY_ADDRESS") or "").strip() or None,
+        "FOIA_IMAP_URL": env.get("FOIA_IMAP_URL") or None,
+        "FOIA_MAIL_POLL_SECONDS": int(env.get("FOIA_MAIL_POLL_SECONDS") or 120),
         # Extra folders of law files (<slug>.toml), searched after foia/laws/; os.pathsep-separated.
         "FOIA_LAWS_DIRS": [d for d in (env.get("FOIA_LAWS_DIRS") or "").split(os.pathsep) if d.strip()],
         "SESSION_COOKIE_HTTPONLY": True,

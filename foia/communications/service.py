@@ -90,7 +90,8 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
     effect = EFFECTS[kind]
 
     comm = Communication(
-        request_id=req.id, direction=direction, kind=kind, occurred_on=on, occurred_at=occurred_at,
+        request_id=req.id, organization_id=req.organization_id, direction=direction, kind=kind, occurred_on=on,
+        occurred_at=occurred_at,
         subject=clean["subject"], body=clean["body"], tracking_number=clean["tracking_number"],
         exemptions=clean["exemptions"], data=cdata, message_id=message_id or None, from_addr=from_addr or "",
         to_addrs=to_addrs or "", headers=headers, raw_sha256=raw_sha256,

@@ -12,6 +12,7 @@ from foia.models.communication import (
     SearchEntry,
     UnmatchedMail,
 )
+from foia.models.delivery import DELIVERY_STATUSES, Delivery
 from foia.models.event import EVENT_KINDS, Event
 from foia.models.filing import FilingDraft, RequestGroup
 from foia.models.letter import (
@@ -41,6 +42,7 @@ __all__ = [
     "CLOSED_STATUSES",
     "COMMUNICATION_KINDS",
     "CUSTOM_FIELDS",
+    "DELIVERY_STATUSES",
     "DIRECTIONS",
     "EVENT_KINDS",
     "FEE_CATEGORIES",
@@ -56,6 +58,7 @@ __all__ = [
     "AuditLog",
     "CalendarClosure",
     "Communication",
+    "Delivery",
     "Document",
     "Event",
     "FilingDraft",

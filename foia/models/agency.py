@@ -23,6 +23,7 @@ class Agency(Model):
     portal_url: Mapped[str] = mapped_column(String(500), default="")
     mailing_address: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(50), default="")
+    fax: Mapped[str] = mapped_column(String(50), default="", server_default="")
     appeal_authority: Mapped[str] = mapped_column(String(200), default="")
     appeal_address: Mapped[str] = mapped_column(Text, default="")
     appeal_email: Mapped[str] = mapped_column(String(254), default="")

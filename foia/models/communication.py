@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foia.extensions import Model
@@ -39,10 +39,17 @@ class Communication(Model):
     its headers (for evidence export) and the original .eml in content-addressed storage."""
 
     __tablename__ = "communications"
-    __table_args__ = (Index("ix_communications_request_on", "request_id", "occurred_on", "id"),)
+    __table_args__ = (
+        Index("ix_communications_request_on", "request_id", "occurred_on", "id"),
+        # An email is logged once per organization: another organization importing the same message
+        # neither blocks it nor learns of it.
+        UniqueConstraint("organization_id", "message_id", name="uq_communications_org_message_id"),
+        Index("ix_communications_review", "review_status", "request_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))  # the request's
     direction: Mapped[str] = mapped_column(String(10))
     kind: Mapped[str] = mapped_column(String(30))
     occurred_on: Mapped[date] = mapped_column(Date)
@@ -52,7 +59,11 @@ class Communication(Model):
     tracking_number: Mapped[str] = mapped_column(String(100), default="")
     exemptions: Mapped[list[str]] = mapped_column(JSON, default=list)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    message_id: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # An agency reply fetched from the mailbox is logged as a note "to classify" (it moves no clock)
+    # until a person confirms what it is; `suggested_kind` is the app's guess from its text.
+    review_status: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    suggested_kind: Mapped[str | None] = mapped_column(String(30), nullable=True)
     from_addr: Mapped[str] = mapped_column(String(300), default="")
     to_addrs: Mapped[str] = mapped_column(Text, default="")
     headers: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
@@ -118,11 +129,14 @@ class UnmatchedMail(Model):
     """An imported email that matched no request, waiting for staff to assign it."""
 
     __tablename__ = "unmatched_mail"
-    __table_args__ = (Index("ix_unmatched_mail_org", "organization_id", "assigned_at"),)
+    __table_args__ = (
+        Index("ix_unmatched_mail_org", "organization_id", "assigned_at"),
+        UniqueConstraint("organization_id", "message_id", name="uq_unmatched_mail_org_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), nullable=True)
-    message_id: Mapped[str | None] = mapped_column(String(300), unique=True, nullable=True)
+    message_id: Mapped[str | None] = mapped_column(String(300), nullable=True)
     subject: Mapped[str] = mapped_column(String(500), default="")
     from_addr: Mapped[str] = mapped_column(String(300), default="")
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -133,3 +147,7 @@ class UnmatchedMail(Model):
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     communication_id: Mapped[int | None] = mapped_column(ForeignKey("communications.id", ondelete="SET NULL"),
                                                          nullable=True)
+    # Discarded by a person (spam, misdirected): hidden from the queue, kept for the record.
+    discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    discard_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")

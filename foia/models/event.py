@@ -28,6 +28,7 @@ EVENT_KINDS: dict[str, str] = {
     "appeal_filed": "Appeal filed",
     "appeal_decided": "Appeal decided",
     "closed": "Closed",
+    "delivery_failed": "Delivery failed (the letter bounced)",
     "note": "Note",
 }
 

@@ -17,7 +17,7 @@ LETTER_KIND_LABELS: dict[str, str] = {
     "follow-up": "Follow-up letter",
     "appeal": "Appeal",
 }
-SEND_METHODS: dict[str, str] = {"email": "Email", "portal": "Agency portal", "mail": "Post"}
+SEND_METHODS: dict[str, str] = {"email": "Email", "portal": "Agency portal", "mail": "Post", "fax": "Fax"}
 # The editable free-text parts of a letter; everything else comes from the request.
 CUSTOM_FIELDS = ("intro", "closing", "appeal_grounds")
 

@@ -107,6 +107,9 @@ class Request(Model):
     reminders_stale: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Set when the request was filed to several agencies at once (models.filing.RequestGroup).
     group_id: Mapped[int | None] = mapped_column(ForeignKey("request_groups.id"), nullable=True, index=True)
+    # The secret part of this request's reply address (records+<ref>.<token>@...), made at the first
+    # email sent from the app; a reply to an address whose token does not match is not trusted.
+    reply_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     requester: Mapped[User] = relationship()
     organization: Mapped[Organization] = relationship()

@@ -106,9 +106,9 @@ def test_upload_many_files_keeps_good_ones_and_names_the_bad(login_as, world, se
 def test_upload_to_a_communication_of_the_request(login_as, world, session, app):
     req = world["requests"][("staff", "private")]
     other = world["requests"][("staff", "public")]
-    comm = Communication(request_id=req.id, direction="incoming", kind="final_release", occurred_on=date(2026, 1, 10),
+    comm = Communication(request_id=req.id, organization_id=req.organization_id, direction="incoming", kind="final_release", occurred_on=date(2026, 1, 10),
                          subject="Final release", created_at=NOW)
-    foreign = Communication(request_id=other.id, direction="incoming", kind="note", occurred_on=date(2026, 1, 10),
+    foreign = Communication(request_id=other.id, organization_id=other.organization_id, direction="incoming", kind="note", occurred_on=date(2026, 1, 10),
                             subject="Other", created_at=NOW)
     session.add_all([comm, foreign])
     session.commit()

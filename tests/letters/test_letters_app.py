@@ -327,7 +327,7 @@ def test_follow_up_sent_is_a_note_and_bad_input_is_refused(world, session, tmp_p
     with pytest.raises(ValidationError, match="final and cannot be changed"):
         revise_draft(session, actor=clerk, now=NOW, version=v, custom={"intro": "changed"})
     with pytest.raises(ValidationError, match="how the letter was sent"):
-        mark_sent(session, actor=clerk, now=NOW, version=v, method="fax", sent_on=NOW.date())
+        mark_sent(session, actor=clerk, now=NOW, version=v, method="carrier-pigeon", sent_on=NOW.date())
     with pytest.raises(ValidationError, match="future"):
         mark_sent(session, actor=clerk, now=NOW, version=v, method="email", sent_on=NOW.date() + timedelta(days=3))
     mark_sent(session, actor=clerk, now=NOW, version=v, method="mail", sent_on=NOW.date() + timedelta(days=1))
