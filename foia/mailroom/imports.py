@@ -18,10 +18,12 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foia.communications.service import log_communication
-from foia.core.access import can_edit, unmatched_clause
+from foia.core.access import can_assign, can_edit, can_view, unmatched_clause
+from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
 from foia.documents.service import add_document, blob_referenced
@@ -68,6 +70,34 @@ def _cleanup_blobs(session: Session, store: BlobStore, shas: set[str]) -> None:
                 pass
 
 
+def _already_imported(session: Session, actor: User, message_id: str | None,
+                      req: Request | None) -> ImportResult | None:
+    """The result to report when this Message-ID is already in the organization the message would go to
+    (the matched request's, or the importer's for unmatched mail); None when it is new there.
+
+    De-duplication is per organization, so another organization cannot block an import by taking a
+    Message-ID first; and the importer is told which request holds the message only if they may see it."""
+    if not message_id:
+        return None
+    org_id = req.organization_id if req is not None else actor.organization_id
+    existing = session.scalar(select(Communication).where(Communication.organization_id == org_id,
+                                                          Communication.message_id == message_id))
+    if existing is not None:
+        held = session.get(Request, existing.request_id)
+        if held is not None and can_view(actor, held):
+            return ImportResult("duplicate", ref=held.ref, communication_id=existing.id,
+                                message=f"Already imported on {held.ref}.")
+        return ImportResult("duplicate", message="This message was already imported.")
+    if req is None:
+        waiting = session.scalar(select(UnmatchedMail).where(UnmatchedMail.organization_id == org_id,
+                                                             UnmatchedMail.message_id == message_id))
+        if waiting is not None:
+            if can_assign(actor, waiting) and waiting.assigned_at is None and waiting.discarded_at is None:
+                return ImportResult("duplicate", unmatched_id=waiting.id, message="Already waiting in unmatched mail.")
+            return ImportResult("duplicate", message="This message was already imported.")
+    return None
+
+
 def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, storage_root: str | Path,
                max_bytes: int, kind: str = "note", req: Request | None = None) -> ImportResult:
     """Import one message. Commits on success; rolls back and raises ValidationError on failure.
@@ -80,25 +110,18 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
         parsed = parse_eml(data)
     except EmailParseError as exc:
         raise ValidationError({"file": f"This is not an email we can read: {exc}"}) from exc
-    if parsed.message_id:
-        mid = parsed.message_id
-        existing = session.scalar(select(Communication).where(Communication.message_id == mid))
-        if existing is not None:
-            ref = session.scalar(select(Request.ref).where(Request.id == existing.request_id))
-            return ImportResult("duplicate", ref=ref, communication_id=existing.id,
-                                message=f"Already imported on {ref}.")
-        waiting = session.scalar(select(UnmatchedMail).where(UnmatchedMail.message_id == mid))
-        if waiting is not None and req is None:
-            return ImportResult("duplicate", unmatched_id=waiting.id, message="Already waiting in unmatched mail.")
+    tracking = ""
+    if req is None:
+        req, tracking = _match(session, actor, parsed.subject or "", parsed.text or "")
+    duplicate = _already_imported(session, actor, parsed.message_id, req)
+    if duplicate is not None:
+        return duplicate
     store = BlobStore(Path(storage_root))
     new_shas: set[str] = set()
     try:
         raw = store.put_stream(io.BytesIO(data), max_bytes=max_bytes)
         if not raw.deduplicated:
             new_shas.add(raw.sha256)
-        tracking = ""
-        if req is None:
-            req, tracking = _match(session, actor, parsed.subject or "", parsed.text or "")
         if req is None:
             row = UnmatchedMail(organization_id=actor.organization_id, message_id=parsed.message_id,
                                 subject=(parsed.subject or "")[:500], from_addr=(parsed.from_addr or "")[:300],
@@ -126,6 +149,11 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
                               message=f"Logged on {req.ref} with {len(parsed.attachments)} attachment(s).")
         session.commit()
         return result
+    except IntegrityError:
+        # Another import of the same message committed first (Message-ID is unique per organization).
+        session.rollback()
+        _cleanup_blobs(session, store, new_shas)
+        return ImportResult("duplicate", message="This message was already imported.")
     except (ValidationError, UploadRejected) as exc:
         session.rollback()
         _cleanup_blobs(session, store, new_shas)
@@ -154,5 +182,22 @@ def assign_unmatched(session: Session, *, actor: User, now: datetime, row: Unmat
 
 
 def unmatched_for(session: Session, user: User) -> list[UnmatchedMail]:
-    stmt = select(UnmatchedMail).where(UnmatchedMail.assigned_at.is_(None), unmatched_clause(user))
+    stmt = select(UnmatchedMail).where(UnmatchedMail.assigned_at.is_(None), UnmatchedMail.discarded_at.is_(None),
+                                       unmatched_clause(user))
     return list(session.scalars(stmt.order_by(UnmatchedMail.id.desc()).limit(500)))
+
+
+def discard_unmatched(session: Session, *, actor: User, now: datetime, row: UnmatchedMail, reason: str) -> None:
+    """Take a message out of the queue (spam, misdirected). It is kept, with who discarded it and why."""
+    if not can_assign(actor, row):
+        raise ValidationError({"row": "You cannot discard that message."})
+    if row.assigned_at is not None or row.discarded_at is not None:
+        raise ValidationError({"row": "That message is no longer waiting."})
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError({"reason": "Say why the message is discarded (for example: spam, not ours)."})
+    if len(reason) > 300:
+        raise ValidationError({"reason": "Keep the reason under 300 characters."})
+    row.discarded_at, row.discarded_by_id, row.discard_reason = now, actor.id, reason
+    audit(session, actor=actor, now=now, action="discard", entity=row,
+          after={"subject": row.subject, "from": row.from_addr, "reason": reason})

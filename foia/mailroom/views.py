@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -24,10 +25,13 @@ from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.core.web import request_or_404
+from foia.documents.storage import BlobStore
 from foia.extensions import db
+from foia.mail import EmailParseError, parse_eml
 from foia.mailroom.export import build_bundle
-from foia.mailroom.imports import assign_unmatched, import_eml, unmatched_for
+from foia.mailroom.imports import assign_unmatched, discard_unmatched, import_eml, unmatched_for
 from foia.models import COMMUNICATION_KINDS, UnmatchedMail
+from foia.requests.queries import find_editable_requests
 
 bp = Blueprint("mailroom", __name__)
 
@@ -69,12 +73,53 @@ def unmatched():
                            kinds=COMMUNICATION_KINDS)
 
 
+def _waiting_or_404(row_id: int) -> UnmatchedMail:
+    """A message still waiting that the signed-in person may handle; 404 otherwise (hidden looks missing)."""
+    row = db.session.get(UnmatchedMail, row_id)
+    if row is None or row.assigned_at is not None or row.discarded_at is not None or not can_assign(current_user, row):
+        abort(404)
+    return row
+
+
+def _render_message(row: UnmatchedMail, *, errors: dict[str, str] | None = None, status: int = 200):
+    """The message as text: headers, body and attachment names. Its HTML is never rendered."""
+    root, _max = _storage()
+    parsed = None
+    try:
+        parsed = parse_eml(BlobStore(Path(root)).open_blob(row.raw_sha256).read())
+    except (EmailParseError, OSError, ValueError):
+        pass  # shown as "cannot be read"; the stored file stays for the record
+    q = (request.args.get("q") or "").strip()
+    found = find_editable_requests(db.session(), current_user, q) if q else []
+    return render_template("mailroom/message.html", row=row, parsed=parsed, q=q, found=found,
+                           kinds=COMMUNICATION_KINDS, errors=errors or {}), status
+
+
+@bp.route("/mail/unmatched/<int:row_id>")
+@login_required
+def message(row_id: int):
+    return _render_message(_waiting_or_404(row_id))
+
+
+@bp.route("/mail/unmatched/<int:row_id>/discard", methods=["POST"])
+@login_required
+def discard(row_id: int):
+    row = _waiting_or_404(row_id)
+    try:
+        discard_unmatched(db.session(), actor=current_user, now=utcnow(), row=row,
+                          reason=request.form.get("reason", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        return _render_message(_waiting_or_404(row_id), errors=exc.errors, status=400)
+    db.session.commit()
+    flash("Message discarded. It is kept for the record.", "success")
+    return redirect(url_for("mailroom.unmatched"))
+
+
 @bp.route("/mail/unmatched/<int:row_id>/assign", methods=["POST"])
 @login_required
 def assign(row_id: int):
-    row = db.session.get(UnmatchedMail, row_id)
-    if row is None or row.assigned_at is not None or not can_assign(current_user, row):
-        abort(404)
+    row = _waiting_or_404(row_id)
     ref = (request.form.get("ref") or "").strip().upper()
     req = get_visible_request(db.session(), current_user, ref)
     try:
@@ -86,7 +131,7 @@ def assign(row_id: int):
     except ValidationError as exc:
         db.session.rollback()
         flash(" ".join(exc.errors.values()), "error")
-        return redirect(url_for("mailroom.unmatched")), 303
+        return redirect(url_for("mailroom.message", row_id=row_id)), 303
     flash(res.message, "success")
     return redirect(url_for("requests.show", ref=req.ref))
 

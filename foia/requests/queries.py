@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from foia.core.access import visible_clause
+from foia.core.access import can_edit, visible_clause
 from foia.models import Agency, Event, Request, User
 
 
@@ -78,3 +78,18 @@ def request_events(session: Session, req: Request) -> list[Event]:
         select(Event).options(joinedload(Event.actor)).where(Event.request_id == req.id)
         .order_by(Event.occurred_on, Event.id)
     ))
+
+
+def find_editable_requests(session: Session, user: User, text: str, *, limit: int = 20) -> list[Request]:
+    """Requests `user` may change whose reference, title or tracking number contains `text` (for picking
+    where a message belongs). Visibility is applied in SQL; the edit rule on the few rows found."""
+    text = " ".join((text or "").split())[:100]
+    if not text:
+        return []
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = session.scalars(
+        select(Request).options(joinedload(Request.agency))
+        .where(visible_clause(user), or_(Request.ref.ilike(pattern, escape="\\"), Request.title.ilike(pattern, escape="\\"),
+                                         Request.tracking_number.ilike(pattern, escape="\\")))
+        .order_by(Request.id.desc()).limit(limit * 3))
+    return [r for r in rows if can_edit(user, r)][:limit]
