@@ -3,8 +3,6 @@ unmatched mail can be read, assigned by search and discarded."""
 
 from __future__ import annotations
 
-
-
 from sqlalchemy import select
 
 from foia.core.paths import blob_root
