@@ -21,7 +21,7 @@ from foia.models import Agency, User
 from foia.reminders.planner import replan_moved
 
 AGENCY_FIELDS = (
-    "slug", "name", "department", "jurisdiction", "law", "foia_email", "portal_url", "mailing_address", "phone",
+    "slug", "name", "department", "jurisdiction", "law", "foia_email", "portal_url", "mailing_address", "phone", "fax",
     "appeal_authority", "appeal_address", "appeal_email", "timezone",
 )
 
@@ -30,7 +30,7 @@ AGENCY_SLUG_PATTERN = r"^[a-z0-9-]{2,64}$"
 
 
 _AGENCY_LIMITS = {"name": 200, "department": 200, "jurisdiction": 100, "foia_email": 254, "portal_url": 500,
-                  "phone": 50, "appeal_authority": 200, "appeal_email": 254, "timezone": 64,
+                  "phone": 50, "fax": 50, "appeal_authority": 200, "appeal_email": 254, "timezone": 64,
                   "mailing_address": 2000, "appeal_address": 2000}
 
 

@@ -53,6 +53,7 @@ class AgencyForm(FlaskForm):
                           validators=[Optional(), Length(max=500),
                                       URL(require_tld=True, message="Enter a web address starting with https:// or http://, or leave it empty.")])
     phone = StringField("Phone (optional)", validators=[Optional(), Length(max=50)])
+    fax = StringField("Fax (optional)", validators=[Optional(), Length(max=50)])
     mailing_address = TextAreaField("Mailing address (optional)", validators=[Optional(), Length(max=2000)])
     appeal_authority = StringField("Appeals go to (optional)", validators=[Optional(), Length(max=200)])
     appeal_address = TextAreaField("Appeal mailing address (optional)", validators=[Optional(), Length(max=2000)])

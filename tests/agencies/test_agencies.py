@@ -226,3 +226,18 @@ def test_agency_response_times_cover_only_what_the_organization_sees(login_as, w
     _lapd_acknowledgments(world, session)  # the City's requests, shared within the City only
     other = login_as("reporter").get("/agencies/lapd").get_data(as_text=True)
     assert "No response from this agency has been recorded" in other and "Median time" not in other
+
+
+def test_an_agency_without_email_says_how_to_file_and_keeps_its_fax(login_as, session):
+    client = login_as("staff")
+    page = client.get("/agencies/lasd").get_data(as_text=True)
+    assert "Through the agency's portal (no email on record)" in page
+    agency = session.scalar(select(Agency).where(Agency.slug == "lasd"))
+    data = {f: getattr(agency, f) for f in GOOD}
+    data.update(fax="(213) 555-0199", portal_url="", foia_email="")
+    resp = post(client, "/agencies/lasd/edit", **data)
+    assert resp.status_code == 302
+    session.expire_all()
+    assert session.scalar(select(Agency.fax).where(Agency.slug == "lasd")) == "(213) 555-0199"
+    page = client.get("/agencies/lasd").get_data(as_text=True)
+    assert "(213) 555-0199" in page and "By mail or fax (no email on record)" in page
