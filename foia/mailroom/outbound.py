@@ -156,6 +156,19 @@ def _snapshot(d: Delivery) -> dict[str, Any]:
             "smtp_code": d.smtp_code, "smtp_reply": d.smtp_reply, "queue_id": d.queue_id, "error": d.error}
 
 
+def delivery_as_dict(d: Delivery) -> dict[str, Any]:
+    """A delivery's record as plain data (for --json and the evidence bundle)."""
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {"id": d.id, "kind": d.kind, "letter_version_id": d.letter_version_id, "message_id": d.message_id,
+            "to": d.to_addr, "from": d.from_addr, "reply_to": d.reply_to or None, "subject": d.subject,
+            "status": d.status, "attempts": d.attempts, "sent_at": iso(d.sent_at), "smtp_code": d.smtp_code,
+            "smtp_reply": d.smtp_reply, "queue_id": d.queue_id, "error": d.error or None,
+            "raw_sha256": d.raw_sha256, "bounced_at": iso(d.bounced_at), "bounce_reason": d.bounce_reason or None,
+            "event_id": d.event_id, "created_at": iso(d.created_at), "updated_at": iso(d.updated_at)}
+
+
 def delivery_for_version(session: Session, version: LetterVersion) -> Delivery | None:
     return session.scalar(select(Delivery).where(Delivery.letter_version_id == version.id)
                           .order_by(Delivery.id.desc()).limit(1))
