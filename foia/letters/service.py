@@ -101,9 +101,10 @@ def _latest_event(session: Session, req: Request, kind: str) -> Event | None:
 
 
 def build_context(session: Session, req: Request, kind: str, custom: Mapping[str, Any] | None, *,
-                  today: date) -> dict[str, Any]:
+                  today: date, method: str | None = None) -> dict[str, Any]:
     """The renderer's context for `kind` from the request, its requester, organization, agency,
-    law, clocks and ledger. Plain data only; dates are ISO strings."""
+    law, clocks and ledger. Plain data only; dates are ISO strings. `method` (email, portal, mail, fax)
+    is how the letter will go out, for its "Sent by ..." line; None: the agency's first way in."""
     _check_kind(kind)
     agency = req.agency
     law = load_law(req.law).for_agency(agency.slug)
@@ -158,6 +159,7 @@ def build_context(session: Session, req: Request, kind: str, custom: Mapping[str
             "foia_email": agency.foia_email or "", "portal_url": agency.portal_url or "",
             "address": _lines(agency.mailing_address), "appeal_authority": agency.appeal_authority or "",
             "appeal_address": _lines(agency.appeal_address), "appeal_email": agency.appeal_email or "",
+            "fax": agency.fax or "",
         },
         "request": {
             "title": req.title,
@@ -177,6 +179,7 @@ def build_context(session: Session, req: Request, kind: str, custom: Mapping[str
         "deadlines": deadlines,
         "determination": determination,
         "custom": clean_custom(custom, kind),
+        "delivery": {"method": method} if method else None,
     }
 
 

@@ -47,6 +47,15 @@ from foia.letters.service import (
     version_pdf,
     versions_for,
 )
+from foia.mailroom.outbound import (
+    SendFailed,
+    deliveries_for,
+    delivery_for_version,
+    mailer_for,
+    recipient_for,
+    send_letter,
+    send_settings,
+)
 from foia.models import (
     CUSTOM_FIELDS,
     LETTER_KIND_LABELS,
@@ -80,6 +89,16 @@ class LetterForm(FlaskForm):
 class SentForm(FlaskForm):
     method = SelectField("How it was sent", choices=list(SEND_METHODS.items()))
     sent_on = DateField("Date sent", validators=[Optional()])
+
+
+def _sent_form(req: Request, version: LetterVersion) -> SentForm:
+    """The "record as sent" form; without an email address for this letter, only portal, mail or fax."""
+    form = SentForm()
+    if not recipient_for(req, version):
+        form.method.choices = [(k, v) for k, v in SEND_METHODS.items() if k != "email"]
+        if request.method == "GET":
+            form.method.data = "portal" if req.agency.portal_url else "mail"
+    return form
 
 
 class EmptyForm(FlaskForm):
@@ -126,7 +145,12 @@ def letters_globals():
     def can_edit_letters(req: Request) -> bool:
         return req is not None and can_edit(current_user, req)
 
-    return {"letters_for": letters_for, "can_edit_letters": can_edit_letters,
+    def deliveries(req: Request) -> list:
+        if req is None or not can_view(current_user, req):
+            return []
+        return deliveries_for(db.session(), req)
+
+    return {"letters_for": letters_for, "can_edit_letters": can_edit_letters, "deliveries_for": deliveries,
             "letter_kind_labels": LETTER_KIND_LABELS, "send_methods": SEND_METHODS}
 
 
@@ -202,7 +226,7 @@ def _render_show(req: Request, version: LetterVersion, *, form: LetterForm | Non
     errors, sent_errors = dict(errors or {}), dict(sent_errors or {})
     if "status" in sent_errors:  # about the version, not a field of the form: shown at the top
         errors["status"] = sent_errors.pop("status")
-    sent_form = SentForm()
+    sent_form = _sent_form(req, version)
     if request.method == "GET":
         sent_form.sent_on.data = _today()
     siblings = list(db.session.scalars(select(LetterVersion).where(
@@ -210,7 +234,9 @@ def _render_show(req: Request, version: LetterVersion, *, form: LetterForm | Non
         .order_by(LetterVersion.version)))
     return render_template("letters_ui/show.html", req=req, version=version, form=form, sent_form=sent_form,
                            errors=errors or {}, sent_errors=sent_errors or {},
-                           siblings=siblings, editable=can_edit(current_user, req)), status
+                           siblings=siblings, editable=can_edit(current_user, req),
+                           recipient=recipient_for(req, version),
+                           delivery=delivery_for_version(db.session(), version)), status
 
 
 @bp.route("/requests/<ref>/letters/<int:version_id>", methods=["GET", "POST"])
@@ -296,7 +322,7 @@ def pdf(ref: str, version_id: int):
 def sent(ref: str, version_id: int):
     req = request_or_404(ref, edit=True)
     version = _version_or_404(req, version_id)
-    form = SentForm()
+    form = _sent_form(req, version)
     if not form.validate():
         return _render_show(req, version, status=400,
                             sent_errors={name: msgs[0] for name, msgs in form.errors.items()})
@@ -309,6 +335,42 @@ def sent(ref: str, version_id: int):
     db.session.commit()
     flash(f"{version.kind_label} version {version.version} recorded as sent.", "success")
     return redirect(url_for("requests.show", ref=req.ref))
+
+
+@bp.route("/requests/<ref>/letters/<int:version_id>/send", methods=["GET", "POST"])
+@login_required
+def send(ref: str, version_id: int):
+    """Email a final letter to the agency: GET asks for confirmation (naming the address and what follows),
+    POST sends it. Editors only; refusals and server errors are shown on the confirmation page."""
+    req = request_or_404(ref, edit=True)
+    version = _version_or_404(req, version_id)
+    if not version.is_final or version.sent_at is not None:
+        return redirect(url_for("letters.show", ref=req.ref, version_id=version.id))
+    recipient = recipient_for(req, version)
+    previous = delivery_for_version(db.session(), version)
+    if previous is not None:
+        recipient = previous.to_addr  # a retry goes to the same address, as the same message
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not EmptyForm().validate():
+            abort(400)
+        try:
+            delivery = send_letter(db.session(), actor=current_user, now=utcnow(), version=version,
+                                   settings=send_settings(current_app.config), mailer=mailer_for(current_app.config))
+        except SendFailed as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 502
+        except ValidationError as exc:
+            db.session.rollback()
+            errors, status = exc.errors, 400
+        else:
+            flash(f"{version.kind_label} version {version.version} sent by email to {delivery.to_addr}: the server "
+                  f"answered {delivery.smtp_code} {delivery.smtp_reply}".rstrip(), "success")
+            return redirect(url_for("requests.show", ref=req.ref) + "#deliveries-heading")
+        previous = delivery_for_version(db.session(), version)
+    return render_template("letters_ui/send.html", req=req, version=version, recipient=recipient,
+                           previous=previous, errors=errors), status
 
 
 @bp.route("/requests/<ref>/letters/<int:version_id>/compare/<int:other_id>")

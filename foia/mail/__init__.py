@@ -15,10 +15,13 @@ from foia.mail.transports import (
     Mailer,
     OutboxEntry,
     OutboxMailer,
+    ReceiptMailer,
+    SendReceipt,
     SMTPMailer,
     list_outbox,
     mailer_from_config,
     outbox_filename,
+    parse_queue_id,
     read_outbox,
 )
 
@@ -30,7 +33,9 @@ __all__ = [
     "OutboxEntry",
     "OutboxMailer",
     "ParsedEmail",
+    "ReceiptMailer",
     "SMTPMailer",
+    "SendReceipt",
     "build_message",
     "find_references",
     "list_outbox",
@@ -38,6 +43,7 @@ __all__ = [
     "make_message_id",
     "outbox_filename",
     "parse_eml",
+    "parse_queue_id",
     "read_outbox",
     "safe_filename",
 ]

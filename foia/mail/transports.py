@@ -1,6 +1,9 @@
 """Where outgoing mail goes: an SMTP server, or .eml files in an outbox folder (local/dev default).
 
-Both sit behind ``Mailer``: ``send(msg)`` returns None or raises ``MailError``.
+Both sit behind ``Mailer``: ``send(msg)`` returns None or raises ``MailError``. Both also offer
+``send_with_receipt(msg)`` and ``send_raw(data, mail_from=..., rcpt_to=[...])`` (``ReceiptMailer``), which
+return the server's final answer as a ``SendReceipt`` (code, text, queue id): the proof of delivery kept for
+letters mailed to agencies. ``send_raw`` sends exactly the given bytes, so a retry can re-send a stored message.
 """
 
 from __future__ import annotations
@@ -36,6 +39,51 @@ _FALSE = {"0", "false", "no", "off"}
 class Mailer(Protocol):
     def send(self, msg: EmailMessage) -> None:
         """Deliver ``msg`` or raise MailError."""
+
+
+@dataclass(frozen=True)
+class SendReceipt:
+    """The server's answer to the end of DATA, e.g. ``250`` / ``2.0.0 Ok: queued as 4F3A2B`` / ``4F3A2B``."""
+
+    code: int
+    text: str
+    queue_id: str = ""
+
+
+@runtime_checkable
+class ReceiptMailer(Protocol):
+    def send_with_receipt(self, msg: EmailMessage) -> SendReceipt:
+        """Deliver ``msg`` and return the server's answer, or raise MailError."""
+
+    def send_raw(self, data: bytes, *, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
+        """Deliver exactly ``data`` (a whole message, CRLF line ends) to ``rcpt_to``, or raise MailError."""
+
+
+_QUEUED_AS = re.compile(r"\bqueued as\s+([A-Za-z0-9][A-Za-z0-9._:-]{0,120})", re.IGNORECASE)
+
+
+def parse_queue_id(text: str) -> str:
+    """The queue id in a DATA reply (``2.0.0 Ok: queued as 4F3A2B`` -> ``4F3A2B``), or ``""``."""
+    match = _QUEUED_AS.search(text or "")
+    return match.group(1) if match else ""
+
+
+def message_bytes(msg: EmailMessage) -> bytes:
+    """The message as sent on the wire: CRLF line ends. Raises MailError if it cannot be serialised."""
+    try:
+        return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+    except (UnicodeError, ValueError, TypeError) as exc:
+        raise MailError(f"the message cannot be serialised ({exc})") from exc
+
+
+def envelope_of(msg: EmailMessage) -> tuple[str, list[str]]:
+    """(MAIL FROM, RCPT TO) for a message: its From address and every To/Cc/Bcc address."""
+    senders = [addr for _, addr in getaddresses([str(v) for v in msg.get_all("From", [])]) if addr]
+    recipients = [addr for _, addr in getaddresses([str(v) for name in ("To", "Cc", "Bcc")
+                                                    for v in msg.get_all(name, [])]) if addr]
+    if not senders or not recipients:
+        raise MailError("the message needs a From address and at least one recipient")
+    return senders[0], recipients
 
 
 def _redact(url: str) -> str:
@@ -152,29 +200,111 @@ class SMTPMailer:
             reason = reason.replace(self.password, "***")
         return reason
 
-    def send(self, msg: EmailMessage) -> None:
-        client: smtplib.SMTP | None = None
+    def _connect(self) -> smtplib.SMTP:
+        client: smtplib.SMTP
+        if self.security == "tls":
+            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
+        else:
+            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         try:
-            if self.security == "tls":
-                client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
-            else:
-                client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.security == "starttls":
                 client.starttls(context=self._context())  # raises if the server does not offer it: no silent downgrade
             if self.username:
                 client.login(self.username, self.password or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    @staticmethod
+    def _quit(client: smtplib.SMTP | None) -> None:
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()
+
+    def _error(self, exc: BaseException) -> MailError:
+        code: int | None = None
+        text = ""
+        if isinstance(exc, smtplib.SMTPResponseException):
+            code = exc.smtp_code
+            raw = exc.smtp_error
+            text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        elif isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+            first = next(iter(exc.recipients.values()))
+            code = first[0]
+            text = first[1].decode("utf-8", "replace") if isinstance(first[1], bytes) else str(first[1])
+            reason = self._reason(exc) + f" ({code} {text})"
+            if self.password:
+                reason, text = reason.replace(self.password, "***"), text.replace(self.password, "***")
+            return MailError(f"could not send mail via {self.address}: {reason}", smtp_code=code, smtp_text=text)
+        if self.password:
+            text = text.replace(self.password, "***")
+        return MailError(f"could not send mail via {self.address}: {self._reason(exc)}", smtp_code=code,
+                         smtp_text=text)
+
+    def send_with_receipt(self, msg: EmailMessage) -> SendReceipt:
+        """Send ``msg`` and return the server's answer to DATA (see ``send_raw``)."""
+        mail_from, rcpt_to = envelope_of(msg)
+        return self.send_raw(message_bytes(msg), mail_from=mail_from, rcpt_to=rcpt_to)
+
+    def send_raw(self, data: bytes, *, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
+        """Send exactly ``data`` with MAIL FROM / RCPT TO / DATA on one connection and return the final reply.
+
+        Any refusal (sender, every recipient, or the message itself) or a connection failure raises
+        MailError carrying the server's code and text when there is one. Some recipients refused while
+        others took the message is logged, not raised (raising would make the caller mail the others twice).
+        """
+        if not rcpt_to:
+            raise MailError("no recipients")
+        client: smtplib.SMTP | None = None
+        try:
+            client = self._connect()
+            client.ehlo_or_helo_if_needed()
+            options = ["SMTPUTF8"] if not data.isascii() and client.has_extn("smtputf8") else []
+            if not mail_from.isascii() and not options:
+                raise MailError(f"could not send mail via {self.address}: the server does not accept "
+                                "non-ASCII addresses (no SMTPUTF8)")
+            code, resp = client.mail(mail_from, options)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, resp, mail_from)
+            refused: dict[str, tuple[int, bytes]] = {}
+            for addr in rcpt_to:
+                code, resp = client.rcpt(addr)
+                if code not in (250, 251):
+                    refused[addr] = (code, resp)
+            if len(refused) == len(rcpt_to):
+                client.rset()
+                raise smtplib.SMTPRecipientsRefused(refused)
+            code, resp = client.data(data)  # raises SMTPDataError if the server refuses DATA itself
+            if code != 250:  # the answer to the message: smtplib returns it, the refusal is ours to raise
+                client.rset()
+                raise smtplib.SMTPDataError(code, resp)
+        except MailError:
+            raise
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._error(exc) from exc
+        finally:
+            self._quit(client)
+        if refused:
+            log.warning("mail to %s: recipients refused by %s: %s", rcpt_to, self.address, refused)
+        text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+        text = " ".join(text.split())
+        return SendReceipt(code=code, text=text, queue_id=parse_queue_id(text))
+
+    def send(self, msg: EmailMessage) -> None:
+        client: smtplib.SMTP | None = None
+        try:
+            client = self._connect()
             refused = client.send_message(msg)
         except UnicodeError as exc:
             raise MailError(f"could not send mail via {self.address}: the message cannot be encoded ({exc})") from exc
         except (smtplib.SMTPException, OSError) as exc:
             # The original exception is chained for tracebacks; smtplib exceptions never carry the password.
-            raise MailError(f"could not send mail via {self.address}: {self._reason(exc)}") from exc
+            raise self._error(exc) from exc
         finally:
-            if client is not None:
-                try:
-                    client.quit()
-                except (smtplib.SMTPException, OSError):
-                    client.close()
+            self._quit(client)
         if refused:
             # Some recipients took the message. Raising would make the caller retry and mail the
             # others twice, so log instead (the server will usually bounce to the sender as well).
@@ -234,10 +364,29 @@ class OutboxMailer:
             data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
         except (UnicodeError, ValueError, TypeError) as exc:
             raise MailError(f"cannot write {message_id} to the outbox: the message cannot be serialised ({exc})") from exc
+        self._write(target, data)
+
+    def _write(self, target: Path, data: bytes) -> None:
         try:
             atomic_write(target, data)
         except OSError as exc:
             raise MailError(f"could not write {target.name} to the outbox {self.directory}: {exc}") from exc
+
+    def send_with_receipt(self, msg: EmailMessage) -> SendReceipt:
+        """Write ``msg`` to the outbox; the receipt (code 250) names the file."""
+        self.send(msg)
+        name = outbox_filename(str(msg["Message-ID"]))
+        return SendReceipt(code=250, text=f"written to the outbox as {name}", queue_id=name)
+
+    def send_raw(self, data: bytes, *, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
+        """Write exactly ``data`` to the outbox, named by its Message-ID header (the envelope is not kept)."""
+        headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
+        message_id = headers["Message-ID"]
+        if not message_id:
+            raise MailError("cannot write to the outbox: the message has no Message-ID")
+        name = outbox_filename(str(message_id))
+        self._write(self.directory / name, data)
+        return SendReceipt(code=250, text=f"written to the outbox as {name}", queue_id=name)
 
 
 def _check_outbox_name(filename: str) -> None:
@@ -306,7 +455,8 @@ def read_outbox(directory: str | os.PathLike[str], filename: str) -> EmailMessag
         return BytesParser(policy=policy.default).parse(fh)
 
 
-def mailer_from_config(smtp_url: str | None, outbox_dir: str | os.PathLike[str], timeout: float = 30) -> Mailer:
+def mailer_from_config(smtp_url: str | None, outbox_dir: str | os.PathLike[str],
+                       timeout: float = 30) -> SMTPMailer | OutboxMailer:
     """SMTP when ``FOIA_SMTP_URL`` is set (non-blank), otherwise the outbox folder ``FOIA_OUTBOX_DIR``."""
     if smtp_url and smtp_url.strip():
         return SMTPMailer.from_url(smtp_url, timeout=timeout)

@@ -3,6 +3,8 @@
     letters/      every finalized letter as its PDF
     communications/  every communication as an .eml: the original message for imported mail
                   (headers intact), otherwise a message built from what was logged
+    deliveries/   every letter emailed from the app: the exact bytes handed to the mail server (.eml)
+                  and its record (.json: status, the server's reply and queue id, times)
     documents/    every document, byte for byte
     timeline.html, timeline.pdf   events, communications and letters in date order, with the deadlines
     manifest.json  each file's path, size and sha256 (and manifest.sha256 in `sha256sum -c` format)
@@ -30,7 +32,8 @@ from foia.documents.storage import BlobStore
 from foia.letters.render import render_pdf
 from foia.letters.service import version_pdf
 from foia.mail import build_message, safe_filename
-from foia.models import Communication, Document, LetterVersion, Request
+from foia.mailroom.outbound import delivery_as_dict
+from foia.models import Communication, Delivery, Document, LetterVersion, Request
 from foia.requests.queries import request_events
 
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -125,6 +128,23 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
                 details += f" (exemptions: {', '.join(c.exemptions)})"
             items.append({"date": c.occurred_on.isoformat(), "what": f"{c.kind_label} ({c.direction})",
                           "details": details, "file": name})
+        deliveries: list[dict[str, Any]] = []
+        for dl in session.scalars(select(Delivery).where(Delivery.request_id == req.id).order_by(Delivery.id)):
+            stem = f"deliveries/{dl.created_at.date().isoformat()}-{dl.id}-{dl.kind}"
+            record = delivery_as_dict(dl)
+            eml = None
+            if dl.raw_sha256 and store.exists(dl.raw_sha256):
+                with store.open_blob(dl.raw_sha256) as fh:
+                    eml = add(zf, f"{stem}.eml", data=fh.read())
+            record["eml"] = eml
+            record_name = add(zf, f"{stem}.json", data=json.dumps(record, indent=2).encode("utf-8"))
+            deliveries.append({"eml": eml, "record": record_name, "message_id": dl.message_id, "to": dl.to_addr,
+                               "status": dl.status, "smtp_code": dl.smtp_code, "smtp_reply": dl.smtp_reply,
+                               "queue_id": dl.queue_id, "sent_at": record["sent_at"]})
+            when = dl.sent_at or dl.created_at
+            reply = f"; server replied {dl.smtp_code} {dl.smtp_reply}" if dl.smtp_code else ""
+            items.append({"date": when.date().isoformat(), "what": f"Emailed {dl.kind} letter ({dl.status_label})",
+                          "details": f"to {dl.to_addr}, {dl.message_id}{reply}", "file": eml or record_name})
         for d in session.scalars(select(Document).where(Document.request_id == req.id).order_by(Document.id)):
             name = add(zf, f"documents/{d.id}-{safe_filename(d.filename, f'document-{d.id}')}", path=store.path_for(d.sha256))
             items.append({"date": d.created_at.date().isoformat(), "what": "Document", "details": d.filename, "file": name})
@@ -137,7 +157,7 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
         add(zf, "timeline.html", data=html.encode("utf-8"))
         add(zf, "timeline.pdf", data=render_pdf(html, title=f"Timeline of {req.ref}", created=now))
         manifest = {"request": req.ref, "title": req.title, "agency": req.agency.slug, "generated": now.isoformat(),
-                    "files": files}
+                    "files": files, "deliveries": deliveries}
         manifest_bytes = json.dumps(manifest, indent=2).encode("utf-8")
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in files).encode("utf-8")
         info = zipfile.ZipInfo("manifest.json", date_time=_ZIP_TIME)

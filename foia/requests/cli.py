@@ -14,6 +14,7 @@ from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin
 from foia.documents.service import documents_for
 from foia.extensions import db
+from foia.mailroom.outbound import deliveries_for
 from foia.requests.queries import list_requests, request_events
 
 
@@ -48,8 +49,9 @@ def requests_command(as_json: bool, status: str | None, agency: str | None) -> N
         click.echo(f"{r['ref']:<14} {r['status']:<20} {r['response_due'] or '-':<11} {r['agency']:<14} {r['title']}")
 
 
-def request_as_dict(req, events, communications=None) -> dict:
-    """The request as plain data; `communications` (rows, newest first) adds a `communications` key."""
+def request_as_dict(req, events, communications=None, deliveries=None) -> dict:
+    """The request as plain data; `communications` (rows, newest first) adds a `communications` key,
+    `deliveries` (letters emailed from the app, newest first) a `deliveries` key."""
     data = {
         "ref": req.ref, "title": req.title, "records_sought": req.records_sought,
         "records_from": req.records_from.isoformat() if req.records_from else None,
@@ -73,6 +75,13 @@ def request_as_dict(req, events, communications=None) -> dict:
     if communications is not None:
 
         data["communications"] = [communication_as_dict(c) for c in communications]
+    if deliveries is not None:
+        data["deliveries"] = [
+            {"message_id": d.message_id, "to": d.to_addr, "kind": d.kind,
+             "sent_at": d.sent_at.isoformat() if d.sent_at else None, "status": d.status,
+             "smtp_code": d.smtp_code, "smtp_reply": d.smtp_reply, "queue_id": d.queue_id}
+            for d in deliveries
+        ]
     return data
 
 
@@ -89,7 +98,7 @@ def show_command(ref: str, as_json: bool) -> None:
         sys.exit(1)
 
     events = request_events(db.session(), req)
-    data = request_as_dict(req, events, communications_for(db.session(), req))
+    data = request_as_dict(req, events, communications_for(db.session(), req), deliveries_for(db.session(), req))
     data["deadlines"] = [
         {"kind": c.kind, "label": c.label, "date": c.due.isoformat() if c.due else None, "status": c.status,
          "citation": c.citation, "explanation": c.explanation}
@@ -118,3 +127,8 @@ def show_command(ref: str, as_json: bool) -> None:
     for c in data["communications"]:
         ex = f" [{', '.join(c['exemptions'])}]" if c["exemptions"] else ""
         click.echo(f"    {c['date']}  {c['direction']:<8} {c['kind']:<21} {c['subject']}{ex}")
+    if data["deliveries"]:
+        click.echo("  emailed letters:")
+        for d in data["deliveries"]:
+            reply = f" {d['smtp_code']} {d['smtp_reply']}" if d["smtp_code"] else ""
+            click.echo(f"    {d['sent_at'] or '-':<25} {d['kind']:<9} {d['status']:<9} {d['to']}{reply}")

@@ -33,7 +33,7 @@ optional value is None or empty and the sentence that needs it is left out)::
       "requester": {"name", "title", "email", "phone", "address": [lines]},
       "organization": {"name", "address": [lines], "phone", "email", "website"},
                                              # letterhead; falls back to the requester
-      "agency": {"name", "slug", "department", "foia_email", "portal_url",
+      "agency": {"name", "slug", "department", "foia_email", "portal_url", "fax",
                  "address": [lines], "appeal_authority", "appeal_address": [lines],
                  "appeal_email"},
       "request": {"title", "records_sought",             # free text, newlines kept
@@ -49,6 +49,10 @@ optional value is None or empty and the sentence that needs it is left out)::
                     "appeal_due"},           # last day to file the appeal/next step
       "determination": {"date", "summary", "exemptions": [str]} | None,
       "custom": {"intro", "closing", "appeal_grounds"},   # editable free text
+      "delivery": {"method": "email"|"portal"|"mail"|"fax"} | None,
+                                             # how it goes out: the letter's "Sent by ..."
+                                             # line (see letter_delivery); absent: the
+                                             # agency's first way in (email, portal, ...)
     }
 
 Safety: templates run in ``jinja2.sandbox.SandboxedEnvironment(autoescape=True)``;
@@ -68,24 +72,30 @@ from foia.letters.render.pdf import (
     render_pdf,
 )
 from foia.letters.render.templating import (
+    DELIVERY_METHODS,
     LETTER_KINDS,
     LETTERS_DIR,
+    email_recipient,
     law_text,
     law_texts,
+    letter_delivery,
     letter_title,
     render_html,
 )
 from tests.letters.samples import sample_context
 
 __all__ = [
+    "DELIVERY_METHODS",
     "LETTERS_DIR",
     "LETTER_KINDS",
     "PDF_VARIANT",
     "FetchRefused",
     "LettersURLFetcher",
     "PdfCache",
+    "email_recipient",
     "law_text",
     "law_texts",
+    "letter_delivery",
     "letter_title",
     "render_html",
     "render_pdf",

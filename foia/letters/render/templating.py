@@ -259,6 +259,46 @@ def letter_title(kind: str, law: str, context: Mapping[str, Any]) -> str:
     return title
 
 
+#: How a letter can reach an agency (the keys of foia.models.SEND_METHODS).
+DELIVERY_METHODS: Final[tuple[str, ...]] = ("email", "portal", "mail", "fax")
+
+
+def email_recipient(kind: str, agency: Mapping[str, Any]) -> str:
+    """Where a letter of ``kind`` is emailed: an appeal to the appeal address when the agency has one,
+    else (and every other letter) to its FOIA address; ``""`` when the agency has no email."""
+    if kind == "appeal" and str(agency.get("appeal_email") or "").strip():
+        return str(agency["appeal_email"]).strip()
+    return str(agency.get("foia_email") or "").strip()
+
+
+def letter_delivery(kind: str, agency: Mapping[str, Any], method: str | None = None) -> dict[str, str] | None:
+    """How the letter goes out: ``{"method": "email"|"portal"|"mail"|"fax", "to": address, URL, fax or ""}``.
+
+    With ``method`` (the way it is, or will be, sent) the line names that way; without, the agency's
+    first way in: email, (for appeals, the appeal address by mail), the portal, fax, then the post.
+    None when the agency lists no way at all (the letter then says nothing about delivery).
+    """
+    email = email_recipient(kind, agency)
+    portal = str(agency.get("portal_url") or "").strip()
+    fax = str(agency.get("fax") or "").strip()
+    if method in DELIVERY_METHODS:
+        to = {"email": email, "portal": portal, "fax": fax, "mail": ""}[method]
+        if method == "email" and not to:
+            return None  # never claim an email that has no address
+        return {"method": method, "to": to}
+    if email:
+        return {"method": "email", "to": email}
+    if kind == "appeal" and agency.get("appeal_address"):
+        return {"method": "mail", "to": ""}
+    if portal:
+        return {"method": "portal", "to": portal}
+    if fax:
+        return {"method": "fax", "to": fax}
+    if agency.get("address"):
+        return {"method": "mail", "to": ""}
+    return None
+
+
 def render_html(kind: str, law: str, context: Mapping[str, Any]) -> str:
     """Render the letter of ``kind`` for ``law`` as an HTML string.
 
@@ -285,7 +325,9 @@ def render_html(kind: str, law: str, context: Mapping[str, Any]) -> str:
     values["organization"] = _mapping(values["organization"])
     if not isinstance(values["determination"], Mapping) or not values["determination"]:
         values["determination"] = None
+    planned = _mapping(context.get("delivery"))
     values.update(
+        delivery=letter_delivery(kind, values["agency"], str(planned.get("method") or "") or None),
         kind=kind,
         law=merged_law(law, context),
         law_macros=law_macros(law),
