@@ -130,8 +130,10 @@ Notify = Callable[[Session, Delivery, datetime], Any]
 
 
 def synthetic_message_id(data: bytes) -> str:
-    """A stable Message-ID for a message that has none (as parse_eml gives them: no angle brackets)."""
-    return f"sha256-{hashlib.sha256(data).hexdigest()[:48]}@{SYNTHETIC_DOMAIN}"
+    """A stable Message-ID for a message that has none (as parse_eml gives them: no angle brackets): the
+    SHA-256 of its bytes, line endings normalised (servers store CRLF; a saved copy may have LF)."""
+    digest = hashlib.sha256(data.replace(b"\r\n", b"\n")).hexdigest()
+    return f"sha256-{digest[:48]}@{SYNTHETIC_DOMAIN}"
 
 
 def _scrub(text: str, target: ImapTarget) -> str:

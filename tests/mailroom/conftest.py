@@ -191,3 +191,76 @@ def mailbox(dovecot):
     with dovecot.client() as c:
         c.create_folder(folder)
     return Mailbox(dovecot, folder)
+
+
+# ---------------------------------------------------------------- mail the tests receive
+
+REPLY_BASE = "records@lacity.example"
+
+
+def reply_eml(subject: str = "Your records request", body: str = "We have received your request.", *,
+              message_id: str | None = "<reply-1@ice.example>", in_reply_to: str | None = None,
+              to: str = "clerk@lacity.example", attachment: tuple[str, bytes] | None = None,
+              extra: dict[str, str] | None = None) -> bytes:
+    from email.message import EmailMessage
+    from email.utils import format_datetime
+
+    from tests.conftest import NOW
+
+    msg = EmailMessage()
+    msg["From"] = "ICE FOIA Office <ice-foia@ice.example>"
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(NOW)
+    if message_id:
+        msg["Message-ID"] = message_id
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+        msg["References"] = in_reply_to
+    for k, v in (extra or {}).items():
+        msg[k] = v
+    msg.set_content(body)
+    if attachment:
+        name, data = attachment
+        msg.add_attachment(data, maintype="application", subtype="pdf", filename=name)
+    return bytes(msg)
+
+
+def make_delivery(session, req, user, *, message_id: str = "<letter-1@lacity.example>", sent_on=None,
+                  kind: str = "request"):
+    """A letter mailed to the agency (as the sending side records it) and, for a request letter, its
+    "sent" ledger event."""
+    from datetime import date
+
+    from foia.models import Delivery
+    from foia.requests.service import log_event
+    from tests.conftest import NOW
+
+    event = None
+    if kind == "request":
+        event = log_event(session, actor=user, now=NOW, req=req, kind="sent", occurred_on=sent_on or date(2026, 1, 15),
+                          notes="Request letter emailed")
+    d = Delivery(request_id=req.id, organization_id=req.organization_id, kind=kind, message_id=message_id,
+                 to_addr="ice-foia@ice.example", from_addr="clerk@lacity.example", status="accepted",
+                 sent_at=NOW, event_id=event.id if event else None, sent_by_id=user.id, created_at=NOW,
+                 updated_at=NOW, subject=f"Public records request {req.ref}")
+    session.add(d)
+    session.commit()
+    return d
+
+
+@pytest.fixture
+def fetch(ctx, session, mailbox):
+    """Poll the test mailbox once, as the scheduler would (bounce notices go to the .eml outbox)."""
+    from foia.core.paths import blob_root
+    from foia.mail import OutboxMailer
+    from foia.mailroom.bounces import BounceNotifier
+    from foia.mailroom.fetch import fetch_mail
+    from tests.conftest import NOW
+
+    def _fetch(url: str | None = None, now=NOW):
+        notify = BounceNotifier(OutboxMailer(ctx.config["FOIA_OUTBOX_DIR"]), "FOIA Tracker <foia@lacity.example>",
+                                "https://foia.lacity.example")
+        return fetch_mail(session, now=now, imap_url=url or mailbox.url, reply_base=REPLY_BASE,
+                          storage_root=blob_root(ctx.config), max_bytes=10 * 1024 * 1024, notify=notify)
+    return _fetch
