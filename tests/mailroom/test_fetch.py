@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from sqlalchemy import func, select
 
@@ -229,3 +231,25 @@ def test_url_credentials_are_percent_decoded_and_hidden():
         ("records@city.example", "p@ss/w rd", "outlook.office365.com", 993, True, "Agency replies")
     assert "p@ss" not in repr(t) and "p@ss" not in t.safe_url
     assert parse_imap_url("imap://u:p@localhost:1143").folder == "INBOX"
+
+
+def test_scheduler_poll_logs_a_down_mailbox_and_takes_the_mail_when_it_is_back(app, world, session, mailbox, caplog,
+                                                                              monkeypatch):
+    from foia.scheduler import poll_mail
+
+    # Alembic's logging setup (the migrations the test database is built with) disables existing loggers
+    monkeypatch.setattr(logging.getLogger("foia.scheduler"), "disabled", False)
+
+    req = world["requests"][("staff", "private")]
+    mailbox.append(reply_eml(f"Re: {req.ref}", "Update."))
+    app.config.update(FOIA_IMAP_URL=f"imap://u:secret-pw@127.0.0.1:{free_port()}/INBOX")
+    try:
+        with caplog.at_level(logging.ERROR, logger="foia.scheduler"):
+            assert poll_mail(app) is None
+        assert "mail fetch failed" in caplog.text and "secret-pw" not in caplog.text
+        app.config["FOIA_IMAP_URL"] = mailbox.url
+        res = poll_mail(app)
+        assert res is not None and (res.fetched, res.logged) == (1, 1)
+    finally:
+        app.config["FOIA_IMAP_URL"] = None
+    assert len(_comms(session)) == 1
