@@ -1,4 +1,5 @@
-"""The reminder scheduler: one APScheduler 3 BlockingScheduler with one interval job.
+"""The scheduler: one APScheduler 3 BlockingScheduler with an interval job for the sweep, and a second
+one polling the city's mailbox every FOIA_MAIL_POLL_SECONDS when FOIA_IMAP_URL is set.
 
 Run it with `flask foia scheduler` (`make run` starts it beside the web server). Web processes
 never start a scheduler. Several scheduler processes may run at once: reminder rows are claimed
@@ -19,6 +20,7 @@ from foia.core.paths import blob_root
 from foia.dashboard.stats import refresh_snapshots
 from foia.documents.service import extract_pending
 from foia.extensions import db
+from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 
 log = logging.getLogger("foia.scheduler")
@@ -60,6 +62,31 @@ def sweep(app: Flask) -> int:
     return sent
 
 
+def poll_mail(app: Flask) -> FetchResult | None:
+    """One poll of the mailbox. If it cannot be reached the error is logged and nothing is lost: messages
+    stay unmarked on the server and are fetched at the next poll."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        try:
+            result = poll_mailbox(db.session(), now=now, config=app.config)
+        except MailboxError as exc:
+            db.session.rollback()
+            log.error("mail fetch failed; it will be tried again at the next poll: %s", exc)
+            return None
+        except Exception:
+            db.session.rollback()
+            log.exception("mail fetch failed; it will be tried again at the next poll")
+            return None
+        finally:
+            db.session.remove()
+    if result.fetched:
+        log.info("mail: fetched %d, logged %d, unmatched %d, duplicates %d, bounces %d", result.fetched,
+                 result.logged, result.unmatched, result.duplicates, result.bounces)
+    for err in result.errors:
+        log.error("mail: %s", err)
+    return result
+
+
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     scheduler = BlockingScheduler(
@@ -68,6 +95,10 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     )
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], id="reminder-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)
+    if app.config.get("FOIA_IMAP_URL"):
+        scheduler.add_job(poll_mail, "interval", seconds=int(app.config["FOIA_MAIL_POLL_SECONDS"]), args=[app],
+                          id="mail-poll", next_run_time=datetime.now(UTC), replace_existing=True)
+        log.info("polling the mailbox every %d seconds", app.config["FOIA_MAIL_POLL_SECONDS"])
 
     def stop(signum, _frame):
         log.info("received signal %s: finishing the current sweep and stopping", signum)

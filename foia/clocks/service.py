@@ -45,7 +45,7 @@ from foia.models import (
 )
 
 # Event kinds whose structured data the engine reads (extension days, agreed/estimated dates).
-_DATA_KINDS = ("extension", "agreed_date", "estimated_completion")
+_DATA_KINDS = ("extension", "agreed_date", "estimated_completion", "delivery_failed")
 
 
 @dataclass
@@ -56,19 +56,25 @@ class _Req:
     next_due: date | None
 
 
-# Ledger kinds the engine may read (plus "sent", which stands in for receipt when none is logged).
-LEDGER_KINDS = (*sorted(ENGINE_EVENT_KINDS), "sent")
+# Ledger kinds the engine may read (plus "sent", which stands in for receipt when none is logged, and
+# "delivery_failed", which takes a bounced "sent" back).
+LEDGER_KINDS = (*sorted(ENGINE_EVENT_KINDS), "sent", "delivery_failed")
 
 
 def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
     """Engine events from ledger rows. A request counts as received when the agency received it;
     if nobody logged a separate receipt, the day it was sent is taken as the day of receipt
-    (right for email and portals; for postal mail, log the receipt)."""
+    (right for email and portals; for postal mail, log the receipt).
+
+    A "sent" event named by a "delivery_failed" event (the email bounced) is ignored: the request was
+    never received that way, so the clocks are computed as if it had not been sent; a later successful
+    resend is a new "sent" event and starts them then."""
     has_received = any(e.kind == "received" for e in events)
+    bounced = {e.data.get("event_id") for e in events if e.kind == "delivery_failed" and e.data}
     out: list[LedgerEvent] = []
     for e in events:
         kind = e.kind if e.kind in ENGINE_EVENT_KINDS else None  # ledger kinds are named as the engine's
-        if kind is None and e.kind == "sent" and not has_received:
+        if kind is None and e.kind == "sent" and not has_received and getattr(e, "id", None) not in bounced:
             kind = "received"
         if kind is None:
             continue
@@ -208,7 +214,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
         events_by_req: dict[int, list[Any]] = defaultdict(list)
         for e in conn.execute(
                 select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
-                       case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"))
+                       case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
                 .where(Event.request_id.in_(ids), Event.kind.in_(LEDGER_KINDS))
                 .order_by(Event.request_id, Event.occurred_on, Event.id)):
             events_by_req[e[0]].append(e)

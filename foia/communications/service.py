@@ -65,6 +65,7 @@ from foia.core.errors import ValidationError
 from foia.models import (
     COMMUNICATION_KINDS,
     Communication,
+    Event,
     Request,
     SearchEntry,
     User,
@@ -77,7 +78,8 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
                       body: str = "", tracking_number: str = "", exemptions: Any = (),
                       data: dict[str, Any] | None = None, message_id: str | None = None, from_addr: str = "",
                       to_addrs: str = "", headers: list[Any] | None = None,
-                      raw_sha256: str | None = None) -> Communication:
+                      raw_sha256: str | None = None, review_status: str | None = None,
+                      suggested_kind: str | None = None) -> Communication:
     """Log one communication (see the module docstring for what each kind does). Raises
     ValidationError with messages by field; nothing is written then."""
     errors, clean = validate_communication(session, now=now, req=req, direction=direction, kind=kind, occurred_on=occurred_on,
@@ -87,19 +89,78 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
         raise ValidationError(errors)
     on: date = clean["occurred_on"]
     cdata: dict[str, Any] = clean["data"]
-    effect = EFFECTS[kind]
 
     comm = Communication(
         request_id=req.id, organization_id=req.organization_id, direction=direction, kind=kind, occurred_on=on,
         occurred_at=occurred_at,
         subject=clean["subject"], body=clean["body"], tracking_number=clean["tracking_number"],
         exemptions=clean["exemptions"], data=cdata, message_id=message_id or None, from_addr=from_addr or "",
-        to_addrs=to_addrs or "", headers=headers, raw_sha256=raw_sha256,
-        created_by_id=actor.id if actor is not None else None, created_at=now,
+        to_addrs=to_addrs or "", headers=headers, raw_sha256=raw_sha256, review_status=review_status,
+        suggested_kind=suggested_kind, created_by_id=actor.id if actor is not None else None, created_at=now,
     )
     session.add(comm)
     session.flush()
 
+    event = _apply_effect(session, actor=actor, now=now, req=req, comm=comm, kind=kind, clean=clean)
+
+    session.add(SearchEntry(request_id=req.id, source_type="communication", source_id=comm.id,
+                            title=clean["subject"], body=clean["body"]))
+    audit(session, actor=actor, now=now, action="create", entity=comm, after={
+        "request": req.ref, "kind": kind, "direction": direction, "occurred_on": on.isoformat(),
+        "subject": clean["subject"], "tracking_number": clean["tracking_number"],
+        "exemptions": clean["exemptions"], "data": cdata, "event_id": event.id,
+        "status": req.status, **({"review_status": review_status, "suggested_kind": suggested_kind}
+                                 if review_status else {}),
+    })
+    session.flush()
+    return comm
+
+
+TO_CLASSIFY = "to_classify"
+
+
+def classify_communication(session: Session, *, actor: User | None, now: datetime, comm: Communication, kind: str,
+                           **details: Any) -> Communication:
+    """Confirm what a reply fetched from the mailbox ("to classify", logged as a note) is, and apply that
+    kind's effect exactly as `log_communication` would have: the same validation (extension days,
+    exemptions, outcome...), ledger events dated the day the reply came, status and clocks. `details` are
+    the kind's fields: `exemptions`, `tracking_number`, and the data keys (`days`, `estimated_completion`,
+    `agreed_date`, `outcome`, `amount`, `decision`). The reply's first "note" event stays in the ledger as
+    the record of its arrival. Raises ValidationError; nothing is written then."""
+    if comm.review_status != TO_CLASSIFY:
+        raise ValidationError({"kind": "This reply has already been classified."})
+    req = session.get_one(Request, comm.request_id)
+    exemptions = details.pop("exemptions", ())
+    tracking = details.pop("tracking_number", "") or comm.tracking_number
+    data = {k: v for k, v in details.items() if v not in (None, "")}
+    errors, clean = validate_communication(
+        session, now=now, req=req, direction=comm.direction, kind=kind, occurred_on=comm.occurred_on,
+        subject=comm.subject, body=comm.body, tracking_number=tracking, exemptions=exemptions, data=data,
+        message_id=None)
+    if errors:
+        raise ValidationError(errors)
+    before = {"kind": comm.kind, "review_status": comm.review_status, "event_id": comm.event_id}
+    comm.kind, comm.exemptions, comm.data = kind, clean["exemptions"], clean["data"]
+    comm.tracking_number = clean["tracking_number"]
+    comm.review_status = None
+    event = _apply_effect(session, actor=actor, now=now, req=req, comm=comm, kind=kind, clean=clean)
+    comm.event_id = event.id
+    audit(session, actor=actor, now=now, action="classify", entity=comm, before=before, after={
+        "request": req.ref, "kind": kind, "review_status": None, "suggested_kind": comm.suggested_kind,
+        "exemptions": clean["exemptions"], "data": clean["data"], "event_id": event.id, "status": req.status,
+    })
+    session.flush()
+    return comm
+
+
+def _apply_effect(session: Session, *, actor: User | None, now: datetime, req: Request, comm: Communication,
+                  kind: str, clean: dict[str, Any]) -> Event:
+    """What a communication of `kind` does: its ledger event(s), the request's status and tracking number.
+    Returns the main event (linked from `comm.event_id`)."""
+    on: date = clean["occurred_on"]
+    cdata: dict[str, Any] = clean["data"]
+    effect = EFFECTS[kind]
+    occurred_at = comm.occurred_at
     # The ledger. The engine reads data["days"] on an extension and data["date"] on estimated/agreed dates.
     notes = COMMUNICATION_KINDS[kind] + (f": {clean['subject']}" if clean["subject"] else "")
     event_data: dict[str, Any] = {"communication_id": comm.id, "communication_kind": kind}
@@ -140,16 +201,7 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
     if changes:
         update_request(session, actor=actor, now=now, req=req, **changes)
 
-    session.add(SearchEntry(request_id=req.id, source_type="communication", source_id=comm.id,
-                            title=clean["subject"], body=clean["body"]))
-    audit(session, actor=actor, now=now, action="create", entity=comm, after={
-        "request": req.ref, "kind": kind, "direction": direction, "occurred_on": on.isoformat(),
-        "subject": clean["subject"], "tracking_number": clean["tracking_number"],
-        "exemptions": clean["exemptions"], "data": cdata, "event_id": event.id,
-        "status": req.status,
-    })
-    session.flush()
-    return comm
+    return event
 
 
 def communications_for(session: Session, req: Request) -> list[Communication]:
@@ -172,6 +224,7 @@ __all__ = [
     "APPEAL_OUTCOMES",
     "EFFECTS",
     "EXEMPTION_KINDS",
+    "classify_communication",
     "communication_as_dict",
     "communications_for",
     "label_for",

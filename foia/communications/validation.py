@@ -213,6 +213,7 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
             errors["kind"] = (f"A clarification request from {pending.isoformat()} is still open. Log your reply "
                               f"to it first (a further question can be logged as a note).")
 
-    if message_id and session.scalar(select(Communication.id).where(Communication.message_id == message_id)):
+    if message_id and session.scalar(select(Communication.id).where(
+            Communication.organization_id == req.organization_id, Communication.message_id == message_id)):
         errors["message_id"] = "This email has already been logged."
     return errors, clean

@@ -15,14 +15,14 @@ from foia.communications.effects import (
     FEE_WAIVER_DECISIONS,
 )
 from foia.communications.exemptions import exemptions_for, label_for
-from foia.communications.service import communications_for, log_communication
+from foia.communications.service import TO_CLASSIFY, classify_communication, communications_for, log_communication
 from foia.core.access import can_edit
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.web import request_or_404
 from foia.deadlines import load_law
 from foia.extensions import db
-from foia.models import COMMUNICATION_KINDS, DIRECTIONS
+from foia.models import COMMUNICATION_KINDS, DIRECTIONS, Communication
 
 bp = Blueprint("communications", __name__, url_prefix="/requests/<ref>/communications")
 
@@ -74,10 +74,32 @@ def new(ref: str):
     ), (400 if errors else 200)
 
 
+@bp.route("/<int:comm_id>/classify", methods=["POST"])
+@login_required
+def classify(ref: str, comm_id: int):
+    """Confirm what a reply fetched from the mailbox is: the suggested kind in one click, or another."""
+    req = request_or_404(ref, edit=True)
+    comm = db.session.get(Communication, comm_id)
+    if comm is None or comm.request_id != req.id:
+        return redirect(url_for("requests.show", ref=req.ref) + "#communications")
+    kind = request.form.get("kind", "")
+    try:
+        classify_communication(db.session(), actor=current_user, now=utcnow(), comm=comm, kind=kind)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not classified: " + " ".join(exc.errors.values()) + " Log it with its details from "
+              "\"Log a communication\" instead.", "error")
+    else:
+        db.session.commit()
+        flash(f"Classified as {comm.kind_label}. Status: {req.status_label}.", "success")
+    return redirect(url_for("requests.show", ref=req.ref) + f"#communication-{comm_id}")
+
+
 @bp.app_context_processor
 def communication_helpers():
     def request_communications(req):
         return communications_for(db.session(), req)
 
     return {"request_communications": request_communications, "exemption_label": label_for,
-            "communication_directions": DIRECTIONS, "can_edit_request": can_edit}
+            "communication_directions": DIRECTIONS, "can_edit_request": can_edit,
+            "communication_kinds": COMMUNICATION_KINDS, "TO_CLASSIFY": TO_CLASSIFY}

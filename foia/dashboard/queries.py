@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from foia.core.access import visible_clause
 from foia.dashboard.stats import Resolver, calendars_for
 from foia.deadlines import law_slugs
-from foia.models import CLOSED_STATUSES, STATUSES, Agency, Request, RequestClock, User
+from foia.models import CLOSED_STATUSES, STATUSES, Agency, Communication, Request, RequestClock, User
 
 UPCOMING_WORKING_DAYS = 10
 LIST_LIMIT = 50
@@ -140,6 +140,25 @@ def status_counts(session: Session, user: User) -> list[tuple[str, str, int]]:
     out = [(s, label, int(counts.pop(s))) for s, label in STATUSES.items() if s in counts]
     out.extend((s, s, int(n)) for s, n in sorted(counts.items()))
     return out
+
+
+@dataclass(frozen=True)
+class ToClassify:
+    total: int                             # replies waiting, on requests the viewer can see
+    rows: list[tuple[str, str, int]]       # (ref, title, replies waiting), oldest waiting first
+
+
+def replies_to_classify(session: Session, user: User, *, limit: int = 10) -> ToClassify:
+    """Agency replies fetched from the mailbox that nobody has classified yet, by request."""
+    waiting = (select(Request.ref, Request.title, func.count(Communication.id).label("n"))
+               .join(Communication, Communication.request_id == Request.id)
+               .where(Communication.review_status == "to_classify", visible_clause(user))
+               .group_by(Request.id, Request.ref, Request.title))
+    rows = [(ref, title, int(n)) for ref, title, n in session.execute(
+        waiting.order_by(func.min(Communication.id)).limit(limit))]
+    total = session.scalar(select(func.count(Communication.id)).join(Request, Communication.request_id == Request.id)
+                           .where(Communication.review_status == "to_classify", visible_clause(user))) or 0
+    return ToClassify(int(total), rows)
 
 
 # ---------------------------------------------------------------------------------- month calendar

@@ -14,6 +14,7 @@ from foia.dashboard.queries import (
     month_calendar,
     overdue,
     parse_month,
+    replies_to_classify,
     status_counts,
     upcoming,
 )
@@ -44,8 +45,10 @@ def index():
     view = _cached(("month", *viewer, month, today), SUMMARY_TTL_SECONDS,
                    lambda: month_calendar(db.session(), current_user, month=month, today=today), volatile=True)
     stats = cached_agency_stats(current_user, today)
+    to_classify = replies_to_classify(db.session(), current_user)
     max_count = max((n for _s, _l, n in counts), default=0)
     max_median = max((s.median_days or 0 for s in stats), default=0)
     return render_template("dashboard.html", today=today, overdue=late, upcoming=soon, counts=counts,
                            max_count=max_count, month=view, weekdays=WEEKDAYS, stats=stats,
-                           max_median=max_median, definition=DEFINITION, bar_step=bar_step)
+                           max_median=max_median, definition=DEFINITION, bar_step=bar_step,
+                           to_classify=to_classify)

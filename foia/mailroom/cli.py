@@ -1,12 +1,13 @@
-"""`flask foia import-eml` and `flask foia export`."""
+"""`flask foia import-eml`, `flask foia export` and `flask foia mail fetch`."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import AppGroup, with_appcontext
 
 from foia.core.access import get_visible_request
 from foia.core.cli import _as_admin, _now, _operator
@@ -14,6 +15,7 @@ from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.extensions import db
 from foia.mailroom.export import build_bundle
+from foia.mailroom.fetch import MailboxError, poll_mailbox
 from foia.mailroom.imports import import_eml
 
 
@@ -59,3 +61,29 @@ def export_command(ref: str, output: str) -> None:
                             letter_cache=letter_cache_dir(current_app.config),
                             mail_from=current_app.config["FOIA_MAIL_FROM"], now=_now(None))
     click.echo(f"Wrote {output}: {len(manifest['files'])} files and a manifest of their SHA-256 sums.")
+
+
+mail_cli = AppGroup("mail", help="The city's mailbox: fetch agency replies and bounces.")
+
+
+@mail_cli.command("fetch")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@with_appcontext
+def mail_fetch_command(as_json: bool) -> None:
+    """Poll the mailbox (FOIA_IMAP_URL) once: log replies to classify, record bounces, keep the rest unmatched."""
+
+    try:
+        res = poll_mailbox(db.session(), now=_now(None), config=current_app.config)
+    except MailboxError as exc:
+        db.session.rollback()
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(1)
+    counts = {k: getattr(res, k) for k in ("fetched", "logged", "unmatched", "duplicates", "bounces")}
+    if as_json:
+        click.echo(json.dumps({**counts, "errors": res.errors}))
+    else:
+        click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+        for err in res.errors:
+            click.echo(f"error: {err}", err=True)
+    if res.errors:
+        sys.exit(1)

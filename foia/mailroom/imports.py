@@ -28,7 +28,7 @@ from foia.core.clock import zone
 from foia.core.errors import ValidationError
 from foia.documents.service import add_document, blob_referenced
 from foia.documents.storage import BlobStore, UploadRejected
-from foia.mail import EmailParseError, find_references, parse_eml
+from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
 
 MAX_EML_BYTES = 50 * 1024 * 1024
@@ -98,6 +98,29 @@ def _already_imported(session: Session, actor: User, message_id: str | None,
     return None
 
 
+def log_email(session: Session, *, actor: User | None, now: datetime, req: Request, parsed: ParsedEmail,
+              message_id: str | None, raw_sha256: str, tracking: str, kind: str, storage_root: str | Path,
+              max_bytes: int, new_shas: set[str], review_status: str | None = None,
+              suggested_kind: str | None = None) -> Communication:
+    """Log a parsed email on `req` as an incoming communication, its attachments stored as documents
+    (their blobs added to `new_shas`, for cleanup if the caller rolls back). Does not commit."""
+    tz = zone(req.agency.timezone)
+    sent = parsed.date or now
+    comm = log_communication(
+        session, actor=actor, now=now, req=req, direction="incoming", kind=kind,
+        occurred_on=min(sent, now).astimezone(tz).date(), occurred_at=min(sent, now),
+        subject=(parsed.subject or "")[:500], body=parsed.text or "", tracking_number=tracking,
+        message_id=message_id, from_addr=(parsed.from_addr or "")[:300],
+        to_addrs=", ".join(parsed.to)[:2000], headers=[list(h) for h in parsed.headers], raw_sha256=raw_sha256,
+        review_status=review_status, suggested_kind=suggested_kind)
+    for att in parsed.attachments:
+        doc = add_document(session, actor=actor, now=now, req=req, stream=io.BytesIO(att.data),
+                           filename=att.filename, storage_root=storage_root, max_bytes=max_bytes,
+                           communication=comm)
+        new_shas.add(doc.sha256)
+    return comm
+
+
 def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, storage_root: str | Path,
                max_bytes: int, kind: str = "note", req: Request | None = None) -> ImportResult:
     """Import one message. Commits on success; rolls back and raises ValidationError on failure.
@@ -132,19 +155,9 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
             return ImportResult("unmatched", unmatched_id=row.id,
                                 message="No request matched; it waits in Unmatched mail for staff to assign.")
 
-        tz = zone(req.agency.timezone)
-        sent = parsed.date or now
-        comm = log_communication(
-            session, actor=actor, now=now, req=req, direction="incoming", kind=kind,
-            occurred_on=min(sent, now).astimezone(tz).date(), occurred_at=min(sent, now),
-            subject=(parsed.subject or "")[:500], body=parsed.text or "", tracking_number=tracking,
-            message_id=parsed.message_id, from_addr=(parsed.from_addr or "")[:300],
-            to_addrs=", ".join(parsed.to)[:2000], headers=[list(h) for h in parsed.headers], raw_sha256=raw.sha256)
-        for att in parsed.attachments:
-            doc = add_document(session, actor=actor, now=now, req=req, stream=io.BytesIO(att.data),
-                               filename=att.filename, storage_root=storage_root, max_bytes=max_bytes,
-                               communication=comm)
-            new_shas.add(doc.sha256)
+        comm = log_email(session, actor=actor, now=now, req=req, parsed=parsed, message_id=parsed.message_id,
+                         raw_sha256=raw.sha256, tracking=tracking, kind=kind, storage_root=storage_root,
+                         max_bytes=max_bytes, new_shas=new_shas)
         result = ImportResult("logged", ref=req.ref, communication_id=comm.id, attachments=len(parsed.attachments),
                               message=f"Logged on {req.ref} with {len(parsed.attachments)} attachment(s).")
         session.commit()
