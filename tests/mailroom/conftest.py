@@ -20,10 +20,21 @@ import subprocess
 import tempfile
 import time
 import uuid
+from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from imapclient import IMAPClient
+
+from foia.core.paths import blob_root, letter_cache_dir
+from foia.letters.service import finalize, new_draft
+from foia.mail import SMTPMailer
+from foia.mailroom.outbound import SendSettings
+from foia.models import LetterVersion, Request
+from tests.conftest import NOW
+from tests.mail.conftest import CollectingHandler
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 IMAP_USER = "foia-inbox"
@@ -264,3 +275,112 @@ def fetch(ctx, session, mailbox):
         return fetch_mail(session, now=now, imap_url=url or mailbox.url, reply_base=REPLY_BASE,
                           storage_root=blob_root(ctx.config), max_bytes=10 * 1024 * 1024, notify=notify)
     return _fetch
+
+
+# ---------------------------------------------------------------- sending (aiosmtpd) and bounces
+
+SENDER = "FOIA Tracker <foia@tracker.example.org>"
+
+
+class QueueingHandler(CollectingHandler):
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        return "250 2.0.0 Ok: queued as 4F3A2B"
+
+
+@pytest.fixture
+def smtp():
+    """smtp(handler, port=None) -> SMTPMailer for a started aiosmtpd; all stopped afterwards."""
+    controllers: list[Controller] = []
+
+    def start(handler, port: int | None = None) -> SMTPMailer:
+        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), ready_timeout=10)
+        controller.start()
+        controllers.append(controller)
+        return SMTPMailer("127.0.0.1", controller.port, timeout=5)
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def settings(app):
+    return SendSettings(sender=SENDER, reply_base="records@city.example", storage_root=blob_root(app.config),
+                        letter_cache=letter_cache_dir(app.config))
+
+
+@pytest.fixture
+def smtp_app(app, monkeypatch):
+    """Point the app at an aiosmtpd server: returns (handler, port) per call."""
+    from aiosmtpd.controller import Controller
+
+    controllers = []
+
+    def start(handler=None, port=None):
+        handler = handler or QueueingHandler()
+        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), ready_timeout=10)
+        controller.start()
+        controllers.append(controller)
+        monkeypatch.setitem(app.config, "FOIA_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+        return handler
+
+    monkeypatch.setitem(app.config, "FOIA_MAIL_FROM", "FOIA Tracker <foia@tracker.example.org>")
+    monkeypatch.setitem(app.config, "FOIA_REPLY_ADDRESS", "records@city.example")
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def final_letter(session, app, req: Request, actor, kind: str = "request") -> LetterVersion:
+    version = new_draft(session, actor=actor, now=NOW, req=req, kind=kind, custom={"intro": "Please send these."})
+    finalize(session, actor=actor, now=NOW, version=version, cache_dir=letter_cache_dir(app.config))
+    session.commit()
+    return version
+
+
+def parsed(data: bytes):
+    return BytesParser(policy=policy.default).parsebytes(data)
+
+
+ORIGINAL = "<letter-9@lacity.example>"
+
+
+def dsn(message_id: str = ORIGINAL, *, action: str = "failed", status: str = "5.1.1") -> bytes:
+    """An RFC 3464 report as Postfix writes them."""
+    return f"""From: MAILER-DAEMON@mx.lacity.example (Mail Delivery System)
+To: clerk@lacity.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn-{action}@mx.lacity.example>
+Date: Thu, 15 Jan 2026 17:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
+
+--B1
+Content-Type: text/plain; charset=us-ascii
+
+I'm sorry to have to inform you that your message could not be delivered.
+
+--B1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.lacity.example
+Arrival-Date: Thu, 15 Jan 2026 16:59:00 +0000
+
+Final-Recipient: rfc822; foia@ice.example
+Original-Recipient: rfc822;foia@ice.example
+Action: {action}
+Status: {status}
+Diagnostic-Code: smtp; 550 5.1.1 <foia@ice.example>: Recipient address rejected:
+    User unknown
+
+--B1
+Content-Type: text/rfc822-headers
+
+From: clerk@lacity.example
+To: foia@ice.example
+Subject: Public records request
+Message-ID: {message_id}
+
+--B1--
+""".replace("\n", "\r\n").encode()

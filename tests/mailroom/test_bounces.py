@@ -14,49 +14,7 @@ from foia.mailroom.bounces import detect_bounce
 from foia.models import AuditLog, Delivery, Event
 from foia.requests.service import log_event
 from tests.conftest import NOW
-from tests.mailroom.conftest import make_delivery, reply_eml
-
-ORIGINAL = "<letter-9@lacity.example>"
-
-
-def dsn(message_id: str = ORIGINAL, *, action: str = "failed", status: str = "5.1.1") -> bytes:
-    """An RFC 3464 report as Postfix writes them."""
-    return f"""From: MAILER-DAEMON@mx.lacity.example (Mail Delivery System)
-To: clerk@lacity.example
-Subject: Undelivered Mail Returned to Sender
-Message-ID: <dsn-{action}@mx.lacity.example>
-Date: Thu, 15 Jan 2026 17:00:00 +0000
-MIME-Version: 1.0
-Content-Type: multipart/report; report-type=delivery-status; boundary="B1"
-
---B1
-Content-Type: text/plain; charset=us-ascii
-
-I'm sorry to have to inform you that your message could not be delivered.
-
---B1
-Content-Type: message/delivery-status
-
-Reporting-MTA: dns; mx.lacity.example
-Arrival-Date: Thu, 15 Jan 2026 16:59:00 +0000
-
-Final-Recipient: rfc822; foia@ice.example
-Original-Recipient: rfc822;foia@ice.example
-Action: {action}
-Status: {status}
-Diagnostic-Code: smtp; 550 5.1.1 <foia@ice.example>: Recipient address rejected:
-    User unknown
-
---B1
-Content-Type: text/rfc822-headers
-
-From: clerk@lacity.example
-To: foia@ice.example
-Subject: Public records request
-Message-ID: {message_id}
-
---B1--
-""".replace("\n", "\r\n").encode()
+from tests.mailroom.conftest import ORIGINAL, dsn, make_delivery, reply_eml
 
 
 def gmail_style(message_id: str = ORIGINAL) -> bytes:

@@ -5,32 +5,21 @@ from __future__ import annotations
 import hashlib
 import io
 from datetime import timedelta
-from email import policy
-from email.parser import BytesParser
 
 import pypdf
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select, text
 
 from foia.core.errors import ValidationError
-from foia.core.paths import blob_root, letter_cache_dir
 from foia.documents.storage import BlobStore
 from foia.extensions import db
-from foia.letters.service import finalize, new_draft
+from foia.letters.service import new_draft
 from foia.mail import SMTPMailer
 from foia.mailroom.outbound import SendFailed, SendSettings, deliveries_for, send_letter
 from foia.models import AuditLog, Delivery, Event, LetterVersion, Request
 from tests.conftest import NOW
-from tests.mail.conftest import CollectingHandler, free_port
-
-SENDER = "FOIA Tracker <foia@tracker.example.org>"
-
-
-class QueueingHandler(CollectingHandler):
-    async def handle_DATA(self, server, session, envelope):
-        await super().handle_DATA(server, session, envelope)
-        return "250 2.0.0 Ok: queued as 4F3A2B"
+from tests.mail.conftest import CollectingHandler
+from tests.mailroom.conftest import SENDER, QueueingHandler, final_letter, free_port, parsed
 
 
 class WitnessHandler(CollectingHandler):
@@ -60,39 +49,6 @@ class RefusingHandler(CollectingHandler):
 
     async def handle_DATA(self, server, session, envelope):
         return self.data or await super().handle_DATA(server, session, envelope)
-
-
-@pytest.fixture
-def smtp():
-    """smtp(handler, port=None) -> SMTPMailer for a started aiosmtpd; all stopped afterwards."""
-    controllers: list[Controller] = []
-
-    def start(handler, port: int | None = None) -> SMTPMailer:
-        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), ready_timeout=10)
-        controller.start()
-        controllers.append(controller)
-        return SMTPMailer("127.0.0.1", controller.port, timeout=5)
-
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
-@pytest.fixture
-def settings(app):
-    return SendSettings(sender=SENDER, reply_base="records@city.example", storage_root=blob_root(app.config),
-                        letter_cache=letter_cache_dir(app.config))
-
-
-def final_letter(session, app, req: Request, actor, kind: str = "request") -> LetterVersion:
-    version = new_draft(session, actor=actor, now=NOW, req=req, kind=kind, custom={"intro": "Please send these."})
-    finalize(session, actor=actor, now=NOW, version=version, cache_dir=letter_cache_dir(app.config))
-    session.commit()
-    return version
-
-
-def parsed(data: bytes):
-    return BytesParser(policy=policy.default).parsebytes(data)
 
 
 def sent_events(session, req) -> int:

@@ -13,11 +13,10 @@ from foia.core.paths import blob_root
 from foia.documents.storage import BlobStore
 from foia.models import Delivery, LetterVersion
 from tests.mail.conftest import free_port
-from tests.mailroom.test_send import QueueingHandler, parsed
-from tests.mailroom.test_send_web import final_letter, smtp_app  # noqa: F401  (fixture)
+from tests.mailroom.conftest import QueueingHandler, final_letter, parsed
 
 
-def test_send_finalize_json_show_and_no_resend(cli, world, session, smtp_app):  # noqa: F811
+def test_send_finalize_json_show_and_no_resend(cli, world, session, smtp_app):
     handler = smtp_app(QueueingHandler())
     ref = world["requests"][("staff", "private")].ref
 
@@ -47,7 +46,7 @@ def test_send_finalize_json_show_and_no_resend(cli, world, session, smtp_app):  
     assert len(handler.messages) == 1
 
 
-def test_send_failure_exits_1_with_the_reason(cli, world, session, app, monkeypatch, smtp_app):  # noqa: F811
+def test_send_failure_exits_1_with_the_reason(cli, world, session, app, monkeypatch, smtp_app):
     req = world["requests"][("staff", "private")]
     final_letter(session, app, req, world["users"]["staff"])
     port = free_port()
@@ -62,7 +61,7 @@ def test_send_failure_exits_1_with_the_reason(cli, world, session, app, monkeypa
     ([], "portal"),
     (["--to", "nobody"], "not an email address"),
 ])
-def test_unsendable_exits_2(cli, world, session, app, smtp_app, args, words):  # noqa: F811
+def test_unsendable_exits_2(cli, world, session, app, smtp_app, args, words):
     handler = smtp_app()
     req = world["requests"][("reporter", "private")]  # LASD: no email
     final_letter(session, app, req, world["users"]["reporter"])
@@ -71,7 +70,7 @@ def test_unsendable_exits_2(cli, world, session, app, smtp_app, args, words):  #
     assert handler.messages == [] and session.scalar(select(func.count(Delivery.id))) == 0
 
 
-def test_evidence_bundle_holds_each_delivery(cli, world, session, app, tmp_path, smtp_app):  # noqa: F811
+def test_evidence_bundle_holds_each_delivery(cli, world, session, app, tmp_path, smtp_app):
     handler = smtp_app(QueueingHandler())
     req = world["requests"][("staff", "private")]
     final_letter(session, app, req, world["users"]["staff"])

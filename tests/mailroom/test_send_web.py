@@ -7,41 +7,10 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from foia.core.paths import letter_cache_dir
-from foia.letters.service import finalize, new_draft
 from foia.models import Delivery, Event, LetterVersion
-from tests.conftest import NOW, csrf_token
+from tests.conftest import csrf_token
 from tests.mail.conftest import CollectingHandler, free_port
-from tests.mailroom.test_send import QueueingHandler, parsed
-
-
-@pytest.fixture
-def smtp_app(app, monkeypatch):
-    """Point the app at an aiosmtpd server: returns (handler, port) per call."""
-    from aiosmtpd.controller import Controller
-
-    controllers = []
-
-    def start(handler=None, port=None):
-        handler = handler or QueueingHandler()
-        controller = Controller(handler, hostname="127.0.0.1", port=port or free_port(), ready_timeout=10)
-        controller.start()
-        controllers.append(controller)
-        monkeypatch.setitem(app.config, "FOIA_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
-        return handler
-
-    monkeypatch.setitem(app.config, "FOIA_MAIL_FROM", "FOIA Tracker <foia@tracker.example.org>")
-    monkeypatch.setitem(app.config, "FOIA_REPLY_ADDRESS", "records@city.example")
-    yield start
-    for controller in controllers:
-        controller.stop()
-
-
-def final_letter(session, app, req, actor, kind="request") -> LetterVersion:
-    version = new_draft(session, actor=actor, now=NOW, req=req, kind=kind, custom={})
-    finalize(session, actor=actor, now=NOW, version=version, cache_dir=letter_cache_dir(app.config))
-    session.commit()
-    return version
+from tests.mailroom.conftest import final_letter, parsed
 
 
 def test_send_by_email_with_confirmation(login_as, world, session, app, smtp_app):
