@@ -39,13 +39,13 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foia.core.access import scope_clause
 from foia.deadlines import Calendar, Closure, calendar_for, load_law
-from foia.models import Agency, CalendarClosure, Event, Request, StatsSnapshot
+from foia.models import Agency, CalendarClosure, Delivery, Event, Request, StatsSnapshot
 
 RESPONSE_KINDS = ("acknowledged", "determination", "release", "closed")
 SUBSTANTIVE_KINDS = ("determination", "release", "closed")
@@ -153,13 +153,15 @@ def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: da
     where = scope_clause(scope)
     on = Event.occurred_on
     kinds = ("sent", "received", "toll_start", "toll_end") + RESPONSE_KINDS
+    _bounced_sent = select(Delivery.event_id).where(Delivery.status == "bounced", Delivery.event_id.is_not(None))
     # One pass over the events: per request its receipt, first response, first substantive response and,
     # for the usual single clarification, its toll span (requests with several are read separately).
     per_request = (
         select(
             Request.id, Request.agency_id, Request.law, Request.response_due,
             func.min(case((Event.kind == "received", on))).label("received"),
-            func.min(case((Event.kind == "sent", on))).label("sent"),
+            # A letter that bounced was not received: its "sent" event does not count (as in clocks.ledger_for).
+            func.min(case((and_(Event.kind == "sent", Event.id.not_in(_bounced_sent)), on))).label("sent"),
             func.min(case((Event.kind.in_(RESPONSE_KINDS), on))).label("first_response"),
             func.min(case((Event.kind.in_(SUBSTANTIVE_KINDS), on))).label("first_substantive"),
             func.min(case((Event.kind == "toll_start", on))).label("toll_start"),

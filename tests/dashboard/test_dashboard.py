@@ -319,3 +319,22 @@ def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, wor
     session.expire_all()
     refreshed = session.get(StatsSnapshot, scope_key(scope))
     assert refreshed.computed_at > now and all(d["slug"] != "marker" for d in refreshed.data)
+
+
+def test_a_bounced_letter_is_not_a_receipt_in_the_statistics(world, session):
+    """Two letters emailed Mar 2 and acknowledged Mar 12; one of them bounced, so the agency never received
+    it by email: only the delivered one is measured (Mar 3-12 = 8 working days)."""
+    from sqlalchemy import select
+
+    from foia.models import Delivery, Event
+
+    staff = world["users"]["staff"]
+    bounced = _sent(session, staff, "Bounced", date(2026, 3, 2), extra=[("acknowledged", date(2026, 3, 12))])
+    _sent(session, staff, "Delivered", date(2026, 3, 2), extra=[("acknowledged", date(2026, 3, 12))])
+    sent_event = session.scalar(select(Event).where(Event.request_id == bounced.id, Event.kind == "sent"))
+    session.add(Delivery(request_id=bounced.id, organization_id=bounced.organization_id, kind="request",
+                         message_id="<b@x>", to_addr="foia@ice.example", from_addr="clerk@lacity.example",
+                         status="bounced", event_id=sent_event.id, created_at=NOW, updated_at=NOW))
+    session.commit()
+    (ice,) = agency_responsiveness(session, scope=("all",), today=date(2026, 4, 15))
+    assert ice.responses == 1 and ice.median_days == 8.0
