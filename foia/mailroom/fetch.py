@@ -5,11 +5,15 @@ verified; ``imap://`` only to a loopback host), selects the folder and takes eve
 carry the keyword ``$FoiaTracked``. Each message is read (BODY.PEEK: it stays unread for people using the
 mailbox), processed in the database and committed, and only then marked ``$FoiaTracked`` on the server.
 
-Why a keyword on the server rather than a high-water UID stored in the database: the mark travels with the
-message (moving it to another folder, or the server renumbering UIDs after a UIDVALIDITY change, cannot
-make it be skipped or re-read silently), people and other tools can see which messages the tracker took,
-and several folders or installations need no extra table. It needs a server that accepts custom keywords
-(PERMANENTFLAGS with ``\\*``: Dovecot, Gmail, Fastmail, Cyrus...); fetching refuses with a clear error otherwise.
+Why a keyword on the server where the server accepts one (PERMANENTFLAGS with ``\\*``: Dovecot, Gmail,
+Fastmail, Cyrus...): the mark travels with the message (moving it, or the server renumbering UIDs, cannot make
+it be skipped or re-read silently) and people can see which messages the tracker took. Servers that refuse
+custom keywords (Microsoft 365 / Exchange) are read by UID instead: a `MailboxCursor` row keeps the last UID
+taken for the folder and its UIDVALIDITY, advanced after each message's commit (a crash in between re-reads
+that one message, which is then a duplicate); a new UIDVALIDITY starts the folder again from the first
+message, and the Message-ID de-duplication keeps that from logging anything twice. In that mode a message
+that cannot be processed stops the poll at it (it is tried again first next time), so nothing behind it is
+skipped.
 
 Exactly once per Message-ID per organization: a message without a Message-ID gets a stable synthetic one
 from the SHA-256 of its bytes. A crash between reading and committing loses nothing (the message is still
@@ -53,7 +57,7 @@ from foia.mailroom.addresses import tagged_references, token_matches
 from foia.mailroom.bounces import BounceNotifier, delivery_for, detect_bounce, record_bounce
 from foia.mailroom.classify import suggest_kind
 from foia.mailroom.imports import _TRACKING, _cleanup_blobs, log_email
-from foia.models import Communication, Delivery, Request, UnmatchedMail
+from foia.models import Communication, Delivery, MailboxCursor, Request, UnmatchedMail
 from foia.reminders.dispatch import mailer_for
 
 log = logging.getLogger("foia.mailroom.fetch")
@@ -140,7 +144,7 @@ def _scrub(text: str, target: ImapTarget) -> str:
     return text.replace(target.password, "***") if target.password else text
 
 
-def _connect(target: ImapTarget, timeout: float) -> IMAPClient:
+def _connect(target: ImapTarget, timeout: float) -> tuple[IMAPClient, dict[bytes, Any]]:
     try:
         client = IMAPClient(target.host, port=target.port, ssl=target.tls,
                             ssl_context=ssl.create_default_context() if target.tls else None, timeout=timeout)
@@ -155,25 +159,31 @@ def _connect(target: ImapTarget, timeout: float) -> IMAPClient:
         except Exception:
             pass
         raise MailboxError(f"The mailbox {target.safe_url} refused: {_scrub(str(exc), target)}") from None
+    return client, info
+
+
+def _accepts_keywords(info: Mapping[bytes, Any]) -> bool:
     flags = info.get(b"PERMANENTFLAGS", ())
-    if b"\\*" not in flags and PROCESSED.encode() not in flags:
-        client.logout()
-        raise MailboxError(f"The mailbox {target.safe_url} does not accept custom keywords, so the tracker "
-                           f"cannot mark the messages it has taken ({PROCESSED}).")
-    return client
+    return b"\\*" in flags or PROCESSED.encode() in flags
 
 
 def fetch_mail(session: Session, *, now: datetime, imap_url: str, reply_base: str | None,
                storage_root: str | Path, max_bytes: int, notify: Notify | None = None, limit: int = 200,
-               timeout: float = 30) -> FetchResult:
+               timeout: float = 30, by_uid: bool = False) -> FetchResult:
     """Poll the mailbox once (at most `limit` messages). Raises MailboxError when the mailbox cannot be
-    used; a message that fails to process is rolled back, left unmarked and named in `errors`."""
+    used; a message that fails to process is rolled back, left unmarked and named in `errors`. Messages are
+    marked with a keyword, or read by UID (`MailboxCursor`) where the server refuses keywords or `by_uid`."""
     target = parse_imap_url(imap_url)
     result = FetchResult()
-    client = _connect(target, timeout)
+    client, info = _connect(target, timeout)
+    cursor = None if (_accepts_keywords(info) and not by_uid) else _cursor(session, target, info, now)
     try:
         try:
-            uids = sorted(client.search(["NOT", "KEYWORD", PROCESSED]))[:limit]
+            if cursor is None:
+                uids = sorted(client.search(["NOT", "KEYWORD", PROCESSED]))[:limit]
+            else:
+                after = cursor.last_uid
+                uids = sorted(u for u in client.search(["UID", f"{after + 1}:*"]) if u > after)[:limit]
         except (OSError, IMAPClientError) as exc:
             raise MailboxError(f"Searching {target.safe_url} failed: {_scrub(str(exc), target)}") from None
         for uid in uids:
@@ -192,14 +202,27 @@ def fetch_mail(session: Session, *, now: datetime, imap_url: str, reply_base: st
                 session.rollback()
                 log.exception("message UID %s could not be processed; it stays unmarked and is tried again", uid)
                 result.errors.append(f"message {uid}: {exc}")
+                if cursor is not None:
+                    break  # reading by UID: nothing behind an unprocessed message may be passed over
                 continue
             setattr(result, outcome, getattr(result, outcome) + 1)
             if bounced is not None and notify is not None:
                 try:
                     notify(session, bounced, now)
+                    bounced.bounce_notified_at = now  # told (or nobody to tell): never twice
+                    session.commit()
                 except Exception as exc:
+                    session.rollback()
                     log.exception("could not notify the sender of bounced delivery %s", bounced.id)
                     result.errors.append(f"notice of bounced delivery {bounced.id}: {exc}")
+                    # Left unmarked: the next poll sees the bounce again (a duplicate) and retries the notice.
+                    if cursor is not None:
+                        break
+                    continue
+            if cursor is not None:
+                cursor.last_uid, cursor.updated_at = uid, now
+                session.commit()
+                continue
             try:
                 client.add_flags([uid], [PROCESSED.encode()], silent=True)
             except (OSError, IMAPClientError) as exc:
@@ -211,6 +234,22 @@ def fetch_mail(session: Session, *, now: datetime, imap_url: str, reply_base: st
         except Exception:
             pass
     return result
+
+
+def _cursor(session: Session, target: ImapTarget, info: Mapping[bytes, Any], now: datetime) -> MailboxCursor:
+    """The folder's read position, started again (from UID 1) when the server's UIDVALIDITY changed."""
+    key = f"{target.user}@{target.host}:{target.port}/{target.folder}"[:300]
+    validity = int(info.get(b"UIDVALIDITY", 0) or 0)
+    cursor = session.get(MailboxCursor, key)
+    if cursor is None:
+        cursor = MailboxCursor(key=key, uidvalidity=validity, last_uid=0, updated_at=now)
+        session.add(cursor)
+    elif cursor.uidvalidity != validity:
+        log.warning("UIDVALIDITY of %s changed (%s -> %s): reading it again from the first message "
+                    "(already logged mail is recognised by its Message-ID)", target.safe_url, cursor.uidvalidity, validity)
+        cursor.uidvalidity, cursor.last_uid, cursor.updated_at = validity, 0, now
+    session.commit()
+    return cursor
 
 
 # ---------------------------------------------------------------- one message
@@ -298,7 +337,8 @@ def process_message(session: Session, *, now: datetime, data: bytes, reply_base:
         if bounce is not None and delivery is not None:
             if not record_bounce(session, now=now, delivery=delivery, bounce=bounce):
                 session.rollback()
-                return "duplicates", None
+                # Seen before; if the notice was not sent then (a crash after the commit), send it now.
+                return "duplicates", (delivery if delivery.bounce_notified_at is None else None)
             session.commit()
             return "bounces", delivery
 

@@ -21,6 +21,7 @@ from foia.models.letter import (
     SEND_METHODS,
     LetterVersion,
 )
+from foia.models.mailbox import MailboxCursor
 from foia.models.reminder import (
     REMINDER_KINDS,
     REMINDER_RULES,
@@ -63,6 +64,7 @@ __all__ = [
     "Event",
     "FilingDraft",
     "LetterVersion",
+    "MailboxCursor",
     "Organization",
     "Reminder",
     "Request",

@@ -50,6 +50,7 @@ class Delivery(Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     bounce_reason: Mapped[str] = mapped_column(Text, default="")
+    bounce_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # sender told
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), nullable=True)
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -269,11 +269,11 @@ def fetch(ctx, session, mailbox):
     from foia.mailroom.fetch import fetch_mail
     from tests.conftest import NOW
 
-    def _fetch(url: str | None = None, now=NOW):
+    def _fetch(url: str | None = None, now=NOW, **options):
         notify = BounceNotifier(OutboxMailer(ctx.config["FOIA_OUTBOX_DIR"]), "FOIA Tracker <foia@lacity.example>",
                                 "https://foia.lacity.example")
         return fetch_mail(session, now=now, imap_url=url or mailbox.url, reply_base=REPLY_BASE,
-                          storage_root=blob_root(ctx.config), max_bytes=10 * 1024 * 1024, notify=notify)
+                          storage_root=blob_root(ctx.config), max_bytes=10 * 1024 * 1024, notify=notify, **options)
     return _fetch
 
 

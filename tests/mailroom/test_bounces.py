@@ -117,3 +117,29 @@ def test_bounce_of_an_unknown_message_is_kept_unmatched(world, session, mailbox,
     mailbox.append(dsn("<never-sent@elsewhere.example>"))
     res = fetch()
     assert (res.bounces, res.unmatched) == (0, 1)
+
+
+def test_a_notice_that_could_not_be_sent_is_sent_at_the_next_poll(ctx, world, session, mailbox, fetch, monkeypatch):
+    from foia.mailroom.bounces import BounceNotifier
+
+    req, staff = world["requests"][("staff", "private")], world["users"]["staff"]
+    delivery = make_delivery(session, req, staff, message_id=ORIGINAL)
+    mailbox.append(dsn())
+    real = BounceNotifier.__call__
+
+    def down_once(self, *args, **kwargs):
+        monkeypatch.setattr(BounceNotifier, "__call__", real)
+        raise OSError("SMTP server down")
+
+    monkeypatch.setattr(BounceNotifier, "__call__", down_once)
+    res = fetch()
+    assert res.bounces == 1 and len(res.errors) == 1
+    session.refresh(delivery)
+    assert delivery.status == "bounced" and delivery.bounce_notified_at is None
+    assert list_outbox(ctx.config["FOIA_OUTBOX_DIR"]) == []
+    res = fetch()  # the bounce is seen again: no second bounce, but the notice goes out now
+    assert (res.bounces, res.duplicates, res.errors) == (0, 1, [])
+    assert len(list_outbox(ctx.config["FOIA_OUTBOX_DIR"])) == 1
+    session.refresh(delivery)
+    assert delivery.bounce_notified_at is not None
+    assert (fetch().fetched, len(list_outbox(ctx.config["FOIA_OUTBOX_DIR"]))) == (0, 1)

@@ -253,3 +253,73 @@ def test_scheduler_poll_logs_a_down_mailbox_and_takes_the_mail_when_it_is_back(a
     finally:
         app.config["FOIA_IMAP_URL"] = None
     assert len(_comms(session)) == 1
+
+
+# ---------------------------------------------------------------- servers without custom keywords (Microsoft 365)
+
+
+def _cursor(session):
+    from foia.models import MailboxCursor
+
+    session.expire_all()
+    return session.scalars(select(MailboxCursor)).one()
+
+
+def test_a_server_without_keywords_is_read_by_uid(world, session, mailbox, fetch):
+    """Exchange refuses custom keywords: the tracker keeps the last UID it took instead, and marks nothing."""
+    from foia.mailroom.fetch import _accepts_keywords
+
+    assert not _accepts_keywords({b"PERMANENTFLAGS": (b"\\Seen", b"\\Deleted", b"\\Flagged")})  # Exchange's
+    assert _accepts_keywords({b"PERMANENTFLAGS": (b"\\Seen", b"\\*")})
+    req = world["requests"][("staff", "private")]
+    first = mailbox.append(reply_eml(f"Re: {req.ref}", "One.", message_id="<one@ice.example>"))
+    second = mailbox.append(reply_eml(f"Re: {req.ref}", "Two.", message_id="<two@ice.example>"))
+    assert _counts(fetch(by_uid=True))[:2] == (2, 2)
+    assert _cursor(session).last_uid == second
+    assert all(TRACKED not in flags for flags in mailbox.flags().values())  # the mailbox is left as it was
+    third = mailbox.append(reply_eml(f"Re: {req.ref}", "Three.", message_id="<three@ice.example>"))
+    assert _counts(fetch(by_uid=True))[:2] == (1, 1)
+    assert _cursor(session).last_uid == third > first
+    assert _counts(fetch(by_uid=True))[:2] == (0, 0)
+    assert len(_comms(session, req)) == 3
+
+
+def test_by_uid_a_crash_before_the_cursor_moved_re_reads_one_message_as_a_duplicate(world, session, mailbox, fetch):
+    req = world["requests"][("staff", "private")]
+    uid = mailbox.append(reply_eml(f"Re: {req.ref}", "Once.", message_id="<once@ice.example>"))
+    fetch(by_uid=True)
+    cursor = _cursor(session)
+    cursor.last_uid = uid - 1  # the state a crash between the message's commit and the cursor's leaves
+    session.commit()
+    assert _counts(fetch(by_uid=True)) == (1, 0, 0, 1, 0, [])
+    assert _cursor(session).last_uid == uid and len(_comms(session, req)) == 1
+
+
+def test_by_uid_a_message_that_fails_stops_the_poll_and_is_retried_first(world, session, mailbox, fetch, monkeypatch):
+    import foia.mailroom.fetch as fetch_module
+
+    req = world["requests"][("staff", "private")]
+    mailbox.append(reply_eml(f"Re: {req.ref}", "First.", message_id="<f1@ice.example>"))
+    mailbox.append(reply_eml(f"Re: {req.ref}", "Second.", message_id="<f2@ice.example>"))
+    real = fetch_module.process_message
+
+    def fail_once(*args, **kwargs):
+        monkeypatch.setattr(fetch_module, "process_message", real)
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(fetch_module, "process_message", fail_once)
+    res = fetch(by_uid=True)
+    assert res.fetched == 1 and res.logged == 0 and len(res.errors) == 1  # the second was not passed over
+    assert _cursor(session).last_uid == 0
+    assert _counts(fetch(by_uid=True))[:2] == (2, 2)
+
+
+def test_by_uid_a_new_uidvalidity_reads_again_without_logging_twice(world, session, mailbox, fetch):
+    req = world["requests"][("staff", "private")]
+    mailbox.append(reply_eml(f"Re: {req.ref}", "Kept.", message_id="<kept@ice.example>"))
+    fetch(by_uid=True)
+    cursor = _cursor(session)
+    cursor.uidvalidity += 1  # as if the server renumbered the folder
+    session.commit()
+    assert _counts(fetch(by_uid=True))[:4] == (1, 0, 0, 1)
+    assert len(_comms(session, req)) == 1
