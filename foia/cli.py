@@ -12,7 +12,7 @@ from werkzeug.local import LocalProxy
 from foia.accounts.cli import user_cli
 from foia.clocks.cli import deadline_command, recompute_command
 from foia.communications.cli import log_command
-from foia.core.cli import _now
+from foia.core.cli import parse_now
 from foia.demo import load_demo
 from foia.documents.cli import attach_command, documents_cli
 from foia.extensions import db
@@ -32,7 +32,7 @@ foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, reque
 def demo_command(now_s: str | None) -> None:
     """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
 
-    counts = load_demo(db.session(), now=_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
+    counts = load_demo(db.session(), now=parse_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
     db.session.commit()
     click.echo(f"Demo data ready: {counts['agencies']} agencies, {counts['users']} accounts, "
                f"{counts['requests_created']} new requests. Password for every demo account: foia-demo")

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from foia.accounts.service import create_user, get_or_create_organization
-from foia.core.cli import _now
+from foia.core.cli import parse_now
 from foia.core.errors import ValidationError
 from foia.extensions import db
 from foia.models import ROLES
@@ -29,7 +29,7 @@ def user_create(email: str, role: str, org_name: str, name: str, password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    now = _now(None)
+    now = parse_now(None)
     try:
         org = get_or_create_organization(db.session(), org_name, now=now)
         user = create_user(db.session(), email=email, name=name, role=role, organization=org, password=password, now=now)

@@ -12,7 +12,7 @@ import click
 from flask.cli import with_appcontext
 
 from foia.clocks.service import recompute_open
-from foia.core.cli import _now
+from foia.core.cli import parse_now
 from foia.deadlines.engine import Clock, compute_clocks
 from foia.deadlines.laws import law_slugs, load_law
 from foia.deadlines.ledger import AgencyRules, LedgerEvent
@@ -25,7 +25,7 @@ from foia.reminders.planner import replan_moved
 def recompute_command() -> None:
     """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
 
-    now = _now(None)
+    now = parse_now(None)
     moved = recompute_open(db.session(), now=now, actor=None, reason="flask foia recompute")
     replan_moved(db.session(), moved, now=now)
     db.session.commit()

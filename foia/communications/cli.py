@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from foia.communications.effects import DEFAULT_DIRECTION
 from foia.communications.service import log_communication
 from foia.core.access import get_visible_request
-from foia.core.cli import _as_admin, _now
+from foia.core.cli import as_admin, parse_now
 from foia.core.clock import local_today
 from foia.core.errors import ValidationError
 from foia.extensions import db
@@ -47,11 +47,11 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
 
     if body is not None and body_file is not None:
         raise click.UsageError("Give either --body or --body-file, not both.")
-    req = get_visible_request(db.session(), _as_admin(), ref)
+    req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    now = _now(now_s)
+    now = parse_now(now_s)
     text = body_file.read() if body_file is not None else (body or "")
     occurred_on = on or local_today(now).isoformat()
     data = {k: v for k, v in (("days", days), ("estimated_completion", estimated), ("outcome", outcome),

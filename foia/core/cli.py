@@ -13,7 +13,7 @@ from foia.extensions import db
 from foia.models import User
 
 
-def _now(value: str | None) -> datetime:
+def parse_now(value: str | None) -> datetime:
     if not value:
         return datetime.now(UTC)
     try:
@@ -26,12 +26,12 @@ def _now(value: str | None) -> datetime:
     return parsed.astimezone(UTC)
 
 
-def _as_admin() -> User:
+def as_admin() -> User:
     """The CLI is an operator's tool: it reads as an administrator would."""
     return User(id=0, role="admin", organization_id=0, email="cli@localhost", name="CLI", active=True)
 
 
-def _operator(email: str | None) -> User:
+def operator_user(email: str | None) -> User:
     """The account a CLI action is recorded under: --as EMAIL, or the first active administrator."""
     stmt = select(User).where(User.active.is_(True))
     stmt = stmt.where(User.email == email.strip().lower()) if email else stmt.where(User.role == "admin").order_by(User.id)

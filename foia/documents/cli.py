@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from foia.core.access import get_visible_request
-from foia.core.cli import _as_admin, _now
+from foia.core.cli import as_admin, parse_now
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
 from foia.documents.service import add_document, extract_pending
@@ -28,7 +28,7 @@ from foia.models import Communication
 def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communication_id: int | None) -> None:
     """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
 
-    req = get_visible_request(db.session(), _as_admin(), ref)
+    req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
@@ -38,7 +38,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
         if communication is None or communication.request_id != req.id:
             click.echo(f"Error: {req.ref} has no communication {communication_id}.", err=True)
             sys.exit(1)
-    now = _now(None)
+    now = parse_now(None)
     failed = 0
     for path in files:
         try:
@@ -69,7 +69,7 @@ def documents_extract(limit: int | None) -> None:
     done = 0
     while limit is None or done < limit:
         batch = 10 if limit is None else min(10, limit - done)
-        n = extract_pending(db.session(), _now(None), blob_root(current_app.config), batch)
+        n = extract_pending(db.session(), parse_now(None), blob_root(current_app.config), batch)
         db.session.commit()
         done += n
         if n < batch:

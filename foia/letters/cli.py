@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from foia.core.access import get_visible_request
-from foia.core.cli import _as_admin, _now, _operator
+from foia.core.cli import as_admin, operator_user, parse_now
 from foia.core.clock import local_today
 from foia.core.errors import ValidationError
 from foia.core.paths import letter_cache_dir
@@ -36,7 +36,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
 
     if not output and not as_html:
         raise click.UsageError("Give -o FILE.pdf to write the PDF, or --html to print the HTML.")
-    req = get_visible_request(db.session(), _as_admin(), ref)
+    req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
@@ -46,7 +46,7 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
     if version is not None and version.html is not None and version.context is not None:
         html, context, source = version.html, version.context, f"final version {version.version}"
     else:
-        today = local_today(_now(None))
+        today = local_today(parse_now(None))
         context = build_context(db.session(), req, kind, {}, today=today)
         html, source = render_html(kind, req.law, context), "the request's current data (no final version)"
     if as_html:
@@ -85,12 +85,12 @@ def send_command(ref: str, kind: str, do_finalize: bool, to: str | None, as_emai
     no agency email): exit 2."""
 
     session = db.session()
-    req = get_visible_request(session, _as_admin(), ref)
+    req = get_visible_request(session, as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    actor = _operator(as_email)
-    now = _now(None)
+    actor = operator_user(as_email)
+    now = parse_now(None)
     version = _latest(req.id, kind, "final")
     if version is None:
         if not do_finalize:

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
 from foia.core.access import get_visible_request
-from foia.core.cli import _as_admin, _now, _operator
+from foia.core.cli import as_admin, operator_user, parse_now
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.extensions import db
@@ -27,13 +27,13 @@ from foia.mailroom.imports import import_eml
 def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
     """Import agency email (.eml files): match each to its request, log it, store its attachments."""
 
-    actor = _operator(as_email)
+    actor = operator_user(as_email)
     failed = 0
     for name in files:
         with open(name, "rb") as fh:
             data = fh.read()
         try:
-            res = import_eml(db.session(), actor=actor, now=_now(None), data=data,
+            res = import_eml(db.session(), actor=actor, now=parse_now(None), data=data,
                              storage_root=blob_root(current_app.config),
                              max_bytes=current_app.config.get("FOIA_MAX_UPLOAD_BYTES", 200 * 1024 * 1024), kind=kind)
         except ValidationError as exc:
@@ -53,13 +53,13 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
 def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
 
-    req = get_visible_request(db.session(), _as_admin(), ref)
+    req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
     manifest = build_bundle(db.session(), req, out_path=output, storage_root=blob_root(current_app.config),
                             letter_cache=letter_cache_dir(current_app.config),
-                            mail_from=current_app.config["FOIA_MAIL_FROM"], now=_now(None))
+                            mail_from=current_app.config["FOIA_MAIL_FROM"], now=parse_now(None))
     click.echo(f"Wrote {output}: {len(manifest['files'])} files and a manifest of their SHA-256 sums.")
 
 
@@ -73,7 +73,7 @@ def mail_fetch_command(as_json: bool) -> None:
     """Poll the mailbox (FOIA_IMAP_URL) once: log replies to classify, record bounces, keep the rest unmatched."""
 
     try:
-        res = poll_mailbox(db.session(), now=_now(None), config=current_app.config)
+        res = poll_mailbox(db.session(), now=parse_now(None), config=current_app.config)
     except MailboxError as exc:
         db.session.rollback()
         click.echo(f"Error: {exc}", err=True)

@@ -56,7 +56,7 @@ from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.mailroom.addresses import tagged_references, token_matches
 from foia.mailroom.bounces import BounceNotifier, delivery_for, detect_bounce, record_bounce
 from foia.mailroom.classify import suggest_kind
-from foia.mailroom.imports import _TRACKING, _cleanup_blobs, log_email
+from foia.mailroom.imports import TRACKING_TOKEN, cleanup_blobs, log_email
 from foia.models import Communication, Delivery, MailboxCursor, Request, UnmatchedMail
 from foia.reminders.dispatch import mailer_for
 
@@ -293,7 +293,7 @@ def match_reply(session: Session, parsed: ParsedEmail, reply_base: str | None) -
             if ref in by_ref and by_ref[ref].id not in excluded:
                 return by_ref[ref], ""
     # (d) the agency's tracking number, only when it names exactly one request
-    tokens = sorted(set(_TRACKING.findall(haystack.upper())) - set(refs))[:200]
+    tokens = sorted(set(TRACKING_TOKEN.findall(haystack.upper())) - set(refs))[:200]
     if tokens:
         found = list(session.scalars(select(Request).where(Request.tracking_number.in_(tokens)).limit(2)))
         if len(found) == 1 and found[0].id not in excluded:
@@ -365,7 +365,7 @@ def process_message(session: Session, *, now: datetime, data: bytes, reply_base:
         return "logged", None
     except BaseException as exc:
         session.rollback()
-        _cleanup_blobs(session, store, new_shas)
+        cleanup_blobs(session, store, new_shas)
         if isinstance(exc, UploadRejected):
             raise ValidationError({"file": exc.message}) from exc
         raise

@@ -32,7 +32,7 @@ from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
 
 MAX_EML_BYTES = 50 * 1024 * 1024
-_TRACKING = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,}){1,5}\b")
+TRACKING_TOKEN = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,}){1,5}\b")
 
 
 @dataclass
@@ -52,7 +52,7 @@ def _match(session: Session, actor: User, subject: str, text: str) -> tuple[Requ
         for req in session.scalars(select(Request).where(Request.ref.in_(refs))):
             if can_edit(actor, req):
                 return req, ""
-    tokens = sorted(set(_TRACKING.findall(haystack.upper())) - set(refs))[:200]
+    tokens = sorted(set(TRACKING_TOKEN.findall(haystack.upper())) - set(refs))[:200]
     if tokens:
         for req in session.scalars(select(Request).where(Request.tracking_number.in_(tokens)).order_by(Request.id)):
             if can_edit(actor, req):
@@ -60,7 +60,7 @@ def _match(session: Session, actor: User, subject: str, text: str) -> tuple[Requ
     return None, ""
 
 
-def _cleanup_blobs(session: Session, store: BlobStore, shas: set[str]) -> None:
+def cleanup_blobs(session: Session, store: BlobStore, shas: set[str]) -> None:
     """After a rollback, remove files stored during the failed import that nothing references."""
     for sha in shas:
         if not blob_referenced(session, sha):
@@ -165,17 +165,17 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
     except IntegrityError:
         # Another import of the same message committed first (Message-ID is unique per organization).
         session.rollback()
-        _cleanup_blobs(session, store, new_shas)
+        cleanup_blobs(session, store, new_shas)
         return ImportResult("duplicate", message="This message was already imported.")
     except (ValidationError, UploadRejected) as exc:
         session.rollback()
-        _cleanup_blobs(session, store, new_shas)
+        cleanup_blobs(session, store, new_shas)
         if isinstance(exc, UploadRejected):
             raise ValidationError({"file": exc.message}) from exc
         raise
     except Exception:
         session.rollback()
-        _cleanup_blobs(session, store, new_shas)
+        cleanup_blobs(session, store, new_shas)
         raise
 
 

@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from foia.core.cli import _now
+from foia.core.cli import parse_now
 from foia.extensions import db
 from foia.models import Reminder, Request, User
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
@@ -23,7 +23,7 @@ reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list t
 def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
 
-    sent = dispatch_due(db.session(), now=_now(now_s), mailer=mailer_for(current_app.config),
+    sent = dispatch_due(db.session(), now=parse_now(now_s), mailer=mailer_for(current_app.config),
                         settings=dispatch_settings(current_app.config))
     click.echo(f"Sent {sent} reminder(s).")
 

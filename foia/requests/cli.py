@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from foia.clocks.service import compute_for
 from foia.communications.service import communication_as_dict, communications_for
 from foia.core.access import get_visible_request
-from foia.core.cli import _as_admin
+from foia.core.cli import as_admin
 from foia.documents.service import documents_for
 from foia.extensions import db
 from foia.mailroom.outbound import deliveries_for
@@ -26,7 +26,7 @@ from foia.requests.queries import list_requests, request_events
 def requests_command(as_json: bool, status: str | None, agency: str | None) -> None:
     """List requests, soonest next deadline first."""
 
-    admin = _as_admin()
+    admin = as_admin()
     out: list[dict] = []
     after = None
     while True:
@@ -92,7 +92,7 @@ def request_as_dict(req, events, communications=None, deliveries=None) -> dict:
 def show_command(ref: str, as_json: bool) -> None:
     """Show one request and its event ledger."""
 
-    req = get_visible_request(db.session(), _as_admin(), ref)
+    req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from foia.core.cli import _as_admin
+from foia.core.cli import as_admin
 from foia.extensions import db
 from foia.search.service import MARK_END, MARK_START, query_terms, search
 
@@ -21,7 +21,7 @@ from foia.search.service import MARK_END, MARK_START, query_terms, search
 def search_command(query: str, as_json: bool, limit: int) -> None:
     """Full-text search over requests, communications and documents (every word must match)."""
 
-    hits = search(db.session(), _as_admin(), query, limit=limit)
+    hits = search(db.session(), as_admin(), query, limit=limit)
     out: list[dict[str, Any]] = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,
             "document": h.filename, "document_id": h.document_id, "communication_id": h.communication_id,
             "snippet": h.snippet.replace(MARK_START, "[").replace(MARK_END, "]"), "rank": h.rank} for h in hits]
