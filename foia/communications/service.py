@@ -217,6 +217,8 @@ def communication_as_dict(comm: Communication) -> dict[str, Any]:
         "at": comm.occurred_at.isoformat() if comm.occurred_at else None,
         "subject": comm.subject, "body": comm.body, "tracking_number": comm.tracking_number or None,
         "exemptions": list(comm.exemptions or []), "data": dict(comm.data or {}),
+        "message_id": comm.message_id, "from": comm.from_addr or None,
+        "review_status": comm.review_status, "suggested_kind": comm.suggested_kind,
     }
 
 

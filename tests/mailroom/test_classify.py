@@ -119,6 +119,9 @@ def test_cli_mail_fetch_json(ctx, cli, world, session, mailbox):
         assert result.exit_code == 0, result.output
         assert json.loads(result.output) == {"fetched": 1, "logged": 1, "unmatched": 0, "duplicates": 0,
                                              "bounces": 0, "errors": []}
+        shown = json.loads(cli.invoke(args=["foia", "show", req.ref, "--json"]).output)
+        [reply] = [c for c in shown["communications"] if c["direction"] == "incoming"]
+        assert (reply["review_status"], reply["suggested_kind"], reply["kind"]) == ("to_classify", "note", "note")
         result = cli.invoke(args=["foia", "mail", "fetch"])
         assert result.output.strip() == "fetched: 0, logged: 0, unmatched: 0, duplicates: 0, bounces: 0"
         ctx.config["FOIA_IMAP_URL"] = "imap://u:pw@127.0.0.1:1/INBOX"
