@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from foia.accounts.service import create_user, get_or_create_organization
 from foia.clocks.service import refresh
+from foia.communications.service import TO_CLASSIFY, log_communication
 from foia.models import Agency, Event, Organization, Request, User
 from foia.reminders.planner import plan
 from foia.requests.service import (
@@ -142,6 +143,12 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
             req.sent_at = _ts(sent, 10, agency_tz)
             req.received_at = _ts(sent, 10, agency_tz)
         plan(session, req, now=now, clocks=refresh(session, req, now=now))
+        for subject, body, suggested, day in spec.get("replies", ()):
+            # An agency reply fetched from the mailbox, waiting for someone to confirm what it is.
+            log_communication(session, actor=None, now=now, req=req, direction="incoming", kind="note",
+                              occurred_on=day, subject=subject, body=body, from_addr=req.agency.foia_email,
+                              message_id=f"demo-{req.ref}-{day.isoformat()}@{req.agency.slug}.example",
+                              review_status=TO_CLASSIFY, suggested_kind=suggested)
         created += 1
     session.flush()
     return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created}
@@ -166,7 +173,11 @@ def _demo_requests(today: date) -> list[dict]:
                                       "were carried out; the City has no commercial interest in the records."),
             visibility="organization"),
          events=[("sent", d(12), "Emailed to the ICE FOIA Office.", {"method": "email"}),
-                 ("acknowledged", d(9), "ICE acknowledged receipt and assigned 2025-ICFO-41231.", {})]),
+                 ("acknowledged", d(9), "ICE acknowledged receipt and assigned 2025-ICFO-41231.", {})],
+         replies=[("RE: FOIA Request 2025-ICFO-41231 - fee estimate",
+                   "Your request 2025-ICFO-41231 falls in the 'all other' fee category. We estimate search and duplication "
+                   "fees of $340.00. Please confirm in writing that you agree to pay or narrow the request.",
+                   "fee_estimate", d(2))]),
         dict(who="clerk", status="submitted", input=RequestInput(
             title="CBP records of the July 7, 2025 MacArthur Park operation",
             agency_slug="dhs-cbp",

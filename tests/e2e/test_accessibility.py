@@ -13,7 +13,8 @@ ROLES = {"staff": "clerk@lacity.example", "reporter": "reporter@newsroom.example
 
 def _pages_for(page, role: str) -> list[str]:
     """Every page a person in this role can reach from the navigation and their requests."""
-    paths = ["/requests", "/requests/new", "/agencies", "/agencies/dhs-ice", "/settings"]
+    paths = ["/dashboard", "/requests", "/requests/new", "/agencies", "/agencies/dhs-ice", "/agencies/lasd", "/settings",
+             "/mail/import", "/mail/unmatched", "/search?q=records"]
     page.goto("/requests")
     refs = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())
     paths += [f"/requests/{ref}" for ref in sorted(set(refs))]

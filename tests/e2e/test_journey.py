@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from pypdf import PdfReader
 
 from foia.deadlines import LedgerEvent, compute_clocks, load_law
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import axe_violations, screenshot, sign_in
 
 
 def _due(events: list[LedgerEvent]) -> date:
@@ -64,12 +64,16 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
     text = _plain(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf_path.read_bytes())).pages))
     assert ref in text and "Immigration and Customs Enforcement" in text and "552(a)(4)(A)(iii)" in text
 
-    # Mark it sent: the clock starts
-    page.get_by_label("How it was sent").select_option("email")
-    page.get_by_label("Date sent").fill(today.isoformat())
-    page.get_by_role("button", name="Record as sent").click()
+    # Send it by email from the app (the test server writes mail to its outbox): a confirmation names
+    # the recipient and says the clock starts; once the server has accepted it, the clock starts.
+    page.get_by_role("link", name="Send by email").click()
+    page.wait_for_load_state()
+    assert "response clock starts" in page.content()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Send by email to").click()
     page.wait_for_load_state()
     page.goto(f"/requests/{ref}")
+    assert "Accepted" in page.content()  # the delivery record, with the server's answer
     sent = LedgerEvent("received", datetime.combine(today, datetime.min.time()).replace(
         hour=12, tzinfo=ZoneInfo("America/New_York")))
     first_due = _due([sent])
