@@ -143,3 +143,16 @@ def test_a_notice_that_could_not_be_sent_is_sent_at_the_next_poll(ctx, world, se
     session.refresh(delivery)
     assert delivery.bounce_notified_at is not None
     assert (fetch().fetched, len(list_outbox(ctx.config["FOIA_OUTBOX_DIR"]))) == (0, 1)
+
+
+def test_the_request_page_says_delivery_failed_with_the_reason(login_as, world, session, mailbox, fetch):
+    req, staff = world["requests"][("staff", "private")], world["users"]["staff"]
+    make_delivery(session, req, staff, message_id=ORIGINAL)
+    client = login_as("staff")
+    page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    assert "Delivery failed" not in page
+    mailbox.append(dsn())
+    fetch()
+    page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    assert "Delivery failed: request letter to ice-foia@ice.example" in page
+    assert "User unknown" in page and "Its deadlines no longer count from that email." in page
