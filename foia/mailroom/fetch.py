@@ -39,6 +39,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -311,8 +312,6 @@ def _already(session: Session, mid: str, organization_id: int | None) -> bool:
 
 
 def _header(data: bytes, name: str) -> str:
-    from email.parser import BytesHeaderParser
-
     try:
         return str(BytesHeaderParser().parsebytes(data).get(name, "") or "")
     except Exception:
