@@ -10,20 +10,10 @@ Pure of Flask and the database: every function takes what it needs as arguments.
 from foia.mail.errors import EmailParseError, MailError
 from foia.mail.filenames import safe_filename
 from foia.mail.inbound import Attachment, ParsedEmail, find_references, parse_eml
+from foia.mail.outbox import OutboxEntry, OutboxMailer, list_outbox, outbox_filename, read_outbox
 from foia.mail.outgoing import build_message, make_message_id
-from foia.mail.transports import (
-    Mailer,
-    OutboxEntry,
-    OutboxMailer,
-    ReceiptMailer,
-    SendReceipt,
-    SMTPMailer,
-    list_outbox,
-    mailer_from_config,
-    outbox_filename,
-    parse_queue_id,
-    read_outbox,
-)
+from foia.mail.receipts import Mailer, ReceiptMailer, SendReceipt, parse_queue_id
+from foia.mail.transports import SMTPMailer, mailer_from_config
 
 __all__ = [
     "Attachment",

@@ -8,82 +8,32 @@ letters mailed to agencies. ``send_raw`` sends exactly the given bytes, so a ret
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
-from pathlib import Path
-from typing import Literal, Protocol, runtime_checkable
+from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from foia.core.files import atomic_write
 from foia.mail.errors import MailError
+from foia.mail.outbox import OutboxMailer
+from foia.mail.receipts import SendReceipt, envelope_of, message_bytes, parse_queue_id
 
 log = logging.getLogger(__name__)
 
+
 Security = Literal["none", "starttls", "tls"]
+
+
 _DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+
+
 _TRUE = {"1", "true", "yes", "on"}
+
+
 _FALSE = {"0", "false", "no", "off"}
-
-
-@runtime_checkable
-class Mailer(Protocol):
-    def send(self, msg: EmailMessage) -> None:
-        """Deliver ``msg`` or raise MailError."""
-
-
-@dataclass(frozen=True)
-class SendReceipt:
-    """The server's answer to the end of DATA, e.g. ``250`` / ``2.0.0 Ok: queued as 4F3A2B`` / ``4F3A2B``."""
-
-    code: int
-    text: str
-    queue_id: str = ""
-
-
-@runtime_checkable
-class ReceiptMailer(Protocol):
-    def send_with_receipt(self, msg: EmailMessage) -> SendReceipt:
-        """Deliver ``msg`` and return the server's answer, or raise MailError."""
-
-    def send_raw(self, data: bytes, *, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
-        """Deliver exactly ``data`` (a whole message, CRLF line ends) to ``rcpt_to``, or raise MailError."""
-
-
-_QUEUED_AS = re.compile(r"\bqueued as\s+([A-Za-z0-9][A-Za-z0-9._:-]{0,120})", re.IGNORECASE)
-
-
-def parse_queue_id(text: str) -> str:
-    """The queue id in a DATA reply (``2.0.0 Ok: queued as 4F3A2B`` -> ``4F3A2B``), or ``""``."""
-    match = _QUEUED_AS.search(text or "")
-    return match.group(1) if match else ""
-
-
-def message_bytes(msg: EmailMessage) -> bytes:
-    """The message as sent on the wire: CRLF line ends. Raises MailError if it cannot be serialised."""
-    try:
-        return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-    except (UnicodeError, ValueError, TypeError) as exc:
-        raise MailError(f"the message cannot be serialised ({exc})") from exc
-
-
-def envelope_of(msg: EmailMessage) -> tuple[str, list[str]]:
-    """(MAIL FROM, RCPT TO) for a message: its From address and every To/Cc/Bcc address."""
-    senders = [addr for _, addr in getaddresses([str(v) for v in msg.get_all("From", [])]) if addr]
-    recipients = [addr for _, addr in getaddresses([str(v) for name in ("To", "Cc", "Bcc")
-                                                    for v in msg.get_all(name, [])]) if addr]
-    if not senders or not recipients:
-        raise MailError("the message needs a From address and at least one recipient")
-    return senders[0], recipients
 
 
 def _redact(url: str) -> str:
@@ -309,150 +259,6 @@ class SMTPMailer:
             # Some recipients took the message. Raising would make the caller retry and mail the
             # others twice, so log instead (the server will usually bounce to the sender as well).
             log.warning("mail %s: recipients refused by %s: %s", msg["Message-ID"], self.address, refused)
-
-
-# ---------------------------------------------------------------- outbox
-
-
-@dataclass(frozen=True)
-class OutboxEntry:
-    filename: str
-    subject: str
-    to: list[str]
-    date: datetime | None
-    message_id: str | None
-    size: int
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-
-def outbox_filename(message_id: str) -> str:
-    """``<abc@foia.example.org>`` -> ``abc_foia.example.org.eml``.
-
-    Only ``[A-Za-z0-9._-]`` survive; when anything else had to be replaced (besides the ``@``) or the
-    name was shortened, a short hash of the full Message-ID is added so two different IDs never share a file.
-    """
-    core = message_id.strip().strip("<>").strip()
-    cleaned = _UNSAFE.sub("_", core).lstrip(".-")
-    lossy = cleaned != core.replace("@", "_") or len(cleaned) > 150 or not cleaned
-    if lossy:
-        digest = hashlib.sha256(message_id.strip().encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        cleaned = f"{cleaned[:150]}-{digest}".lstrip("-")
-    return f"{cleaned}.eml"
-
-
-class OutboxMailer:
-    """Writes each message as ``<sanitised Message-ID>.eml`` in ``directory``.
-
-    Writes are atomic (temporary file in the same folder, fsync, ``os.replace``), so a reader never
-    sees half a message, and sending the same Message-ID twice leaves one file.
-    """
-
-    def __init__(self, directory: str | os.PathLike[str]):
-        self.directory = Path(directory)
-
-    def __repr__(self) -> str:
-        return f"OutboxMailer({str(self.directory)!r})"
-
-    def send(self, msg: EmailMessage) -> None:
-        message_id = msg["Message-ID"]
-        if not message_id:
-            raise MailError("cannot write to the outbox: the message has no Message-ID")
-        target = self.directory / outbox_filename(str(message_id))
-        try:
-            data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-        except (UnicodeError, ValueError, TypeError) as exc:
-            raise MailError(f"cannot write {message_id} to the outbox: the message cannot be serialised ({exc})") from exc
-        self._write(target, data)
-
-    def _write(self, target: Path, data: bytes) -> None:
-        try:
-            atomic_write(target, data)
-        except OSError as exc:
-            raise MailError(f"could not write {target.name} to the outbox {self.directory}: {exc}") from exc
-
-    def send_with_receipt(self, msg: EmailMessage) -> SendReceipt:
-        """Write ``msg`` to the outbox; the receipt (code 250) names the file."""
-        self.send(msg)
-        name = outbox_filename(str(msg["Message-ID"]))
-        return SendReceipt(code=250, text=f"written to the outbox as {name}", queue_id=name)
-
-    def send_raw(self, data: bytes, *, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
-        """Write exactly ``data`` to the outbox, named by its Message-ID header (the envelope is not kept)."""
-        headers = BytesParser(policy=policy.default).parsebytes(data, headersonly=True)
-        message_id = headers["Message-ID"]
-        if not message_id:
-            raise MailError("cannot write to the outbox: the message has no Message-ID")
-        name = outbox_filename(str(message_id))
-        self._write(self.directory / name, data)
-        return SendReceipt(code=250, text=f"written to the outbox as {name}", queue_id=name)
-
-
-def _check_outbox_name(filename: str) -> None:
-    if (
-        not isinstance(filename, str)
-        or not filename.endswith(".eml")
-        or any(ch in filename for ch in "/\\\x00")
-        or filename.startswith(".")
-    ):
-        raise ValueError(f"not an outbox file name: {filename!r}")
-
-
-def _header_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(str(value))
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def list_outbox(directory: str | os.PathLike[str]) -> list[OutboxEntry]:
-    """The messages in the outbox, newest (by Date header, else file time) first. A missing folder is empty."""
-    folder = Path(directory)
-    if not folder.is_dir():
-        return []
-    parser = BytesParser(policy=policy.default)
-    entries: list[tuple[datetime, OutboxEntry]] = []
-    for path in folder.iterdir():
-        if not path.name.endswith(".eml") or path.name.startswith(".") or not path.is_file():
-            continue
-        try:
-            stat = path.stat()
-            with path.open("rb") as fh:
-                headers = parser.parse(fh, headersonly=True)
-            date = _header_date(headers.get("Date"))
-            entry = OutboxEntry(
-                filename=path.name,
-                subject=str(headers.get("Subject", "")),
-                to=[addr for _, addr in getaddresses([str(v) for v in headers.get_all("To", [])]) if addr],
-                date=date,
-                message_id=str(headers["Message-ID"]).strip().strip("<>") if headers["Message-ID"] else None,
-                size=stat.st_size,
-            )
-        except (OSError, ValueError, TypeError, IndexError) as exc:
-            log.warning("skipping unreadable outbox file %s: %s", path.name, exc)
-            continue
-        sort_key = date or datetime.fromtimestamp(stat.st_mtime, UTC)
-        entries.append((sort_key, entry))
-    entries.sort(key=lambda item: (item[0], item[1].filename), reverse=True)
-    return [entry for _, entry in entries]
-
-
-def read_outbox(directory: str | os.PathLike[str], filename: str) -> EmailMessage:
-    """One outbox message. ``filename`` must be a bare ``*.eml`` name (no separators): ValueError otherwise.
-
-    A name that is valid but absent raises FileNotFoundError.
-    """
-    _check_outbox_name(filename)
-    folder = Path(directory).resolve()
-    path = (folder / filename).resolve()
-    if path.parent != folder:
-        raise ValueError(f"not an outbox file name: {filename!r}")
-    with path.open("rb") as fh:
-        return BytesParser(policy=policy.default).parse(fh)
 
 
 def mailer_from_config(smtp_url: str | None, outbox_dir: str | os.PathLike[str],

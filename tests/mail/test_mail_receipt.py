@@ -18,7 +18,7 @@ from foia.mail import (
     build_message,
     parse_queue_id,
 )
-from foia.mail.transports import message_bytes
+from foia.mail.receipts import message_bytes
 from tests.mail.conftest import CollectingHandler, Credentials, free_port
 
 NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
