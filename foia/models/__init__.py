@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from foia.models.agency import Agency
+from foia.models.agency import CHANGE_STATUSES, Agency, AgencyChange
 from foia.models.audit import AuditLog
 from foia.models.calendar import CalendarClosure
 from foia.models.clock import RequestClock
@@ -37,9 +37,10 @@ from foia.models.request import (
     Request,
 )
 from foia.models.snapshot import StatsSnapshot
-from foia.models.user import ROLES, Organization, User
+from foia.models.user import ROLES, TOKEN_PURPOSES, AccountToken, Organization, User, UserSession
 
 __all__ = [
+    "CHANGE_STATUSES",
     "CLOSED_STATUSES",
     "COMMUNICATION_KINDS",
     "CUSTOM_FIELDS",
@@ -54,8 +55,11 @@ __all__ = [
     "RULE_KIND",
     "SEND_METHODS",
     "STATUSES",
+    "TOKEN_PURPOSES",
     "VISIBILITIES",
+    "AccountToken",
     "Agency",
+    "AgencyChange",
     "AuditLog",
     "CalendarClosure",
     "Communication",
@@ -74,5 +78,6 @@ __all__ = [
     "StatsSnapshot",
     "UnmatchedMail",
     "User",
+    "UserSession",
     "Watcher",
 ]

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foia.core.clock import default_timezone
@@ -33,3 +34,29 @@ class Agency(Model):
 
     def __repr__(self) -> str:
         return f"<Agency {self.slug}>"
+
+
+#: Where a suggested change to the shared agency directory stands.
+CHANGE_STATUSES = ("pending", "accepted", "rejected")
+
+
+class AgencyChange(Model):
+    """A change to the shared agency directory suggested by someone who may not edit it (staff and
+    reporters of any organization), waiting for an administrator to accept or reject it. `agency_id`
+    is None for a suggested new agency; `changes` maps field -> proposed value (`before` the values then)."""
+
+    __tablename__ = "agency_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), nullable=True,
+                                                  index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

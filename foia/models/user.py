@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Boolean, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -56,6 +56,17 @@ class User(UserMixin, Model):
     # the URL again, so it is stored as is and never logged.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
 
+    # Sign-in safety: failed attempts since the last success, and when the account may try again.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Two-factor sign-in (TOTP): the shared secret once enrolment is confirmed, and the hashes of the
+    # unused recovery codes.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recovery_code_hashes: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
     organization: Mapped[Organization] = relationship(back_populates="users", lazy="joined")
 
     def set_password(self, password: str) -> None:
@@ -78,3 +89,42 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class UserSession(Model):
+    """One signed-in session, kept on the server so it can be ended: the cookie carries only a random id
+    (its SHA-256 is stored). Signing out, a password change or deactivation ends sessions here; a
+    session also ends after `FOIA_SESSION_IDLE_MINUTES` without use or `FOIA_SESSION_MAX_HOURS` after
+    sign-in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ended_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    user_agent: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    ip: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+#: What an account token is for.
+TOKEN_PURPOSES = ("invite", "reset")
+
+
+class AccountToken(Model):
+    """A one-time link sent by email: an invitation to set a first password (72 hours) or a password
+    reset. Only the SHA-256 of the token is stored; using it once ends it."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
