@@ -5,6 +5,7 @@ see the new deadline, upload a released PDF, find it by a word in it, sign out."
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -67,13 +68,12 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
     # Send it by email from the app (the test server writes mail to its outbox): a confirmation names
     # the recipient and says the clock starts; once the server has accepted it, the clock starts.
     page.get_by_role("link", name="Send by email").click()
-    page.wait_for_load_state()
-    assert "response clock starts" in page.content()
+    page.wait_for_url("**/send")
+    page.get_by_text("response clock starts").wait_for()
     assert axe_violations(page) == []
     page.get_by_role("button", name="Send by email to").click()
-    page.wait_for_load_state()
-    page.goto(f"/requests/{ref}")
-    assert "Accepted" in page.content()  # the delivery record, with the server's answer
+    page.wait_for_url(re.compile(rf".*/requests/{ref}(#.*)?$"))  # back on the request, at its deliveries
+    page.get_by_role("cell", name="Accepted").wait_for()  # the delivery record, with the server's answer
     sent = LedgerEvent("received", datetime.combine(today, datetime.min.time()).replace(
         hour=12, tzinfo=ZoneInfo("America/New_York")))
     first_due = _due([sent])

@@ -25,18 +25,24 @@ def test_clerk_reads_finds_and_assigns_an_unmatched_message(page, tmp_path):
     page.goto("/mail/import")
     page.get_by_label("Email files (.eml)").set_input_files(str(eml))
     page.get_by_role("button", name="Import").click()
+    page.wait_for_load_state()
     page.get_by_role("link", name="Unmatched mail").first.click()
+    page.wait_for_load_state()
     page.get_by_role("link", name="Your records request about raid notices").click()
-    assert "We received your request and will respond within 10 days." in page.content()
+    page.wait_for_load_state()
+    # Locators wait for the page: the text is shown as text.
+    page.get_by_text("We received your request and will respond within 10 days.").wait_for()
     assert "tracker.example" not in page.content() and 'onclick="x()"' not in page.content()  # its HTML is not shown
     assert axe_violations(page) == []
 
     page.goto("/requests")
     ref = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())[0]
     page.go_back()
+    page.wait_for_load_state()
     page.get_by_label("Find a request").fill(ref)
     page.get_by_role("button", name="Find").click()
+    page.get_by_role("button", name=f"Assign to {ref}").wait_for()
     assert axe_violations(page) == []
     page.get_by_role("button", name=f"Assign to {ref}").click()
-    assert page.url.endswith(f"/requests/{ref}")
-    assert "Your records request about raid notices" in page.content()
+    page.wait_for_url(f"**/requests/{ref}")
+    page.get_by_text("Your records request about raid notices").first.wait_for()
