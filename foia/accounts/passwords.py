@@ -46,6 +46,9 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
         return f"Use at least {MIN_LENGTH} characters. A few uncommon words together are easy to remember."
     if len(password) > MAX_LENGTH:
         return f"Use at most {MAX_LENGTH} characters."
+    local = email.split("@")[0].lower()
+    if len(local) >= 4 and local in password.lower():
+        return "Do not use your email address in your password."
     inputs = [w for w in (email, email.split("@")[0], *name.split(), name, "foia", "foia tracker") if w]
     result = zxcvbn(password[:_SCORED_CHARS], user_inputs=inputs)
     if result["score"] >= MIN_SCORE:
