@@ -1,5 +1,8 @@
 """Pages reached from an email, signed out: "forgot your password", the reset link and the invitation link.
 
+The links carry their token in the query string (`/reset?token=…`, `/invite?token=…`), like the calendar
+feeds: the access log records the path only (gunicorn.conf.py), so a live token never reaches a log file.
+
 Each route is a plain module-level view on the `passwords` blueprint, so a rate limiter can decorate it
 (e.g. `limiter.limit("5/minute")(forgot)` or a blueprint-wide limit) without touching the code here.
 """
@@ -72,7 +75,8 @@ def forgot():
     return render_template("passwords/forgot.html", error=error), (400 if error else 200)
 
 
-def _set_password(token: str, purpose: str, template: str, done_message: str):
+def _set_password(purpose: str, template: str, done_message: str):
+    token = request.args.get("token", "")
     now = utcnow()
     found = check_token(db.session(), token, purpose=purpose, now=now)
     if found.state != "ok" or found.user is None:
@@ -94,13 +98,13 @@ def _set_password(token: str, purpose: str, template: str, done_message: str):
     return render_template(template, user=found.user, errors=errors), (400 if errors else 200)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str):
-    return _set_password(token, "reset", "passwords/reset.html",
+@bp.route("/reset", methods=["GET", "POST"])
+def reset():
+    return _set_password("reset", "passwords/reset.html",
                          "Your new password is set and every earlier session was signed out. Sign in with it.")
 
 
-@bp.route("/invite/<token>", methods=["GET", "POST"])
-def invite(token: str):
-    return _set_password(token, "invite", "passwords/invite.html",
+@bp.route("/invite", methods=["GET", "POST"])
+def invite():
+    return _set_password("invite", "passwords/invite.html",
                          "Your password is set. Sign in with your email address and that password.")

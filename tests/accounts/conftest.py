@@ -31,7 +31,7 @@ class Inbox:
         msgs = self.messages(to)
         assert msgs, f"no mail to {to}"
         body = msgs[-1].get_body(preferencelist=("plain",)).get_content()
-        match = re.search(rf"https?://[^/\s]+(/{kind}/[A-Za-z0-9_-]+)", body)
+        match = re.search(rf"https?://[^/\s]+(/{kind}\?token=[A-Za-z0-9_-]+)\s", body)
         assert match, body
         return match.group(1)
 
