@@ -19,12 +19,14 @@ def _pages_for(page, role: str) -> list[str]:
     refs = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())
     paths += [f"/requests/{ref}" for ref in sorted(set(refs))]
     if role == "admin":
-        paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox"]
+        paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox", "/admin/users", "/admin/organizations",
+                  "/settings/password"]
     return paths
 
 
-def test_login_page_has_no_violations(page):
-    page.goto("/login")
+@pytest.mark.parametrize("path", ["/login", "/forgot", "/reset?token=not-a-valid-link"])
+def test_signed_out_pages_have_no_violations(page, path):
+    page.goto(path)
     assert axe_violations(page) == []
 
 
