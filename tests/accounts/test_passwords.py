@@ -230,3 +230,13 @@ def test_unknown_reset_links_and_forgot_without_csrf_are_refused(client, world):
 def test_login_page_links_to_forgot_and_settings_to_change_password(client, login_as):
     assert 'href="/forgot"' in client.get("/login").get_data(as_text=True)
     assert 'href="/settings/password"' in login_as("staff").get("/settings").get_data(as_text=True)
+
+
+def test_cli_user_create_applies_the_policy(cli, session):
+    args = ["foia", "user", "create", "new.clerk@city.example", "--role", "staff", "--org", "City", "--password-stdin"]
+    common = cli.invoke(args=args, input="password1234!\n")
+    assert common.exit_code == 2 and "too easy to guess" in common.output
+    assert session.scalar(select(func.count(User.id))) == 0
+    ok = cli.invoke(args=args, input=STRONG + "\n")
+    assert ok.exit_code == 0, ok.output
+    assert session.scalar(select(User).where(User.email == "new.clerk@city.example")).check_password(STRONG)
