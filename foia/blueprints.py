@@ -10,7 +10,9 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from foia.accounts.auth_views import bp as auth_bp
+from foia.accounts.password_views import bp as passwords_bp
 from foia.accounts.views import bp as account_bp
+from foia.admin.users_views import bp as admin_users_bp
 from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
 from foia.communications.views import bp as communications_bp
@@ -28,7 +30,7 @@ from foia.search.views import bp as search_bp
 #: Every feature's blueprint. Their names ("requests", "letters", ...) are the endpoint prefixes the
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
-              communications_bp, dashboard_bp, documents_bp, search_bp)
+              communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp)
 
 
 def register_blueprints(app: Flask) -> None:

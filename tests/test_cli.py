@@ -72,7 +72,7 @@ def test_user_create_reads_password_from_stdin(cli, session):
 def test_user_create_rejects_bad_input(cli, session):
     short = cli.invoke(args=["foia", "user", "create", "a@b.example", "--role", "staff", "--org", "X",
                              "--password-stdin"], input="short\n")
-    assert short.exit_code == 2 and "at least 8 characters" in short.output
+    assert short.exit_code == 2 and "at least 12 characters" in short.output
     bad_role = cli.invoke(args=["foia", "user", "create", "a@b.example", "--role", "boss", "--org", "X"], input="x" * 10)
     assert bad_role.exit_code == 2 and "boss" in bad_role.output
     bad_email = cli.invoke(args=["foia", "user", "create", "not-an-email", "--role", "staff", "--org", "X",

@@ -8,6 +8,9 @@ from tests.conftest import csrf_token
 
 # Public by design, each for a stated reason.
 PUBLIC = {
+    "passwords.forgot",  # "forgot your password": the person cannot sign in
+    "passwords.reset",   # the emailed one-time reset link is the credential
+    "passwords.invite",  # the emailed one-time invitation link is the credential
     "auth.login",        # the way in
     "main.healthz",      # load balancers and monitoring
     "static",            # CSS, JS, fonts

@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from foia.accounts.passwords import check_new_password
 from foia.accounts.service import create_user, get_or_create_organization
 from foia.core.cli import parse_now
 from foia.core.errors import ValidationError
@@ -23,7 +24,8 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 @click.option("--name", default="", help="Display name (defaults to the part of the email before @).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
 def user_create(email: str, role: str, org_name: str, name: str, password_stdin: bool) -> None:
-    """Create a user account. The password is prompted for, or read from stdin."""
+    """Create a user account. The password is prompted for, or read from stdin; it must meet the password
+    policy (at least 12 characters, not easy to guess)."""
 
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")
@@ -31,6 +33,7 @@ def user_create(email: str, role: str, org_name: str, name: str, password_stdin:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     now = parse_now(None)
     try:
+        check_new_password(password, email=email.strip().lower(), name=name)
         org = get_or_create_organization(db.session(), org_name, now=now)
         user = create_user(db.session(), email=email, name=name, role=role, organization=org, password=password, now=now)
     except ValidationError as exc:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import pytest
 
@@ -19,12 +21,16 @@ def _pages_for(page, role: str) -> list[str]:
     refs = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())
     paths += [f"/requests/{ref}" for ref in sorted(set(refs))]
     if role == "admin":
-        paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox"]
+        paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox", "/admin/users", "/admin/organizations",
+                  "/settings/password"]
+        page.goto("/admin/users")
+        paths += sorted(set(re.findall(r'href="(/admin/users/\d+)"', page.content())))[:1]
     return paths
 
 
-def test_login_page_has_no_violations(page):
-    page.goto("/login")
+@pytest.mark.parametrize("path", ["/login", "/forgot", "/reset?token=not-a-valid-link"])
+def test_signed_out_pages_have_no_violations(page, path):
+    page.goto(path)
     assert axe_violations(page) == []
 
 
@@ -39,6 +45,27 @@ def test_every_page_has_no_violations(page, role):
         if found:
             problems[path] = found
     assert problems == {}
+
+
+def test_the_emailed_reset_page_has_no_violations(page, live_server):
+    """Ask for a reset link as a person would; the app (without SMTP) writes the mail to the outbox."""
+    page.goto("/forgot")
+    page.get_by_label("Email address").fill("reporter@newsroom.example")
+    page.get_by_role("button", name="Email me a link").click()
+    assert axe_violations(page) == []
+    outbox = Path(live_server["tmp"]) / "outbox"
+    link = None
+    for _ in range(100):
+        for eml in outbox.glob("*.eml"):
+            found = re.search(r"(/reset\?token=[A-Za-z0-9_-]+)", eml.read_text(errors="replace"))
+            link = link or (found.group(1) if found else None)
+        if link:
+            break
+        time.sleep(0.1)
+    assert link, "no reset mail in the outbox"
+    page.goto(link)
+    assert page.get_by_role("heading", name="Choose a new password").is_visible()
+    assert axe_violations(page) == []
 
 
 def test_the_checker_finds_real_violations(page):
