@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from foia.accounts.auth_views import bp as auth_bp
+from foia.accounts.auth_views import load_signed_in_user
 from foia.accounts.views import bp as account_bp
 from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
@@ -35,14 +36,17 @@ def register_blueprints(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # The server-side session row is the control (it ends at sign-out, timeouts, password change); the
+    # "strong" mode's hash of address and User-Agent is not one (a User-Agent is chosen by the client, an
+    # address changes on phones) and would sign people out for nothing. "basic" only marks such a session
+    # not fresh.
+    login_manager.session_protection = "basic"
+    # No remember-me cookie is ever set (login_user(remember=False)); one forged or left over would still
+    # need a live server-side session, because the loader below only trusts that.
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return load_signed_in_user(user_id)
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
@@ -55,12 +59,14 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "Upload too large"}
+        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "Upload too large",
+                  429: "Too many attempts"}
         messages = {
             404: "We could not find that page. If you followed a link to a request, it may not exist "
                  "or you may not have access to it.",
             403: "Your account does not have access to this page.",
             413: "The file is larger than this server accepts.",
+            429: "Too many attempts from here in a short time. Wait a minute, then try again.",
         }
         code = err.code or 500
         return render_template("error.html", code=code, title=titles.get(code, err.name),
