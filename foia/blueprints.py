@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from foia.accounts.auth_views import bp as auth_bp
-from foia.accounts.auth_views import load_signed_in_user
+from foia.accounts.auth_views import load_signed_in_user, retry_after_seconds
 from foia.accounts.views import bp as account_bp
 from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
@@ -69,8 +69,11 @@ def register_blueprints(app: Flask) -> None:
             429: "Too many attempts from here in a short time. Wait a minute, then try again.",
         }
         code = err.code or 500
-        return render_template("error.html", code=code, title=titles.get(code, err.name),
-                               message=messages.get(code, err.description)), code
+        resp = app.make_response((render_template("error.html", code=code, title=titles.get(code, err.name),
+                                                  message=messages.get(code, err.description)), code))
+        if code == 429:
+            resp.headers["Retry-After"] = str(retry_after_seconds())
+        return resp
 
     @app.errorhandler(Exception)
     def server_error(err: Exception):

@@ -9,6 +9,7 @@ code is right."""
 from __future__ import annotations
 
 import math
+import time
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -52,6 +53,14 @@ def _safe_next(target: str | None) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return url_for("dashboard.index")
     return target
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the rate limit this request broke lets the client in again (for Retry-After)."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def _email_key() -> str:
