@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from foia.accounts.auth_views import bp as auth_bp
-from foia.accounts.auth_views import load_signed_in_user, retry_after_seconds
+from foia.accounts.auth_views import load_signed_in_user, retry_after_seconds, send_to_sign_in
 from foia.accounts.views import bp as account_bp
 from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
@@ -48,11 +48,17 @@ def register_blueprints(app: Flask) -> None:
     def load_user(user_id: str) -> User | None:
         return load_signed_in_user(user_id)
 
+    # Signed out (or the session ended) on a login-required page: to sign-in, keeping a posted form's text.
+    login_manager.unauthorized_handler(send_to_sign_in)
+
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
+        if (request.method == "POST" and not current_user.is_authenticated
+                and request.endpoint not in ("auth.login", "auth.login_code")):
+            return send_to_sign_in()  # the session (and its CSRF secret) ended while the form was open
         return render_template("error.html", code=400, title="Form expired",
                                message="The form was missing its security token or it had expired. "
                                        "Go back, reload the page and try again."), 400

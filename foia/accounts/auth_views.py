@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from foia.accounts import sessions
+from foia.accounts import form_stash, sessions
 from foia.accounts.forms import LoginForm
 from foia.accounts.signin import check_password, lock_remaining, record_failure, record_success
 from foia.accounts.two_factor import check_second_factor
@@ -95,10 +95,34 @@ def load_signed_in_user(user_id: str) -> User | None:
     return user
 
 
-def _fresh_flask_session() -> None:
-    """Empty the Flask session: a new CSRF secret follows (Flask-WTF also caches the signed token in `g`)."""
+def _fresh_flask_session(*, keep_form: bool = True) -> None:
+    """Empty the Flask session: a new CSRF secret follows (Flask-WTF also caches the signed token in `g`).
+    Text kept from a form posted after the session ended survives sign-in (form_stash)."""
+    stash = form_stash.carry_over() if keep_form else None
     session.clear()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    form_stash.restore(stash)
+
+
+def send_to_sign_in():
+    """A page needs a signed-in person and there is none (or the session ended while a form was open):
+    keep what was posted, and come back to the page after signing in."""
+    next_url = request.full_path.rstrip("?") if request.query_string else request.path
+    if request.method != "POST":
+        flash("Please sign in to continue.", "info")
+        return redirect(url_for("auth.login", next=next_url))
+    kept = form_stash.stash_posted_form()
+    rule = request.url_rule
+    if rule is None or "GET" not in (rule.methods or ()):
+        next_url = ""  # an action without a page of its own: nothing to come back to
+        message = "Your session ended, so nothing was saved. Sign in to continue."
+    elif kept:
+        message = "Your session ended, so nothing was saved. Sign in to come back to the page with your text."
+    else:
+        message = ("Your session ended, so nothing was saved, and your text was too long to keep. "
+                   "Sign in to come back to the page.")
+    flash(message, "info")
+    return redirect(url_for("auth.login", next=next_url or None))
 
 
 def _start(user: User) -> None:
@@ -213,6 +237,6 @@ def logout():
     audit(db.session(), actor=current_user, now=now, action="sign_out", entity=current_user)
     db.session.commit()
     logout_user()
-    _fresh_flask_session()
+    _fresh_flask_session(keep_form=False)
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -133,3 +133,77 @@ def test_the_address_and_browser_may_change_within_a_session(new_client, world, 
     login(client, "clerk@lacity.example")
     resp = client.get("/dashboard", headers={"User-Agent": "Other/1.0"}, environ_base={"REMOTE_ADDR": "10.9.9.9"})
     assert resp.status_code == 200
+
+
+def _sign_in_to(client, next_path: str):
+    token = csrf_token(client, f"/login?next={next_path}")
+    return client.post(f"/login?next={next_path}", data={"email": "clerk@lacity.example",
+                                                        "password": "correct horse battery", "csrf_token": token})
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_filled_after_sign_in(client, world, session, clock):
+    from foia.models import Request
+
+    login(client, "clerk@lacity.example")
+    token = csrf_token(client, "/requests/new")
+    count = session.query(Request).count()
+    clock.advance(minutes=61)  # went to lunch with the form open
+    resp = client.post("/requests/new", data={
+        "csrf_token": token, "title": "Body camera footage of the March 3 stop",
+        "records_sought": "All body-worn camera video recorded by officers at the stop on March 3.",
+        "password": "never kept"})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login?next=/requests/new"
+    assert session.query(Request).count() == count  # nothing was saved
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Sign in to come back to the page with your text." in page
+    with client.session_transaction() as s:
+        assert "never kept" not in str(s.get("form_stash")) and token not in str(s.get("form_stash"))
+
+    resp = _sign_in_to(client, "/requests/new")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/requests/new"
+    html = client.get("/requests/new").get_data(as_text=True)
+    assert "Body camera footage of the March 3 stop" in html
+    assert "All body-worn camera video recorded by officers at the stop on March 3." in html
+    # Once only.
+    assert "Body camera footage" not in client.get("/requests/new").get_data(as_text=True)
+
+
+def test_a_form_posted_without_any_session_cookie_is_kept_too(new_client, world, clock):
+    """The browser dropped the session cookie: the CSRF check fails, and the text is still not lost."""
+    client = new_client()
+    resp = client.post("/requests/new", data={"csrf_token": "from-a-session-long-gone",
+                                              "title": "Jail contracts", "records_sought": "Every contract."})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/login?next=/requests/new"
+    assert _sign_in_to(client, "/requests/new").headers["Location"] == "/requests/new"
+    html = client.get("/requests/new").get_data(as_text=True)
+    assert "Jail contracts" in html and "Every contract." in html
+
+
+def test_text_too_long_for_the_cookie_is_not_kept_and_the_person_is_told(client, world, clock):
+    login(client, "clerk@lacity.example")
+    token = csrf_token(client, "/requests/new")
+    clock.advance(minutes=61)
+    resp = client.post("/requests/new", data={"csrf_token": token, "title": "Long", "records_sought": "x" * 5000})
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "too long to keep" in page
+    _sign_in_to(client, "/requests/new")
+    assert 'value="Long"' not in client.get("/requests/new").get_data(as_text=True)
+
+
+def test_letter_drafts_and_logged_communications_come_back_filled_too(new_client, world, clock):
+    ref = world["requests"][("staff", "private")].ref
+    for path, data, expected in (
+        (f"/requests/{ref}/letters/new", {"intro": "I write for the Eastside Tenants Union."},
+         "I write for the Eastside Tenants Union."),
+        (f"/requests/{ref}/communications/new", {"kind": "note", "subject": "Call with the records officer",
+                                                  "body": "She said the search is under way."},
+         "She said the search is under way."),
+    ):
+        client = new_client()
+        login(client, "clerk@lacity.example")
+        token = csrf_token(client, path)
+        clock.advance(minutes=61)
+        resp = client.post(path, data={"csrf_token": token, **data})
+        assert resp.status_code == 302 and resp.headers["Location"] == f"/login?next={path}"
+        assert _sign_in_to(client, path).headers["Location"] == path
+        assert expected in client.get(path).get_data(as_text=True)
