@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from foia.accounts.auth_views import bp as auth_bp
+from foia.accounts.auth_views import load_signed_in_user, retry_after_seconds, send_to_sign_in
 from foia.accounts.password_views import bp as passwords_bp
 from foia.accounts.views import bp as account_bp
 from foia.admin.users_views import bp as admin_users_bp
@@ -27,6 +28,9 @@ from foia.reminders.views import bp as watchers_bp
 from foia.requests.views import bp as requests_bp
 from foia.search.views import bp as search_bp
 
+#: Forms that are used signed out: a failed CSRF check there is an expired form, not an ended session.
+SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot", "passwords.reset", "passwords.invite"})
+
 #: Every feature's blueprint. Their names ("requests", "letters", ...) are the endpoint prefixes the
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
@@ -37,36 +41,50 @@ def register_blueprints(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
+    # The server-side session row is the control (it ends at sign-out, timeouts, password change); the
+    # "strong" mode's hash of address and User-Agent is not one (a User-Agent is chosen by the client, an
+    # address changes on phones) and would sign people out for nothing. "basic" only marks such a session
+    # not fresh.
+    login_manager.session_protection = "basic"
+    # No remember-me cookie is ever set (login_user(remember=False)); one forged or left over would still
+    # need a live server-side session, because the loader below only trusts that.
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
+        return load_signed_in_user(user_id)
+
+    # Signed out (or the session ended) on a login-required page: to sign-in, keeping a posted form's text.
+    login_manager.unauthorized_handler(send_to_sign_in)
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):
+        if (request.method == "POST" and not current_user.is_authenticated
+                and request.endpoint not in SIGNED_OUT_FORMS):
+            return send_to_sign_in()  # the session (and its CSRF secret) ended while the form was open
         return render_template("error.html", code=400, title="Form expired",
                                message="The form was missing its security token or it had expired. "
                                        "Go back, reload the page and try again."), 400
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
-        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "Upload too large"}
+        titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "Upload too large",
+                  429: "Too many attempts"}
         messages = {
             404: "We could not find that page. If you followed a link to a request, it may not exist "
                  "or you may not have access to it.",
             403: "Your account does not have access to this page.",
             413: "The file is larger than this server accepts.",
+            429: "Too many attempts from here in a short time. Wait a minute, then try again.",
         }
         code = err.code or 500
-        return render_template("error.html", code=code, title=titles.get(code, err.name),
-                               message=messages.get(code, err.description)), code
+        resp = app.make_response((render_template("error.html", code=code, title=titles.get(code, err.name),
+                                                  message=messages.get(code, err.description)), code))
+        if code == 429:
+            resp.headers["Retry-After"] = str(retry_after_seconds())
+        return resp
 
     @app.errorhandler(Exception)
     def server_error(err: Exception):

@@ -60,6 +60,10 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _roles(value: str | None) -> tuple[str, ...]:
+    return tuple(r.strip() for r in (value or "").split(",") if r.strip())
+
+
 def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if env is None else env
     inst = Path(instance_path)
@@ -92,6 +96,19 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_MAIL_POLL_SECONDS": int(env.get("FOIA_MAIL_POLL_SECONDS") or 120),
         # Extra folders of law files (<slug>.toml), searched after foia/laws/; os.pathsep-separated.
         "FOIA_LAWS_DIRS": [d for d in (env.get("FOIA_LAWS_DIRS") or "").split(os.pathsep) if d.strip()],
+        # Sign-in (see README "Signing in"): server-side sessions end after this long without use, or
+        # this long after sign-in, whichever comes first.
+        "FOIA_SESSION_IDLE_MINUTES": int(env.get("FOIA_SESSION_IDLE_MINUTES") or 60),
+        "FOIA_SESSION_MAX_HOURS": int(env.get("FOIA_SESSION_MAX_HOURS") or 12),
+        # Consecutive failed sign-ins before an account is locked (1, 2, 4 ... up to 60 minutes).
+        "FOIA_LOGIN_MAX_FAILURES": int(env.get("FOIA_LOGIN_MAX_FAILURES") or 5),
+        # Flask-Limiter's counters: memory:// is per process; several gunicorn workers need a shared
+        # store (redis://host:6379) for the limits to hold across workers.
+        "RATELIMIT_STORAGE_URI": env.get("FOIA_RATELIMIT_STORAGE_URI") or "memory://",
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0 trusts none.
+        "FOIA_TRUSTED_PROXIES": int(env.get("FOIA_TRUSTED_PROXIES") or 0),
+        # Roles that must sign in with a second factor (comma-separated; empty: nobody is forced).
+        "FOIA_REQUIRE_2FA_ROLES": _roles(env.get("FOIA_REQUIRE_2FA_ROLES", "admin")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _truthy(env.get("FOIA_SECURE_COOKIES")),

@@ -2,6 +2,8 @@
 
 from typing import TYPE_CHECKING, ClassVar
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -39,6 +41,10 @@ else:
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+#: Rate limits (storage: RATELIMIT_STORAGE_URI, from FOIA_RATELIMIT_STORAGE_URI). Keyed by the client's
+#: address, which is the socket's peer unless FOIA_TRUSTED_PROXIES configures ProxyFix. Any route can be
+#: limited: ``@limiter.limit("5 per minute", methods=["POST"])`` (optionally ``key_func=...``).
+limiter = Limiter(key_func=get_remote_address)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

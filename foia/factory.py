@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from foia.blueprints import register_blueprints
 from foia.cli import register_cli
 from foia.config import load_config
 from foia.core.clock import set_default_timezone
 from foia.deadlines.laws import set_laws_dirs
-from foia.extensions import configure_engine, csrf, db, login_manager, migrate
+from foia.extensions import configure_engine, csrf, db, limiter, login_manager, migrate
 from foia.models.types import include_name, render_item
 
 
@@ -43,6 +44,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
                      render_item=render_item, include_name=include_name)
+    _trust_proxies(app)
+    limiter.init_app(app)  # before CSRF: a throttled client gets 429 whatever it posts
     csrf.init_app(app)
     login_manager.init_app(app)
     register_blueprints(app)
@@ -59,3 +62,11 @@ def _use_laws_dirs(app: Flask) -> None:
     app.config["FOIA_LAWS_DIRS"] = list(dirs)
     set_laws_dirs(dirs)
     app.before_request(lambda: set_laws_dirs(app.config["FOIA_LAWS_DIRS"]))
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For/-Proto only from FOIA_TRUSTED_PROXIES proxies (none by default): otherwise
+    any client could choose the address that rate limits and session records see."""
+    hops = int(app.config.get("FOIA_TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]

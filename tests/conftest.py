@@ -56,6 +56,9 @@ def make_app(tmp_path, database_url: str | None = None, **extra):
         "FOIA_STORAGE_DIR": str(tmp_path / "storage"),
         "FOIA_OUTBOX_DIR": str(tmp_path / "outbox"),
         "FOIA_DEMO": False,
+        # Admins in tests are not enrolled in two-factor sign-in; tests/accounts/test_two_factor.py
+        # turns the requirement on where it is the subject.
+        "FOIA_REQUIRE_2FA_ROLES": (),
     }
     config.update(extra)
     return create_app(config)
@@ -91,6 +94,9 @@ def ctx(app):
 
     for key in ("FOIA_OUTBOX_DIR", "FOIA_STORAGE_DIR"):
         shutil.rmtree(app.config[key], ignore_errors=True)
+    from foia.extensions import limiter
+
+    limiter.reset()  # rate-limit counters start empty for each test, like the tables
     with app.app_context():
         _wipe()
         yield app

@@ -3,8 +3,8 @@
 The links carry their token in the query string (`/reset?token=…`, `/invite?token=…`), like the calendar
 feeds: the access log records the path only (gunicorn.conf.py), so a live token never reaches a log file.
 
-Each route is a plain module-level view on the `passwords` blueprint, so a rate limiter can decorate it
-(e.g. `limiter.limit("5/minute")(forgot)` or a blueprint-wide limit) without touching the code here.
+Rate limits (Flask-Limiter, as for sign-in): asking for a reset link per address and per email address,
+and using a link per address.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from foia.accounts.password_mail import reset_message
 from foia.accounts.passwords import RESET_MINUTES, check_token, request_reset, set_password_with_token
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
-from foia.extensions import db
+from foia.extensions import db, limiter
 from foia.mail import MailError
 from foia.reminders.dispatch import mailer_for
 
@@ -55,7 +55,20 @@ def send_after_response(msg: EmailMessage) -> None:
         return response
 
 
+#: A person who forgot a password asks once or twice; more from one address, or for one account, is abuse.
+FORGOT_PER_ADDRESS = "5 per minute; 30 per hour"
+FORGOT_PER_ACCOUNT = "3 per 15 minutes"
+#: Setting a password from a link: a person types it a few times at most.
+LINK_PER_ADDRESS = "10 per minute; 60 per hour"
+
+
+def _forgot_email_key() -> str:
+    return "forgot:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
 @bp.route("/forgot", methods=["GET", "POST"])
+@limiter.limit(FORGOT_PER_ADDRESS, methods=["POST"])
+@limiter.limit(FORGOT_PER_ACCOUNT, methods=["POST"], key_func=_forgot_email_key)
 def forgot():
     error = None
     if request.method == "POST":
@@ -99,12 +112,14 @@ def _set_password(purpose: str, template: str, done_message: str):
 
 
 @bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit(LINK_PER_ADDRESS, methods=["POST"])
 def reset():
     return _set_password("reset", "passwords/reset.html",
                          "Your new password is set and every earlier session was signed out. Sign in with it.")
 
 
 @bp.route("/invite", methods=["GET", "POST"])
+@limiter.limit(LINK_PER_ADDRESS, methods=["POST"])
 def invite():
     return _set_password("invite", "passwords/invite.html",
                          "Your password is set. Sign in with your email address and that password.")

@@ -14,16 +14,18 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
 
+from foia.accounts import two_factor as totp
 from foia.accounts.password_mail import changed_message
 from foia.accounts.passwords import change_password
 from foia.accounts.service import regenerate_calendar_token, update_preferences
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
-from foia.extensions import db
+from foia.extensions import db, limiter
 from foia.mail import MailError
 from foia.models import REMINDER_KINDS, UserSession
 from foia.reminders.dispatch import mailer_for
@@ -31,6 +33,62 @@ from foia.reminders.feeds import build_feed, user_for_token
 
 bp = Blueprint("account", __name__)
 log = logging.getLogger(__name__)
+
+#: Calendar apps poll every few minutes; far more than that from one address is guessing tokens.
+FEED_PER_ADDRESS = "60 per minute"
+#: Flask-session key of the secret being enrolled (kept server-side only once confirmed).
+ENROL_KEY = "totp_enrol_secret"
+#: Endpoints a person who must enrol in two-factor sign-in may still reach.
+ENROL_EXEMPT = {"account.two_factor", "auth.logout", "auth.login", "auth.login_code", "static", "main.healthz"}
+
+
+@bp.before_app_request
+def require_two_factor():
+    """Roles in FOIA_REQUIRE_2FA_ROLES must enrol before anything else."""
+    roles = current_app.config.get("FOIA_REQUIRE_2FA_ROLES") or ()
+    if isinstance(roles, str):
+        roles = tuple(r.strip() for r in roles.split(",") if r.strip())
+    if not roles or request.endpoint is None or request.endpoint in ENROL_EXEMPT:
+        return None
+    if current_user.is_authenticated and current_user.role in roles and current_user.totp_enabled_at is None:
+        flash("Your account must use two-factor sign-in. Set it up to continue.", "info")
+        return redirect(url_for("account.two_factor"))
+    return None
+
+
+@bp.route("/settings/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor():
+    """Enrol (scan the QR code or type the secret, confirm with a code, see the recovery codes once) or,
+    when on, turn it off with a current code."""
+    errors: dict[str, str] = {}
+    enabled = current_user.totp_enabled_at is not None
+    if request.method == "POST":
+        action = request.form.get("action", "")
+        try:
+            if action == "disable" and enabled:
+                totp.disable(db.session(), actor=current_user, code=request.form.get("code", ""), now=utcnow())
+                db.session.commit()
+                flash("Two-factor sign-in is off.", "success")
+                return redirect(url_for("account.two_factor"))
+            if action == "enable" and not enabled and session.get(ENROL_KEY):
+                codes = totp.enable(db.session(), actor=current_user, secret=session[ENROL_KEY],
+                                          code=request.form.get("code", ""), now=utcnow())
+                db.session.commit()
+                session.pop(ENROL_KEY, None)
+                return render_template("settings/two_factor_codes.html", codes=codes)
+            errors = {"code": "Start again: reload this page."}
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.errors
+    if enabled:
+        return render_template("settings/two_factor.html", enabled=True, errors=errors,
+                               codes_left=len(current_user.recovery_code_hashes or [])), (400 if errors else 200)
+    secret = session.get(ENROL_KEY) or totp.new_secret()
+    session[ENROL_KEY] = secret
+    uri = totp.provisioning_uri(secret, current_user.email)
+    return render_template("settings/two_factor.html", enabled=False, errors=errors, secret=secret,
+                           qr=totp.qr_data_uri(uri)), (400 if errors else 200)
 
 TIMEZONES = ("America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago", "America/New_York",
              "America/Anchorage", "Pacific/Honolulu")
@@ -64,9 +122,8 @@ def settings():
 
 
 def this_session() -> UserSession | None:
-    """The server-side session row of this request, which a password change keeps. The sign-in code
-    (auth_views) sets `g.user_session` when it loads that row; until it does this is None, and a password
-    change ends every session of the person, this one included."""
+    """The server-side session row of this request, which a password change keeps (the sign-in code,
+    auth_views.load_signed_in_user, sets `g.user_session` when it loads the row)."""
     row = g.get("user_session")
     return row if isinstance(row, UserSession) else None
 
@@ -107,6 +164,7 @@ def calendar_token():
 
 
 @bp.route("/feeds/<any(mine, organization):scope>.ics")
+@limiter.limit(FEED_PER_ADDRESS)
 def feed(scope: str):
     """Calendar apps cannot sign in: the secret token in the query string is the credential.
     It is in the query string so access logs (which record the path only) never contain it."""

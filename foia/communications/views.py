@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from foia.accounts.form_stash import take_stashed_form
 from foia.communications.effects import (
     APPEAL_OUTCOMES,
     DEFAULT_DIRECTION,
@@ -46,6 +47,10 @@ def new(ref: str):
     if request.method == "GET" and request.args.get("kind") in COMMUNICATION_KINDS:
         form["kind"] = request.args["kind"]
         form["direction"] = DEFAULT_DIRECTION[form["kind"]]
+    kept = take_stashed_form() if request.method == "GET" else None  # typed when the session ended
+    if kept:
+        form.update({k: kept.get(k, form[k]) for k in form if k != "exemptions"})
+        form["exemptions"] = kept.getlist("exemptions")
     if request.method == "POST":
         f = request.form
         form.update({k: f.get(k, "") for k in form if k != "exemptions"})

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
+from foia.accounts.form_stash import take_stashed_form
 from foia.core.access import can_edit, can_view
 from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
@@ -184,7 +185,8 @@ def _kind_arg() -> str:
 def new(ref: str):
     req = request_or_404(ref, edit=True)
     kind = _kind_arg()
-    form = LetterForm()
+    kept = take_stashed_form() if request.method == "GET" else None  # typed when the session ended
+    form = LetterForm(formdata=kept) if kept else LetterForm()
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate():

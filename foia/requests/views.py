@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
+from foia.accounts.form_stash import take_stashed_form
 from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.core.access import visible_clause
 from foia.core.clock import local_today, utcnow
@@ -93,7 +94,8 @@ def new():
     draft = None
     if request.method == "GET":
         draft = load_draft(db.session(), current_user)
-        form = RequestForm(formdata=_draft_as_formdata(draft.data) if draft else None)
+        kept = take_stashed_form()  # typed when the session ended (accounts.form_stash)
+        form = RequestForm(formdata=kept if kept else _draft_as_formdata(draft.data) if draft else None)
     else:
         form = RequestForm()
     form.agencies.choices = _agency_choices()

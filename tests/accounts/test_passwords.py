@@ -99,17 +99,24 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(login_as,
     assert "/forgot" in notice.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_change_password_without_the_current_session_row_ends_every_session(login_as, world, session, inbox):
-    clerk = world["users"]["staff"]
-    start_session(session, user=clerk, now=NOW)
-    session.commit()
+def test_change_password_keeps_this_browser_and_signs_out_the_others(login_as, new_client, world, session, inbox):
+    """Two real sign-ins of the clerk (two browsers). Changing the password in one keeps it signed in and
+    ends the other at once: its cookie no longer opens a page."""
+    other = new_client()
+    token = csrf_token(other, "/login")
+    assert other.post("/login", data={"csrf_token": token, "email": "clerk@lacity.example",
+                                      "password": PASSWORD}).status_code == 302
+    assert other.get("/dashboard").status_code == 200
     client = login_as("staff")
-    token = csrf_token(client, "/settings/password")
-    resp = client.post("/settings/password", data={"csrf_token": token, "current": PASSWORD, "new": STRONG,
-                                                   "confirm": STRONG})
+    resp = client.post("/settings/password", data={"csrf_token": csrf_token(client, "/settings/password"),
+                                                   "current": PASSWORD, "new": STRONG, "confirm": STRONG})
     assert resp.status_code == 302
+    assert client.get("/dashboard").status_code == 200  # this browser stays signed in
+    gone = other.get("/dashboard")
+    assert gone.status_code == 302 and gone.headers["Location"].startswith("/login")
     session.expire_all()
-    assert all(s.ended_at is not None for s in _sessions(session, clerk).values())
+    rows = _sessions(session, world["users"]["staff"]).values()
+    assert sorted(r.ended_reason for r in rows) == ["", "password changed"]
 
 
 def test_change_password_needs_csrf_and_sign_in(client, login_as):
@@ -240,3 +247,14 @@ def test_cli_user_create_applies_the_policy(cli, session):
     ok = cli.invoke(args=args, input=STRONG + "\n")
     assert ok.exit_code == 0, ok.output
     assert session.scalar(select(User).where(User.email == "new.clerk@city.example")).check_password(STRONG)
+
+
+def test_forgot_is_rate_limited_per_account_with_retry_after(client, world, inbox, clock):
+    """Asking for reset links for one address is limited (3 per 15 minutes), whatever the answer says."""
+    token = csrf_token(client, "/forgot")
+    for _ in range(3):
+        assert client.post("/forgot", data={"csrf_token": token, "email": "clerk@lacity.example"}).status_code == 200
+    refused = client.post("/forgot", data={"csrf_token": token, "email": "clerk@lacity.example"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    other = client.post("/forgot", data={"csrf_token": token, "email": "reporter@newsroom.example"})
+    assert other.status_code == 200  # the limit is per address asked about, not a lockout of the page

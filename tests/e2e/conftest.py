@@ -43,7 +43,9 @@ def live_server(tmp_path_factory):
     env = dict(os.environ, FLASK_APP="app.py", FOIA_DATABASE_URL=f"sqlite:///{tmp / 'e2e.sqlite3'}",
                FOIA_SECRET_KEY="e2e", FOIA_DEMO="1", FOIA_STORAGE_DIR=str(tmp / "storage"),
                FOIA_OUTBOX_DIR=str(tmp / "outbox"), FOIA_BASE_URL=f"http://127.0.0.1:{port}", PORT=str(port),
-               WEB_CONCURRENCY="2", FOIA_ACCESS_LOG=str(tmp / "access.log"))
+               WEB_CONCURRENCY="2", FOIA_ACCESS_LOG=str(tmp / "access.log"),
+               # The demo admin is not enrolled in two-factor sign-in; test_two_factor.py enrols its own user.
+               FOIA_REQUIRE_2FA_ROLES="")
     env.pop("FOIA_SMTP_URL", None)
     for args in (["db", "upgrade"], ["foia", "demo"]):
         subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, check=True, capture_output=True)
