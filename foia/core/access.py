@@ -119,9 +119,16 @@ def scope_clause(scope: tuple[Any, ...]) -> ColumnElement[bool]:
 
 
 def followed_clause(user: User) -> ColumnElement[bool]:
-    """The requests a person filed or watches (their reminders, digest and personal feed)."""
+    """The requests a person filed or watches (their digest and personal feed) and may still see: a
+    watcher who lost access (the request was made private, they left the organization) follows
+    nothing there any more."""
     watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
-    return or_(Request.requester_id == user.id, Request.id.in_(watched))
+    return and_(or_(Request.requester_id == user.id, Request.id.in_(watched)), visible_clause(user))
+
+
+def may_follow(user: User, req: Request) -> bool:
+    """May `user` get reminders for `req` (the rule of `followed_clause` for one person and request)."""
+    return bool(user is not None and user.active and can_view(user, req))
 
 
 # ---------------------------------------------------------------------------- unmatched mail
