@@ -81,8 +81,17 @@ def can_edit(user: User, req: Request) -> bool:
     return req.requester_id == user.id
 
 
-def can_manage_agencies(user: User) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.role in ("admin", "staff")
+def can_edit_agencies(user: User) -> bool:
+    """Add, change and decide suggestions for the shared agency directory: administrators only. Every
+    organization's requests, letters and deadlines depend on an agency's row (its short name picks law
+    overrides, its time zone the day of receipt, its addresses where letters go), so staff of one
+    organization must not change them for all the others."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == "admin"
+
+
+def can_suggest_agency_change(user: User) -> bool:
+    """Suggest a change or a new agency (nothing changes until an administrator accepts): anyone signed in."""
+    return user is not None and getattr(user, "is_authenticated", False) and bool(getattr(user, "active", True))
 
 
 # ---------------------------------------------------------------------------- lists and statistics
