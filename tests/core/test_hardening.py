@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from foia.core.clock import valid_timezone
@@ -78,13 +77,6 @@ def test_overlong_and_malformed_time_zones_are_refused_with_a_message(login_as, 
         resp = client.post("/settings", data={"csrf_token": token, "mode": "immediate", "timezone": name})
         assert resp.status_code == 400
         assert "Choose a time zone from the list" in resp.get_data(as_text=True)
-
-
-@pytest.fixture
-def secure_cookies(app):
-    app.config["SESSION_COOKIE_SECURE"] = True
-    yield
-    app.config["SESSION_COOKIE_SECURE"] = False
 
 
 def test_hsts_only_with_secure_cookies(app, client, ctx):

@@ -17,8 +17,9 @@ from foia.reminders.compose import DueReminder, compose_digest
 from foia.reminders.dispatch import DispatchSettings, dispatch_due
 from foia.reminders.feeds import feed_rows, new_token
 from foia.reminders.planner import recipients
+from foia.reminders.watchers import add_watcher
 from foia.requests.service import update_request
-from tests.conftest import NOW, csrf_token
+from tests.conftest import NOW, csrf_token, login
 from tests.reminders.conftest import at, send_request
 
 
@@ -44,7 +45,6 @@ def test_former_watcher_loses_feed_reminders_and_mail(ctx, client, world, sessio
     session.commit()
 
     # The colleague watches the request (through the page, as the requester would add them).
-    from tests.conftest import login
     assert login(client, reporter.email).status_code == 302
     token = csrf_token(client, f"/requests/{req.ref}")
     assert client.post(f"/requests/{req.ref}/watchers", data={"csrf_token": token, "user_id": colleague.id}).status_code == 302
@@ -80,7 +80,6 @@ def test_digest_leaves_out_requests_the_person_cannot_see(world, session):
     reporter, colleague = world["users"]["reporter"], world["users"]["colleague"]
     req = world["requests"][("reporter", "organization")]
     send_request(session, req, reporter, date(2026, 6, 1))
-    from foia.reminders.watchers import add_watcher
     add_watcher(session, actor=reporter, now=NOW, req=req, user=colleague)
     session.commit()
     row = DueReminder(id=0, request_id=None, user_id=colleague.id, clock_kind="digest", due=date(2026, 6, 29),
@@ -97,8 +96,6 @@ def test_digest_leaves_out_requests_the_person_cannot_see(world, session):
 
 
 def test_watcher_emails_are_shown_to_editors_only(client, world, session):
-    from foia.reminders.watchers import add_watcher
-    from tests.conftest import login
     reporter, colleague = world["users"]["reporter"], world["users"]["colleague"]
     req = world["requests"][("reporter", "public")]
     add_watcher(session, actor=reporter, now=NOW, req=req, user=colleague)
