@@ -18,6 +18,7 @@ from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
 from foia.communications.views import bp as communications_bp
 from foia.core.views import bp as main_bp
+from foia.core.web import BoundedIntConverter
 from foia.dashboard.views import bp as dashboard_bp
 from foia.documents.views import bp as documents_bp
 from foia.extensions import db, login_manager
@@ -35,6 +36,10 @@ SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
               communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp)
+
+
+#: Public files that keep their caching headers for everyone: the USWDS assets and the letters' CSS and fonts.
+CACHEABLE_ENDPOINTS = frozenset({"static", "letters.asset"})
 
 
 def register_blueprints(app: Flask) -> None:
@@ -56,6 +61,9 @@ def register_blueprints(app: Flask) -> None:
     # Signed out (or the session ended) on a login-required page: to sign-in, keeping a posted form's text.
     login_manager.unauthorized_handler(send_to_sign_in)
 
+    # Every `<int:...>` in a route is bounded to ids the database can hold (2**70 is a 404, not a 500).
+    # Registered before any blueprint so each rule binds this converter.
+    app.url_map.converters["int"] = BoundedIntConverter
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
 
@@ -116,6 +124,13 @@ def register_blueprints(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
         )
+        if app.config.get("SESSION_COOKIE_SECURE"):  # FOIA_SECURE_COOKIES: served over HTTPS only
+            resp.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.endpoint not in CACHEABLE_ENDPOINTS and (
+                "attachment" in resp.headers.get("Content-Disposition", "")
+                or getattr(current_user, "is_authenticated", False)):
+            # A signed-in person's pages and every download or export stay out of browser and shared caches.
+            resp.headers["Cache-Control"] = "no-store"
         return resp
 
     @app.context_processor

@@ -1,10 +1,15 @@
-"""The agency directory: validation, creation and updates (an update that moves dates recomputes clocks)."""
+"""The shared agency directory: validation, creation and updates (an update that moves dates recomputes clocks),
+and the preview of which open requests' dates an update would move, computed without saving anything.
+
+Every organization's requests, letters and deadlines depend on these rows, so only administrators change
+them (`foia.core.access.can_edit_agencies`); everyone else suggests changes (`foia.agencies.changes`)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,7 +22,7 @@ from foia.core.audit import audit, snapshot
 from foia.core.clock import valid_timezone
 from foia.core.errors import ValidationError
 from foia.deadlines import law_slugs
-from foia.models import Agency, User
+from foia.models import Agency, Organization, Request, RequestClock, User
 from foia.reminders.planner import replan_moved
 
 AGENCY_FIELDS = (
@@ -27,6 +32,16 @@ AGENCY_FIELDS = (
 
 
 AGENCY_SLUG_PATTERN = r"^[a-z0-9-]{2,64}$"
+
+
+#: Words used by the directory's own pages under /agencies/ (an agency with one as short name would be hidden).
+RESERVED_SLUGS = frozenset({"new", "suggest", "changes"})
+
+
+#: Fields that change the rules an agency's requests are counted by: a new short name picks other law
+#: overrides (e.g. dhs-* components' appeal period), a new time zone another day of receipt, a new law the
+#: rules of requests filed from now on. Saving one needs the admin to confirm the dates it moves.
+RULE_FIELDS = ("slug", "timezone", "law")
 
 
 _AGENCY_LIMITS = {"name": 200, "department": 200, "jurisdiction": 100, "foia_email": 254, "portal_url": 500,
@@ -44,6 +59,8 @@ def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: 
     errors: dict[str, str] = {}
     if not re.fullmatch(AGENCY_SLUG_PATTERN, clean["slug"]):
         errors["slug"] = "Use 2 to 64 lower-case letters, digits and hyphens, e.g. dhs-ice."
+    elif clean["slug"] in RESERVED_SLUGS:
+        errors["slug"] = "This short name is used by the directory's own pages; choose another."
     else:
         taken = session.scalar(select(Agency.id).where(Agency.slug == clean["slug"]))
         if taken is not None and (agency is None or taken != agency.id):
@@ -110,3 +127,61 @@ def update_agency(session: Session, *, actor: User, now: datetime, agency: Agenc
                                agency_id=agency.id)
         replan_moved(session, moved, now=now)
     return agency
+
+
+# ---------------------------------------------------------------------------- the impact of a rule change
+
+@dataclass(frozen=True)
+class Impact:
+    """One open request's clock date that a change to its agency would move."""
+
+    ref: str
+    organization: str
+    clock: str
+    before: date | None
+    after: date | None
+
+
+def rule_changes(agency: Agency | None, clean: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+    """The rule fields (`RULE_FIELDS`) a change would alter: field -> (now, proposed). A new agency has none."""
+    if agency is None:
+        return {}
+    return {f: (getattr(agency, f), clean[f]) for f in RULE_FIELDS if f in clean and getattr(agency, f) != clean[f]}
+
+
+def rules_key(clean: Mapping[str, str]) -> str:
+    """What the admin confirms: the proposed rule values (a confirmation of other values does not count)."""
+    return "|".join(f"{f}={clean.get(f, '')}" for f in RULE_FIELDS)
+
+
+def preview_impact(session: Session, *, now: datetime, agency: Agency, data: Mapping[str, Any]) -> list[Impact]:
+    """Which open requests' dates saving `data` on `agency` would move, and to what, without saving anything:
+    the change and the recomputation run in a savepoint (through the same `recompute_open` as a real update)
+    that is rolled back. Raises ValidationError for input an edit would refuse."""
+    clean, errors = validate_agency_input(session, data, agency=agency)
+    if errors:
+        raise ValidationError(errors)
+    changes = rule_changes(agency, clean)
+    if "slug" not in changes and "timezone" not in changes:
+        return []  # a new law applies to requests filed from now on: no open request's dates move
+    session.flush()
+    savepoint = session.begin_nested()
+    try:
+        agency.slug, agency.timezone = clean["slug"], clean["timezone"]
+        session.flush()
+        moved = recompute_open(session, now=now, actor=None, reason="preview", agency_id=agency.id)
+    finally:
+        savepoint.rollback()  # nothing of the preview stays: the agency, the clocks and the audit rows are as they were
+    session.expire(agency)
+    if not moved:
+        return []
+    refs = sorted({m.ref for m in moved})
+    info: dict[str, str] = {row.ref: row.name for row in session.execute(
+        select(Request.ref, Organization.name).join(Organization, Organization.id == Request.organization_id)
+        .where(Request.ref.in_(refs)))}
+    labels = {(ref, kind): label for ref, kind, label in session.execute(
+        select(Request.ref, RequestClock.kind, RequestClock.label).join(RequestClock, RequestClock.request_id == Request.id)
+        .where(Request.ref.in_(refs)))}
+    return sorted((Impact(ref=m.ref, organization=info.get(m.ref, ""), clock=labels.get((m.ref, m.kind), m.kind),
+                          before=m.before, after=m.after) for m in moved),
+                  key=lambda i: (i.ref, i.clock))

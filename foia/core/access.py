@@ -81,8 +81,17 @@ def can_edit(user: User, req: Request) -> bool:
     return req.requester_id == user.id
 
 
-def can_manage_agencies(user: User) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.role in ("admin", "staff")
+def can_edit_agencies(user: User) -> bool:
+    """Add, change and decide suggestions for the shared agency directory: administrators only. Every
+    organization's requests, letters and deadlines depend on an agency's row (its short name picks law
+    overrides, its time zone the day of receipt, its addresses where letters go), so staff of one
+    organization must not change them for all the others."""
+    return user is not None and getattr(user, "is_authenticated", False) and user.role == "admin"
+
+
+def can_suggest_agency_change(user: User) -> bool:
+    """Suggest a change or a new agency (nothing changes until an administrator accepts): anyone signed in."""
+    return user is not None and getattr(user, "is_authenticated", False) and bool(getattr(user, "active", True))
 
 
 # ---------------------------------------------------------------------------- lists and statistics
@@ -119,9 +128,16 @@ def scope_clause(scope: tuple[Any, ...]) -> ColumnElement[bool]:
 
 
 def followed_clause(user: User) -> ColumnElement[bool]:
-    """The requests a person filed or watches (their reminders, digest and personal feed)."""
+    """The requests a person filed or watches (their digest and personal feed) and may still see: a
+    watcher who lost access (the request was made private, they left the organization) follows
+    nothing there any more."""
     watched = select(Watcher.request_id).where(Watcher.user_id == user.id)
-    return or_(Request.requester_id == user.id, Request.id.in_(watched))
+    return and_(or_(Request.requester_id == user.id, Request.id.in_(watched)), visible_clause(user))
+
+
+def may_follow(user: User, req: Request) -> bool:
+    """May `user` get reminders for `req` (the rule of `followed_clause` for one person and request)."""
+    return bool(user is not None and user.active and can_view(user, req))
 
 
 # ---------------------------------------------------------------------------- unmatched mail

@@ -47,10 +47,10 @@ def local_today(now: datetime, tz: str | None = None) -> date:
 
 def valid_timezone(name: str | None) -> bool:
     """True for an IANA region zone ("America/New_York"); False for "UTC+3", "EST", "" or junk."""
-    if not name or "/" not in name:
+    if not name or "/" not in name or len(name) > 64:
         return False
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: e.g. a name too long for a file name
         return False
     return True

@@ -1,11 +1,16 @@
-"""Helpers every blueprint uses to turn a URL into a request it may show or change."""
+"""Helpers every blueprint uses to turn a URL into a request it may show or change, and to read
+integer ids from URLs, forms and query strings without ever passing the database one it cannot store."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from foia.core.access import can_edit, get_visible_request
+from foia.core.db import MAX_ID
 from foia.extensions import db
 from foia.models import Request
 
@@ -19,3 +24,12 @@ def request_or_404(ref: str, *, edit: bool = False) -> Request:
     if edit and not can_edit(current_user, req):
         abort(403)
     return req
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: werkzeug's integer converter with `max=MAX_ID` unless a route gives
+    its own, so an id too large for the database answers 404 (the app registers it as "int")."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = None, max: int | None = None,
+                 signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=MAX_ID if max is None else max, signed=signed)

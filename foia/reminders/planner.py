@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foia.clocks.service import Moved, compute_for, request_calendar
+from foia.core.access import may_follow
 from foia.core.clock import default_timezone
 from foia.deadlines import Calendar, Clock
 from foia.models import RULE_KIND, Reminder, Request, User, Watcher
@@ -66,10 +67,12 @@ def rule_dates(clock: Clock, cal: Calendar, *, until: date) -> list[tuple[str, i
 
 
 def recipients(session: Session, req: Request) -> list[User]:
+    """The requester and the watchers who may still see the request (a watcher who lost access gets
+    nothing: re-planning drops their pending rows)."""
     users = {req.requester_id: req.requester}
     for w in session.scalars(select(Watcher).where(Watcher.request_id == req.id)):
         users[w.user_id] = w.user
-    return [u for u in users.values() if u is not None and u.active]
+    return [u for u in users.values() if u is not None and may_follow(u, req)]
 
 
 def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Clock] | None = None) -> int:

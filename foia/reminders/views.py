@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from foia.core.access import can_edit
 from foia.core.clock import utcnow
+from foia.core.db import parse_id
 from foia.core.errors import ValidationError
 from foia.core.web import request_or_404
 from foia.extensions import db
@@ -19,10 +20,8 @@ bp = Blueprint("watchers", __name__, url_prefix="/requests/<ref>/watchers")
 @login_required
 def add(ref: str):
     req = request_or_404(ref, edit=True)
-    try:
-        user = db.session.get(User, int(request.form.get("user_id", "")))
-    except ValueError:
-        user = None
+    user_id = parse_id(request.form.get("user_id"))
+    user = db.session.get(User, user_id) if user_id is not None else None
     try:
         if user is None:
             raise ValidationError({"user": "Choose a person from the list."})

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from foia.core.access import can_edit, visible_clause
+from foia.core.db import parse_id
 from foia.models import Agency, Event, Request, User
 
 
@@ -29,7 +30,8 @@ class Cursor:
             return None
         try:
             due_s, id_s = raw.split(".", 1)
-            return cls(None if due_s == "-" else date.fromisoformat(due_s), int(id_s))
+            row_id = parse_id(id_s)  # an id no row can have is no position at all
+            return None if row_id is None else cls(None if due_s == "-" else date.fromisoformat(due_s), row_id)
         except ValueError:
             return None
 

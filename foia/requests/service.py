@@ -163,6 +163,8 @@ def update_request(session: Session, *, actor: User | None, now: datetime, req: 
     req.updated_at = now
     if "status" in changes or "law" in changes or "expedited" in changes:
         plan(session, req, now=now, clocks=refresh(session, req, now=now))
+    elif "visibility" in changes:  # a watcher may have lost access: their pending reminders go
+        plan(session, req, now=now)
     after = snapshot(req, REQUEST_FIELDS)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     if "title" in changed or "records_sought" in changed:

@@ -22,9 +22,11 @@ def _pages_for(page, role: str) -> list[str]:
     paths += [f"/requests/{ref}" for ref in sorted(set(refs))]
     if role == "admin":
         paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox", "/admin/users", "/admin/organizations",
-                  "/settings/password"]
+                  "/settings/password", "/agencies/changes", "/agencies/new", "/agencies/dhs-ice/edit"]
         page.goto("/admin/users")
         paths += sorted(set(re.findall(r'href="(/admin/users/\d+)"', page.content())))[:1]
+    else:  # the shared directory: everyone else suggests
+        paths += ["/agencies/suggest", "/agencies/dhs-ice/suggest"]
     return paths
 
 
@@ -66,6 +68,47 @@ def test_the_emailed_reset_page_has_no_violations(page, live_server):
     page.goto(link)
     assert page.get_by_role("heading", name="Choose a new password").is_visible()
     assert axe_violations(page) == []
+
+
+def test_agency_directory_flows_have_no_violations(page):
+    """A suggestion sent by staff, the admin's queue with it, the impact preview of a rule change and an agency's
+    history, each checked with axe as it is shown (forms filled in, the way people reach these pages)."""
+    problems = {}
+
+    def check(name: str) -> None:
+        found = axe_violations(page)
+        if found:
+            problems[name] = found
+
+    sign_in(page, ROLES["staff"])
+    page.goto("/agencies/doj-oip")
+    page.get_by_role("link", name="Suggest a change").click()
+    check("suggest form")
+    page.get_by_label("Phone (optional)").fill("(202) 555-0199")
+    page.get_by_label("Note for the administrators (optional)").fill("From the agency's web page")
+    page.get_by_role("button", name="Send suggestion").click()
+    page.wait_for_url("**/agencies/doj-oip")
+    assert "Nothing changes until one accepts it" in page.content()
+    check("agency page after a suggestion")
+    page.context.clear_cookies()
+
+    sign_in(page, ROLES["admin"])
+    page.goto("/agencies/changes")
+    assert "(202) 555-0199" in page.content()
+    check("changes queue")
+    page.goto("/agencies/doj-oip/edit")
+    page.get_by_label("Time zone").fill("America/Chicago")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_load_state()
+    assert "Check the dates this change moves" in page.content()
+    check("impact preview")
+    page.goto("/agencies/changes")
+    page.get_by_role("button", name=re.compile("^Accept")).first.click()
+    page.wait_for_url("**/agencies/changes")
+    page.goto("/agencies/doj-oip")
+    assert "(202) 555-0199" in page.content() and "Suggested by Maria Alvarez" in page.content()
+    check("agency history")
+    assert problems == {}
 
 
 def test_the_checker_finds_real_violations(page):
