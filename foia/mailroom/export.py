@@ -117,17 +117,20 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
             pdf_path, _sha, _hit = version_pdf(v, req.law, letter_cache)
             name = add(zf, f"letters/{req.ref}-{v.kind}-v{v.version}.pdf", path=pdf_path)
             when = (v.sent_at or v.finalized_at or v.created_at)
-            items.append({"date": when.date().isoformat(), "what": f"{v.kind_label} version {v.version}",
+            items.append({"date": when.date().isoformat(), "at": when, "what": f"{v.kind_label} version {v.version}",
                           "details": f"sent by {v.sent_method}" if v.sent_at else "finalized", "file": name})
+        logged_as: set[int] = set()  # ledger events written for a communication: listed once, as the communication
         for c in session.scalars(select(Communication).where(Communication.request_id == req.id)
                                  .order_by(Communication.occurred_on, Communication.id)):
+            if c.event_id is not None:
+                logged_as.add(c.event_id)
             name = add(zf, f"communications/{c.occurred_on.isoformat()}-{c.id}-{c.kind}.eml",
                        data=_comm_eml(c, req, store, mail_from))
             details = c.subject or ""
             if c.exemptions:
                 details += f" (exemptions: {', '.join(c.exemptions)})"
-            items.append({"date": c.occurred_on.isoformat(), "what": f"{c.kind_label} ({c.direction})",
-                          "details": details, "file": name})
+            items.append({"date": c.occurred_on.isoformat(), "at": c.occurred_at or c.created_at,
+                          "what": f"{c.kind_label} ({c.direction})", "details": details, "file": name})
         deliveries: list[dict[str, Any]] = []
         for dl in session.scalars(select(Delivery).where(Delivery.request_id == req.id).order_by(Delivery.id)):
             stem = f"deliveries/{dl.created_at.date().isoformat()}-{dl.id}-{dl.kind}"
@@ -143,14 +146,20 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
                                "queue_id": dl.queue_id, "sent_at": record["sent_at"]})
             when = dl.sent_at or dl.created_at
             reply = f"; server replied {dl.smtp_code} {dl.smtp_reply}" if dl.smtp_code else ""
-            items.append({"date": when.date().isoformat(), "what": f"Emailed {dl.kind} letter ({dl.status_label})",
+            items.append({"date": when.date().isoformat(), "at": when, "what": f"Emailed {dl.kind} letter ({dl.status_label})",
                           "details": f"to {dl.to_addr}, {dl.message_id}{reply}", "file": eml or record_name})
         for d in session.scalars(select(Document).where(Document.request_id == req.id).order_by(Document.id)):
             name = add(zf, f"documents/{d.id}-{safe_filename(d.filename, f'document-{d.id}')}", path=store.path_for(d.sha256))
-            items.append({"date": d.created_at.date().isoformat(), "what": "Document", "details": d.filename, "file": name})
+            items.append({"date": d.created_at.date().isoformat(), "at": d.created_at, "what": "Document",
+                          "details": d.filename, "file": name})
         for e in request_events(session, req):
-            items.append({"date": e.occurred_on.isoformat(), "what": e.kind_label, "details": e.notes, "file": None})
-        items.sort(key=lambda i: (i["date"], i["what"]))
+            if e.id in logged_as:
+                continue
+            items.append({"date": e.occurred_on.isoformat(), "at": e.occurred_at or e.created_at, "what": e.kind_label,
+                          "details": e.notes, "file": None})
+        # In time order: by day, then by the moment recorded (when it happened if known, else when it was
+        # entered), then in the order gathered; never alphabetically.
+        items.sort(key=lambda i: (i["date"], i["at"]))
         law = load_law(req.law).for_agency(req.agency.slug)
         html = _TIMELINE.render(req=req, law=law, clocks=compute_for(session, req), items=items,
                                 generated=now.isoformat(timespec="seconds"))

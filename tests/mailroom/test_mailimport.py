@@ -187,3 +187,36 @@ def test_evidence_bundle_has_everything_with_a_checksum_manifest(ctx, cli, login
 
 def test_export_is_404_for_people_who_cannot_see_the_request(login_as, world):
     assert login_as("outsider").get(f"/requests/{world['requests'][('staff', 'private')].ref}/export").status_code == 404
+
+
+def test_bundle_timeline_is_in_time_order_and_lists_each_communication_once(ctx, cli, world, session, tmp_path):
+    """One busy day: the request is sent, acknowledged, partly denied and appealed. The timeline follows
+    the order things happened (not the alphabet), and a logged communication is one row, not two."""
+    import re
+    from datetime import date, timedelta
+
+    from foia.communications.service import log_communication
+    from foia.requests.service import log_event
+
+    req = world["requests"][("staff", "private")]
+    staff = world["users"]["staff"]
+    day = date(2026, 1, 14)
+    steps = [("sent", None), ("acknowledgment", "Acknowledged 2026-ICFO-1"), ("partial_denial", "Partly withheld"),
+             ("appeal_filed", "Appeal filed")]
+    for minutes, (kind, subject) in enumerate(steps):
+        now = NOW + timedelta(minutes=minutes)
+        if kind == "sent":
+            log_event(session, actor=staff, now=now, req=req, kind="sent", occurred_on=day, notes="Emailed")
+        else:
+            log_communication(session, actor=staff, now=now, req=req,
+                              direction="outgoing" if kind == "appeal_filed" else "incoming", kind=kind,
+                              occurred_on=day, subject=subject,
+                              exemptions=["(b)(6)"] if kind == "partial_denial" else ())
+    session.commit()
+    out = tmp_path / "bundle.zip"
+    assert cli.invoke(args=["foia", "export", req.ref, "-o", str(out)]).exit_code == 0
+    html = zipfile.ZipFile(out).read("timeline.html").decode()
+    rows = [re.sub(r"<[^>]+>", "|", r) for r in re.findall(r"<tr><td>2026-01-14</td>.*?</tr>", html)]
+    whats = [r.split("|")[4] for r in rows]
+    assert whats == ["Sent to agency", "Acknowledgment (incoming)", "Partial denial (incoming)",
+                     "Appeal filed (outgoing)"], whats
