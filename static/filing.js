@@ -22,11 +22,14 @@
 
   var status = document.getElementById("autosave-status");
   var timer = null;
+  var submitted = false;
+  form.addEventListener("submit", function () { submitted = true; clearTimeout(timer); });
   function save() {
+    if (submitted) { return; }  // never re-save a form being filed (the server also ignores a late save)
     var data = new FormData(form);
     fetch(form.getAttribute("data-autosave"), {method: "POST", body: data, credentials: "same-origin"})
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function () { if (status) { status.textContent = "Draft saved."; } })
+      .then(function (d) { if (status) { status.textContent = d.saved === false ? d.message : "Draft saved."; } })
       .catch(function () { if (status) { status.textContent = "Could not save the draft just now; your text is still here."; } });
   }
   form.addEventListener("input", function (event) {

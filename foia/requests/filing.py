@@ -54,7 +54,19 @@ def file_request(session: Session, *, actor: User, now: datetime, data: RequestI
     return group, requests
 
 
-def save_draft(session: Session, *, actor: User, now: datetime, data: dict[str, Any]) -> FilingDraft:
+def filed_since(session: Session, actor: User, since: datetime) -> bool:
+    """Has `actor` filed a request since `since` (the moment their form was opened)?"""
+    return session.scalar(select(Request.id).where(Request.requester_id == actor.id, Request.created_at >= since)
+                          .limit(1)) is not None
+
+
+def save_draft(session: Session, *, actor: User, now: datetime, data: dict[str, Any],
+               form_started: datetime | None = None) -> FilingDraft | None:
+    """Keep the new-request form as typed. An autosave of a form that was filed in the meantime (it can
+    arrive after the filing on a slow network) is ignored: it would bring the filed request back as "the
+    request you were writing" and invite filing it twice. Returns None then."""
+    if form_started is not None and filed_since(session, actor, form_started):
+        return None
     clean: dict[str, Any] = {}
     for key in DRAFT_FIELDS:
         value = data.get(key)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import (
     Blueprint,
     abort,
@@ -130,16 +132,28 @@ def new():
         else:
             errors = {name: msgs[0] for name, msgs in form.errors.items()}
     status = 400 if errors else 200
-    return render_template("requests/new.html", form=form, errors=errors, draft=draft), status
+    form_started = request.form.get("form_started") or utcnow().isoformat()  # the autosave's guard (filing.py)
+    return render_template("requests/new.html", form=form, errors=errors, draft=draft,
+                           form_started=form_started), status
 
 
 @bp.route("/new/autosave", methods=["POST"])
 @login_required
 def autosave():
     """Save the new-request form as the person types (static/filing.js posts here)."""
-    saved = save_draft(db.session(), actor=current_user, now=utcnow(), data=_form_as_draft(request.form))
+    started: datetime | None
+    try:
+        started = datetime.fromisoformat(request.form.get("form_started", ""))
+    except ValueError:
+        started = None
+    if started is not None and started.tzinfo is None:
+        started = None  # only the aware timestamp the form was rendered with counts
+    saved = save_draft(db.session(), actor=current_user, now=utcnow(), data=_form_as_draft(request.form),
+                       form_started=started)
     db.session.commit()
-    return jsonify(saved_at=saved.updated_at.isoformat())
+    if saved is None:
+        return jsonify(saved=False, message="This form was filed; it is no longer kept as a draft.")
+    return jsonify(saved=True, saved_at=saved.updated_at.isoformat())
 
 
 @bp.route("/new/discard", methods=["POST"])

@@ -308,3 +308,27 @@ def test_readers_who_cannot_edit_cannot_change_visibility(login_as, world):
     assert "Change who can see it" not in client.get(f"/requests/{ref}").get_data(as_text=True)
     token = csrf_token(client, f"/requests/{ref}")
     assert client.post(f"/requests/{ref}/visibility", data={"csrf_token": token, "visibility": "private"}).status_code == 403
+
+
+def test_a_late_autosave_after_filing_does_not_bring_the_request_back(login_as, session):
+    """The review's reproduction: the autosave fires (slow network) after the request was filed. It must not
+    re-create the draft, or the next New request offers the filed request again (and invites filing it twice)."""
+    import re
+
+    from foia.models import FilingDraft
+
+    client = login_as("staff")
+    page = client.get("/requests/new").get_data(as_text=True)
+    started = re.search(r'name="form_started" value="([^"]+)"', page).group(1)
+    token = csrf_token(client, "/requests/new")
+    assert client.post("/requests/new", data=dict(GOOD, csrf_token=token, form_started=started)).status_code == 302
+    late = client.post("/requests/new/autosave", data={"csrf_token": token, "form_started": started,
+                                                        "title": GOOD["title"], "agencies": GOOD["agencies"]})
+    assert late.status_code == 200 and late.get_json()["saved"] is False
+    assert session.scalar(select(func.count(FilingDraft.id))) == 0
+    fresh = client.get("/requests/new").get_data(as_text=True)
+    assert "We restored" not in fresh
+    # a form opened after the filing saves as usual
+    newer = re.search(r'name="form_started" value="([^"]+)"', fresh).group(1)
+    assert client.post("/requests/new/autosave", data={"csrf_token": token, "form_started": newer,
+                                                        "title": "Next one"}).get_json()["saved"] is True
