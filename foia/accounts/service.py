@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from werkzeug.security import check_password_hash
 
 from foia.core.access import followed_clause
 from foia.core.audit import audit
@@ -53,22 +52,6 @@ def create_user(session: Session, *, email: str, name: str, role: str, organizat
     audit(session, actor=actor, now=now, action="create", entity=user,
           after={"email": email, "role": role, "organization": organization.name})
     return user
-
-
-def authenticate(session: Session, email: str, password: str, *, now: datetime) -> User | None:
-    """The user for these credentials, or None. Spends the same KDF time whether or not
-    the email exists, so response timing does not reveal which accounts exist."""
-    user = session.scalar(select(User).where(User.email == (email or "").strip().lower()))
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not user.check_password(password or "") or not user.active:
-        return None
-    user.last_login_at = now
-    return user
-
-
-_DUMMY_HASH = "scrypt:32768:8:1$dummysalt$" + "0" * 128
 
 
 def update_preferences(session: Session, *, actor: User, now: datetime, mode: str, kinds_off: list[str],

@@ -19,7 +19,7 @@ from foia.mail import (
     parse_queue_id,
 )
 from foia.mail.receipts import message_bytes
-from tests.mail.conftest import CollectingHandler, Credentials, free_port
+from tests.mail.conftest import CollectingHandler, Credentials, QueueingHandler, free_port
 
 NOW = datetime(2026, 1, 15, 18, 0, tzinfo=UTC)
 PASSWORD = "hunter2-secret"
@@ -29,14 +29,6 @@ def message(message_id="<r1@tracker.example.org>"):
     return build_message(sender="City of Los Angeles <foia@tracker.example.org>", to=["clerk@agency.example.gov"],
                          subject="[FT-2026-0001] Request", text="Hello clerk", html="<p>Hello</p>",
                          message_id=message_id, date=NOW)
-
-
-class QueueingHandler(CollectingHandler):
-    """Answers DATA the way Postfix does, with a queue id."""
-
-    async def handle_DATA(self, server, session, envelope):
-        await super().handle_DATA(server, session, envelope)
-        return "250 2.0.0 Ok: queued as 4F3A2B"
 
 
 class Refusing(CollectingHandler):

@@ -34,7 +34,7 @@ from foia.mail import SMTPMailer
 from foia.mailroom.outbound import SendSettings
 from foia.models import LetterVersion, Request
 from tests.conftest import NOW
-from tests.mail.conftest import CollectingHandler
+from tests.mail.conftest import QueueingHandler
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 IMAP_USER = "foia-inbox"
@@ -280,12 +280,6 @@ def fetch(ctx, session, mailbox):
 # ---------------------------------------------------------------- sending (aiosmtpd) and bounces
 
 SENDER = "FOIA Tracker <foia@tracker.example.org>"
-
-
-class QueueingHandler(CollectingHandler):
-    async def handle_DATA(self, server, session, envelope):
-        await super().handle_DATA(server, session, envelope)
-        return "250 2.0.0 Ok: queued as 4F3A2B"
 
 
 @pytest.fixture
