@@ -68,7 +68,8 @@ def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
 
     A "sent" event named by a "delivery_failed" event (the email bounced) is ignored: the request was
     never received that way, so the clocks are computed as if it had not been sent; a later successful
-    resend is a new "sent" event and starts them then."""
+    resend is a new "sent" event and starts them then. Voided events (corrections) are skipped."""
+    events = [e for e in events if getattr(e, "voided_at", None) is None]  # a voided fact counts for nothing
     has_received = any(e.kind == "received" for e in events)
     bounced = {e.data.get("event_id") for e in events if e.kind == "delivery_failed" and e.data}
     out: list[LedgerEvent] = []
@@ -109,7 +110,8 @@ def agency_rules(agency: Agency) -> AgencyRules:
 
 def compute_for(session: Session, req: Request, events: Sequence[Event] | None = None) -> list[Clock]:
     if events is None:
-        events = list(session.scalars(select(Event).where(Event.request_id == req.id).order_by(Event.occurred_on, Event.id)))
+        events = list(session.scalars(select(Event).where(Event.request_id == req.id, Event.voided_at.is_(None))
+                                      .order_by(Event.occurred_on, Event.id)))
     law = load_law(req.law)
     closures = _closures_for(session, law.for_agency(req.agency.slug).calendar, req.agency_id)
     return compute_clocks(law, ledger_for(events), agency=agency_rules(req.agency), closures=closures,
@@ -186,7 +188,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     if affected_from is not None:
         stmt = stmt.where(or_(
             select(RequestClock.id).where(RequestClock.request_id == Request.id, RequestClock.due >= affected_from).exists(),
-            select(Event.id).where(Event.request_id == Request.id, Event.occurred_on >= affected_from).exists(),
+            select(Event.id).where(Event.request_id == Request.id, Event.occurred_on >= affected_from,
+                                   Event.voided_at.is_(None)).exists(),
             ~select(RequestClock.id).where(RequestClock.request_id == Request.id).exists(),
         ))
     conn = session.connection()  # plain rows: no ORM loading for 100k requests
@@ -215,7 +218,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
         for e in conn.execute(
                 select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
                        case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
-                .where(Event.request_id.in_(ids), Event.kind.in_(LEDGER_KINDS))
+                .where(Event.request_id.in_(ids), Event.kind.in_(LEDGER_KINDS), Event.voided_at.is_(None))
                 .order_by(Event.request_id, Event.occurred_on, Event.id)):
             events_by_req[e[0]].append(e)
         cached: dict[int, dict[str, Any]] = defaultdict(dict)

@@ -52,7 +52,8 @@ def open_clarification(session: Session, req: Request) -> date | None:
     open_on: date | None = None
     for kind, on in session.execute(
             select(Event.kind, Event.occurred_on).where(Event.request_id == req.id,
-                                                        Event.kind.in_(("toll_start", "toll_end")))
+                                                        Event.kind.in_(("toll_start", "toll_end")),
+                                                        Event.voided_at.is_(None))
             .order_by(Event.occurred_on, Event.id)):
         if kind == "toll_start":
             open_on = open_on or on

@@ -27,23 +27,24 @@ REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")
 
 
 def visible_clause(user: User) -> ColumnElement[bool]:
-    """A WHERE clause selecting the requests `user` may read."""
+    """A WHERE clause selecting the requests `user` may read (never a deleted draft)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
+    live = Request.deleted_at.is_(None)
     if user.role == "admin":
-        return true()
+        return live
     public = Request.visibility == "public"
     if user.role == "staff":
-        return or_(Request.organization_id == user.organization_id, public)
-    return or_(
+        return and_(live, or_(Request.organization_id == user.organization_id, public))
+    return and_(live, or_(
         Request.requester_id == user.id,
         and_(Request.organization_id == user.organization_id, Request.visibility == "organization"),
         public,
-    )
+    ))
 
 
 def can_view(user: User, req: Request) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or not getattr(user, "is_authenticated", False) or req.deleted_at is not None:
         return False
     if user.role == "admin" or req.visibility == "public":
         return True

@@ -122,7 +122,8 @@ def _toll_spans(session: Session, request_ids: list[int]) -> dict[int, list[tupl
     for k in range(0, len(request_ids), 1000):
         rows = conn.execute(
             select(Event.request_id, Event.kind, Event.occurred_on)
-            .where(Event.request_id.in_(request_ids[k:k + 1000]), Event.kind.in_(("toll_start", "toll_end")))
+            .where(Event.request_id.in_(request_ids[k:k + 1000]), Event.kind.in_(("toll_start", "toll_end")),
+                   Event.voided_at.is_(None))
             .order_by(Event.request_id, Event.occurred_on, Event.id))
         open_start: dict[int, date] = {}
         for rid, kind, on in rows:
@@ -171,7 +172,7 @@ def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: da
         )
         .select_from(Event)
         .join(Request, Request.id == Event.request_id)
-        .where(Event.kind.in_(kinds), where)
+        .where(Event.kind.in_(kinds), Event.voided_at.is_(None), where)
         .group_by(Request.id, Request.agency_id, Request.law, Request.response_due)
     )
     agencies = {a_id: (slug, name) for a_id, slug, name in session.execute(select(Agency.id, Agency.slug, Agency.name))}

@@ -96,7 +96,7 @@ def _days_late(clock: Any, today: date, calendar: Any) -> int | None:
 
 
 def _latest_event(session: Session, req: Request, kind: str) -> Event | None:
-    return session.scalar(select(Event).where(Event.request_id == req.id, Event.kind == kind)
+    return session.scalar(select(Event).where(Event.request_id == req.id, Event.kind == kind, Event.voided_at.is_(None))
                           .order_by(Event.occurred_on.desc(), Event.id.desc()).limit(1))
 
 

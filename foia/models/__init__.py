@@ -9,6 +9,7 @@ from foia.models.communication import (
     DIRECTIONS,
     Communication,
     Document,
+    InternalNote,
     SearchEntry,
     UnmatchedMail,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Document",
     "Event",
     "FilingDraft",
+    "InternalNote",
     "LetterVersion",
     "MailboxCursor",
     "Organization",

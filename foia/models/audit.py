@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foia.extensions import Model
@@ -17,6 +17,7 @@ class AuditLog(Model):
     __table_args__ = (
         Index("ix_audit_log_entity", "entity_type", "entity_id", "id"),
         Index("ix_audit_log_at", "at"),
+        Index("ix_audit_log_request", "request_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,3 +28,6 @@ class AuditLog(Model):
     entity_id: Mapped[str] = mapped_column(String(64))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The request the change belongs to (the request itself, or its communication, document, letter...), for
+    # the request's History view. No foreign key: the trail outlives what it describes.
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

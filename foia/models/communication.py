@@ -71,12 +71,24 @@ class Communication(Model):
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="SET NULL"), nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Voided (logged by mistake, or replaced by a correction): kept and shown as voided with the reason;
+    # its ledger events are voided with it, so no clock reads it any more.
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    void_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # A correction (new kind or date) is a new communication that names the one it replaces.
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("communications.id", ondelete="SET NULL"),
+                                                    nullable=True)
 
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
 
     @property
     def kind_label(self) -> str:
         return COMMUNICATION_KINDS.get(self.kind, self.kind)
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 class Document(Model):
@@ -102,6 +114,11 @@ class Document(Model):
     text_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | failed | none
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Removed from the request by a person: hidden from its page, search and downloads, but the row and the
+    # bytes stay (the evidence bundle lists it as removed, so its manifest keeps matching).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    remove_reason: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class SearchEntry(Model):
@@ -151,3 +168,22 @@ class UnmatchedMail(Model):
     discarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     discarded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     discard_reason: Mapped[str] = mapped_column(String(300), default="", server_default="")
+
+
+class InternalNote(Model):
+    """A private note on a request, for colleagues: never sent, never shown as correspondence with the agency,
+    never in the ledger. Visible to whoever may see the request; removable (kept, hidden) by its author or an
+    editor of the request."""
+
+    __tablename__ = "internal_notes"
+    __table_args__ = (Index("ix_internal_notes_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])

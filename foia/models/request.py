@@ -110,6 +110,8 @@ class Request(Model):
     # The secret part of this request's reply address (records+<ref>.<token>@...), made at the first
     # email sent from the app; a reply to an address whose token does not match is not trusted.
     reply_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # A never-sent draft deleted by a person: hidden everywhere (foia.core.access), kept for the audit trail.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     requester: Mapped[User] = relationship()
     organization: Mapped[Organization] = relationship()
