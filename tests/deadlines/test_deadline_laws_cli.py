@@ -153,7 +153,7 @@ def test_cli_nulls_for_florida_and_california() -> None:
     assert (fl["response_due"], fl["expedited_decision_due"], fl["appeal_due"]) == (None, None, None)
     ca = _json("--law", "ca-cpra", "--received", "2026-11-20T18:00:00-08:00", "--expedited",
                "--determination", "2026-12-01")
-    assert ca["response_due"] == "2026-12-03"
+    assert ca["response_due"] == "2026-11-30"  # no after-hours deferral: Fri Nov 20 + 10 (ca-after-hours-friday)
     assert ca["expedited_decision_due"] is None and ca["appeal_due"] is None
     assert ca["received"] == "2026-11-20T18:00:00-08:00"
 
