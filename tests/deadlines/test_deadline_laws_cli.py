@@ -182,5 +182,16 @@ def test_cli_rejects_bad_input(args: list[str]) -> None:
     assert result.exit_code == 2, result.output
 
 
+def test_cli_law_option_and_audit_fixes() -> None:
+    # nj-commercial-14-days; interior-appeal-90-workdays; ca-saturday-receipt (no deferral).
+    assert _json("--law", "nj-opra", "--received", "2026-03-30", "--option", "commercial")["response_due"] == "2026-04-20"
+    assert _json("--law", "nj-opra", "--received", "2026-03-30")["response_due"] == "2026-04-09"
+    assert _json("--law", "us-foia", "--received", "2026-01-05", "--agency", "interior-blm",
+                 "--determination", "2026-03-02")["appeal_due"] == "2026-07-09"
+    assert _json("--law", "ca-cpra", "--received", "2026-01-10")["response_due"] == "2026-01-20"
+    bad = CliRunner().invoke(deadline_command, ["--law", "us-foia", "--received", "2026-01-05", "--option", "commercial"])
+    assert bad.exit_code == 2 and "no option 'commercial'" in bad.output
+
+
 def test_cli_command_name() -> None:
     assert deadline_command.name == "deadline"
