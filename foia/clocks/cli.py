@@ -58,6 +58,7 @@ def deadline_report(
     tolls: tuple[tuple[date, date], ...] = (),
     restart: date | None = None,
     determination: date | None = None,
+    options: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The CLI's JSON object, as a dict (also handy for tests and the web UI)."""
     law = load_law(law_slug)
@@ -72,7 +73,7 @@ def deadline_report(
     if determination is not None:
         events.append(LedgerEvent("determination", determination))
     rules = AgencyRules(slug=agency, timezone=law.timezone) if agency else None
-    clocks = {c.kind: c for c in compute_clocks(law, events, agency=rules, expedited=expedited)}
+    clocks = {c.kind: c for c in compute_clocks(law, events, agency=rules, expedited=expedited, options=options)}
 
     def due(kind: str) -> str | None:
         c: Clock | None = clocks.get(kind)
@@ -110,6 +111,8 @@ class _LawOption(click.Option):
 @click.option("--toll", "tolls", multiple=True, metavar="START:END", help="A toll from START to END (dates); repeatable.")
 @click.option("--restart", default=None, metavar="DATE", help="Clock restart date (restart-model laws, e.g. tx-pia).")
 @click.option("--determination", default=None, metavar="DATE", help="Adverse determination date (opens the appeal window).")
+@click.option("--option", "options", multiple=True, metavar="NAME",
+              help="A law option that applies to the request (e.g. commercial for nj-opra); repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def deadline_command(
     law_slug: str,
@@ -120,11 +123,17 @@ def deadline_command(
     tolls: tuple[str, ...],
     restart: str | None,
     determination: str | None,
+    options: tuple[str, ...],
     as_json: bool,
 ) -> None:
     """Compute statutory deadlines for a request."""
     if law_slug not in law_slugs():
         raise click.BadParameter(f"unknown law {law_slug!r}; known: {', '.join(law_slugs())}", param_hint="--law")
+    known = load_law(law_slug).options
+    for name in options:
+        if name not in known:
+            raise click.BadParameter(f"{law_slug} has no option {name!r}; known: {', '.join(known) or 'none'}",
+                                     param_hint="--option")
     try:
         received_on = _parse_day_or_stamp(received)
         toll_pairs = []
@@ -142,6 +151,7 @@ def deadline_command(
             tolls=tuple(toll_pairs),
             restart=_parse_date(restart) if restart else None,
             determination=_parse_date(determination) if determination else None,
+            options=options,
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc

@@ -33,6 +33,7 @@ from foia.deadlines import (
     compute_clocks,
     load_law,
 )
+from foia.deadlines.laws import closures_count_on
 from foia.models import (
     CLOSED_STATUSES,
     Agency,
@@ -96,8 +97,19 @@ def _closures_for(session: Session, calendar_id: str, agency_id: int | None) -> 
 
 def agency_calendar(session: Session, calendar_id: str, agency_id: int | None) -> Calendar:
     """The calendar deadlines at an agency count on: the jurisdiction's holidays plus the closures an
-    admin added for that calendar or that agency. Every "working days" figure shown anywhere uses this."""
+    admin added for that calendar or that agency, where the law counting on that calendar says closures
+    extend its clocks (not federal clocks: 5 U.S.C. § 552(a)(6)(A)). Every "working days" figure shown
+    anywhere uses this."""
+    if not closures_count_on(calendar_id):
+        return calendar_for(calendar_id)
     return calendar_for(calendar_id, _closures_for(session, calendar_id, agency_id))
+
+
+def request_options(fee_category: str | None) -> tuple[str, ...]:
+    """The law options (``[options.<name>]`` in a law file) a request's own data selects: its fee
+    category, e.g. "commercial" (New Jersey's 14-business-day clock, N.J.S.A. 47:1A-5(i)(2)).
+    A law without an option of that name ignores it."""
+    return (fee_category,) if fee_category else ()
 
 
 def request_calendar(session: Session, req: Request) -> Calendar:
@@ -115,7 +127,7 @@ def compute_for(session: Session, req: Request, events: Sequence[Event] | None =
     law = load_law(req.law)
     closures = _closures_for(session, law.for_agency(req.agency.slug).calendar, req.agency_id)
     return compute_clocks(law, ledger_for(events), agency=agency_rules(req.agency), closures=closures,
-                          expedited=req.expedited)
+                          expedited=req.expedited, options=request_options(req.fee_category))
 
 
 def _summary(clocks: Iterable[Clock]) -> tuple[date | None, date | None]:
@@ -180,7 +192,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     event that starts a clock), or it has no cached clock yet; other requests are skipped."""
     session.flush()
     stmt = (select(Request.id, Request.ref, Request.law, Request.expedited, Request.agency_id, Request.response_due,
-                   Request.next_due, Agency.slug, Agency.timezone)
+                   Request.next_due, Agency.slug, Agency.timezone, Request.fee_category)
             .join(Agency, Agency.id == Request.agency_id)
             .where(Request.status.not_in(CLOSED_STATUSES)))
     if agency_id is not None:
@@ -227,7 +239,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                                  .where(RequestClock.request_id.in_(ids))):
             cached[crow[1]][crow[2]] = crow
         agencies: dict[tuple[str, str], AgencyRules] = {}
-        for rid, ref, law_slug, expedited, req_agency_id, cur_response_due, cur_next_due, agency_slug, tz in chunk:
+        for rid, ref, law_slug, expedited, req_agency_id, cur_response_due, cur_next_due, agency_slug, tz, fee_cat in chunk:
             law = law_for(law_slug, agency_slug)
             key = (law.calendar, req_agency_id)
             if key not in closures_cache:
@@ -236,7 +248,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
             if akey not in agencies:
                 agencies[akey] = AgencyRules(slug=agency_slug, timezone=tz or default_timezone())
             clocks = compute_clocks(law, ledger_for(events_by_req.get(rid, ())), agency=agencies[akey],
-                                    closures=closures_cache[key], expedited=expedited)
+                                    closures=closures_cache[key], expedited=expedited,
+                                    options=request_options(fee_cat))
             r = _Req(rid, ref, cur_response_due, cur_next_due)
             old = cached.get(rid, {})
             changes = []

@@ -237,6 +237,7 @@ def _filtered(
     drop_names: frozenset[str] = frozenset(),
     drop_observed: Callable[[date], bool] | None = None,
     add: Callable[[int], dict[date, str]] | None = None,
+    observed_cite: Callable[[date], str] | None = None,
 ) -> YearBuilder:
     def build(year: int) -> dict[date, str]:
         out: dict[date, str] = {}
@@ -247,6 +248,8 @@ def _filtered(
                     continue
                 if part.endswith("(observed)") and drop_observed is not None and drop_observed(d):
                     continue
+                if part.endswith("(observed)") and observed_cite is not None:
+                    part = f"{part[:-1]}: {observed_cite(d)})"
                 keep.append(part)
             if keep:
                 out[d] = "; ".join(keep)
@@ -261,6 +264,95 @@ def _filtered(
 def _easter(year: int) -> date:
 
     return easter(year)
+
+
+def _federal_observed(d: date) -> str:
+    # A Saturday holiday is observed the Friday before (5 U.S.C. § 6103(b)(1)); a Sunday holiday the
+    # Monday after (Executive Order 11582, applied with § 6103(b)).
+    return "5 U.S.C. § 6103(b)" if d.weekday() == 4 else "5 U.S.C. § 6103(b); E.O. 11582"
+
+
+def _shift_observed(out: dict[date, str], days: list[tuple[date, str]], year: int, cite: str,
+                    saturday: bool = True, sunday: bool = True) -> None:
+    """Add the weekday a weekend holiday is observed on (Saturday → Friday, Sunday → Monday)."""
+    for d, n in days:
+        if d.weekday() == 5 and saturday:
+            obs = d - _ONE_DAY
+        elif d.weekday() == 6 and sunday:
+            obs = d + _ONE_DAY
+        else:
+            continue
+        if obs.year == year:
+            name = f"{n} (observed: {cite})"
+            out[obs] = f"{out[obs]}; {name}" if obs in out else name
+
+
+def _general_election_day(year: int) -> date:
+    """The Tuesday after the first Monday in November."""
+    return _nth_weekday(year, 11, 0, 1) + timedelta(days=1)
+
+
+def _nj_year(year: int) -> dict[date, str]:
+    """New Jersey State holidays (N.J.S.A. 36:1-1; 11A:6-24.1 lists the same days for State offices).
+
+    - Juneteenth Day is the third Friday in June (11A:6-24.1(a)(6); P.L.2020, c.99), not June 19.
+    - Any general election day is a holiday (11A:6-24.1(a)(12)); New Jersey holds a general election
+      every November (governor and legislature in odd years), so every year.
+    - Lincoln's Birthday is not a day State offices close (36:1-1(d)): a county or city that closes
+      adds it as a closure.
+    - Sunday → Monday (36:1-1(b)); Saturday → the Friday before (36:1-1.2).
+    """
+    easter_sunday = _easter(year)
+    days: list[tuple[date, str]] = [
+        (date(year, 1, 1), "New Year's Day"),
+        (_nth_weekday(year, 1, 0, 3), "Martin Luther King Jr. Day"),
+        (_nth_weekday(year, 2, 0, 3), "Presidents Day"),
+        (easter_sunday - timedelta(days=2), "Good Friday"),
+        (_nth_weekday(year, 5, 0, -1), "Memorial Day"),
+        (_nth_weekday(year, 6, 4, 3), "Juneteenth Day (third Friday in June)"),
+        (date(year, 7, 4), "Independence Day"),
+        (_nth_weekday(year, 9, 0, 1), "Labor Day"),
+        (_nth_weekday(year, 10, 0, 2), "Columbus Day"),
+        (_general_election_day(year), "General Election Day"),
+        (date(year, 11, 11), "Veterans Day"),
+        (_nth_weekday(year, 11, 3, 4), "Thanksgiving Day"),
+        (date(year, 12, 25), "Christmas Day"),
+    ]
+    out: dict[date, str] = {}
+    for d, n in days:
+        out[d] = f"{out[d]}; {n}" if d in out else n
+    nxt = [(date(year + 1, 1, 1), "New Year's Day")]
+    _shift_observed(out, [(d, n) for d, n in days if d.weekday() >= 5] + nxt, year, "N.J.S.A. 36:1-1(b), 36:1-1.2")
+    return {d: n for d, n in out.items() if d.year == year}
+
+
+def _pa_legal_year(year: int) -> dict[date, str]:
+    """Days 1 Pa.C.S. § 1908 omits when a period ends on them: "any day made a legal holiday by the
+    laws of this Commonwealth, or of the United States". Pennsylvania legal holidays, 44 P.S. § 11
+    (incl. Good Friday, Flag Day, Election Day; a Sunday holiday → the Monday after), plus the
+    federal legal public holidays, 5 U.S.C. § 6103(a) (incl. Juneteenth, June 19)."""
+    pa: list[tuple[date, str]] = [
+        (date(year, 1, 1), "New Year's Day"),
+        (_nth_weekday(year, 1, 0, 3), "Martin Luther King Jr. Day"),
+        (_nth_weekday(year, 2, 0, 3), "Presidents' Day"),
+        (_easter(year) - timedelta(days=2), "Good Friday (44 P.S. § 11)"),
+        (_nth_weekday(year, 5, 0, -1), "Memorial Day"),
+        (date(year, 6, 14), "Flag Day (44 P.S. § 11)"),
+        (date(year, 7, 4), "Independence Day"),
+        (_nth_weekday(year, 9, 0, 1), "Labor Day"),
+        (_nth_weekday(year, 10, 0, 2), "Columbus Day"),
+        (_general_election_day(year), "Election Day (44 P.S. § 11)"),
+        (date(year, 11, 11), "Veterans Day"),
+        (_nth_weekday(year, 11, 3, 4), "Thanksgiving Day"),
+        (date(year, 12, 25), "Christmas Day"),
+    ]
+    if year >= 2021:
+        pa.append((date(year, 6, 19), "Juneteenth National Independence Day (5 U.S.C. § 6103(a))"))
+    out: dict[date, str] = {}
+    for d, n in pa:
+        out[d] = f"{out[d]}; {n}" if d in out else n
+    _shift_observed(out, [(d, n) for d, n in pa if d.weekday() == 6], year, "44 P.S. § 11", saturday=False)
+    return {d: n for d, n in out.items() if d.year == year}
 
 
 def _il_extra(year: int) -> dict[date, str]:
@@ -301,17 +393,10 @@ def _ca_court_year(year: int) -> dict[date, str]:
 
     for d, n in fixed + moving:
         put(d, n)
-    # Observed days: next year's New Year's Day on a Saturday is observed on 31 Dec.
+    # Observed days (Cal. Rules of Court, rule 1.11; Gov. Code § 6700(b)): next year's New Year's
+    # Day on a Saturday is observed on 31 Dec.
     candidates = fixed + [(date(year + 1, 1, 1), "New Year's Day")]
-    for d, n in candidates:
-        if d.weekday() == 5:
-            obs = d - _ONE_DAY
-        elif d.weekday() == 6:
-            obs = d + _ONE_DAY
-        else:
-            continue
-        if obs.year == year:
-            put(obs, f"{n} (observed)")
+    _shift_observed(out, candidates, year, "Cal. Rules of Court, rule 1.11")
     return {d: n for d, n in out.items() if d.year == year}
 
 
@@ -319,7 +404,7 @@ _SBA = frozenset({"Susan B. Anthony Day"})  # commemorative; closes no office
 
 _BUILDERS: dict[str, tuple[YearBuilder, str]] = {
     "us-federal": (
-        _filtered(None),
+        _filtered(None, observed_cite=_federal_observed),
         "Federal legal public holidays, 5 U.S.C. § 6103(a); Saturday → Friday (§ 6103(b)), "
         "Sunday → Monday (E.O. 11582)",
     ),
@@ -342,14 +427,27 @@ _BUILDERS: dict[str, tuple[YearBuilder, str]] = {
         "Texas national and state holidays, Gov. Code §§ 552.0031, 662.003(a)-(b)",
     ),
     "il": (
-        _filtered("IL", add=_il_extra),
-        "Illinois holidays for 5 ILCS 70/1.11 (incl. Lincoln's Birthday, Pulaski Day, Good Friday)",
+        # No Friday/Monday observance of a weekend holiday: 5 ILCS 70/1.11 excludes only a Saturday,
+        # Sunday or "holiday as defined or fixed in any statute", and 5 ILCS 490/63 says that when
+        # June 19 falls on a weekend "neither the preceding Friday nor the following Monday" is one.
+        _filtered("IL", add=_il_extra, drop_observed=lambda d: True),
+        "Illinois holidays for 5 ILCS 70/1.11 (incl. Lincoln's Birthday, Pulaski Day, Good Friday); "
+        "no weekday observance of a weekend holiday (5 ILCS 490/63)",
     ),
     "wa": (_filtered("WA"), "Washington legal holidays, RCW 1.16.050"),
     "fl": (_filtered("FL", _SBA), "Florida legal holidays, Fla. Stat. § 110.117"),
     "ma": (_filtered("MA"), "Massachusetts legal holidays, G.L. c. 4 § 7 cl. 18"),
-    "pa": (_filtered("PA"), "Pennsylvania holidays for 1 Pa.C.S. § 1908"),
-    "nj": (_filtered("NJ"), "New Jersey legal holidays, N.J.S.A. 36:1-1"),
+    "pa": (_filtered("PA"), "Pennsylvania State office holidays (business days, 65 P.S. § 67.102)"),
+    "pa-legal": (
+        _pa_legal_year,
+        "Legal holidays for rolling a last day, 1 Pa.C.S. § 1908: Pennsylvania (44 P.S. § 11, incl. Good "
+        "Friday, Flag Day, Election Day) and federal (5 U.S.C. § 6103(a))",
+    ),
+    "nj": (
+        _nj_year,
+        "New Jersey State holidays, N.J.S.A. 36:1-1, 36:1-1.2, 11A:6-24.1 (Juneteenth: third Friday in "
+        "June; general election day every year; Lincoln's Birthday not a State holiday, 36:1-1(d))",
+    ),
 }
 
 

@@ -123,14 +123,32 @@ class Clock:
 @dataclass
 class _Ctx:
     law: Law
-    cal: Calendar
+    cal: Calendar  # counting calendar without closures
     tz: str
     hours_end: time
+    closures: tuple[Closure, ...] = ()
     by_kind: dict[str, list[tuple[date, LedgerEvent]]] = field(default_factory=dict)
 
     def last(self, kind: str) -> tuple[date, LedgerEvent] | None:
         evs = self.by_kind.get(kind)
         return evs[-1] if evs else None
+
+    def calendars(self, rule: ClockRule) -> tuple[Calendar, Calendar]:
+        """(counting calendar, roll-forward calendar) for ``rule``: closures only where its law says
+        they extend it (``closures_extend``)."""
+        closures = self.closures if rule.closures_extend else ()
+        count = calendar_for(self.law.calendar, closures)
+        roll_id = self.law.roll_calendar or self.law.calendar
+        return count, (count if roll_id == self.law.calendar else calendar_for(roll_id, closures))
+
+
+def _closures_note(ctx: _Ctx, rule: ClockRule, first: date, last: date | None, trace: Trace) -> None:
+    """Say which closures passed in were not applied to ``rule`` (its law does not extend it for them)."""
+    if rule.closures_extend or not ctx.closures or last is None:
+        return
+    inside = sorted((c for c in ctx.closures if first <= c.date <= last), key=lambda c: (c.date, c.name))
+    if inside:
+        trace.append(("closures_ignored", tuple((c.date, c.name) for c in inside), rule.closures_citation))
 
 
 def _na(rule_kind: str, label: str, citation: str, why: str) -> Clock:
@@ -154,7 +172,7 @@ def _run_period(
     ext_len: int = 0,
 ) -> date:
     """Count ``rule``'s period (plus ``ext_len`` of its extension) from ``start``."""
-    cal = ctx.cal
+    cal, roll_cal = ctx.calendars(rule)
     assert rule.length is not None
     roll = rule.roll == "next_working_day"
     ext = rule.extension
@@ -166,7 +184,7 @@ def _run_period(
                 due = count_business_days(cal, due, ext_len, include_start=False, pauses=pauses, trace=trace)
             else:
                 end = count_calendar_days(due, ext_len, include_start=False, pauses=pauses, trace=trace)
-                due = roll_forward(cal, end, trace) if roll else end
+                due = _roll(roll_cal, end, rule, trace) if roll else end
             trace.append(("ext_due", due))
         return due
     end = count_calendar_days(start, rule.length, include_start=include_start, pauses=pauses, trace=trace)
@@ -176,11 +194,18 @@ def _run_period(
             end = count_calendar_days(end, ext_len, include_start=False, pauses=pauses, trace=trace)
             trace.append(("ext_due", end))
         else:
-            end = roll_forward(cal, end, trace) if roll else end
+            end = _roll(roll_cal, end, rule, trace) if roll else end
             end = count_business_days(cal, end, ext_len, include_start=False, pauses=pauses, trace=trace)
             trace.append(("ext_due", end))
             return end
-    return roll_forward(cal, end, trace) if roll else end
+    return _roll(roll_cal, end, rule, trace) if roll else end
+
+
+def _roll(cal: Calendar, d: date, rule: ClockRule, trace: Trace) -> date:
+    out = roll_forward(cal, d, trace)
+    if out != d and rule.roll_citation:
+        trace.append(("roll_cite", rule.roll_citation))
+    return out
 
 
 def _pauses(ctx: _Ctx, not_before: date, prefix: Trace) -> list[Pause]:
@@ -195,13 +220,26 @@ def _pauses(ctx: _Ctx, not_before: date, prefix: Trace) -> list[Pause]:
         return []
     out: list[Pause] = []
     open_at: date | None = None
+    limits = ctx.law.tolling.limits
+    used: dict[str, int] = {}
+    skipping = False  # inside a toll the law does not allow (its end is ignored too)
     for d, ev in events:
         if d < not_before:
             prefix.append(("toll_before_start", d))
             continue
         if ev.kind == "toll_start":
-            if open_at is None:
+            if open_at is None and not skipping:
+                reason = str((ev.data or {}).get("reason") or "information")
+                allowed = limits.get(reason)
+                if allowed is not None and used.get(reason, 0) >= allowed:
+                    prefix.append(("toll_limit", d, reason, allowed, ctx.law.tolling.limits_citation))
+                    skipping = True
+                    continue
+                used[reason] = used.get(reason, 0) + 1
                 open_at = d
+            continue
+        if skipping:
+            skipping = False
             continue
         if open_at is None:
             prefix.append(("toll_end_unmatched", d))
@@ -224,7 +262,8 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         return [_na("response", resp.label, resp.citation, "No 'received' event in the ledger yet.")]
     recv_date, recv_ev = received[0]
     prefix: Trace = []
-    first_start = effective_receipt(recv_ev.on, law.receipt, ctx.cal, ctx.tz, ctx.hours_end, prefix)
+    recv_cal = ctx.calendars(law.response)[0]
+    first_start = effective_receipt(recv_ev.on, law.receipt, recv_cal, ctx.tz, ctx.hours_end, prefix)
     receipt_steps = tuple(prefix)
     start, start_on = first_start, recv_date
     restarts = [(d, e) for d, e in ctx.by_kind.get("restart", []) if d >= recv_date]
@@ -232,7 +271,7 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         if law.tolling.model == "restart":
             r_date, r_ev = restarts[-1]
             prefix.append(("restart", r_date, law.tolling.citation))
-            start = effective_receipt(r_ev.on, law.receipt, ctx.cal, ctx.tz, ctx.hours_end, prefix, "restarted")
+            start = effective_receipt(r_ev.on, law.receipt, recv_cal, ctx.tz, ctx.hours_end, prefix, "restarted")
             start_on = r_date
         else:
             prefix.append(("restart_ignored", restarts[-1][0], law.tolling.model))
@@ -248,9 +287,11 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         k for k, r in law.clocks.items()
         if r.start == "received" and k not in ("response", "expedited_decision")
     ]
+    options = [law.options[o] for o in sorted(law.applied_options)]
     for kind in kinds:
         rule = law.clocks[kind]
         trace: Trace = [("rule", rule, law.name, law.agency_name)]
+        trace.extend(("option", o.label, o.citation) for o in options)
         if rule.unit == "none":
             trace.append(("text", rule.note or "The law sets no fixed period."))
             clocks.append(Clock(kind, rule.label, None, "none", rule.citation, status="n/a", steps=trace))
@@ -274,13 +315,18 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         except Paused as p:
             due, status = None, "paused"
             trace.append(("paused_open", p.since))
+        _closures_note(ctx, rule, start, due, trace)
+        cite = rule.citation
+        if ext_len and rule.extension is not None:
+            cite = rule.extension.citation
         if kind == "response" and agreed is not None:
             new = _event_date(agreed[1], ctx.tz)
             trace.append(("agreed", agreed[0], new))
             due = new
             status = "met" if finished else "open"
+            cite = ""
         if due is not None:
-            trace.append(("due", due, rule))
+            trace.append(("due", due, cite))
         clocks.append(Clock(kind, rule.label, due, rule.unit, rule.citation, status=status, length=rule.length, steps=trace))
 
     if expedited:
@@ -292,7 +338,8 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
             trace = [("rule", exp_rule, law.name, law.agency_name), *receipt_steps]
             trace.append(("day1", first_start, include_start, law.receipt.citation))
             due = _run_period(exp_rule, ctx, first_start, include_start, (), trace)
-            trace.append(("due", due, exp_rule))
+            _closures_note(ctx, exp_rule, first_start, due, trace)
+            trace.append(("due", due, exp_rule.citation))
             clocks.append(Clock("expedited_decision", exp_rule.label, due, exp_rule.unit, exp_rule.citation,
                                 status="met" if finished else "open", length=exp_rule.length, steps=trace))
 
@@ -321,7 +368,8 @@ def _appeal_clocks(ctx: _Ctx) -> list[Clock]:
         else:
             trace: Trace = [("rule", rule, law.name, law.agency_name), ("from_det", det[0])]
             due = _run_period(rule, ctx, det[0], False, (), trace)
-            trace.append(("due", due, rule))
+            _closures_note(ctx, rule, det[0], due, trace)
+            trace.append(("due", due, rule.citation))
             met = filed is not None and filed[0] >= det[0]
             out.append(Clock("appeal_filing", rule.label, due, rule.unit, rule.citation,
                              status="met" if met else "open", length=rule.length, steps=trace))
@@ -339,11 +387,12 @@ def _appeal_clocks(ctx: _Ctx) -> list[Clock]:
                 trace.append(("from_det", anchor[0]))
                 start = anchor[0]
             else:
-                start = effective_receipt(anchor[1].on, law.receipt, ctx.cal, ctx.tz, ctx.hours_end,
-                                          trace, "appeal received")
+                start = effective_receipt(anchor[1].on, law.receipt, ctx.calendars(rule)[0], ctx.tz,
+                                          ctx.hours_end, trace, "appeal received")
                 trace.append(("day1", start, False, law.receipt.citation))
             due = _run_period(rule, ctx, start, False, (), trace)
-            trace.append(("due", due, rule))
+            _closures_note(ctx, rule, start, due, trace)
+            trace.append(("due", due, rule.citation))
             out.append(Clock("appeal_decision", rule.label, due, rule.unit, rule.citation,
                              status="met" if decided else "open", length=rule.length, steps=trace))
     return out
@@ -356,14 +405,20 @@ def compute_clocks(
     agency: AgencyRules | None = None,
     closures: Iterable[Closure] = (),
     expedited: bool = False,
+    options: Iterable[str] = (),
 ) -> list[Clock]:
     """All clocks for one request. Pure: same inputs, same outputs; reads no clock or I/O
-    (apart from the cached law files). See the module docstring for the counting rules."""
+    (apart from the cached law files). See the module docstring for the counting rules.
+
+    ``closures`` are applied only to clocks whose law says closures extend them
+    (``closures_extend``); ``options`` names the law's ``[options.<name>]`` that apply to the
+    request (e.g. "commercial" for a New Jersey commercial request)."""
     if agency is not None and agency.slug and law.agency != agency.slug:
         law = law.for_agency(agency.slug)
+    law = law.with_options(options)
     tz = (agency.timezone if agency is not None else None) or law.timezone
     hours_end = agency.business_hours_end if agency is not None else _FIVE_PM
-    ctx = _Ctx(law, calendar_for(law.calendar, closures), tz, hours_end)
+    ctx = _Ctx(law, calendar_for(law.calendar), tz, hours_end, tuple(closures))
     indexed = sorted(
         ((local_date(ev.on, tz), i, ev) for i, ev in enumerate(events)), key=lambda t: (t[0], t[1])
     )

@@ -42,6 +42,12 @@ def _ext(on: date, n: int, ext: ExtensionRule, capped: bool) -> str:
     return f"Extension invoked {fmt_date(on)}: +{n} {unit}{'' if n == 1 else 's'}{extra} after the unextended last day, {ext.citation}."
 
 
+def _closures_ignored(days: tuple[tuple[date, str], ...], citation: str) -> str:
+    listed = ", ".join(f"{fmt_date(d)} ({n})" for d, n in days)
+    why = citation or "the law excepts only the days its own calendar lists"
+    return f"Office closure(s) not counted for this clock: {listed}; {why}."
+
+
 _FORMATS: dict[str, Callable[..., str]] = {
     "text": lambda s: s,
     "rule": _rule,
@@ -70,7 +76,14 @@ _FORMATS: dict[str, Callable[..., str]] = {
     "rolled": lambda a, b: f"Last day rolled from {fmt_date(a)} to {fmt_date(b)}.",
     "agreed": lambda on, d: f"Date agreed with the requester on {fmt_date(on)}: the deadline is {fmt_date(d)}.",
     "from_det": lambda d: f"Counted from the determination dated {fmt_date(d)} (that day not counted).",
-    "due": lambda d, rule: f"Due {fmt_date(d)}" + (f" — {rule.citation}." if rule.citation else "."),
+    "due": lambda d, cite: f"Due {fmt_date(d)}" + (f" — {cite}." if cite else "."),
+    "roll_cite": lambda c: f"Roll-forward: {c}.",
+    "deferral_cite": lambda c: f"Deferred receipt: {c}.",
+    "closures_ignored": _closures_ignored,
+    "toll_limit": lambda d, reason, n, c: (
+        f"Toll from {fmt_date(d)} ignored: the law allows {'only one' if n == 1 else n} toll"
+        f"{'' if n == 1 else 's'} for {reason}{', ' + c if c else ''}; the clock keeps running."),
+    "option": lambda label, c: f"Applies: {label}{' (' + c + ')' if c else ''}.",
 }
 
 
@@ -79,6 +92,10 @@ def render(steps: Sequence[tuple]) -> list[str]:
     for s in steps:
         if s[0] == "skips":  # ("skips", calendar, first, last): expand lazily
             lines.extend(f"Skipped {fmt_date(d)}: {r}." for d, r in s[1].non_working_between(s[2], s[3]))
+        elif s[0] == "ext":
+            lines.append(_ext(*s[1:]))
+            if s[3].note:
+                lines.append(f"Note: {s[3].note}")
         elif s[0] == "rule":
             lines.append(_rule(*s[1:]))
             if s[1].note and s[1].unit != "none":

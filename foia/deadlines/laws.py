@@ -3,13 +3,20 @@
 Schema (brief; see any law file for a full example)::
 
     slug, name, jurisdiction, citation, calendar, timezone   # top level
-    [receipt]   day_counts, after_hours_next_day, nonworking_next_day, citation, note
-    [tolling]   model = "pause" | "restart" | "none", citation, note
+    roll_calendar             # optional: the calendar a last day is rolled on (default: calendar)
+    [receipt]   day_counts, after_hours_next_day, nonworking_next_day, deferral_citation, citation, note
+                (both deferrals are off unless the law or agency rule says so, with its citation)
+    [tolling]   model = "pause" | "restart" | "none", citation, note,
+                limits = { <reason> = n, ... }, limits_citation   # e.g. information = 1
     [appeal]    available (bool), note, citation
     [clocks.<kind>]   label, length, unit = "business_days"|"calendar_days"|"none",
                       start = "received"|"determination"|"appeal_filed",
-                      roll = "next_working_day"|"none", citation, note
+                      roll = "next_working_day"|"none",
+                      citation (printed in letters: the rule itself), roll_citation (explanations only),
+                      closures_extend (bool, default false), closures_citation, note
     [clocks.<kind>.extension]   length, unit, citation, note
+    [options.<name>]      label, citation, note, and tables deep-merged over the law when the
+                          option applies to a request (e.g. a commercial request's clock)
     [agencies."<glob>"]   name, citation, and any of the tables above to override
                           (deep-merged over the law for matching agency slugs)
     [letter]    letter wording, every value a string except fee_categories (bool);
@@ -45,8 +52,10 @@ __all__ = [
     "ClockRule",
     "ExtensionRule",
     "Law",
+    "LawOption",
     "ReceiptRule",
     "TollingRule",
+    "closures_count_on",
     "law_slugs",
     "laws_dirs",
     "load_law",
@@ -81,6 +90,8 @@ LETTER_KEYS: Mapping[str, type] = MappingProxyType({
     "appeal_decision_period": str, "appeal_decision_citation": str,
     "request_note": str, "followup_note": str,             # extra paragraphs (default macros only)
     "appeal_grounds": str, "appeal_next_step": str, "appeal_copies": str,
+    "no_response": str,                                    # what silence means, with its citation ("" = nothing)
+    "fee_waiver_factors_citation": str,                    # the regulation listing the fee-waiver factors
 })
 
 
@@ -108,9 +119,12 @@ class ClockRule:
     unit: str
     start: str
     roll: str
-    citation: str
+    citation: str  # the rule itself, as letters print it
     note: str = ""
     extension: ExtensionRule | None = None
+    roll_citation: str = ""  # where the roll-forward comes from (explanations only)
+    closures_extend: bool = False  # do ad-hoc office closures extend this clock?
+    closures_citation: str = ""  # why (or why not)
 
     @property
     def period_text(self) -> str:
@@ -119,9 +133,14 @@ class ClockRule:
 
 @dataclass(frozen=True)
 class ReceiptRule:
+    """When a request counts as received. No deferral unless a source says so: a request that
+    arrives on a weekend, a holiday or after hours is received that day, unless the law or the
+    agency's rule (``deferral_citation``) defers it to the next working day."""
+
     day_counts: bool = False
-    after_hours_next_day: bool = True
-    nonworking_next_day: bool = True
+    after_hours_next_day: bool = False
+    nonworking_next_day: bool = False
+    deferral_citation: str = ""
     citation: str = ""
     note: str = ""
 
@@ -130,6 +149,20 @@ class ReceiptRule:
 class TollingRule:
     model: str = "none"
     citation: str = ""
+    note: str = ""
+    #: How many tolls of each reason the law allows (a reason not listed: unlimited). A toll's
+    #: reason is ``data["reason"]`` on its ``toll_start`` event; without one it is "information".
+    limits: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    limits_citation: str = ""
+
+
+@dataclass(frozen=True)
+class LawOption:
+    """A per-request option that changes the law's clocks (``[options.<name>]``)."""
+
+    name: str
+    label: str
+    citation: str
     note: str = ""
 
 
@@ -151,9 +184,24 @@ class Law:
     agency_name: str = ""
     exemptions: tuple[tuple[str, str], ...] = ()  # (code, label), statute order
     letter: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))  # see LETTER_KEYS
+    roll_calendar: str = ""  # "" = the counting calendar
+    options: Mapping[str, LawOption] = field(default_factory=lambda: MappingProxyType({}))
+    applied_options: frozenset[str] = frozenset()
 
     def __hash__(self) -> int:
-        return hash((self.slug, self.agency))
+        return hash((self.slug, self.agency, self.applied_options))
+
+    @property
+    def closures_count(self) -> bool:
+        """Whether ad-hoc closures extend this law's response clock (what "working days left" uses)."""
+        return self.response.closures_extend
+
+    def with_options(self, options: Iterable[str]) -> Law:
+        """This law with the ``[options.<name>]`` overrides for ``options`` applied (unknown names ignored)."""
+        wanted = frozenset(o for o in options if o in self.options)
+        if not wanted or wanted == self.applied_options:
+            return self
+        return _law_with_options(self.slug, self.agency or "", wanted)
 
     @property
     def has_appeal(self) -> bool:
@@ -225,6 +273,11 @@ def _parse_clock(kind: str, t: Mapping[str, Any], where: str) -> ClockRule:
         if eunit not in ("business_days", "calendar_days"):
             raise ValueError(f"{ew}: bad unit {eunit!r}")
         ext = ExtensionRule(int(_need(e, "length", ew)), eunit, _need(e, "citation", ew), e.get("note", ""))
+    closures_extend = t.get("closures_extend", False)
+    if not isinstance(closures_extend, bool):
+        raise ValueError(f"{where}: closures_extend must be true or false")
+    if closures_extend and not t.get("closures_citation"):
+        raise ValueError(f"{where}: closures_extend = true needs a closures_citation (the law that says so)")
     return ClockRule(
         kind=kind,
         label=_need(t, "label", where),
@@ -235,6 +288,9 @@ def _parse_clock(kind: str, t: Mapping[str, Any], where: str) -> ClockRule:
         citation=_need(t, "citation", where),
         note=t.get("note", ""),
         extension=ext,
+        roll_citation=t.get("roll_citation", ""),
+        closures_extend=closures_extend,
+        closures_citation=t.get("closures_citation", ""),
     )
 
 
@@ -272,9 +328,32 @@ def _parse_letter(table: Any, where: str) -> Mapping[str, Any]:
     return MappingProxyType(dict(table))
 
 
-def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency_name: str = "") -> Law:
-    receipt = ReceiptRule(**dict(raw.get("receipt", {}).items()))
-    tolling = TollingRule(**raw.get("tolling", {}))
+def _parse_options(table: Any, where: str) -> Mapping[str, LawOption]:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: [options] must be a table of tables")
+    out = {}
+    for name, t in table.items():
+        ow = f"{where} options.{name}"
+        if not isinstance(t, Mapping):
+            raise ValueError(f"{ow}: must be a table")
+        extra = set(t) - {"label", "citation", "note", "clocks", "receipt", "tolling", "letter"}
+        if extra:
+            raise ValueError(f"{ow}: unknown key(s) {', '.join(sorted(extra))}")
+        out[name] = LawOption(name, _need(t, "label", ow), _need(t, "citation", ow), t.get("note", ""))
+    return MappingProxyType(out)
+
+
+def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency_name: str = "",
+           applied: frozenset[str] = frozenset()) -> Law:
+    receipt_t = dict(raw.get("receipt", {}))
+    receipt = ReceiptRule(**receipt_t)
+    if (receipt.after_hours_next_day or receipt.nonworking_next_day) and not receipt.deferral_citation:
+        raise ValueError(f"{where}: a receipt deferral needs a deferral_citation (the rule that defers receipt)")
+    tolling_t = dict(raw.get("tolling", {}))
+    limits = tolling_t.pop("limits", {})
+    if not (isinstance(limits, Mapping) and all(isinstance(v, int) and v >= 0 for v in limits.values())):
+        raise ValueError(f"{where}: tolling.limits must map a reason to a count")
+    tolling = TollingRule(**tolling_t, limits=MappingProxyType(dict(limits)))
     if tolling.model not in TOLLING_MODELS:
         raise ValueError(f"{where}: tolling.model {tolling.model!r} not in {TOLLING_MODELS}")
     clocks = {k: _parse_clock(k, v, f"{where} clocks.{k}") for k, v in raw.get("clocks", {}).items()}
@@ -284,6 +363,9 @@ def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency
     calendar = _need(raw, "calendar", where)
     if calendar not in calendar_ids():
         raise ValueError(f"{where}: calendar {calendar!r} not in {', '.join(calendar_ids())}")
+    roll_calendar = raw.get("roll_calendar", "")
+    if roll_calendar and roll_calendar not in calendar_ids():
+        raise ValueError(f"{where}: roll_calendar {roll_calendar!r} not in {', '.join(calendar_ids())}")
     return Law(
         slug=_need(raw, "slug", where),
         name=_need(raw, "name", where),
@@ -301,6 +383,9 @@ def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency
         agency_name=agency_name,
         exemptions=_parse_exemptions(raw.get("exemptions", []), where),
         letter=_parse_letter(raw.get("letter", {}), where),
+        roll_calendar=roll_calendar,
+        options=_parse_options(raw.get("options", {}), where),
+        applied_options=applied,
     )
 
 
@@ -331,6 +416,7 @@ def reset_law_cache() -> None:
     _slugs.cache_clear()
     load_law.cache_clear()
     _law_for_agency.cache_clear()
+    _law_with_options.cache_clear()
 
 
 @cache
@@ -375,7 +461,34 @@ def load_law(slug: str) -> Law:
     law = _build({k: v for k, v in raw.items() if k != "agencies"}, f"{slug}.toml")
     for pattern in raw.get("agencies", {}):  # validate overrides eagerly
         _law_for_agency(slug, pattern)
+    for name in law.options:
+        _law_with_options(slug, "", frozenset({name}))
     return law
+
+
+def _agency_raw(raw: Mapping[str, Any], agency_slug: str) -> tuple[dict[str, Any], list[str]]:
+    merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "agencies"}
+    names = []
+    for pattern, over in raw.get("agencies", {}).items():
+        if fnmatchcase(agency_slug, pattern):
+            over = dict(over)
+            names.append(over.pop("name", pattern))
+            over.pop("citation", None)
+            merged = _merge(merged, over)
+    return merged, names
+
+
+@lru_cache(maxsize=4096)
+def _law_with_options(slug: str, agency_slug: str, options: frozenset[str]) -> Law:
+    """The law (for ``agency_slug``, "" for none) with its ``[options.<name>]`` tables merged in."""
+    merged, names = _agency_raw(_read(slug), agency_slug) if agency_slug else (
+        {k: v for k, v in _read(slug).items() if k != "agencies"}, [])
+    for name in sorted(options):
+        over = {k: v for k, v in merged.get("options", {}).get(name, {}).items()
+                if k not in ("label", "citation", "note")}
+        merged = _merge(merged, over)
+    where = f"{slug}.toml [options {', '.join(sorted(options))}]"
+    return _build(merged, where, agency_slug or None, ", ".join(names), options)
 
 
 @lru_cache(maxsize=4096)
@@ -393,3 +506,13 @@ def _law_for_agency(slug: str, agency_slug: str) -> Law:
     if merged is base:  # no override matches: the law's defaults
         return _build(base, f"{slug}.toml", agency_slug)
     return _build(merged, f"{slug}.toml [agencies {agency_slug}]", agency_slug, ", ".join(names))
+
+
+def closures_count_on(calendar_id: str) -> bool:
+    """Whether ad-hoc closures on ``calendar_id`` extend any law's response clock (False when no
+    law counting on that calendar says they do: e.g. federal clocks, 5 U.S.C. § 552(a)(6)(A)(i))."""
+    for slug in law_slugs():
+        law = load_law(slug)
+        if law.calendar == calendar_id and law.closures_count:
+            return True
+    return False

@@ -86,10 +86,13 @@ def effective_receipt(
 ) -> date:
     """The date the request counts as received.
 
-    A timestamp is read in the agency's time zone; at or after ``hours_end`` it counts
-    as received the next day. A day that is not a working day counts as received the
-    next working day. Both shifts can be switched off per law (``[receipt]``).
+    A timestamp is read in the agency's time zone. By default that local date is the day of
+    receipt, whatever the hour or day. Only where the law or the agency's rule says so
+    (``[receipt]`` ``after_hours_next_day`` / ``nonworking_next_day``, with ``deferral_citation``)
+    does an arrival at or after ``hours_end`` count as the next day, and one on a non-working
+    day as the next working day.
     """
+    deferred = False
     if isinstance(on, datetime):
         local = on.astimezone(_zone(tz)) if on.tzinfo is not None else on
         d = local.date()
@@ -97,6 +100,7 @@ def effective_receipt(
         if rule.after_hours_next_day and local.time() >= hours_end:
             trace.append(("after_hours", what, local, hours_end, d + ONE_DAY))
             d += ONE_DAY
+            deferred = True
     else:
         d = on
         trace.append(("on", what, d))
@@ -109,4 +113,7 @@ def effective_receipt(
                 d += ONE_DAY
                 r = cal.non_working_reason(d)
             trace.append(("recv_moved", what, start, d))
+            deferred = True
+    if deferred and rule.deferral_citation:
+        trace.append(("deferral_cite", rule.deferral_citation))
     return d

@@ -89,11 +89,12 @@ def test_changing_an_agency_time_zone_recomputes_its_open_requests(login_as, wor
 
     req = create_request(session, actor=world["users"]["staff"], now=NOW, data=RequestInput(
         title="Tz", records_sought="All records about the thing in question.", agency_slug="dhs-ice"))
-    # Friday 6 March, 9 pm in Washington (after hours: received Monday), 4 pm in Honolulu (received Friday).
+    # 06:00 UTC: Friday 6 March, 1 am in Washington (received Friday: no deferral, issue 14), but still
+    # Thursday 5 March, 8 pm in Honolulu (received Thursday: one working day earlier).
     log_event(session, actor=world["users"]["staff"], now=NOW, req=req, kind="sent", occurred_on=date(2026, 3, 6),
-              occurred_at=datetime(2026, 3, 7, 2, 0, tzinfo=UTC))
+              occurred_at=datetime(2026, 3, 6, 6, 0, tzinfo=UTC))
     session.commit()
-    assert req.response_due == date(2026, 4, 6)
+    assert req.response_due == date(2026, 4, 3)
     client = login_as("admin")
     agency = session.scalar(select(Agency).where(Agency.slug == "dhs-ice"))
     data = {f: getattr(agency, f) for f in GOOD}
@@ -106,7 +107,7 @@ def test_changing_an_agency_time_zone_recomputes_its_open_requests(login_as, wor
     assert actions == ["update"]
     session.expire_all()
     assert session.scalar(select(RequestClock.due).where(RequestClock.request_id == req.id,
-                                                         RequestClock.kind == "response")) == date(2026, 4, 3)
+                                                         RequestClock.kind == "response")) == date(2026, 4, 2)
 
 
 @pytest.mark.parametrize("role", ["reporter", "staff", "news_staff"])

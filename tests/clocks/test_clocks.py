@@ -59,63 +59,81 @@ def _closure_via_admin_page(client, **form):
 
 
 def test_closure_recomputes_open_requests_audits_them_and_leaves_closed_ones(login_as, world, session):
+    """A closure extends a clock only where its law says so: a California court-calendar closure rolls
+    a CPRA last day (Code Civ. Proc. § 12b); a federal one changes no federal clock (5 U.S.C.
+    § 552(a)(6)(A) excepts only Saturdays, Sundays and legal public holidays)."""
     users, reqs = world["users"], world["requests"]
-    open_ice = reqs[("staff", "private")]
-    closed_ice = reqs[("staff", "organization")]
-    cpra = reqs[("reporter", "private")]
-    for req, user in ((open_ice, users["staff"]), (closed_ice, users["staff"]), (cpra, users["reporter"])):
+    open_cpra = reqs[("reporter", "private")]
+    closed_cpra = reqs[("reporter", "organization")]
+    ice = reqs[("staff", "private")]
+    for req, user in ((open_cpra, users["reporter"]), (closed_cpra, users["reporter"]), (ice, users["staff"])):
         _send(session, req, user, date(2025, 6, 20))
-    update_request(session, actor=users["staff"], now=NOW, req=closed_ice, status="released")
+    update_request(session, actor=users["reporter"], now=NOW, req=closed_cpra, status="released")
     session.commit()
-    assert open_ice.response_due == closed_ice.response_due == date(2025, 7, 21)
-    cpra_before = cpra.response_due
+    # Fri 2025-06-20 + 10 calendar days = Mon 2025-06-30, a court day.
+    assert open_cpra.response_due == closed_cpra.response_due == date(2025, 6, 30)
+    ice_before = ice.response_due
     closed_clock_before = session.scalar(select(RequestClock.due).where(
-        RequestClock.request_id == closed_ice.id, RequestClock.kind == "response"))
+        RequestClock.request_id == closed_cpra.id, RequestClock.kind == "response"))
 
     client = login_as("admin")
+    # A federal executive-order closure moves no federal clock.
     resp = _closure_via_admin_page(client, on="2025-07-03", name="Federal offices closed by executive order",
                                    calendar="us-federal")
     assert resp.status_code == 302
+    session.expire_all()
+    assert ice.response_due == ice_before == date(2025, 7, 21)
+    body = client.get(f"/requests/{ice.ref}").get_data(as_text=True)
+    assert "not counted for this clock" in body
+
+    resp = _closure_via_admin_page(client, on="2025-06-30", name="Court offices closed", calendar="ca-court")
+    assert resp.status_code == 302
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
-    assert open_ice.ref in page and "2025-07-21" in page and "2025-07-22" in page
+    assert open_cpra.ref in page and "2025-06-30" in page and "2025-07-01" in page
 
     session.expire_all()
-    assert open_ice.response_due == date(2025, 7, 22)  # one more non-working day inside the period
-    assert closed_ice.response_due == date(2025, 7, 21)  # closed requests are left as they were
+    assert open_cpra.response_due == date(2025, 7, 1)  # the last day is rolled past the closed day
+    assert closed_cpra.response_due == date(2025, 6, 30)  # closed requests are left as they were
     assert session.scalar(select(RequestClock.due).where(
-        RequestClock.request_id == closed_ice.id, RequestClock.kind == "response")) == closed_clock_before
-    assert cpra.response_due == cpra_before  # another calendar
+        RequestClock.request_id == closed_cpra.id, RequestClock.kind == "response")) == closed_clock_before
+    assert ice.response_due == ice_before  # another calendar
     audits = session.scalars(select(AuditLog).where(AuditLog.action == "recompute")).all()
     assert [(a.entity_id, a.before["response"], a.after["response"]) for a in audits] == [
-        (str(open_ice.id), "2025-07-21", "2025-07-22")]
-    assert "closure added: 2025-07-03" in audits[0].after["reason"]
-    # The explanation names the closure.
-    body = client.get(f"/requests/{open_ice.ref}").get_data(as_text=True)
-    assert "Federal offices closed by executive order" in body
+        (str(open_cpra.id), "2025-06-30", "2025-07-01")]
+    assert "closure added: 2025-06-30" in audits[0].after["reason"]
+    body = client.get(f"/requests/{open_cpra.ref}").get_data(as_text=True)
+    assert "Court offices closed" in body
 
     # Removing it moves the date back, audited too.
-    closure = session.scalar(select(CalendarClosure))
+    closure = session.scalar(select(CalendarClosure).where(CalendarClosure.calendar_id == "ca-court"))
     token = csrf_token(client, "/admin/calendars")
     resp = client.post(f"/admin/closures/{closure.id}/delete", data={"csrf_token": token})
     assert resp.status_code == 302
     session.expire_all()
-    assert open_ice.response_due == date(2025, 7, 21)
-    assert session.scalar(select(AuditLog).where(AuditLog.action == "recompute").order_by(AuditLog.id.desc())).after["response"] == "2025-07-21"
+    assert open_cpra.response_due == date(2025, 6, 30)
+    assert session.scalar(select(AuditLog).where(AuditLog.action == "recompute").order_by(AuditLog.id.desc())).after["response"] == "2025-06-30"
 
 
 def test_agency_closure_moves_only_that_agencys_requests(world, session):
     users, reqs = world["users"], world["requests"]
+    cpra_req = reqs[("reporter", "private")]
+    _send(session, cpra_req, users["reporter"], date(2025, 6, 20))
     ice_req = reqs[("staff", "private")]
     _send(session, ice_req, users["staff"], date(2025, 6, 20))
     session.commit()
-    cbp = session.scalar(select(Agency).where(Agency.slug == "dhs-cbp"))
-    _closure, moved = add_closure(session, actor=users["admin"], now=NOW, on=date(2025, 7, 3), name="CBP office flooded",
-                                  agency=cbp)
-    assert moved == []
     ice = session.scalar(select(Agency).where(Agency.slug == "dhs-ice"))
     _closure, moved = add_closure(session, actor=users["admin"], now=NOW, on=date(2025, 7, 3), name="ICE office flooded",
                                   agency=ice)
-    assert [(m.ref, m.kind, m.before, m.after) for m in moved] == [(ice_req.ref, "response", date(2025, 7, 21), date(2025, 7, 22))]
+    assert moved == []  # a federal clock is not extended by an office closure
+    other = session.scalar(select(Agency).where(Agency.slug != "lasd", Agency.slug != "dhs-ice"))
+    _closure, moved = add_closure(session, actor=users["admin"], now=NOW, on=date(2025, 6, 30), name="Flooded",
+                                  agency=other)
+    assert moved == []
+    lasd = session.scalar(select(Agency).where(Agency.slug == "lasd"))
+    _closure, moved = add_closure(session, actor=users["admin"], now=NOW, on=date(2025, 6, 30), name="LASD office flooded",
+                                  agency=lasd)
+    assert [(m.ref, m.kind, m.before, m.after) for m in moved] == [
+        (cpra_req.ref, "response", date(2025, 6, 30), date(2025, 7, 1))]
 
 
 def test_recompute_is_a_no_op_when_nothing_changed(world, session):
@@ -187,19 +205,19 @@ def _pending_dues(session, req):
 
 
 def test_a_small_calendar_change_replans_reminders_at_once(world, session):
-    req = world["requests"][("staff", "private")]
-    _send(session, req, world["users"]["staff"], date(2025, 6, 20))
+    req = world["requests"][("reporter", "private")]  # CPRA: closures roll its last day (CCP § 12b)
+    _send(session, req, world["users"]["reporter"], date(2025, 6, 20))
     session.commit()
-    assert _pending_dues(session, req) == {date(2025, 7, 21)}
+    assert _pending_dues(session, req) == {date(2025, 6, 30)}
     from foia.reminders.planner import replan_moved
 
-    _closure, moved = add_closure(session, actor=world["users"]["admin"], now=NOW, on=date(2025, 7, 3), name="Closed",
-                                  calendar_id="us-federal")
+    _closure, moved = add_closure(session, actor=world["users"]["admin"], now=NOW, on=date(2025, 6, 30), name="Closed",
+                                  calendar_id="ca-court")
     assert req.reminders_stale  # flagged by the recompute: the sweep would re-plan it if no caller did
     assert replan_moved(session, moved, now=NOW) == 1  # what the admin page and the CLI do next
     session.commit()
     session.expire_all()
-    assert _pending_dues(session, req) == {date(2025, 7, 22)} and not req.reminders_stale
+    assert _pending_dues(session, req) == {date(2025, 7, 1)} and not req.reminders_stale
 
 
 def test_a_large_calendar_change_leaves_reminders_to_the_sweep(world, session, tmp_path):
@@ -208,17 +226,17 @@ def test_a_large_calendar_change_leaves_reminders_to_the_sweep(world, session, t
     from foia.reminders.dispatch import DispatchSettings, dispatch_due
     from foia.reminders.planner import replan_moved
 
-    req = world["requests"][("staff", "private")]
-    _send(session, req, world["users"]["staff"], date(2025, 6, 20))
-    session.add(CalendarClosure(calendar_id="us-federal", closed_on=date(2025, 7, 3), name="Closed", created_at=NOW))
-    moved = recompute_open(session, now=NOW, actor=None, reason="test", calendar_id="us-federal")
+    req = world["requests"][("reporter", "private")]  # CPRA: closures roll its last day (CCP § 12b)
+    _send(session, req, world["users"]["reporter"], date(2025, 6, 20))
+    session.add(CalendarClosure(calendar_id="ca-court", closed_on=date(2025, 6, 30), name="Closed", created_at=NOW))
+    moved = recompute_open(session, now=NOW, actor=None, reason="test", calendar_id="ca-court")
     assert replan_moved(session, moved, now=NOW, at_once=0) == 0  # too many to do now: left to the sweep
     session.commit()
     session.expire_all()
-    assert req.reminders_stale and _pending_dues(session, req) == {date(2025, 7, 21)}
+    assert req.reminders_stale and _pending_dues(session, req) == {date(2025, 6, 30)}
     dispatch_due(session, now=NOW, mailer=OutboxMailer(tmp_path), settings=DispatchSettings())
     session.expire_all()
-    assert not req.reminders_stale and _pending_dues(session, req) == {date(2025, 7, 22)}
+    assert not req.reminders_stale and _pending_dues(session, req) == {date(2025, 7, 1)}
 
 
 def test_every_engine_event_kind_is_a_ledger_kind_of_the_same_name():

@@ -15,7 +15,7 @@ def D(s: str) -> date:
 
 
 def test_calendar_ids() -> None:
-    assert calendar_ids() == ["ca-court", "fl", "il", "ma", "nj", "ny", "pa", "tx", "us-federal", "wa"]
+    assert calendar_ids() == ["ca-court", "fl", "il", "ma", "nj", "ny", "pa", "pa-legal", "tx", "us-federal", "wa"]
 
 
 def test_ca_court_2026_matches_published_court_list() -> None:
@@ -40,17 +40,21 @@ def test_ca_court_excludes_commemorative_and_non_judicial_days() -> None:
 
 
 def test_ca_court_new_year_on_saturday_observed_on_dec_31() -> None:
-    assert calendar_for("ca-court").non_working_reason(D("2021-12-31")) == "New Year's Day (observed)"
+    assert calendar_for("ca-court").non_working_reason(D("2021-12-31")) == (
+        "New Year's Day (observed: Cal. Rules of Court, rule 1.11)")
 
 
 def test_federal_2026_and_observed_days() -> None:
     cal = calendar_for("us-federal")
     names = dict(cal.holidays_in_year(2026))
     assert len([d for d in names if d.weekday() < 5]) == 11
-    assert names[D("2026-07-03")] == "Independence Day (observed)"
-    assert cal.non_working_reason(D("2021-12-31")) == "New Year's Day (observed)"
-    assert cal.non_working_reason(D("2022-06-20")) == "Juneteenth National Independence Day (observed)"
-    assert cal.non_working_reason(D("2021-06-18")) == "Juneteenth National Independence Day (observed)"
+    # Saturday → Friday: 5 U.S.C. § 6103(b); Sunday → Monday: E.O. 11582 with § 6103(b).
+    assert names[D("2026-07-03")] == "Independence Day (observed: 5 U.S.C. § 6103(b))"
+    assert cal.non_working_reason(D("2021-12-31")) == "New Year's Day (observed: 5 U.S.C. § 6103(b))"
+    assert cal.non_working_reason(D("2022-06-20")) == (
+        "Juneteenth National Independence Day (observed: 5 U.S.C. § 6103(b); E.O. 11582)")
+    assert cal.non_working_reason(D("2021-06-18")) == (
+        "Juneteenth National Independence Day (observed: 5 U.S.C. § 6103(b))")
     assert cal.is_working_day(D("2026-11-27"))  # day after Thanksgiving is not federal
     assert cal.is_working_day(D("2025-01-20")) is False  # MLK Day (also Inauguration Day)
     assert cal.is_working_day(D("2025-01-21"))
@@ -118,3 +122,42 @@ def test_next_working_day() -> None:
 def test_unknown_calendar() -> None:
     with pytest.raises(ValueError, match="unknown calendar"):
         calendar_for("mars")
+
+
+def test_new_jersey_state_calendar() -> None:
+    """N.J.S.A. 36:1-1, 36:1-1.2, 11A:6-24.1 (see foia/deadlines/calendars.py _nj_year)."""
+    cal = calendar_for("nj")
+    # Juneteenth Day is the third Friday in June: 2026-06-19, 2027-06-18, 2028-06-16 (not June 19,
+    # a Monday in 2028, which is a working day for State offices).
+    assert cal.non_working_reason(D("2027-06-18")) == "Juneteenth Day (third Friday in June)"
+    assert cal.non_working_reason(D("2028-06-16")) == "Juneteenth Day (third Friday in June)"
+    assert cal.is_working_day(D("2028-06-19"))
+    # General election day every year, odd years too: 2025-11-04, 2027-11-02.
+    assert cal.non_working_reason(D("2025-11-04")) == "General Election Day"
+    assert cal.non_working_reason(D("2027-11-02")) == "General Election Day"
+    # Lincoln's Birthday: State offices open (36:1-1(d)).
+    assert cal.is_working_day(D("2026-02-12")) and cal.is_working_day(D("2027-02-12"))
+    # Saturday → Friday (36:1-1.2): Veterans Day Sat 2028-11-11 → Fri Nov 10; Sunday → Monday (36:1-1(b)).
+    assert cal.non_working_reason(D("2028-11-10")).startswith("Veterans Day (observed")
+    assert cal.non_working_reason(D("2027-07-05")).startswith("Independence Day (observed")
+
+
+def test_illinois_has_no_weekday_observance() -> None:
+    """5 ILCS 490/63: when June 19 falls on a weekend, "neither the preceding Friday nor the following
+    Monday" is a holiday; 5 ILCS 70/1.11 excludes only Saturdays, Sundays and statutory holidays."""
+    cal = calendar_for("il")
+    for d in ("2027-06-18", "2026-07-03", "2027-07-05", "2027-12-24", "2027-12-31", "2028-02-11", "2028-11-10"):
+        assert cal.is_working_day(D(d)), d
+    assert cal.non_working_reason(D("2026-06-19")) == "Juneteenth National Independence Day"
+
+
+def test_pennsylvania_legal_holiday_roll_calendar() -> None:
+    """1 Pa.C.S. § 1908 omits a last day that is a PA (44 P.S. § 11) or U.S. legal holiday."""
+    cal = calendar_for("pa-legal")
+    assert cal.non_working_reason(D("2026-04-03")) == "Good Friday (44 P.S. § 11)"
+    assert cal.non_working_reason(D("2027-06-14")) == "Flag Day (44 P.S. § 11)"
+    assert cal.non_working_reason(D("2027-11-02")) == "Election Day (44 P.S. § 11)"
+    assert cal.non_working_reason(D("2026-06-19")).startswith("Juneteenth")
+    assert cal.is_working_day(D("2026-11-27"))  # day after Thanksgiving: an office holiday, not a legal one
+    office = calendar_for("pa")
+    assert office.is_working_day(D("2026-04-03")) and not office.is_working_day(D("2026-11-27"))

@@ -52,23 +52,27 @@ def test_clock_fields_and_dict() -> None:
     assert manual.explanation == ["line"] and manual.status == "n/a"
 
 
-def test_explanation_names_after_hours_and_skipped_days() -> None:
+def test_explanation_names_skipped_days_and_no_after_hours_deferral() -> None:
     stamp = datetime(2026, 7, 2, 17, 45, tzinfo=timezone(timedelta(hours=-4)))
     c = clocks("us-foia", E("received", stamp))["response"]
     text = "\n".join(c.explanation)
-    # 17:45 EDT Thu Jul 2 -> after hours -> Fri Jul 3 (observed holiday) -> Sat, Sun -> Mon Jul 6.
-    assert "after business hours end (17:00)" in text
-    assert "Independence Day (observed)" in text
-    assert "Counts as received Mon 2026-07-06" in text
-    # Day 1 Tue Jul 7: Jul 7-10 (4), 13-17 (9), 20-24 (14), 27-31 (19), Aug 3 (20).
-    assert c.due == D("2026-08-03")
+    # 17:45 EDT Thu Jul 2: § 552(a)(6)(A)(i) defers nothing, so it is received Thu Jul 2.
+    # Day 1: Jul 3 is observed Independence Day (skip, 5 U.S.C. § 6103(b)); Jul 6-10 (5),
+    # 13-17 (10), 20-24 (15), 27-31 (20).
+    assert "after business hours" not in text
+    assert "Independence Day (observed: 5 U.S.C. § 6103(b))" in text
+    assert "Counts as received Thu 2026-07-02" in text
+    assert c.due == D("2026-07-31")
 
 
 def test_naive_timestamp_is_read_in_agency_zone() -> None:
-    agency = AgencyRules(slug="doj-oip", timezone="America/Chicago", business_hours_end=time(16, 30))
-    late = clocks("us-foia", E("received", datetime(2026, 1, 5, 16, 45)), agency=agency)["response"]
-    early = clocks("us-foia", E("received", datetime(2026, 1, 5, 16, 15)), agency=agency)["response"]
-    assert (early.due, late.due) == (D("2026-02-03"), D("2026-02-04"))
+    # New York defers a late-day arrival (AO-17063): at a 16:30 office, 16:45 counts as Tue Jan 6.
+    # Early: day 1 Tue Jan 6: 6-9 (4), 12 (5). Late: day 1 Wed Jan 7: 7-9 (3), 12-13 (5).
+    agency = AgencyRules(slug="nyc-dof", timezone="America/Chicago", business_hours_end=time(16, 30))
+    late = clocks("ny-foil", E("received", datetime(2026, 1, 5, 16, 45)), agency=agency)["response"]
+    early = clocks("ny-foil", E("received", datetime(2026, 1, 5, 16, 15)), agency=agency)["response"]
+    assert (early.due, late.due) == (D("2026-01-12"), D("2026-01-13"))
+    assert any("AO-17063" in line for line in late.explanation)
 
 
 def test_estimated_completion_clock() -> None:
@@ -84,11 +88,17 @@ def test_unmatched_toll_end_and_same_day_toll_are_harmless() -> None:
     assert same["response"].due == base
 
 
-def test_two_tolls_add_up() -> None:
-    # Tolls Jan 8->12 (loses Fri 9 and Mon 12) and Jan 14->16 (loses Thu 15, Fri 16):
-    # us-basic Feb 3 + 4 working days (Feb 4, 5, 6, 9) = Mon Feb 9.
+def test_a_second_information_toll_is_ignored_but_fee_tolls_add_up() -> None:
+    # 5 U.S.C. § 552(a)(6)(A)(ii)(I): one toll for information. Tolls Jan 8->12 (loses Fri 9, Mon 12)
+    # and Jan 14->16: the second is for information again, so ignored: as us-toll, Feb 5.
     c = clocks("us-foia", E("received", "2026-01-05"), E("toll_start", "2026-01-08"), E("toll_end", "2026-01-12"),
                E("toll_start", "2026-01-14"), E("toll_end", "2026-01-16"))["response"]
+    assert c.due == D("2026-02-05")
+    assert any("allows only one toll for information" in line for line in c.explanation)
+    # (ii)(II): fee tolls are unlimited. The second toll is for fees: it loses Thu 15, Fri 16:
+    # us-basic Feb 3 + 4 working days (Feb 4, 5, 6, 9) = Mon Feb 9.
+    c = clocks("us-foia", E("received", "2026-01-05"), E("toll_start", "2026-01-08"), E("toll_end", "2026-01-12"),
+               E("toll_start", "2026-01-14", reason="fees"), E("toll_end", "2026-01-16"))["response"]
     assert c.due == D("2026-02-09")
 
 

@@ -153,7 +153,7 @@ def test_cli_nulls_for_florida_and_california() -> None:
     assert (fl["response_due"], fl["expedited_decision_due"], fl["appeal_due"]) == (None, None, None)
     ca = _json("--law", "ca-cpra", "--received", "2026-11-20T18:00:00-08:00", "--expedited",
                "--determination", "2026-12-01")
-    assert ca["response_due"] == "2026-12-03"
+    assert ca["response_due"] == "2026-11-30"  # no after-hours deferral: Fri Nov 20 + 10 (ca-after-hours-friday)
     assert ca["expedited_decision_due"] is None and ca["appeal_due"] is None
     assert ca["received"] == "2026-11-20T18:00:00-08:00"
 
@@ -180,6 +180,17 @@ def test_cli_table_output() -> None:
 def test_cli_rejects_bad_input(args: list[str]) -> None:
     result = CliRunner().invoke(deadline_command, args)
     assert result.exit_code == 2, result.output
+
+
+def test_cli_law_option_and_audit_fixes() -> None:
+    # nj-commercial-14-days; interior-appeal-90-workdays; ca-saturday-receipt (no deferral).
+    assert _json("--law", "nj-opra", "--received", "2026-03-30", "--option", "commercial")["response_due"] == "2026-04-20"
+    assert _json("--law", "nj-opra", "--received", "2026-03-30")["response_due"] == "2026-04-09"
+    assert _json("--law", "us-foia", "--received", "2026-01-05", "--agency", "interior-blm",
+                 "--determination", "2026-03-02")["appeal_due"] == "2026-07-09"
+    assert _json("--law", "ca-cpra", "--received", "2026-01-10")["response_due"] == "2026-01-20"
+    bad = CliRunner().invoke(deadline_command, ["--law", "us-foia", "--received", "2026-01-05", "--option", "commercial"])
+    assert bad.exit_code == 2 and "no option 'commercial'" in bad.output
 
 
 def test_cli_command_name() -> None:

@@ -277,3 +277,67 @@ def test_filters() -> None:
     assert salutation("FOIA Officer") == "FOIA Officer"
     assert salutation("Office of the General Counsel") == "Sir or Madam"
     assert salutation("Government Records Council") == "Members of the Government Records Council"
+
+
+# --- Issue 14 §1: citations and wording the audit found wrong -----------------------------------
+
+
+def test_cpra_demand_does_not_treat_silence_as_denial() -> None:
+    """The CPRA has no deemed-denial rule: the demand asks for a response instead."""
+    ctx = sample_context("ca-cpra", "appeal")
+    ctx["determination"] = None
+    text = render("appeal", "ca-cpra", ctx).text
+    assert "has not responded" in text
+    assert "denial" not in text.split("has not responded", 1)[1].split(".", 2)[1]
+    assert "silence is a denial" not in text.lower() and "respond now" in text
+
+
+@pytest.mark.parametrize(("law", "needle"), [
+    ("il-foia", "considered to have denied the request (5 ILCS 140/3(d))"),
+    ("nj-opra", "deemed to have denied the request (N.J.S.A. 47:1A-5(i))"),
+    ("ny-foil", "is a denial that may be appealed (Public Officers Law § 89(4)(a))"),
+])
+def test_silence_is_a_denial_only_with_the_laws_citation(law: str, needle: str) -> None:
+    ctx = sample_context(law, "appeal")
+    ctx["determination"] = None
+    assert needle in render("appeal", law, ctx).text
+
+
+def test_cpra_letters_print_the_rule_not_the_engine_note() -> None:
+    """The app passes the response clock's citation (foia.letters.service.build_context): it is the
+    rule alone, not "formerly § 6253(c); roll-forward CCP §§ 12a, 135"."""
+    from foia.deadlines import load_law
+
+    for kind in ("request", "follow-up"):
+        ctx = sample_context("ca-cpra", kind)
+        ctx["law"]["response_citation"] = load_law("ca-cpra").response.citation
+        text = render(kind, "ca-cpra", ctx).text
+        assert "Gov. Code § 7922.535(a)" in text
+        assert "6253" not in text and "roll-forward" not in text.lower() and "12a" not in text
+
+
+@pytest.mark.parametrize(("agency", "needle"), [
+    ("dhs-ice", "within 90 working days after the date of the adverse determination (postmarked or transmitted"),
+    ("interior-blm", "within 90 workdays from the date of the final response"),
+    ("doj-oip", "within 90 days after the adverse determination"),
+])
+def test_federal_appeal_window_follows_the_component_rule(agency: str, needle: str) -> None:
+    ctx = sample_context("us-foia", "appeal")
+    ctx["agency"]["slug"] = agency
+    ctx["deadlines"]["appeal_due"] = None
+    assert needle in render("appeal", "us-foia", ctx).text
+
+
+def test_federal_fee_waiver_walks_through_each_factor() -> None:
+    ctx = sample_context("us-foia", "request")
+    ctx["agency"]["slug"] = "dhs-ice"
+    ctx["request"].update(fee_waiver=True, fee_waiver_justification="")
+    text = render("request", "us-foia", ctx).text
+    for needle in ("6 C.F.R. § 5.11(k)", "Operations or activities of the government", "Meaningfully informative",
+                   "reasonably broad audience", "No primary commercial interest",
+                   "[Say which operations or activities the records concern.]",
+                   "[Say whether you have any commercial interest in the records.]"):
+        assert needle in text, needle
+    ctx["request"]["fee_waiver_justification"] = "We publish to 40,000 readers."
+    text = render("request", "us-foia", ctx).text
+    assert "We publish to 40,000 readers." in text and "[Say" not in text

@@ -218,8 +218,9 @@ def test_extension_replaces_pending_rows(world, session, smtp):
 
 
 def test_reminders_count_working_days_with_the_agencys_closures(world, session, smtp):
-    """An agency closure inside the period moves the deadline, and the reminder counts days left on
-    the same calendar as the request page (the closure is not a working day)."""
+    """An agency closure does not move a federal deadline (5 U.S.C. § 552(a)(6)(A) excepts only
+    Saturdays, Sundays and legal public holidays; issue 14), and the reminder counts days left on the
+    same calendar as the request page, where the closure is then a working day too."""
     from foia.clocks.closures import add_closure
     from foia.models import Agency
 
@@ -229,6 +230,6 @@ def test_reminders_count_working_days_with_the_agencys_closures(world, session, 
     add_closure(session, actor=world["users"]["admin"], now=at(date(2026, 6, 2)), on=date(2026, 6, 24),
                 name="ICE FOIA office closed", agency=ice)
     session.commit()
-    # Due moves to Wed 07-01; five working days before it, skipping the closure on 06-24: Tue 06-23.
+    # Due stays Tue 06-30; five working days before it (06-24 counts): Tue 06-23.
     assert sweep(session, smtp, at(date(2026, 6, 23))) == 1
-    assert smtp.inbox.messages[0]["Subject"] == f"[{req.ref}] Determination due: Wed Jul 1, 2026 (due in 5 working days)"
+    assert smtp.inbox.messages[0]["Subject"] == f"[{req.ref}] Determination due: Tue Jun 30, 2026 (due in 5 working days)"

@@ -199,9 +199,10 @@ def _environment() -> SandboxedEnvironment:
 DEFAULT_LAW_MACROS: Final[str] = "laws/_default.html"
 
 
-def law_text(law: str) -> dict[str, Any]:
-    """Letter wording for ``law``: its law file's ``[letter]`` table over its name and citation."""
-    data = load_law(law)
+def law_text(law: str, agency_slug: str | None = None) -> dict[str, Any]:
+    """Letter wording for ``law``: its law file's ``[letter]`` table over its name and citation, with
+    the ``[agencies."<glob>".letter]`` overrides for ``agency_slug`` (e.g. a DHS appeal window)."""
+    data = load_law(law).for_agency(agency_slug)
     return {"slug": law, "name": data.name, "citation": data.citation, **data.letter}
 
 
@@ -229,8 +230,10 @@ def _mapping(value: object) -> dict[str, Any]:
 
 
 def merged_law(law: str, context: Mapping[str, Any]) -> dict[str, Any]:
-    """Letter wording for ``law``, overridden by non-empty values in ``context["law"]``."""
-    merged = law_text(law)
+    """Letter wording for ``law`` (and the context's agency), overridden by non-empty values in
+    ``context["law"]``."""
+    agency_slug = _mapping(context.get("agency")).get("slug")
+    merged = law_text(law, str(agency_slug) if agency_slug else None)
     for key, value in _mapping(context.get("law")).items():
         if value not in (None, "", [], {}):
             merged[key] = value
