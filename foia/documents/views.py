@@ -34,7 +34,8 @@ bp = Blueprint("documents", __name__)
 
 
 def _communications(req) -> list[Communication]:
-    return list(db.session.scalars(select(Communication).where(Communication.request_id == req.id)
+    return list(db.session.scalars(select(Communication).where(Communication.request_id == req.id,
+                                                             Communication.voided_at.is_(None))
                                    .order_by(Communication.occurred_on, Communication.id)))
 
 
