@@ -93,7 +93,7 @@ class _Formatter:
 
     def agency(self, agency_id: Any) -> str:
         if self._agencies is None:
-            self._agencies = dict(self.session.execute(select(Agency.id, Agency.name)).tuples().all())
+            self._agencies = dict(self.session.execute(select(Agency.id, Agency.name)).all())
         return self._agencies.get(agency_id, str(agency_id)) if isinstance(agency_id, int) else str(agency_id)
 
     def value(self, key: str, value: Any) -> str:
@@ -226,7 +226,7 @@ def history_for(session: Session, req: Request, *, tz: str | None = None) -> lis
     rows = list(session.scalars(select(AuditLog).where(AuditLog.request_id == req.id)
                                 .order_by(AuditLog.at, AuditLog.id)))
     user_ids = {r.actor_id for r in rows if r.actor_id is not None}
-    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).tuples().all()) \
+    names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) \
         if user_ids else {}
     related: dict[tuple[str, str], Any] = {}
     for table, objs in (("communications", select(Communication).where(Communication.request_id == req.id)),
