@@ -84,6 +84,8 @@ def delete_refusal(session: Session, req: Request) -> str | None:
 def _form_value(req: Request, name: str) -> Any:
     if name == "agency":
         return req.agency.slug
+    if name == "law":  # "" follows the agency's law (so changing the agency changes the law with it)
+        return "" if req.law == req.agency.law else req.law
     return getattr(req, name)
 
 
@@ -97,9 +99,10 @@ def edit_request(session: Session, *, actor: User | None, now: datetime, req: Re
     if req.deleted_at is not None:
         raise ValidationError({"request": "This request was deleted."})
     current = {name: _form_value(req, name) for name in (*LOCKED_FORM_FIELDS, *OPEN_AFTER_SENDING)}
-    merged = {**current, **{k: v for k, v in values.items() if k in current}}
     errors: dict[str, str] = {}
     sending = sending_of(session, req)
+    may_change = OPEN_AFTER_SENDING if sending is not None else tuple(current)
+    merged = {**current, **{k: v for k, v in values.items() if k in may_change}}
     if sending is not None:
         for name in LOCKED_FORM_FIELDS:
             if name in values and _differs(name, values[name], current[name]):

@@ -267,6 +267,7 @@ def edit(ref: str):
     form.law.choices = _law_choices()
     if request.method == "GET":
         form.agency.data = req.agency.slug
+        form.law.data = "" if req.law == req.agency.law else req.law
         form.fee_ceiling.data = str(req.fee_ceiling) if req.fee_ceiling is not None else ""
     errors: dict[str, str] = {}
     if request.method == "POST":

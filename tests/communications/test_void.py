@@ -100,7 +100,7 @@ def test_voiding_a_mistaken_extension_restores_the_deadline_the_reminders_and_th
 
 
 def test_a_reason_is_required_and_bounded(world, session):
-    req, staff = _sent(session, world)
+    _req, staff = _sent(session, world)
     comm = session.scalar(select(Communication))
     for bad in ("", "   ", "x" * 501):
         with pytest.raises(ValidationError) as exc:
@@ -216,7 +216,7 @@ def test_void_and_correct_from_the_request_page(world, session, login_as):
 
 
 def test_other_organizations_get_404(world, session, login_as):
-    req, staff = _sent(session, world)
+    req, _staff = _sent(session, world)
     comm = session.scalar(select(Communication))
     event = session.scalar(select(Event).where(Event.kind == "sent"))
     client = login_as("outsider")
@@ -230,7 +230,7 @@ def test_other_organizations_get_404(world, session, login_as):
 
 
 def test_a_communication_of_another_request_is_404(world, session, login_as):
-    req, staff = _sent(session, world)
+    _req, _staff = _sent(session, world)
     comm = session.scalar(select(Communication))
     other = world["requests"][("staff", "public")]
     client = login_as("staff")
