@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from foia.clocks.service import compute_for, refresh
-from foia.communications.effects import replay_status
+from foia.communications.effects import status_after
 from foia.communications.service import TO_CLASSIFY, log_communication
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
@@ -98,26 +98,39 @@ def _dates(clocks: Any) -> dict[str, tuple[str, date | None]]:
     return {c.kind: (c.label, c.due) for c in clocks}
 
 
+# Ledger events logged by hand (or by a letter recorded as sent), not by a communication, that still say what
+# happened: replayed as the communication kind they stand for. ("closed" by hand closes the request.)
+EVENT_AS_KIND = {"acknowledged": "acknowledgment", "extension": "extension_notice",
+                 "toll_start": "clarification_request", "toll_end": "clarification_reply",
+                 "appeal_filed": "appeal_filed", "appeal_decided": "appeal_decision"}
+
+
 def derive_status(session: Session, req: Request) -> str:
-    """The status the request's live record gives it (communications.effects.replay_status). A letter recorded
-    as an appeal (its "appeal_filed" event, written without a communication) counts as an appeal filed."""
+    """The status the request's live record gives it (communications.effects.replay_status): "draft", then
+    "submitted" once a live "sent" event exists, then each live classified communication, and each live ledger
+    event logged by hand that stands for one (EVENT_AS_KIND), in date order."""
     session.flush()
     live = list(session.scalars(select(Event).where(Event.request_id == req.id, Event.voided_at.is_(None))))
     sent = any(e.kind == "sent" for e in live)
-    by_comm = {e.id for e in live if (e.data or {}).get("communication_id")}
+    comm_events = set(session.scalars(select(Communication.event_id).where(Communication.request_id == req.id,
+                                                                           Communication.event_id.is_not(None))))
     steps: list[tuple[date, int, int, str, dict | None]] = []
     for c in session.scalars(select(Communication).where(
             Communication.request_id == req.id, Communication.voided_at.is_(None))):
         if c.review_status == TO_CLASSIFY:
             continue
         steps.append((c.occurred_on, 1, c.id, c.kind, dict(c.data or {})))
-    for e in live:  # an appeal letter recorded as sent, not logged as a communication
-        if e.kind == "appeal_filed" and e.id not in by_comm:
-            steps.append((e.occurred_on, 0, e.id, "appeal_filed", None))
+    for e in live:
+        if e.id in comm_events or (e.data or {}).get("communication_id"):
+            continue
+        if e.kind in EVENT_AS_KIND:
+            steps.append((e.occurred_on, 0, e.id, EVENT_AS_KIND[e.kind], dict(e.data or {})))
+        elif e.kind == "closed":
+            steps.append((e.occurred_on, 0, e.id, "closed", None))
     steps.sort(key=lambda s: (s[0], s[1], s[2]))
-    status = replay_status(sent, [(kind, data) for _on, _o, _id, kind, data in steps])
-    if req.status == "closed" and status not in ("released", "withdrawn"):
-        return "closed"  # closed by hand: a correction elsewhere does not reopen it
+    status = "submitted" if sent else "draft"
+    for _on, _order, _id, kind, data in steps:
+        status = "closed" if kind == "closed" else status_after(kind, status, data)
     return status
 
 
