@@ -250,3 +250,21 @@ def test_cli_void_communication(world, session, cli):
     assert session.get(Communication, comm.id).voided_by_id == staff.id
     result = cli.invoke(args=["foia", "void-communication", req.ref, str(comm.id), "--reason", "again"])
     assert result.exit_code == 2 and "already voided" in result.output
+
+
+def test_a_hand_logged_acknowledgment_survives_a_correction(world, session):
+    """Demo-style data: "sent" and "acknowledged" written straight to the ledger (no communication). Voiding an
+    extension logged afterwards goes back to "acknowledged", not to "submitted"."""
+    req = world["requests"][("staff", "private")]
+    staff = world["users"]["staff"]
+    log_event(session, actor=staff, now=NOW, req=req, kind="sent", occurred_on=SENT_ON)
+    log_event(session, actor=staff, now=NOW, req=req, kind="acknowledged", occurred_on=date(2026, 1, 6))
+    from foia.requests.service import update_request
+    update_request(session, actor=staff, now=NOW, req=req, status="acknowledged")
+    ext = log_communication(session, actor=staff, now=NOW, req=req, direction="incoming", kind="extension_notice",
+                            occurred_on=date(2026, 1, 12))
+    session.commit()
+    assert req.status == "processing"
+    void_communication(session, actor=staff, now=NOW, comm=ext, reason="mistake")
+    session.commit()
+    assert req.status == "acknowledged"
