@@ -11,7 +11,7 @@ from werkzeug.local import LocalProxy
 
 from foia.accounts.cli import user_cli
 from foia.clocks.cli import deadline_command, recompute_command
-from foia.communications.cli import log_command
+from foia.communications.cli import log_command, void_communication_command
 from foia.core.cli import parse_now
 from foia.demo import load_demo
 from foia.documents.cli import attach_command, documents_cli
@@ -19,7 +19,7 @@ from foia.extensions import db
 from foia.letters.cli import letter_command, send_command
 from foia.mailroom.cli import export_command, import_eml_command, mail_cli
 from foia.reminders.cli import reminders_cli
-from foia.requests.cli import requests_command, show_command
+from foia.requests.cli import history_command, requests_command, show_command
 from foia.scheduler import run_scheduler
 from foia.search.cli import search_command
 
@@ -53,6 +53,7 @@ def register_cli(app: Flask) -> None:
     """`flask foia ...`: this module's commands plus every feature's, in one group."""
     for command in (demo_command, scheduler_command, user_cli, requests_command, show_command, recompute_command,
                     deadline_command, reminders_cli, letter_command, attach_command, documents_cli, search_command,
-                    log_command, import_eml_command, export_command, send_command, mail_cli):
+                    log_command, import_eml_command, export_command, send_command, mail_cli, history_command,
+                    void_communication_command):
         foia_cli.add_command(command)
     app.cli.add_command(foia_cli)

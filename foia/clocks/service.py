@@ -275,7 +275,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                 stale_ids.append(rid)
                 moved.extend(changes)
                 audits.append({
-                    "at": now, "actor_id": actor.id if actor else None, "action": "recompute",
+                    "at": now, "actor_id": actor.id if actor else None, "action": "recompute", "request_id": r.id,
                     "entity_type": "requests", "entity_id": str(r.id),
                     "before": {"reason": reason, **{m.kind: m.before.isoformat() if m.before else None for m in changes}},
                     "after": {"reason": reason, **{m.kind: m.after.isoformat() if m.after else None for m in changes}},

@@ -7,14 +7,15 @@ import sys
 import click
 from flask.cli import with_appcontext
 
+from foia.communications.corrections import void_communication
 from foia.communications.effects import DEFAULT_DIRECTION
 from foia.communications.service import log_communication
 from foia.core.access import get_visible_request
-from foia.core.cli import as_admin, parse_now
+from foia.core.cli import as_admin, operator_user, parse_now
 from foia.core.clock import local_today
 from foia.core.errors import ValidationError
 from foia.extensions import db
-from foia.models import COMMUNICATION_KINDS
+from foia.models import COMMUNICATION_KINDS, Communication
 
 
 @click.command("log")
@@ -70,3 +71,33 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
     label = COMMUNICATION_KINDS[comm.kind]
     click.echo(f"Logged {label.lower()} of {comm.occurred_on.isoformat()} on {req.ref} (communication {comm.id}). "
                f"Status: {req.status}. Response due: {req.response_due.isoformat() if req.response_due else '-'}.")
+
+
+@click.command("void-communication")
+@click.argument("ref")
+@click.argument("comm_id", type=int)
+@click.option("--reason", required=True, help="Why it is void (for the record; up to 500 characters).")
+@click.option("--as", "as_email", default=None, metavar="EMAIL",
+              help="The account the correction is recorded under (default: the first administrator).")
+@click.option("--now", "now_s", metavar="ISO-DATETIME", help="Pretend it is this moment.")
+@with_appcontext
+def void_communication_command(ref: str, comm_id: int, reason: str, as_email: str | None, now_s: str | None) -> None:
+    """Void communication COMM_ID of request REF (logged by mistake): it stays, marked voided; its ledger
+    events stop counting; the status, deadlines and reminders are recomputed. Prints the dates that moved."""
+
+    req = get_visible_request(db.session(), as_admin(), ref)
+    comm = db.session.get(Communication, comm_id) if req is not None else None
+    if req is None or comm is None or comm.request_id != req.id:
+        click.echo(f"Error: no communication {comm_id} on request {ref!r}.", err=True)
+        sys.exit(1)
+    actor = operator_user(as_email)
+    try:
+        result = void_communication(db.session(), actor=actor, now=parse_now(now_s), comm=comm, reason=reason)
+    except ValidationError as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            click.echo(f"Error ({field}): {message}", err=True)
+        sys.exit(2)
+    db.session.commit()
+    click.echo(f"Voided {comm.kind_label.lower()} of {comm.occurred_on.isoformat()} on {req.ref} "
+               f"(communication {comm.id}). Status: {req.status}. {result.summary}")

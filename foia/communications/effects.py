@@ -77,3 +77,29 @@ ACK_FROM = frozenset({"draft", "submitted"})
 DEFAULT_DIRECTION = dict.fromkeys(COMMUNICATION_KINDS, "incoming") | {
     "clarification_reply": "outgoing", "payment": "outgoing", "appeal_filed": "outgoing", "withdrawal": "outgoing",
 }
+
+
+def status_after(kind: str, current: str, data: dict | None = None) -> str:
+    """The request's status after a communication of `kind` arrives while it is `current` (pure).
+
+    The rules `service._apply_effect` applies, and that a correction replays: an acknowledgment only moves a
+    request that is still a draft or submitted (never backwards); an appeal decision follows its outcome;
+    kinds with no status (notes, fees, payments) leave it."""
+    effect = EFFECTS.get(kind)
+    if effect is None:
+        return current
+    if kind == "appeal_decision":
+        outcome = (data or {}).get("outcome")
+        return OUTCOME_STATUS.get(outcome, current) if isinstance(outcome, str) else current
+    if kind == "acknowledgment" and current not in ACK_FROM:
+        return current
+    return effect.status or current
+
+
+def replay_status(sent: bool, steps: list[tuple[str, dict | None]]) -> str:
+    """The status a request's live record gives it: "draft", "submitted" once sent, then each live classified
+    communication (kind, data) in the order it happened (see `status_after`)."""
+    status = "submitted" if sent else "draft"
+    for kind, data in steps:
+        status = status_after(kind, status, data)
+    return status

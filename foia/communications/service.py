@@ -49,11 +49,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.communications.effects import (
-    ACK_FROM,
     APPEAL_OUTCOMES,
     EFFECTS,
     EXEMPTION_KINDS,
-    OUTCOME_STATUS,
+    status_after,
 )
 from foia.communications.exemptions import label_for
 from foia.communications.validation import (
@@ -189,12 +188,8 @@ def _apply_effect(session: Session, *, actor: User | None, now: datetime, req: R
 
     # The request: status and the agency's tracking number.
     changes: dict[str, Any] = {}
-    status = effect.status
-    if kind == "appeal_decision":
-        status = OUTCOME_STATUS[cdata["outcome"]]
-    elif kind == "acknowledgment" and req.status not in ACK_FROM:
-        status = None  # an acknowledgment never moves a request backwards
-    if status is not None and status != req.status:
+    status = status_after(kind, req.status, cdata)  # the same rule a correction replays (effects.status_after)
+    if status != req.status:
         changes["status"] = status
     if clean["tracking_number"] and clean["tracking_number"] != req.tracking_number:
         changes["tracking_number"] = clean["tracking_number"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from foia.accounts.form_stash import take_stashed_form
+from foia.communications.corrections import Correction, correct_communication, void_communication
 from foia.communications.effects import (
     APPEAL_OUTCOMES,
     DEFAULT_DIRECTION,
@@ -23,7 +24,7 @@ from foia.core.errors import ValidationError
 from foia.core.web import request_or_404
 from foia.deadlines import load_law
 from foia.extensions import db
-from foia.models import COMMUNICATION_KINDS, DIRECTIONS, Communication
+from foia.models import COMMUNICATION_KINDS, DIRECTIONS, Communication, User
 
 bp = Blueprint("communications", __name__, url_prefix="/requests/<ref>/communications")
 
@@ -108,3 +109,90 @@ def communication_helpers():
     return {"request_communications": request_communications, "exemption_label": label_for,
             "communication_directions": DIRECTIONS, "can_edit_request": can_edit,
             "communication_kinds": COMMUNICATION_KINDS, "TO_CLASSIFY": TO_CLASSIFY}
+
+
+def _communication_or_404(req, comm_id: int) -> Communication:
+    comm = db.session.get(Communication, comm_id)
+    if comm is None or comm.request_id != req.id:
+        abort(404)
+    return comm
+
+
+def _flash_correction(done: str, result: Correction) -> None:
+    flash(f"{done} {result.summary}", "success")
+
+
+@bp.route("/<int:comm_id>/void", methods=["POST"])
+@login_required
+def void(ref: str, comm_id: int):
+    """Void a communication logged by mistake (with a reason): kept, marked voided; clocks follow."""
+    req = request_or_404(ref, edit=True)
+    comm = _communication_or_404(req, comm_id)
+    try:
+        result = void_communication(db.session(), actor=current_user, now=utcnow(), comm=comm,
+                                    reason=request.form.get("reason", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not voided: " + " ".join(exc.errors.values()), "error")
+    else:
+        db.session.commit()
+        _flash_correction(f"Voided the {comm.kind_label.lower()} of {comm.occurred_on.strftime('%B %-d, %Y')}.",
+                          result)
+    return redirect(url_for("requests.show", ref=req.ref) + f"#communication-{comm.id}")
+
+
+@bp.route("/<int:comm_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(ref: str, comm_id: int):
+    """Correct a communication's kind or date: it is voided with the reason and logged again as corrected."""
+    req = request_or_404(ref, edit=True)
+    comm = _communication_or_404(req, comm_id)
+    if comm.voided_at is not None:
+        flash("This communication was voided; log a new one instead.", "error")
+        return redirect(url_for("requests.show", ref=req.ref) + f"#communication-{comm.id}")
+    form = {"kind": comm.kind, "occurred_on": comm.occurred_on.isoformat(), "reason": ""}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form.update({k: request.form.get(k, "").strip() for k in form})
+        if form["kind"] == comm.kind and form["occurred_on"] == comm.occurred_on.isoformat():
+            errors["kind"] = "Change the kind or the date (or both) to correct this entry."
+        else:
+            try:
+                result = correct_communication(db.session(), actor=current_user, now=utcnow(), comm=comm,
+                                               reason=form["reason"], kind=form["kind"],
+                                               occurred_on=form["occurred_on"])
+            except ValidationError as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                db.session.commit()
+                new = result.replacement
+                assert new is not None
+                _flash_correction(f"Corrected: now {new.kind_label.lower()} of "
+                                  f"{new.occurred_on.strftime('%B %-d, %Y')}.", result)
+                return redirect(url_for("requests.show", ref=req.ref) + f"#communication-{new.id}")
+    return render_template("communications/correct.html", req=req, comm=comm, form=form, errors=errors,
+                           kinds=COMMUNICATION_KINDS, effects=EFFECTS), (400 if errors else 200)
+
+
+@bp.app_context_processor
+def correction_helpers():
+    """For the request page's Communications: what a communication's void does, and what it replaced."""
+
+    def void_consequence(comm: Communication) -> str:
+        effect = EFFECTS.get(comm.kind)
+        if comm.kind in ("note", "fee_estimate", "fee_waiver_decision", "payment") or effect is None:
+            return (f"The {comm.kind_label.lower()} stays listed, marked voided with your reason; no deadline "
+                    "depends on it.")
+        return (f"The {comm.kind_label.lower()} stops counting: the deadlines are recomputed without it and the "
+                "status goes back to what the other entries say. It stays listed, marked voided with your reason.")
+
+    def replaced_communication(comm: Communication) -> Communication | None:
+        return db.session.get(Communication, comm.replaces_id) if comm.replaces_id else None
+
+    def user_name(user_id: int | None) -> str:
+        user = db.session.get(User, user_id) if user_id else None
+        return user.name if user is not None else "someone"
+
+    return {"void_consequence": void_consequence, "replaced_communication": replaced_communication,
+            "user_name": user_name}

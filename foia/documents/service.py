@@ -190,15 +190,15 @@ class DocumentRow:
 
 
 def documents_for(session: Session, req: Request) -> list[DocumentRow]:
-    """The request's documents, oldest first, each with its communication (one query)."""
+    """The request's documents (not those removed), oldest first, each with its communication (one query)."""
     rows = session.execute(
         select(Document, Communication).outerjoin(Communication, Communication.id == Document.communication_id)
-        .where(Document.request_id == req.id).order_by(Document.id))
+        .where(Document.request_id == req.id, Document.removed_at.is_(None)).order_by(Document.id))
     return [DocumentRow(doc, comm) for doc, comm in rows]
 
 
 def get_visible_document(session: Session, user: User, document_id: int) -> Document | None:
-    """The document if ``user`` may see its request; None for a hidden or missing one alike."""
+    """The document if ``user`` may see its request; None for a hidden, missing or removed one alike."""
 
     return session.scalar(select(Document).join(Request, Request.id == Document.request_id)
-                          .where(Document.id == document_id, visible_clause(user)))
+                          .where(Document.id == document_id, Document.removed_at.is_(None), visible_clause(user)))

@@ -16,10 +16,12 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from foia.core.access import can_edit
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
 from foia.core.web import request_or_404
+from foia.documents.removal import mime_label, remove_document
 from foia.documents.service import (
     add_document,
     documents_for,
@@ -28,13 +30,14 @@ from foia.documents.service import (
 )
 from foia.documents.storage import BlobStore, human_size
 from foia.extensions import db
-from foia.models import Communication
+from foia.models import Communication, Request
 
 bp = Blueprint("documents", __name__)
 
 
 def _communications(req) -> list[Communication]:
-    return list(db.session.scalars(select(Communication).where(Communication.request_id == req.id)
+    return list(db.session.scalars(select(Communication).where(Communication.request_id == req.id,
+                                                             Communication.voided_at.is_(None))
                                    .order_by(Communication.occurred_on, Communication.id)))
 
 
@@ -108,3 +111,31 @@ def document_helpers():
         return documents_for(db.session(), req)
 
     return {"request_documents": request_documents, "human_size": human_size}
+
+
+@bp.route("/documents/<int:document_id>/remove", methods=["POST"])
+@login_required
+def remove(document_id: int):
+    """Remove a document from its request (with a reason): hidden and no longer downloadable; kept on record."""
+    doc = get_visible_document(db.session(), current_user, document_id)
+    if doc is None:
+        abort(404)
+    req = db.session.get_one(Request, doc.request_id)
+    if not can_edit(current_user, req):
+        abort(403)
+    try:
+        remove_document(db.session(), actor=current_user, now=utcnow(), doc=doc, reason=request.form.get("reason", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not removed: " + " ".join(exc.errors.values()), "error")
+    else:
+        db.session.commit()
+        flash(f"Removed {doc.filename} from this request. It is kept in the evidence bundle, listed as removed.",
+              "success")
+    return redirect(url_for("requests.show", ref=req.ref) + "#documents", 303)
+
+
+@bp.app_template_filter("mime_label")
+def mime_label_filter(mime: str | None) -> str:
+    """A readable file type: application/pdf → PDF."""
+    return mime_label(mime)

@@ -36,6 +36,7 @@ from foia.core.paths import letter_cache_dir
 from foia.core.web import request_or_404
 from foia.extensions import db
 from foia.letters.compare import diff_markup, letter_text
+from foia.letters.corrections import undo_refusal, undo_sent
 from foia.letters.render import LETTER_KINDS, LETTERS_DIR, render_html
 from foia.letters.service import (
     MAX_CUSTOM_CHARS,
@@ -392,3 +393,30 @@ def compare(ref: str, version_id: int, other_id: int):
     text_diff = diff_markup(letter_text(render_version_html(db.session(), old, today=today)),
                             letter_text(render_version_html(db.session(), new_, today=today)))
     return render_template("letters_ui/compare.html", req=req, old=old, new=new_, fields=fields, text_diff=text_diff)
+
+
+@bp.route("/requests/<ref>/letters/<int:version_id>/undo-sent", methods=["POST"])
+@login_required
+def undo_sent_version(ref: str, version_id: int):
+    """Undo "recorded as sent" (by hand, the same day): the "sent" entry is voided and the clocks follow."""
+    req = request_or_404(ref, edit=True)
+    version = _version_or_404(req, version_id)
+    try:
+        result = undo_sent(db.session(), actor=current_user, now=utcnow(), version=version)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not undone: " + " ".join(exc.errors.values()), "error")
+        return redirect(url_for("letters.show", ref=req.ref, version_id=version.id))
+    db.session.commit()
+    flash(f"{version.kind_label} version {version.version} is no longer recorded as sent. {result.summary}", "success")
+    return redirect(url_for("letters.show", ref=req.ref, version_id=version.id))
+
+
+@bp.app_context_processor
+def undo_sent_helpers():
+    def can_undo_sent(version: LetterVersion) -> bool:
+        req = db.session.get(Request, version.request_id) if version is not None else None
+        return (req is not None and can_edit(current_user, req)
+                and undo_refusal(db.session(), version, now=utcnow()) is None)
+
+    return {"can_undo_sent": can_undo_sent}

@@ -6,7 +6,9 @@
     deliveries/   every letter emailed from the app: the exact bytes handed to the mail server (.eml)
                   and its record (.json: status, the server's reply and queue id, times)
     documents/    every document, byte for byte
-    timeline.html, timeline.pdf   events, communications and letters in date order, with the deadlines
+    timeline.html, timeline.pdf   events, communications and letters in date order, with the deadlines;
+                  voided entries and removed documents stay, marked with who, when and why
+    history.csv   the request's History: every change, who made it, when, before and after
     manifest.json  each file's path, size and sha256 (and manifest.sha256 in `sha256sum -c` format)
 
 The zip is written to a file (never built in memory) with fixed timestamps, so the same data gives
@@ -15,7 +17,9 @@ the same archive.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import zipfile
 from datetime import UTC, datetime
@@ -33,7 +37,8 @@ from foia.letters.render import render_pdf
 from foia.letters.service import version_pdf
 from foia.mail import build_message, safe_filename
 from foia.mailroom.outbound import delivery_as_dict
-from foia.models import Communication, Delivery, Document, LetterVersion, Request
+from foia.models import Communication, Delivery, Document, Event, LetterVersion, Request, User
+from foia.requests.history import HistoryRow, history_for
 from foia.requests.queries import request_events
 
 _ZIP_TIME = (2000, 1, 1, 0, 0, 0)
@@ -81,6 +86,20 @@ def _comm_eml(comm: Communication, req: Request, store: BlobStore, mail_from: st
     return bytes(msg)
 
 
+def _history_csv(rows: list[HistoryRow]) -> bytes:
+    """The request's History as CSV: one line per change (a row with several changed fields repeats its
+    when/who/what on each line)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["when", "who", "what", "field", "before", "after"])
+    for row in rows:
+        if not row.changes:
+            writer.writerow([row.at.isoformat(), row.who, row.what, "", "", ""])
+        for change in row.changes:
+            writer.writerow([row.at.isoformat(), row.who, row.what, change.field, change.before, change.after])
+    return out.getvalue().encode("utf-8")
+
+
 def build_bundle(session: Session, req: Request, *, out_path: str | Path, storage_root: str | Path,
                  letter_cache: str | Path, mail_from: str, now: datetime) -> dict[str, Any]:
 
@@ -110,6 +129,19 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
         files.append({"path": arcname, "size": size, "sha256": h.hexdigest()})
         return arcname
 
+    removed: list[dict[str, Any]] = []
+    names: dict[int | None, str] = {}
+    for model_ids in (select(Communication.voided_by_id).where(Communication.request_id == req.id),
+                      select(Document.removed_by_id).where(Document.request_id == req.id),
+                      select(Event.voided_by_id).where(Event.request_id == req.id)):
+        for uid in session.scalars(model_ids):
+            if uid is not None and uid not in names:
+                user = session.get(User, uid)
+                names[uid] = user.name if user is not None else f"user {uid}"
+
+    def _who_when(user_id: int | None, at: datetime) -> str:
+        return f"by {names.get(user_id, 'System')} on {at.date().isoformat()}"
+
     tmp = out_path.with_name(out_path.name + ".part")
     with zipfile.ZipFile(tmp, "w") as zf:
         for v in session.scalars(select(LetterVersion).where(LetterVersion.request_id == req.id,
@@ -129,6 +161,8 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
             details = c.subject or ""
             if c.exemptions:
                 details += f" (exemptions: {', '.join(c.exemptions)})"
+            if c.voided_at is not None:
+                details += f" [VOIDED {_who_when(c.voided_by_id, c.voided_at)}: {c.void_reason}]"
             items.append({"date": c.occurred_on.isoformat(), "at": c.occurred_at or c.created_at,
                           "what": f"{c.kind_label} ({c.direction})", "details": details, "file": name})
         deliveries: list[dict[str, Any]] = []
@@ -150,13 +184,21 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
                           "details": f"to {dl.to_addr}, {dl.message_id}{reply}", "file": eml or record_name})
         for d in session.scalars(select(Document).where(Document.request_id == req.id).order_by(Document.id)):
             name = add(zf, f"documents/{d.id}-{safe_filename(d.filename, f'document-{d.id}')}", path=store.path_for(d.sha256))
+            details = d.filename
+            if d.removed_at is not None:  # still in the bundle (the manifest keeps matching), listed as removed
+                details += f" [REMOVED {_who_when(d.removed_by_id, d.removed_at)}: {d.remove_reason}]"
+                removed.append({"path": name, "removed_at": d.removed_at.isoformat(),
+                                "removed_by": names.get(d.removed_by_id), "reason": d.remove_reason})
             items.append({"date": d.created_at.date().isoformat(), "at": d.created_at, "what": "Document",
-                          "details": d.filename, "file": name})
+                          "details": details, "file": name})
         for e in request_events(session, req):
             if e.id in logged_as:
                 continue
+            details = e.notes
+            if e.voided_at is not None:
+                details += f" [VOIDED {_who_when(e.voided_by_id, e.voided_at)}: {e.void_reason}]"
             items.append({"date": e.occurred_on.isoformat(), "at": e.occurred_at or e.created_at, "what": e.kind_label,
-                          "details": e.notes, "file": None})
+                          "details": details, "file": None})
         # In time order: by day, then by the moment recorded (when it happened if known, else when it was
         # entered), then in the order gathered; never alphabetically.
         items.sort(key=lambda i: (i["date"], i["at"]))
@@ -165,8 +207,9 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
                                 generated=now.isoformat(timespec="seconds"))
         add(zf, "timeline.html", data=html.encode("utf-8"))
         add(zf, "timeline.pdf", data=render_pdf(html, title=f"Timeline of {req.ref}", created=now))
+        add(zf, "history.csv", data=_history_csv(history_for(session, req)))
         manifest = {"request": req.ref, "title": req.title, "agency": req.agency.slug, "generated": now.isoformat(),
-                    "files": files, "deliveries": deliveries}
+                    "files": files, "deliveries": deliveries, "removed_documents": removed}
         manifest_bytes = json.dumps(manifest, indent=2).encode("utf-8")
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in files).encode("utf-8")
         info = zipfile.ZipInfo("manifest.json", date_time=_ZIP_TIME)

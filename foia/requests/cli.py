@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from foia.clocks.service import compute_for
@@ -15,6 +16,7 @@ from foia.core.cli import as_admin
 from foia.documents.service import documents_for
 from foia.extensions import db
 from foia.mailroom.outbound import deliveries_for
+from foia.requests.history import history_as_dicts, history_for
 from foia.requests.queries import list_requests, request_events
 
 
@@ -132,3 +134,27 @@ def show_command(ref: str, as_json: bool) -> None:
         for d in data["deliveries"]:
             reply = f" {d['smtp_code']} {d['smtp_reply']}" if d["smtp_code"] else ""
             click.echo(f"    {d['sent_at'] or '-':<25} {d['kind']:<9} {d['status']:<9} {d['to']}{reply}")
+
+
+@click.command("history")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_appcontext
+def history_command(ref: str, as_json: bool) -> None:
+    """Show everything done to request REF, oldest first: when, who, what, and what changed."""
+
+    req = get_visible_request(db.session(), as_admin(), ref)
+    if req is None:
+        click.echo(f"Error: no request with reference {ref!r}.", err=True)
+        sys.exit(1)
+    rows = history_for(db.session(), req, tz=current_app.config.get("FOIA_TIMEZONE"))
+    if as_json:
+        click.echo(json.dumps(history_as_dicts(rows), indent=2))
+        return
+    if not rows:
+        click.echo("No changes recorded.")
+        return
+    for row in rows:
+        click.echo(f"{row.at.strftime('%Y-%m-%d %H:%M')}  {row.who:<20} {row.what}")
+        for c in row.changes:
+            click.echo(f"{'':<38}{c.field}: {c.before} -> {c.after}")

@@ -58,3 +58,30 @@ class RequestForm(FlaskForm):
     expedited_justification = TextAreaField("The compelling need for expedited processing",
                                             validators=[Optional(), Length(max=20000)])
     visibility = SelectField("Who can see this request", choices=list(VISIBILITIES.items()), default="private")
+
+
+class EditRequestForm(FlaskForm):
+    """Change a request's details (foia.requests.corrections.edit_request validates; once the request was
+    sent only the title, who can see it and the agency's tracking number are fields here)."""
+
+    title = StringField("Short title", validators=[Optional(), Length(max=200)],
+                        description="Your own label for lists; the agency never sees it.")
+    agency = SelectField("Agency", validators=[Optional()])
+    law = SelectField("Law", validators=[Optional()],
+                      description="Leave this as the agency's law unless a lawyer has told you otherwise.")
+    records_sought = TextAreaField("Records you are asking for", validators=[Optional(), Length(max=20000)])
+    records_from = DateField("Records from (optional)", validators=[Optional()])
+    records_to = DateField("Records to (optional)", validators=[Optional()])
+    preferred_format = StringField("Preferred format", validators=[Optional(), Length(max=100)])
+    fee_category = SelectField("Fee category", choices=list(FEE_CATEGORIES.items()), validators=[Optional()])
+    fee_ceiling = StringField("Most you will pay without being asked first (US dollars, optional)",
+                              validators=[Optional(), Length(max=20)])
+    fee_waiver = BooleanField("Ask for a fee waiver")
+    fee_waiver_justification = TextAreaField("Why disclosure is in the public interest",
+                                             validators=[Optional(), Length(max=20000)])
+    expedited = BooleanField("Ask for expedited processing")
+    expedited_justification = TextAreaField("The compelling need for expedited processing",
+                                            validators=[Optional(), Length(max=20000)])
+    visibility = SelectField("Who can see this request", choices=list(VISIBILITIES.items()), validators=[Optional()])
+    tracking_number = StringField("Agency tracking number", validators=[Optional(), Length(max=100)],
+                                  description="The number the agency gave this request, if any.")

@@ -20,7 +20,8 @@ from werkzeug.datastructures import MultiDict
 
 from foia.accounts.form_stash import take_stashed_form
 from foia.clocks.service import clock_rows, compute_for, request_calendar
-from foia.core.access import visible_clause
+from foia.communications.corrections import void_event, void_refusal
+from foia.core.access import can_edit, visible_clause
 from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
 from foia.core.web import request_or_404
@@ -31,8 +32,18 @@ from foia.models import (
     STATUSES,
     VISIBILITIES,
     Agency,
+    Event,
     Request,
     RequestGroup,
+)
+from foia.requests.corrections import (
+    LOCKED_FORM_FIELDS,
+    OPEN_AFTER_SENDING,
+    delete_draft,
+    delete_refusal,
+    edit_request,
+    locked_reason,
+    sending_of,
 )
 from foia.requests.filing import (
     DRAFT_FIELDS,
@@ -41,7 +52,8 @@ from foia.requests.filing import (
     load_draft,
     save_draft,
 )
-from foia.requests.forms import RequestForm
+from foia.requests.forms import EditRequestForm, RequestForm
+from foia.requests.history import history_for
 from foia.requests.queries import Cursor, list_requests, request_events
 from foia.requests.service import RequestInput, update_request
 
@@ -206,3 +218,134 @@ def show(ref: str):
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
                            clocks=clock_rows(clocks, today, cal), today=today)
+
+
+# ---------------------------------------------------------------------------- corrections
+
+def _law_choices() -> list[tuple[str, str]]:
+    return [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in law_slugs()]
+
+
+_FIELD_LABELS = {
+    "records_sought": "Records you are asking for", "records_from": "Records from", "records_to": "Records to",
+    "agency": "Agency", "law": "Law", "fee_category": "Fee category", "fee_ceiling": "Will pay up to",
+    "fee_waiver": "Fee waiver", "fee_waiver_justification": "Why disclosure is in the public interest",
+    "expedited": "Expedited processing", "expedited_justification": "The compelling need for expedited processing",
+    "preferred_format": "Preferred format",
+}
+
+
+def _locked_rows(req: Request) -> list[tuple[str, str]]:
+    """The locked fields as (label, value) for the read-only list on the edit page."""
+    law = load_law(req.law)
+
+    def day(d):
+        return d.strftime("%B %-d, %Y") if d else "—"
+
+    values = {
+        "agency": req.agency.name, "law": f"{law.name} ({law.citation})", "records_sought": req.records_sought,
+        "records_from": day(req.records_from), "records_to": day(req.records_to),
+        "preferred_format": req.preferred_format or "—",
+        "fee_category": FEE_CATEGORIES.get(req.fee_category, req.fee_category),
+        "fee_ceiling": f"${req.fee_ceiling}" if req.fee_ceiling is not None else "—",
+        "fee_waiver": "Requested" if req.fee_waiver else "Not requested",
+        "fee_waiver_justification": req.fee_waiver_justification or "—",
+        "expedited": "Requested" if req.expedited else "Not requested",
+        "expedited_justification": req.expedited_justification or "—",
+    }
+    return [(_FIELD_LABELS[name], values[name]) for name in LOCKED_FORM_FIELDS]
+
+
+@bp.route("/<ref>/edit", methods=["GET", "POST"])
+@login_required
+def edit(ref: str):
+    """Change a request's details: everything before it is sent; afterwards only what the agency never saw."""
+    req = request_or_404(ref, edit=True)
+    sending = sending_of(db.session(), req)
+    form = EditRequestForm(obj=req) if request.method == "GET" else EditRequestForm()
+    form.agency.choices = _agency_choices()
+    form.law.choices = _law_choices()
+    if request.method == "GET":
+        form.agency.data = req.agency.slug
+        form.law.data = "" if req.law == req.agency.law else req.law
+        form.fee_ceiling.data = str(req.fee_ceiling) if req.fee_ceiling is not None else ""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        names = OPEN_AFTER_SENDING if sending is not None else (*LOCKED_FORM_FIELDS, *OPEN_AFTER_SENDING)
+        values = {name: getattr(form, name).data for name in names}
+        for name in ("records_from", "records_to"):
+            if name in values and values[name] is None and (request.form.get(name) or "").strip():
+                errors[name] = "Enter the date as year-month-day, e.g. 2025-06-01."
+        if not errors:
+            try:
+                changed = edit_request(db.session(), actor=current_user, now=utcnow(), req=req, values=values)
+            except ValidationError as exc:
+                db.session.rollback()
+                errors = exc.errors
+            else:
+                db.session.commit()
+                flash("Details saved." if changed else "Nothing changed.", "success" if changed else "info")
+                return redirect(url_for("requests.show", ref=req.ref))
+    return render_template("requests/edit.html", req=req, form=form, errors=errors, sending=sending,
+                           locked_reason=locked_reason(sending) if sending is not None else None,
+                           locked=_locked_rows(req) if sending is not None else []), (400 if errors else 200)
+
+
+@bp.route("/<ref>/delete", methods=["POST"])
+@login_required
+def delete(ref: str):
+    """Delete a draft that was never sent (kept for the record, hidden everywhere)."""
+    req = request_or_404(ref, edit=True)
+    try:
+        delete_draft(db.session(), actor=current_user, now=utcnow(), req=req)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not deleted: " + " ".join(exc.errors.values()), "error")
+        return redirect(url_for("requests.show", ref=req.ref))
+    db.session.commit()
+    flash(f"Draft {req.ref} \u201c{req.title}\u201d deleted. It is kept in the audit trail only.", "success")
+    return redirect(url_for("requests.index"))
+
+
+@bp.route("/<ref>/history")
+@login_required
+def history(ref: str):
+    """Everything done to the request, oldest first, with before and after (anyone who can see it)."""
+    req = request_or_404(ref)
+    rows = history_for(db.session(), req, tz=current_app.config.get("FOIA_TIMEZONE"))
+    return render_template("requests/history.html", req=req, rows=rows)
+
+
+@bp.route("/<ref>/events/<int:event_id>/void", methods=["POST"])
+@login_required
+def void_ledger_event(ref: str, event_id: int):
+    """Void a ledger event entered by hand (a receipt, a sending, a closure...) with a reason."""
+    req = request_or_404(ref, edit=True)
+    event = db.session.get(Event, event_id)
+    if event is None or event.request_id != req.id:
+        abort(404)
+    try:
+        result = void_event(db.session(), actor=current_user, now=utcnow(), event=event,
+                            reason=request.form.get("reason", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not voided: " + " ".join(exc.errors.values()), "error")
+    else:
+        db.session.commit()
+        flash(f"Voided the ledger entry \u201c{event.kind_label}\u201d of {event.occurred_on.strftime('%B %-d, %Y')}. "
+              f"{result.summary}", "success")
+    return redirect(url_for("requests.show", ref=req.ref) + "#ledger")
+
+
+@bp.app_context_processor
+def correction_helpers():
+    """For templates: may this request be edited or deleted, and which ledger events may be voided."""
+
+    def can_delete_request(req: Request) -> bool:
+        return (req is not None and can_edit(current_user, req)
+                and delete_refusal(db.session(), req) is None)
+
+    def event_void_refusal(event: Event) -> str | None:
+        return void_refusal(db.session(), event)
+
+    return {"can_delete_request": can_delete_request, "event_void_refusal": event_void_refusal}
