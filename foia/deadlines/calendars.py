@@ -13,10 +13,12 @@ roll-forward; Sundays are § 6700 holidays).
 from __future__ import annotations
 
 import calendar as _stdcal
+import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache, lru_cache
+from pathlib import Path
 
 import holidays as _holidays
 from dateutil.easter import easter
@@ -451,16 +453,179 @@ _BUILDERS: dict[str, tuple[YearBuilder, str]] = {
 }
 
 
+# ---------------------------------------------------------------------------
+# Calendars as data: foia/calendars/<id>.toml (see foia/calendars/README.md for the schema).
+
+CALENDARS_DIR = Path(__file__).resolve().parent.parent / "calendars"
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_HOLIDAY_KEYS = frozenset({"name", "date", "month", "weekday", "nth", "offset", "easter", "election", "years",
+                           "every", "first_year", "last_year", "observed", "citation", "note"})
+_CALENDAR_KEYS = frozenset({"id", "name", "citation", "saturday", "sunday", "observed_citation", "note",
+                            "holidays"})
+
+
+@dataclass(frozen=True)
+class HolidayRule:
+    """One holiday of a data calendar: a fixed date, the n-th weekday of a month, an offset from Easter or
+    election day, optionally only in some years, and whether a weekend date is observed on a weekday."""
+
+    name: str
+    month: int = 0
+    day: int = 0
+    weekday: int | None = None
+    nth: int = 0
+    offset: int = 0
+    easter: int | None = None
+    election: bool = False
+    years: str = "all"          # all | even | odd
+    every: int = 0              # e.g. 4 (with first_year): inauguration days
+    first_year: int | None = None
+    last_year: int | None = None
+    observed: bool = True
+    citation: str = ""
+
+    def in_year(self, year: int) -> bool:
+        if self.first_year is not None and year < self.first_year:
+            return False
+        if self.last_year is not None and year > self.last_year:
+            return False
+        if self.years == "even" and year % 2:
+            return False
+        if self.years == "odd" and not year % 2:
+            return False
+        return not (self.every and (year - (self.first_year or 0)) % self.every)
+
+    def date_in(self, year: int) -> date:
+        if self.easter is not None:
+            d = _easter(year) + timedelta(days=self.easter)
+        elif self.election:
+            d = _general_election_day(year)
+        elif self.weekday is not None:
+            d = _nth_weekday(year, self.month, self.weekday, self.nth)
+        else:
+            d = date(year, self.month, self.day)
+        return d + timedelta(days=self.offset)
+
+
+def _parse_holiday(item: Mapping[str, object], where: str) -> HolidayRule:
+    extra = set(item) - _HOLIDAY_KEYS
+    if extra:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{where}: every holiday needs a name")
+    kinds = [k for k in ("date", "weekday", "easter", "election") if k in item]
+    if len(kinds) != 1:
+        raise ValueError(f"{where} ({name}): give exactly one of date, weekday (+ month, nth), easter, election")
+    kw: dict[str, object] = {"name": name, "citation": str(item.get("citation", ""))}
+    if "date" in item:
+        try:
+            month, day = (int(x) for x in str(item["date"]).split("-"))
+            date(2024, month, day)
+        except ValueError:
+            raise ValueError(f"{where} ({name}): date must be MM-DD, got {item['date']!r}") from None
+        kw.update(month=month, day=day)
+    elif "weekday" in item:
+        wd, month_name, nth = str(item["weekday"]).lower(), str(item.get("month", "")).lower(), item.get("nth")
+        if wd not in _WEEKDAYS or month_name not in _MONTHS or nth not in (1, 2, 3, 4, -1):
+            raise ValueError(f"{where} ({name}): weekday needs a weekday name, a month name and nth in 1-4 or -1")
+        kw.update(weekday=_WEEKDAYS.index(wd), month=_MONTHS.index(month_name) + 1, nth=nth)
+    elif "easter" in item:
+        if not isinstance(item["easter"], int):
+            raise ValueError(f"{where} ({name}): easter is a day offset from Easter Sunday (Good Friday = -2)")
+        kw["easter"] = item["easter"]
+    else:
+        if item["election"] is not True:
+            raise ValueError(f"{where} ({name}): election = true (the Tuesday after the first Monday in November)")
+        kw["election"] = True
+    for key in ("offset", "every", "first_year", "last_year"):
+        if key in item:
+            if not isinstance(item[key], int):
+                raise ValueError(f"{where} ({name}): {key} must be an integer")
+            kw[key] = item[key]
+    if item.get("years", "all") not in ("all", "even", "odd"):
+        raise ValueError(f"{where} ({name}): years must be all, even or odd")
+    kw["years"] = item.get("years", "all")
+    if "observed" in item:
+        if not isinstance(item["observed"], bool):
+            raise ValueError(f"{where} ({name}): observed must be true or false")
+        kw["observed"] = item["observed"]
+    return HolidayRule(**kw)  # type: ignore[arg-type]
+
+
+def _data_builder(raw: Mapping[str, object], where: str) -> tuple[YearBuilder, str]:
+    extra = set(raw) - _CALENDAR_KEYS
+    if extra:
+        raise ValueError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+    for key in ("name", "citation"):
+        if not isinstance(raw.get(key), str) or not str(raw.get(key)).strip():
+            raise ValueError(f"{where}: missing {key!r}")
+    saturday, sunday = raw.get("saturday", "none"), raw.get("sunday", "none")
+    if saturday not in ("friday", "monday", "none") or sunday not in ("monday", "none"):
+        raise ValueError(f"{where}: saturday must be friday, monday or none; sunday monday or none")
+    items = raw.get("holidays")
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{where}: a calendar needs [[holidays]]")
+    rules = [_parse_holiday(h, f"{where} holiday #{n}") for n, h in enumerate(items, 1)]
+    cite = str(raw.get("observed_citation") or raw["citation"])
+
+    def build(year: int) -> dict[date, str]:
+        out: dict[date, str] = {}
+
+        def put(d: date, n: str) -> None:
+            if d.year == year:
+                out[d] = f"{out[d]}; {n}" if d in out and n not in out[d] else n
+
+        for y in (year - 1, year, year + 1):  # an observed day may fall in the neighbouring year
+            for rule in rules:
+                if not rule.in_year(y):
+                    continue
+                d = rule.date_in(y)
+                label = f"{rule.name} ({rule.citation})" if rule.citation else rule.name
+                if y == year:
+                    put(d, label)
+                if not rule.observed:
+                    continue
+                if d.weekday() == 5 and saturday != "none":
+                    put(d - _ONE_DAY if saturday == "friday" else d + timedelta(days=2),
+                        f"{rule.name} (observed: {cite})")
+                elif d.weekday() == 6 and sunday == "monday":
+                    put(d + _ONE_DAY, f"{rule.name} (observed: {cite})")
+        return out
+
+    return build, f"{raw['name']}, {raw['citation']}"
+
+
+@cache
+def _data_calendars() -> dict[str, tuple[YearBuilder, str]]:
+    out: dict[str, tuple[YearBuilder, str]] = {}
+    if not CALENDARS_DIR.is_dir():
+        return out
+    for path in sorted(CALENDARS_DIR.glob("*.toml")):
+        where = f"calendar {path.name}"
+        with path.open("rb") as f:
+            raw = tomllib.load(f)
+        cid = raw.get("id")
+        if cid != path.stem:
+            raise ValueError(f"{where}: id {cid!r} must match the file name {path.stem!r}")
+        if cid in _BUILDERS:
+            raise ValueError(f"{where}: {cid!r} is already a built-in calendar")
+        out[cid] = _data_builder(raw, where)
+    return out
+
+
 def calendar_ids() -> list[str]:
-    return sorted(_BUILDERS)
+    return sorted({*_BUILDERS, *_data_calendars()})
 
 
 @cache
 def _base_calendar(calendar_id: str) -> Calendar:
-    try:
-        builder, description = _BUILDERS[calendar_id]
-    except KeyError:
-        raise ValueError(f"unknown calendar {calendar_id!r}; known: {', '.join(calendar_ids())}") from None
+    found = _BUILDERS.get(calendar_id) or _data_calendars().get(calendar_id)
+    if found is None:
+        raise ValueError(f"unknown calendar {calendar_id!r}; known: {', '.join(calendar_ids())}")
+    builder, description = found
     return Calendar(calendar_id, builder, description)
 
 

@@ -13,7 +13,8 @@ Schema (brief; see any law file for a full example)::
                       start = "received"|"determination"|"appeal_filed",
                       roll = "next_working_day"|"none",
                       citation (printed in letters: the rule itself), roll_citation (explanations only),
-                      closures_extend (bool, default false), closures_citation, note
+                      closures_extend (bool, default false), closures_citation, note,
+                      verified (bool: checked against the primary text), source (URL of that text)
     [clocks.<kind>.extension]   length, unit, citation, note
     [options.<name>]      label, citation, note, and tables deep-merged over the law when the
                           option applies to a request (e.g. a commercial request's clock)
@@ -125,6 +126,10 @@ class ClockRule:
     roll_citation: str = ""  # where the roll-forward comes from (explanations only)
     closures_extend: bool = False  # do ad-hoc office closures extend this clock?
     closures_citation: str = ""  # why (or why not)
+    # Checked against the primary text? True / False (say why in `note`), None = not recorded. `source`: where
+    # the number was read (a URL to the official text). The coverage page shows both.
+    verified: bool | None = None
+    source: str = ""
 
     @property
     def period_text(self) -> str:
@@ -291,7 +296,16 @@ def _parse_clock(kind: str, t: Mapping[str, Any], where: str) -> ClockRule:
         roll_citation=t.get("roll_citation", ""),
         closures_extend=closures_extend,
         closures_citation=t.get("closures_citation", ""),
+        verified=_verified(t, where),
+        source=str(t.get("source", "")),
     )
+
+
+def _verified(t: Mapping[str, Any], where: str) -> bool | None:
+    value = t.get("verified")
+    if value is not None and not isinstance(value, bool):
+        raise ValueError(f"{where}: verified must be true or false")
+    return value
 
 
 def _parse_exemptions(items: Any, where: str) -> tuple[tuple[str, str], ...]:
