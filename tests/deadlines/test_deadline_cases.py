@@ -482,7 +482,6 @@ def test_case_table_covers_every_law() -> None:
     assert len(CASES) >= 100
     assert len({c.id for c in CASES}) == len(CASES)
     from foia.deadlines import law_slugs
-
     from tests.deadlines.test_law_cases import data_case_laws
 
     assert {c.law for c in CASES} | data_case_laws() == set(law_slugs()), "every law has hand-checked cases"
