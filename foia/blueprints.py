@@ -16,6 +16,7 @@ from foia.accounts.views import bp as account_bp
 from foia.admin.users_views import bp as admin_users_bp
 from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
+from foia.clocks.views import bp as laws_bp
 from foia.communications.views import bp as communications_bp
 from foia.core.views import bp as main_bp
 from foia.core.web import BoundedIntConverter
@@ -35,7 +36,7 @@ SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot
 #: Every feature's blueprint. Their names ("requests", "letters", ...) are the endpoint prefixes the
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
-              communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp)
+              communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp, laws_bp)
 
 
 #: Public files that keep their caching headers for everyone: the USWDS assets and the letters' CSS and fonts.

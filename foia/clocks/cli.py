@@ -169,3 +169,24 @@ def deadline_command(
     click.echo("")
     for line in report["explanation"]:
         click.echo(line)
+
+
+@click.command("laws")
+@click.option("--json", "as_json", is_flag=True, help="Print every law's clocks, citations and sources as JSON.")
+@click.option("--unverified", is_flag=True, help="Only the clocks whose number was not verified against the law.")
+def laws_command(as_json: bool, unverified: bool) -> None:
+    """Every law FOIA Tracker knows, with its clocks, citations and whether each was verified."""
+    from foia.clocks.coverage import coverage
+
+    rows = coverage()
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        clocks = [c for c in r.clocks if not (unverified and c.verified)]
+        if unverified and not clocks:
+            continue
+        click.echo(f"{r.slug:14} {r.jurisdiction}: {r.name} ({r.citation}) — {r.verified_count}/{r.numbered_count} verified")
+        for c in clocks:
+            mark = {True: "verified", False: "NOT verified", None: "not recorded"}[c.verified]
+            click.echo(f"    {c.kind:20} {c.period:22} {c.citation}  [{mark}]")
