@@ -165,4 +165,4 @@ def communication_helpers():
 
     return {"request_communications": request_communications, "exemption_label": label_for,
             "communication_directions": DIRECTIONS, "can_edit_request": can_edit,
-            "communication_kinds": COMMUNICATION_KINDS, "TO_CLASSIFY": TO_CLASSIFY}
+            "communication_kinds": COMMUNICATION_KINDS, "TO_CLASSIFY": TO_CLASSIFY, "communication_effects": EFFECTS}
