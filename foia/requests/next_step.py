@@ -125,14 +125,18 @@ def next_step(req: Any, *, rows: Sequence[Mapping[str, Any]], letters: Sequence[
     comm_new = Action("Log the agency's answer", "communications.new", {"ref": ref})
     bundle = Action("Download the evidence bundle", "mailroom.export", {"ref": ref})
 
-    # A bounced delivery that nothing has replaced yet.
+    # A bounced delivery that nothing has replaced yet (no later accepted email of that letter kind, and for a
+    # request letter no other "sent" in the ledger, e.g. recorded as sent by post).
     bounced = next((d for d in deliveries if d.status == "bounced"), None)
-    if bounced is not None and not any(d.status == "accepted" and d.created_at > bounced.created_at
-                                       for d in deliveries if d.kind == bounced.kind):
-        version = next((v for v in letters if v.id == bounced.letter_version_id), None)
-        if version is None or version.sent_at is None:
-            target = (Action("Send again or record another way", "letters.show",
-                             {"ref": ref, "version_id": version.id}) if version is not None
+    if bounced is not None:
+        resent = any(d.kind == bounced.kind and d.status == "accepted" and d.created_at > bounced.created_at
+                     for d in deliveries)
+        if bounced.kind == "request":
+            resent = resent or any(e.kind == "sent" and e.id != bounced.event_id for e in _live(events))
+        if not resent:
+            version = next((v for v in letters if v.id == bounced.letter_version_id), None)
+            target = (Action("Send again or record another way", "letters.show", {"ref": ref, "version_id": version.id})
+                      if version is not None
                       else Action("Send again or record another way", "requests.show", {"ref": ref}, "letters"))
             return NextStep("delivery_failed", "Delivery failed",
                             f"The email to {bounced.to_addr} bounced: {bounced.bounce_reason or 'no reason given'}. "
