@@ -34,7 +34,7 @@ def test_each_kind_specific_field_names_its_kinds_from_the_validator_table(world
     chunks = html.split('data-kinds="')[1:]
     for chunk in chunks:
         kinds, rest = chunk.split('"', 1)
-        for name, element_id in ids.items():
+        for element_id in ids.values():
             if f'id="{element_id}"' in chunk[:4000] and element_id not in groups:
                 before = chunk.index(f'id="{element_id}"')
                 if 'data-kinds' not in rest[:before]:

@@ -4,6 +4,7 @@ notes: who may see, add and remove them, and that they never become corresponden
 from __future__ import annotations
 
 import re
+
 from sqlalchemy import func, select
 
 from foia.models import AuditLog, Communication, Event
@@ -118,7 +119,7 @@ def test_colleague_reads_notes_but_only_editors_write_and_remove(world, login_as
 
     login(client, world["users"]["colleague"].email)  # same newsroom, may read the request, not change it
     html = _page(client, req)
-    assert "Source says the logs exist." in html and 'action="/requests/%s/notes"' % req.ref not in html
+    assert "Source says the logs exist." in html and f'action="/requests/{req.ref}/notes"' not in html
     assert _add_note(client, req, "me too").status_code == 403
     client.post("/logout", data={"csrf_token": csrf_token(client, "/requests")})
 
