@@ -85,8 +85,9 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
     # Log the acknowledgment, then the extension notice: the deadline moves
     for kind, tracking in (("Acknowledgment", "2025-ICFO-41231"), ("Extension notice", "")):
         page.get_by_role("link", name="Log a communication").click()
-        page.get_by_label("From the agency").check()
         page.get_by_label("Kind").select_option(label=kind)
+        page.locator("label[for=comm-direction-incoming]").click()  # USWDS draws the radio on its label
+        assert page.get_by_label("From the agency").is_checked()
         page.get_by_label("Date", exact=True).fill(today.isoformat())
         if tracking:
             page.get_by_label("Agency tracking number (optional)").fill(tracking)
