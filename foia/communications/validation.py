@@ -27,6 +27,18 @@ from foia.models import (
 
 MAX_SUBJECT = 500
 
+# Which kinds each kind-specific field belongs to: the one table the validator checks and the form renders
+# into data-kinds attributes (templates/communications/new.html, static/communication-form.js).
+FIELD_KINDS: dict[str, frozenset[str]] = {
+    "exemptions": frozenset(EXEMPTION_KINDS),
+    "days": frozenset({"extension_notice"}),
+    "estimated_completion": frozenset(COMMUNICATION_KINDS) - CLOSING_KINDS,
+    "agreed_date": frozenset(COMMUNICATION_KINDS) - CLOSING_KINDS,
+    "outcome": frozenset({"appeal_decision"}),
+    "amount": frozenset({"fee_estimate", "payment"}),
+    "decision": frozenset({"fee_waiver_decision"}),
+}
+
 
 MAX_BODY = 1_000_000
 
@@ -73,7 +85,9 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
     if kind not in COMMUNICATION_KINDS:
         errors["kind"] = "Choose what kind of communication this is from the list."
     if direction not in DIRECTIONS:
-        errors["direction"] = "Say whether this came from the agency or went to it."
+        errors["direction"] = ("Say whether this came from the agency or went to it: a note has no usual "
+                               "direction, so choose one." if kind == "note"
+                               else "Say whether this came from the agency or went to it.")
 
     on: date | None = None
     if occurred_on in (None, ""):
@@ -126,7 +140,7 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
         errors["exemptions"] = (f"{', '.join(repr(u) for u in unknown)} {'is' if len(unknown) == 1 else 'are'} not "
                                 f"{'an exemption' if len(unknown) == 1 else 'exemptions'} under the {law.name}. "
                                 f"Choose from the list (e.g. {known}).")
-    elif codes and kind in COMMUNICATION_KINDS and kind not in EXEMPTION_KINDS:
+    elif codes and kind in COMMUNICATION_KINDS and kind not in FIELD_KINDS["exemptions"]:
         errors["exemptions"] = "Exemptions belong to releases, denials and appeal decisions; choose one of those kinds."
     order = {c: i for i, (c, _) in enumerate(exemptions_for(req.law))}
     clean["exemptions"] = sorted(codes, key=lambda c: order.get(c, 0))
@@ -139,7 +153,7 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
             days_n = int(str(days).strip())
         except ValueError:
             days_n = None
-        if kind in COMMUNICATION_KINDS and kind != "extension_notice":
+        if kind in COMMUNICATION_KINDS and kind not in FIELD_KINDS["days"]:
             errors["days"] = "Extension days belong to an extension notice."
         elif days_n is None or days_n <= 0:
             errors["days"] = "Enter the extension as a positive whole number of days, e.g. 10."
@@ -160,7 +174,7 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
         except ValueError:
             errors[key] = f"Enter the {label} as YYYY-MM-DD, e.g. 2025-09-30."
             continue
-        if kind in CLOSING_KINDS:
+        if kind in COMMUNICATION_KINDS and kind not in FIELD_KINDS[key]:
             errors[key] = f"A {COMMUNICATION_KINDS[kind].lower()} ends the response period; leave the {label} empty."
         elif on is not None and d < on:
             errors[key] = f"The {label} must be on or after the date of the communication."
@@ -168,7 +182,7 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
             clean["data"][key] = d.isoformat()
 
     outcome = (data.pop("outcome", None) or "").strip()
-    if kind == "appeal_decision":
+    if kind in FIELD_KINDS["outcome"]:
         if outcome not in APPEAL_OUTCOMES:
             errors["outcome"] = "Choose the appeal's outcome: granted, partly granted or denied."
         else:
@@ -183,14 +197,14 @@ def validate_communication(session: Session, *, now: datetime, req: Request, dir
         except ValueError:
             errors["amount"] = "Enter the amount in dollars, e.g. 125 or 125.50."
         else:
-            if kind not in ("fee_estimate", "payment"):
+            if kind not in FIELD_KINDS["amount"]:
                 errors["amount"] = "An amount belongs to a fee estimate or a payment."
             else:
                 clean["data"]["amount"] = str(value)
 
     decision = (data.pop("decision", None) or "").strip()
     if decision:
-        if kind != "fee_waiver_decision":
+        if kind not in FIELD_KINDS["decision"]:
             errors["decision"] = "A decision belongs to a fee-waiver decision."
         elif decision not in FEE_WAIVER_DECISIONS:
             errors["decision"] = "Choose the fee-waiver decision: granted, partly granted or denied."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from foia.accounts.form_stash import take_stashed_form
@@ -18,11 +18,15 @@ from foia.communications.effects import (
 )
 from foia.communications.exemptions import exemptions_for, label_for
 from foia.communications.service import TO_CLASSIFY, classify_communication, communications_for, log_communication
+from foia.communications.validation import FIELD_KINDS
 from foia.core.access import can_edit
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
+from foia.core.paths import blob_root
 from foia.core.web import request_or_404
 from foia.deadlines import load_law
+from foia.documents.service import add_document, blob_referenced
+from foia.documents.storage import BlobStore, human_size
 from foia.extensions import db
 from foia.models import COMMUNICATION_KINDS, DIRECTIONS, Communication, User
 
@@ -34,7 +38,42 @@ FIELD_IDS = {
     "subject": "comm-subject", "body": "comm-body", "tracking_number": "comm-tracking",
     "exemptions": "comm-exemptions", "days": "comm-days", "estimated_completion": "comm-estimated",
     "agreed_date": "comm-agreed", "outcome": "comm-outcome", "amount": "comm-amount", "decision": "comm-decision",
+    "attachments": "comm-attachments",
 }
+
+
+def _store_attachments(req, comm, uploads) -> list[str]:
+    """Store each uploaded file as a document of `comm` (documents service: its size cap, type check and
+    storage). Raises ValidationError({"attachments": ...}) naming the first file refused; the caller rolls
+    back, so nothing of this submission stays. Returns the sha256 of each blob written (for clean-up)."""
+    written: list[str] = []
+    for upload in uploads:
+        try:
+            doc = add_document(db.session(), actor=current_user, now=utcnow(), req=req, stream=upload.stream,
+                               filename=upload.filename, storage_root=blob_root(current_app.config),
+                               max_bytes=current_app.config["FOIA_MAX_UPLOAD_BYTES"], communication=comm)
+        except ValidationError as exc:
+            _forget_blobs(written)
+            raise ValidationError({"attachments": f"{upload.filename or '(no name)'}: "
+                                                  + " ".join(exc.errors.values())
+                                                  + " Nothing was saved; choose the files again."}) from exc
+        finally:
+            upload.close()
+        written.append(doc.sha256)
+    return written
+
+
+def _forget_blobs(written: list[str]) -> None:
+    """After a rollback: remove the blobs this submission wrote that no row points at (a blob that was
+    already stored for another document stays)."""
+    db.session.rollback()
+    store = BlobStore(blob_root(current_app.config))
+    for sha in written:
+        if not blob_referenced(db.session(), sha):
+            try:
+                store.path_for(sha).unlink()
+            except FileNotFoundError:
+                pass
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -42,12 +81,13 @@ FIELD_IDS = {
 def new(ref: str):
     req = request_or_404(ref, edit=True)
     errors: dict[str, str] = {}
-    form: dict[str, Any] = {"direction": "incoming", "kind": "", "occurred_on": "", "subject": "", "body": "",
+    form: dict[str, Any] = {"direction": "", "kind": "", "occurred_on": "", "subject": "", "body": "",
             "tracking_number": "", "exemptions": [], "days": "", "estimated_completion": "", "agreed_date": "",
             "outcome": "", "amount": "", "decision": ""}
     if request.method == "GET" and request.args.get("kind") in COMMUNICATION_KINDS:
         form["kind"] = request.args["kind"]
-        form["direction"] = DEFAULT_DIRECTION[form["kind"]]
+        # A note may be about either side (or a call): the person says which; other kinds have a usual side.
+        form["direction"] = "" if form["kind"] == "note" else DEFAULT_DIRECTION[form["kind"]]
     kept = take_stashed_form() if request.method == "GET" else None  # typed when the session ended
     if kept:
         form.update({k: kept.get(k, form[k]) for k in form if k != "exemptions"})
@@ -58,17 +98,20 @@ def new(ref: str):
         form["exemptions"] = f.getlist("exemptions")
         data = {k: form[k] for k in ("days", "estimated_completion", "agreed_date", "outcome", "amount", "decision")
                 if form[k].strip()}
+        uploads = [u for u in request.files.getlist("attachments") if u.filename or u.content_length]
         try:
             comm = log_communication(
                 db.session(), actor=current_user, now=utcnow(), req=req, direction=form["direction"],
                 kind=form["kind"], occurred_on=form["occurred_on"].strip(), subject=form["subject"],
                 body=form["body"], tracking_number=form["tracking_number"], exemptions=form["exemptions"], data=data)
+            _store_attachments(req, comm, uploads)  # same transaction: a refused file undoes the whole log
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
             db.session.commit()
-            flash(f"Logged: {comm.kind_label} of {comm.occurred_on.strftime('%B %-d, %Y')}. "
+            attached = f" with {len(uploads)} attached file{'s' if len(uploads) != 1 else ''}" if uploads else ""
+            flash(f"Logged: {comm.kind_label} of {comm.occurred_on.strftime('%B %-d, %Y')}{attached}. "
                   f"Status: {req.status_label}.", "success")
             return redirect(url_for("requests.show", ref=req.ref) + "#communications")
     law = load_law(req.law).for_agency(req.agency.slug)
@@ -77,7 +120,22 @@ def new(ref: str):
         "communications/new.html", req=req, law=law, form=form, errors=errors, field_ids=FIELD_IDS,
         kinds=COMMUNICATION_KINDS, effects=EFFECTS, directions=DIRECTIONS, exemptions=exemptions_for(req.law),
         exemption_kinds=EXEMPTION_KINDS, outcomes=APPEAL_OUTCOMES, decisions=FEE_WAIVER_DECISIONS, extension=ext,
+        field_kinds={name: " ".join(k for k in COMMUNICATION_KINDS if k in kinds_)
+                     for name, kinds_ in FIELD_KINDS.items()},
+        field_kind_labels={name: _kind_list(kinds_) for name, kinds_ in FIELD_KINDS.items()},
+        default_direction={k: ("" if k == "note" else v) for k, v in DEFAULT_DIRECTION.items()},
+        summary_fields={name: {"id": fid} for name, fid in FIELD_IDS.items()},
+        max_size=human_size(current_app.config["FOIA_MAX_UPLOAD_BYTES"]),
     ), (400 if errors else 200)
+
+
+def _kind_list(kinds_: frozenset[str]) -> str:
+    """'Extension notice' / 'Fee estimate or Payment' / 'every kind except ...' (the no-JS hint)."""
+    names = [label for k, label in COMMUNICATION_KINDS.items() if k in kinds_]
+    if len(kinds_) > len(COMMUNICATION_KINDS) / 2:
+        others = [label for k, label in COMMUNICATION_KINDS.items() if k not in kinds_]
+        return "every kind except " + ", ".join(others)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @bp.route("/<int:comm_id>/classify", methods=["POST"])
@@ -108,7 +166,7 @@ def communication_helpers():
 
     return {"request_communications": request_communications, "exemption_label": label_for,
             "communication_directions": DIRECTIONS, "can_edit_request": can_edit,
-            "communication_kinds": COMMUNICATION_KINDS, "TO_CLASSIFY": TO_CLASSIFY}
+            "communication_kinds": COMMUNICATION_KINDS, "TO_CLASSIFY": TO_CLASSIFY, "communication_effects": EFFECTS}
 
 
 def _communication_or_404(req, comm_id: int) -> Communication:

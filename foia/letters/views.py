@@ -29,11 +29,13 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from foia.accounts.form_stash import take_stashed_form
+from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.core.access import can_edit, can_view
 from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import letter_cache_dir
 from foia.core.web import request_or_404
+from foia.deadlines import load_law
 from foia.extensions import db
 from foia.letters.compare import diff_markup, letter_text
 from foia.letters.corrections import undo_refusal, undo_sent
@@ -65,6 +67,7 @@ from foia.models import (
     LetterVersion,
     Request,
 )
+from foia.requests.next_step import allowed_letter_kinds, send_consequence
 
 bp = Blueprint("letters", __name__)
 
@@ -181,11 +184,21 @@ def _kind_arg() -> str:
     return kind
 
 
+def letter_refusal(req: Request, kind: str) -> str:
+    """Why a letter of this kind makes no sense now ("" when it does): see foia.requests.next_step."""
+    rows = clock_rows(compute_for(db.session(), req), _today(), request_calendar(db.session(), req))
+    return allowed_letter_kinds(req, versions_for(db.session(), req), rows).get(kind, "")
+
+
 @bp.route("/requests/<ref>/letters/new", methods=["GET", "POST"])
 @login_required
 def new(ref: str):
     req = request_or_404(ref, edit=True)
     kind = _kind_arg()
+    refusal = letter_refusal(req, kind)
+    if refusal:
+        flash(f"No {LETTER_KIND_LABELS.get(kind, kind).lower()} now: {refusal}", "error")
+        return redirect(url_for("requests.show", ref=req.ref) + "#letters", 303)
     kept = take_stashed_form() if request.method == "GET" else None  # typed when the session ended
     form = LetterForm(formdata=kept) if kept else LetterForm()
     errors: dict[str, str] = {}
@@ -235,11 +248,17 @@ def _render_show(req: Request, version: LetterVersion, *, form: LetterForm | Non
     siblings = list(db.session.scalars(select(LetterVersion).where(
         LetterVersion.request_id == req.id, LetterVersion.kind == version.kind, LetterVersion.id != version.id)
         .order_by(LetterVersion.version)))
+    recipient = recipient_for(req, version)
+    delivery = delivery_for_version(db.session(), version)
+    law = load_law(req.law).for_agency(req.agency.slug)
     return render_template("letters_ui/show.html", req=req, version=version, form=form, sent_form=sent_form,
                            errors=errors or {}, sent_errors=sent_errors or {},
                            siblings=siblings, editable=can_edit(current_user, req),
-                           recipient=recipient_for(req, version),
-                           delivery=delivery_for_version(db.session(), version)), status
+                           recipient=recipient, delivery=delivery,
+                           sent_consequence=send_consequence(law, version.kind),
+                           email_consequence=send_consequence(law, version.kind,
+                                                              email_to=(delivery.to_addr if delivery else recipient)
+                                                              or "the agency")), status
 
 
 @bp.route("/requests/<ref>/letters/<int:version_id>", methods=["GET", "POST"])
@@ -372,8 +391,10 @@ def send(ref: str, version_id: int):
                   f"answered {delivery.smtp_code} {delivery.smtp_reply}".rstrip(), "success")
             return redirect(url_for("requests.show", ref=req.ref) + "#deliveries-heading")
         previous = delivery_for_version(db.session(), version)
+    law = load_law(req.law).for_agency(req.agency.slug)
     return render_template("letters_ui/send.html", req=req, version=version, recipient=recipient,
-                           previous=previous, errors=errors), status
+                           previous=previous, errors=errors,
+                           email_consequence=send_consequence(law, version.kind, email_to=recipient or "the agency")), status
 
 
 @bp.route("/requests/<ref>/letters/<int:version_id>/compare/<int:other_id>")

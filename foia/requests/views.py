@@ -21,12 +21,16 @@ from werkzeug.datastructures import MultiDict
 from foia.accounts.form_stash import take_stashed_form
 from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.communications.corrections import void_event, void_refusal
+from foia.communications.service import communications_for
 from foia.core.access import can_edit, visible_clause
 from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
 from foia.core.web import request_or_404
 from foia.deadlines import law_slugs, load_law
 from foia.extensions import db
+from foia.letters.render import email_recipient
+from foia.letters.service import versions_for
+from foia.mailroom.outbound import deliveries_for
 from foia.models import (
     FEE_CATEGORIES,
     STATUSES,
@@ -36,6 +40,7 @@ from foia.models import (
     Request,
     RequestGroup,
 )
+from foia.models.communication import InternalNote
 from foia.requests.corrections import (
     LOCKED_FORM_FIELDS,
     OPEN_AFTER_SENDING,
@@ -54,6 +59,8 @@ from foia.requests.filing import (
 )
 from foia.requests.forms import EditRequestForm, RequestForm
 from foia.requests.history import history_for
+from foia.requests.next_step import allowed_letter_kinds, appeal_window, clock_phrase, next_step
+from foia.requests.notes import add_note, can_remove_note, can_see_notes, notes_for, remove_note
 from foia.requests.queries import Cursor, list_requests, request_events
 from foia.requests.service import RequestInput, update_request
 
@@ -206,19 +213,40 @@ def group(group_id: int):
     return render_template("requests/group.html", group=grp, members=members)
 
 
+def _mail_configured() -> bool:
+    return "@" in (current_app.config.get("FOIA_MAIL_FROM") or "")
+
+
 @bp.route("/<ref>")
 @login_required
 def show(ref: str):
     req = request_or_404(ref)
-    events = request_events(db.session(), req)
-    clocks = compute_for(db.session(), req, events)
+    session = db.session()
+    events = request_events(session, req)
+    clocks = compute_for(session, req, events)
     law = load_law(req.law).for_agency(req.agency.slug)
-    cal = request_calendar(db.session(), req)
+    cal = request_calendar(session, req)
     today = local_today(utcnow())
+    rows = clock_rows(clocks, today, cal)
+    letters = versions_for(session, req)
+    deliveries = deliveries_for(session, req)
+    comms = communications_for(session, req)
+    can_email = _mail_configured() and bool(email_recipient("request", {
+        "foia_email": req.agency.foia_email or "", "appeal_email": req.agency.appeal_email or ""}))
+    step = next_step(req, rows=rows, letters=letters, deliveries=deliveries, communications=comms, events=events,
+                     today=today, can_email=can_email)
+    show_notes = can_see_notes(current_user, req)
+    notes = notes_for(session, req) if show_notes else []
+    live_events = [e for e in events if getattr(e, "voided_at", None) is None]
     return render_template("requests/show.html", req=req, events=events, law=law,
                            fee_categories=FEE_CATEGORIES, visibilities=VISIBILITIES,
-                           clocks=clock_rows(clocks, today, cal), today=today)
-
+                           clocks=rows, today=today, step=step, window=appeal_window(rows),
+                           letter_kinds=allowed_letter_kinds(req, letters, rows),
+                           counts={"deadlines": len(rows), "correspondence": len(comms), "letters": len(letters),
+                                   "notes": len(notes), "events": len(live_events)},
+                           show_notes=show_notes, notes=notes, note_errors={}, note_body="",
+                           can_remove_note=lambda n: can_remove_note(current_user, req, n),
+                           response_phrase=clock_phrase(law))
 
 # ---------------------------------------------------------------------------- corrections
 
@@ -349,3 +377,53 @@ def correction_helpers():
         return void_refusal(db.session(), event)
 
     return {"can_delete_request": can_delete_request, "event_void_refusal": event_void_refusal}
+
+
+def _notes_request(ref: str) -> Request:
+    """The request for a notes route: 404 when the person cannot see it or its notes (another organization,
+    even on a public request), 403 when they may read but not change it."""
+    req = request_or_404(ref)
+    if not can_see_notes(current_user, req):
+        abort(404)
+    if not can_edit(current_user, req):
+        abort(403)
+    return req
+
+
+@bp.route("/<ref>/notes", methods=["POST"])
+@login_required
+def add_note_view(ref: str):
+    req = _notes_request(ref)
+    try:
+        add_note(db.session(), actor=current_user, now=utcnow(), req=req, body=request.form.get("body", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("The note was not saved: " + " ".join(exc.errors.values()), "error")
+        return redirect(url_for("requests.show", ref=req.ref) + "#notes", 303)
+    db.session.commit()
+    flash("Note added. Only people of your organization who can see this request see it.", "success")
+    return redirect(url_for("requests.show", ref=req.ref) + "#notes", 303)
+
+
+@bp.route("/<ref>/notes/<int:note_id>/remove", methods=["POST"])
+@login_required
+def remove_note_view(ref: str, note_id: int):
+    req = _notes_request(ref)
+    note = db.session.get(InternalNote, note_id)
+    if note is None or note.request_id != req.id:
+        abort(404)
+    try:
+        remove_note(db.session(), actor=current_user, now=utcnow(), req=req, note=note)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("The note was not removed: " + " ".join(exc.errors.values()), "error")
+        return redirect(url_for("requests.show", ref=req.ref) + "#notes", 303)
+    db.session.commit()
+    flash("Note removed (kept in the request's history).", "success")
+    return redirect(url_for("requests.show", ref=req.ref) + "#notes", 303)
+
+
+@bp.app_template_global()
+def has_endpoint(name: str) -> bool:
+    """Does the app have this endpoint? (links to pages another part of the app may not have yet)."""
+    return name in current_app.view_functions

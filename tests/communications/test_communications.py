@@ -447,8 +447,9 @@ def test_access_per_role(world, session, client, login_as):
 def test_form_page_lists_the_laws_exemptions_and_what_kinds_do(world, session, login_as):
     req = world["requests"][("reporter", "private")]  # CPRA
     body = login_as("reporter").get(f"/requests/{req.ref}/communications/new").get_data(as_text=True)
-    assert "<legend>Exemptions cited" in body and "§ 7922.000" in body and "(b)(6)" not in body
-    assert "the response clock pauses" in body and '<label for="comm-date">Date</label>' in body
+    assert '<legend class="usa-legend usa-legend--large">Exemptions cited' in body and "§ 7922.000" in body
+    assert "(b)(6)" not in body
+    assert "the response clock pauses" in body and '<label class="usa-label" for="comm-date">Date</label>' in body
     assert 'type="radio" name="direction" id="comm-direction-incoming"' in body
 
 

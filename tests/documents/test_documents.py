@@ -52,7 +52,7 @@ def test_upload_pdf_download_search_and_dedupe(login_as, world, session, app, ad
     form = client.get(f"/requests/{req.ref}/documents/new")
     html = form.get_data(as_text=True)
     assert form.status_code == 200
-    assert 'type="file"' in html and "multiple" in html and '<label for="upload-files">' in html
+    assert 'type="file"' in html and "multiple" in html and '<label class="usa-label" for="upload-files">' in html
     assert "200 MB" in html  # the size limit is stated
 
     resp = upload(client, req.ref, [(adelanto_pdf, "adelanto.pdf")])

@@ -56,7 +56,8 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
     page.wait_for_load_state()
     preview = page.frame_locator("iframe[title='Letter preview']")
     assert "5 U.S.C. § 552" in _plain(preview.locator("body").inner_text())
-    page.get_by_role("button", name="Finalize version 1").click()
+    page.get_by_role("button", name="Finalize version 1").click()  # asks first (a confirmation dialog)
+    page.locator("#finalize").get_by_role("button", name="Finalize version 1").click()
     page.wait_for_load_state()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()
@@ -67,11 +68,11 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
 
     # Send it by email from the app (the test server writes mail to its outbox): a confirmation names
     # the recipient and says the clock starts; once the server has accepted it, the clock starts.
-    page.get_by_role("link", name="Send by email").click()
-    page.wait_for_url("**/send")
-    page.get_by_text("response clock starts").wait_for()
+    page.get_by_role("button", name="Send by email", exact=True).click()
+    dialog = page.locator("#send-email")
+    dialog.get_by_text("starts the 20-working-day response clock").wait_for()
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Send by email to").click()
+    dialog.get_by_role("button", name="Send by email to").click()
     page.wait_for_url(re.compile(rf".*/requests/{ref}(#.*)?$"))  # back on the request, at its deliveries
     page.get_by_role("cell", name="Accepted").wait_for()  # the delivery record, with the server's answer
     sent = LedgerEvent("received", datetime.combine(today, datetime.min.time()).replace(
@@ -84,8 +85,9 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
     # Log the acknowledgment, then the extension notice: the deadline moves
     for kind, tracking in (("Acknowledgment", "2025-ICFO-41231"), ("Extension notice", "")):
         page.get_by_role("link", name="Log a communication").click()
-        page.get_by_label("From the agency").check()
         page.get_by_label("Kind").select_option(label=kind)
+        page.locator("label[for=comm-direction-incoming]").click()  # USWDS draws the radio on its label
+        assert page.get_by_label("From the agency").is_checked()
         page.get_by_label("Date", exact=True).fill(today.isoformat())
         if tracking:
             page.get_by_label("Agency tracking number (optional)").fill(tracking)

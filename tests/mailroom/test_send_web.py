@@ -20,7 +20,7 @@ def test_send_by_email_with_confirmation(login_as, world, session, app, smtp_app
     client = login_as("staff")
     page_url = f"/requests/{req.ref}/letters/{version.id}"
     page = client.get(page_url).get_data(as_text=True)
-    assert "Send by email" in page and f'href="{page_url}/send"' in page
+    assert "Send by email" in page and f'action="{page_url}/send"' in page
 
     confirm = client.get(f"{page_url}/send")
     body = confirm.get_data(as_text=True)
