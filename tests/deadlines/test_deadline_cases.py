@@ -443,25 +443,32 @@ CASES: list[Case] = [
     # 3-5 (5), 8-9 (7). (Even-year-only gave Nov 8.)
     Case("nj-election-day-odd-year", "nj-opra", [rcv("2027-10-28")], "response", D("2027-11-09"),
          mentions=("General Election Day",)),
-    # Commercial request, 14 business days (N.J.S.A. 47:1A-5(i)(2)): Mon 2026-03-30: 31 (1),
-    # Apr 1-2 (3), Good Friday skip, 6-10 (8), 13-17 (13), 20 (14).
+    # Commercial request, 14 business days (N.J.S.A. 47:1A-5(i); (i)(2) is the state-of-emergency
+    # paragraph, so the citation no longer says (i)(2)): Mon 2026-03-30: 31 (1), Apr 1-2 (3),
+    # Good Friday skip, 6-10 (8), 13-17 (13), 20 (14).
     Case("nj-commercial-14-days", "nj-opra", [rcv("2026-03-30")], "response", D("2026-04-20"),
-         options=("commercial",), mentions=("47:1A-5(i)(2)", "Commercial request")),
+         options=("commercial",), mentions=("47:1A-5(i) (14 business days", "Commercial request")),
     # An option the law does not have changes nothing (as nj-good-friday).
     Case("nj-unknown-option-ignored", "nj-opra", [rcv("2026-03-30")], "response", D("2026-04-09"),
          options=("news_media",)),
     # Thu 2026-10-29: 30 (1), Nov 2 (2), Election Day skip, 4-6 (5), 9-10 (7).
     Case("nj-election-day", "nj-opra", [rcv("2026-10-29")], "response", D("2026-11-10")),
-    # GRC complaint, 60 days rolled to the next business day: Tue 2026-03-03 + 60 = Mar 31 (28),
-    # Apr 30 (58), Sat May 2 (60) -> Sun -> Mon May 4.
-    Case("nj-grc-weekend-roll", "nj-opra", [rcv("2026-02-02"), ev("determination", "2026-03-03")], "appeal_filing",
-         D("2026-05-04")),
-    # Fri 2026-09-04 + 60 = Sep 30 (26), Oct 31 (57), Tue Nov 3 (60), General Election Day -> Wed Nov 4.
-    Case("nj-grc-holiday-roll", "nj-opra", [rcv("2026-08-03"), ev("determination", "2026-09-04")], "appeal_filing",
-         D("2026-11-04"), mentions=("General Election Day",)),
-    # GRC complaint: Mon 2026-03-02 + 60 = Mar 31 (29), Apr 30 (59), Fri May 1 (60).
+    # GRC complaint: 45 calendar days since P.L.2024, c.16 (N.J.S.A. 47:1A-6, complaints filed on or
+    # after 2024-09-03; the old 60 days of N.J.A.C. 5:105-2.1 gave a date 15 days too late), rolled to
+    # the next business day. Wed 2026-03-04 + 45 = Mar 31 (27), Apr 18 (45) is a Saturday -> Sun ->
+    # Mon Apr 20.
+    Case("nj-grc-weekend-roll", "nj-opra", [rcv("2026-02-02"), ev("determination", "2026-03-04")], "appeal_filing",
+         D("2026-04-20"), mentions=("47:1A-6",)),
+    # Tue 2026-11-10 + 45 = Nov 30 (20), Dec 25 (45) Christmas Day (Fri) -> Sat, Sun -> Mon Dec 28.
+    Case("nj-grc-holiday-roll", "nj-opra", [rcv("2026-10-26"), ev("determination", "2026-11-10")], "appeal_filing",
+         D("2026-12-28"), mentions=("Christmas Day",)),
+    # GRC complaint: Mon 2026-03-02 + 45 = Mar 31 (29), Thu Apr 16 (45). (60 days gave Fri May 1.)
     Case("nj-grc-filing", "nj-opra", [rcv("2026-02-02"), ev("determination", "2026-03-02")], "appeal_filing",
-         D("2026-05-01")),
+         D("2026-04-16")),
+    # Same rule across a year end: Fri 2027-11-19 + 45 = Nov 30 (11), Dec 31 (42), Mon 2028-01-03 (45).
+    # 2027-12-31 is the observed New Year's Day (Jan 1, 2028 a Saturday) but day 45 is Jan 3, a business day.
+    Case("nj-grc-45-days-year-end", "nj-opra", [rcv("2027-11-01"), ev("determination", "2027-11-19")],
+         "appeal_filing", D("2028-01-03")),
     Case("nj-grc-no-decision-deadline", "nj-opra",
          [rcv("2026-02-02"), ev("determination", "2026-03-02"), ev("appeal_filed", "2026-03-10")],
          "appeal_decision", None, status="n/a"),
