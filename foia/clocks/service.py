@@ -107,7 +107,7 @@ def agency_calendar(session: Session, calendar_id: str, agency_id: int | None) -
 
 def request_options(fee_category: str | None) -> tuple[str, ...]:
     """The law options (``[options.<name>]`` in a law file) a request's own data selects: its fee
-    category, e.g. "commercial" (New Jersey's 14-business-day clock, N.J.S.A. 47:1A-5(i)(2)).
+    category, e.g. "commercial" (New Jersey's 14-business-day clock, N.J.S.A. 47:1A-5(i)).
     A law without an option of that name ignores it."""
     return (fee_category,) if fee_category else ()
 
