@@ -16,6 +16,8 @@ PUBLIC = {
     "static",            # CSS, JS, fonts
     "letters.asset",     # letter.css and fonts for the sandboxed letter preview (an opaque origin)
     "account.feed",      # calendar apps cannot sign in: the secret token is the credential (404 without it)
+    "laws.index",        # reference: which laws and clocks the app knows, with citations (no request data)
+    "laws.show",         # reference: one law's clocks, sources, holidays and exemptions (no request data)
 }
 
 
