@@ -18,8 +18,6 @@ from foia.letters.render import (
 from foia.letters.render.templating import DEFAULT_LAW_MACROS, law_macros, law_text
 
 LAWS = law_slugs()
-
-
 #: The ten laws that shipped with hand-written letters/laws/<slug>.html paragraphs; the laws added for
 #: issue 14 write theirs from the [letter] table through the default macros.
 SHIPPED_WITH_MACROS = {"ca-cpra", "fl-prl", "il-foia", "ma-prl", "nj-opra", "ny-foil", "pa-rtkl", "tx-pia",
