@@ -50,6 +50,7 @@ NEXT_STEP = {
     "nj-opra": ["N.J.S.A. 47:1A-6", "Government Records Council"],
     "ak-pra": ["2 AAC 96.340", "AS 40.25.124"],
     "al-ora": ["Ala. Code § 36-12-44(a)(5)", "circuit court"],
+    "ar-foia": ["Ark. Code § 25-19-107", "circuit court"],
 }
 
 
