@@ -51,6 +51,7 @@ NEXT_STEP = {
     "ak-pra": ["2 AAC 96.340", "AS 40.25.124"],
     "al-ora": ["Ala. Code § 36-12-44(a)(5)", "circuit court"],
     "ar-foia": ["Ark. Code § 25-19-107", "circuit court"],
+    "az-prl": ["A.R.S. § 39-121.02(A)", "special action"],
 }
 
 
