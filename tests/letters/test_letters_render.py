@@ -48,6 +48,10 @@ NEXT_STEP = {
     "ma-prl": ["950 CMR 32.08(1)", "Supervisor of Records"],
     "pa-rtkl": ["65 P.S. § 67.1101(a)(1)", "Office of Open Records"],
     "nj-opra": ["N.J.S.A. 47:1A-6", "Government Records Council"],
+    "ak-pra": ["2 AAC 96.340", "AS 40.25.124"],
+    "al-ora": ["Ala. Code § 36-12-44(a)(5)", "circuit court"],
+    "ar-foia": ["Ark. Code § 25-19-107", "circuit court"],
+    "az-prl": ["A.R.S. § 39-121.02(A)", "special action"],
 }
 
 
