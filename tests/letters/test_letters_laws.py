@@ -18,10 +18,12 @@ from foia.letters.render import (
 from foia.letters.render.templating import DEFAULT_LAW_MACROS, law_macros, law_text
 
 LAWS = law_slugs()
+#: The ten laws shipped with hand-written letter macros; the state laws added for issue 14 use the default.
+SHIPPED = {"us-foia", "ca-cpra", "ny-foil", "tx-pia", "il-foia", "wa-pra", "fl-prl", "ma-prl", "pa-rtkl", "nj-opra"}
 
 
 def test_the_laws_are_the_law_files() -> None:
-    assert len(LAWS) == 10
+    assert set(LAWS) >= SHIPPED
     assert not (LETTERS_DIR / "laws.toml").exists()  # wording lives in each law file's [letter]
     assert (LETTERS_DIR / DEFAULT_LAW_MACROS).is_file()
 
@@ -30,7 +32,8 @@ def test_the_laws_are_the_law_files() -> None:
 def test_each_law_has_its_own_macros_or_the_default(law: str) -> None:
     own = LETTERS_DIR / "laws" / f"{law}.html"
     assert law_macros(law) == (f"laws/{law}.html" if own.is_file() else DEFAULT_LAW_MACROS)
-    assert own.is_file(), "the shipped laws keep their hand-written paragraphs"
+    if law in SHIPPED:
+        assert own.is_file(), "the shipped laws keep their hand-written paragraphs"
     assert law_text(law)["citation"] and law_text(law)["name"]
     assert load_law(law).letter, "every shipped law has a [letter] table"
 
