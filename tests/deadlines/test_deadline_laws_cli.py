@@ -16,8 +16,8 @@ SLUGS = ["ca-cpra", "fl-prl", "il-foia", "ma-prl", "nj-opra", "ny-foil", "pa-rtk
 
 
 def test_all_ten_laws_load() -> None:
-    assert law_slugs() == SLUGS
-    for slug in SLUGS:
+    assert set(law_slugs()) >= set(SLUGS)  # the ten shipped laws, plus the state laws added as data (issue 14)
+    for slug in law_slugs():
         law = load_law(slug)
         assert law.slug == slug and law.name and law.citation and law.jurisdiction
         assert load_law(slug) is law  # cached
