@@ -6,8 +6,8 @@ import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
@@ -181,7 +181,7 @@ def _once_a_day(session: Session, row: DueReminder, *, now: datetime) -> str:
             Reminder.request_id == row.request_id, Reminder.user_id == row.user_id,
             Reminder.clock_kind == row.clock_kind, Reminder.due == row.due, Reminder.id != row.id,
             Reminder.status.in_(("pending", "sending", "sent")))).all()
-    for status, send_at, sent_at in others:
+    for status, _send_at, sent_at in others:
         if status == "sent" and sent_at is not None and sent_at.astimezone(tz).date() == today:
             return "A reminder for this deadline already went out today."
     row_day = row.send_at.astimezone(tz).date() if row.send_at is not None else today
