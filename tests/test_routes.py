@@ -16,6 +16,7 @@ PUBLIC = {
     "static",            # CSS, JS, fonts
     "letters.asset",     # letter.css and fonts for the sandboxed letter preview (an opaque origin)
     "account.feed",      # calendar apps cannot sign in: the secret token is the credential (404 without it)
+    "help.index",        # the glossary and how-to: general text, nothing about any request or person
 }
 
 

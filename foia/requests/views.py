@@ -42,7 +42,16 @@ from foia.requests.filing import (
     save_draft,
 )
 from foia.requests.forms import RequestForm
-from foia.requests.queries import Cursor, list_requests, request_events
+from foia.requests.queries import (
+    DEFAULT_SORT,
+    MAX_ROWS,
+    SCOPES,
+    SORTS,
+    Cursor,
+    ListQuery,
+    browse_requests,
+    request_events,
+)
 from foia.requests.service import RequestInput, update_request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -51,16 +60,28 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 @bp.route("")
 @login_required
 def index():
-    status = request.args.get("status") or None
+    args = request.args
+    status = args.get("status") or None
     if status and status not in STATUSES:
         status = None
-    agency = (request.args.get("agency") or "").strip() or None
-    after = Cursor.decode(request.args.get("after"))
-    rows, cursor = list_requests(db.session(), current_user, status=status, agency_slug=agency, after=after,
-                                 limit=current_app.config["PAGE_SIZE"])
+    sort = args.get("sort", "")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    scope = args.get("scope", "")
+    scope = scope if scope in SCOPES else "all"
+    page = args.get("page", "1")
+    lq = ListQuery(sort=sort, desc=args.get("dir") == "desc", q=" ".join((args.get("q") or "").split())[:100],
+                   status=status, agency_slug=(args.get("agency") or "").strip() or None, scope=scope,
+                   page=int(page) if page.isdigit() and len(page) < 7 else 1)
+    result = browse_requests(db.session(), current_user, lq, per_page=current_app.config["PAGE_SIZE"],
+                             after=Cursor.decode(args.get("after")) if lq.is_default_order else None)
     agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
-    return render_template("requests/index.html", rows=rows, cursor=cursor, status=status, agency=agency,
-                           statuses=STATUSES, agencies=agencies, paged=after is not None)
+    filters = {k: v for k, v in (("q", lq.q), ("status", lq.status), ("agency", lq.agency_slug),
+                                 ("scope", None if lq.scope == "all" else lq.scope)) if v}
+    order = {} if lq.is_default_order else {"sort": lq.sort, "dir": "desc" if lq.desc else "asc"}
+    next_params = {"after": result.cursor.encode()} if result.cursor is not None else {}
+    return render_template("requests/index.html", result=result, rows=result.rows, lq=lq, statuses=STATUSES,
+                           agencies=agencies, sorts=SORTS, scopes=SCOPES, max_rows=MAX_ROWS, filters=filters,
+                           params=dict(filters, **order), next_params=next_params)
 
 
 def _agency_choices() -> list[tuple[str, str]]:
