@@ -185,10 +185,10 @@ def _order(sort: str, desc: bool) -> list:
 
     if sort == "ref":
         return [d(Request.ref_year), d(Request.ref_seq), d(Request.id)]
-    if sort == "title":
-        return [d(Request.title), d(Request.id)]
+    if sort == "title":  # case-insensitive, the same on SQLite and PostgreSQL whatever the collation
+        return [d(func.lower(Request.title)), d(Request.id)]
     if sort == "agency":
-        return [d(Agency.name), d(Request.id)]
+        return [d(func.lower(Agency.name)), d(Request.id)]
     if sort == "status":
         return [d(_status_order()), nulls_last(Request.next_due.asc()), d(Request.id)]
     if sort == "tracking":

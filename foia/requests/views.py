@@ -23,6 +23,7 @@ from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.core.access import visible_clause
 from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
+from foia.core.names import law_name
 from foia.core.web import request_or_404
 from foia.deadlines import law_slugs, load_law
 from foia.extensions import db
@@ -86,7 +87,7 @@ def index():
 
 def _agency_choices() -> list[tuple[str, str]]:
     rows = db.session.execute(select(Agency.slug, Agency.name, Agency.law).order_by(Agency.name)).all()
-    return [(slug, f"{name} ({law})") for slug, name, law in rows]
+    return [(slug, f"{name} ({law_name(law)})") for slug, name, law in rows]
 
 
 def _form_as_draft(form_data) -> dict:
@@ -122,7 +123,7 @@ def new():
     else:
         form = RequestForm()
     form.agencies.choices = _agency_choices()
-    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in law_slugs()]
+    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name) for s in law_slugs()]
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate():
