@@ -46,8 +46,14 @@ def slug(text: str | None) -> str:
     return re.sub(r"[^a-z0-9]+", "-", (text or "").lower()).strip("-")
 
 
+def humanize(key: str | None) -> str:
+    """A key as words: ``appeal_filing`` → "Appeal filing"."""
+    text = (key or "").replace("_", " ").replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
 def register_name_filters(app: Flask) -> None:
-    for fn in (law_name, law_short, reminder_rule, status_label, slug):
+    for fn in (law_name, law_short, reminder_rule, status_label, slug, humanize):
         app.add_template_filter(fn)
     app.add_template_filter(calendar_name)
     app.add_template_global(exemption_anchor)
