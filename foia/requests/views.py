@@ -57,6 +57,8 @@ from foia.requests.service import RequestInput, update_request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
+PAGE_SIZES = ("10", "25", "50", "100")  # "Rows per page" on the list
+
 
 @bp.route("")
 @login_required
@@ -73,16 +75,22 @@ def index():
     lq = ListQuery(sort=sort, desc=args.get("dir") == "desc", q=" ".join((args.get("q") or "").split())[:100],
                    status=status, agency_slug=(args.get("agency") or "").strip() or None, scope=scope,
                    page=int(page) if page.isdigit() and len(page) < 7 else 1)
-    result = browse_requests(db.session(), current_user, lq, per_page=current_app.config["PAGE_SIZE"],
+    default_size = current_app.config["PAGE_SIZE"]
+    size_arg = args.get("per_page", "")
+    per_page = int(size_arg) if size_arg in PAGE_SIZES else default_size
+    result = browse_requests(db.session(), current_user, lq, per_page=per_page,
                              after=Cursor.decode(args.get("after")) if lq.is_default_order else None)
     agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
     filters = {k: v for k, v in (("q", lq.q), ("status", lq.status), ("agency", lq.agency_slug),
                                  ("scope", None if lq.scope == "all" else lq.scope)) if v}
     order = {} if lq.is_default_order else {"sort": lq.sort, "dir": "desc" if lq.desc else "asc"}
+    if per_page != default_size:
+        filters["per_page"] = str(per_page)
     next_params = {"after": result.cursor.encode()} if result.cursor is not None else {}
     return render_template("requests/index.html", result=result, rows=result.rows, lq=lq, statuses=STATUSES,
                            agencies=agencies, sorts=SORTS, scopes=SCOPES, max_rows=MAX_ROWS, filters=filters,
-                           params=dict(filters, **order), next_params=next_params)
+                           params=dict(filters, **order), next_params=next_params, per_page=per_page,
+                           page_sizes=PAGE_SIZES)
 
 
 def _agency_choices() -> list[tuple[str, str]]:
