@@ -123,6 +123,9 @@ SCOPES: dict[str, str] = {
 #: Offsets are bounded: past this many rows the list asks for a filter instead of making the database
 #: walk and throw away an ever longer prefix (and the total is counted up to this bound, no further).
 MAX_ROWS = 10_000
+#: Sorts no index serves (title, tracking number, last update): allowed while the filtered list has at most
+#: MAX_ROWS rows. Reference, next deadline, status and agency walk an index (see browse_requests).
+UNINDEXED_SORTS = frozenset({"title", "tracking", "updated"})
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,7 @@ class RequestPage:
     page: int
     per_page: int
     cursor: Cursor | None   # keyset position after this page (default order only)
+    sort_refused: bool = False  # an unindexed sort asked of more than MAX_ROWS rows: shown in deadline order
 
     @property
     def total_capped(self) -> bool:
@@ -187,8 +191,9 @@ def _order(sort: str, desc: bool) -> list:
         return [d(Request.ref_year), d(Request.ref_seq), d(Request.id)]
     if sort == "title":  # case-insensitive, the same on SQLite and PostgreSQL whatever the collation
         return [d(func.lower(Request.title)), d(Request.id)]
-    if sort == "agency":
-        return [d(func.lower(Agency.name)), d(Request.id)]
+    if sort == "agency":  # the agency's name, looked up per row by primary key (a join let SQLite plan badly)
+        name = select(func.lower(Agency.name)).where(Agency.id == Request.agency_id).scalar_subquery()
+        return [d(name), d(Request.id)]
     if sort == "status":
         return [d(_status_order()), nulls_last(Request.next_due.asc()), d(Request.id)]
     if sort == "tracking":
@@ -198,6 +203,52 @@ def _order(sort: str, desc: bool) -> list:
         return [d(Request.updated_at), d(Request.id)]
     # next deadline: undated last either way
     return [Request.next_due.is_(None).asc(), d(Request.next_due), d(Request.id)]
+
+
+def _grouped(session: Session, filters: list, column, groups: list, *, desc: bool, offset: int,
+             limit: int) -> list[int]:
+    """A page of ids ordered by `column` in the order of `groups` (statuses in workflow order, agencies by
+    name), then by next deadline and id, walking one group at a time on the (column, next_due, id) index:
+    each group is counted (bounded by what the page still needs) to skip it or read the page from it."""
+    def d(col):
+        return col.desc() if desc else col.asc()
+
+    out: list[int] = []
+    skip = offset
+    for value in (reversed(groups) if desc else groups):
+        need = skip + limit - len(out)
+        n = session.scalar(select(func.count()).select_from(
+            select(Request.id).where(column == value, *filters).limit(need).subquery())) or 0
+        if n <= skip:
+            skip -= n
+            continue
+        out.extend(session.scalars(select(Request.id).where(column == value, *filters)
+                                   .order_by(d(Request.next_due), d(Request.id)).offset(skip).limit(limit - len(out))))
+        skip = 0
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _by_deadline(session: Session, filters: list, *, desc: bool, offset: int, limit: int) -> list[int]:
+    """A page of ids by next deadline (undated last either way) at an offset, in two index-ordered steps
+    like `list_requests`: dated rows off the (next_due, id) index, then undated rows by id. One ORDER BY
+    with "undated last" would sort every visible row instead."""
+    def d(col):
+        return col.desc() if desc else col.asc()
+
+    dated = list(session.scalars(select(Request.id).where(Request.next_due.is_not(None), *filters)
+                                 .order_by(d(Request.next_due), d(Request.id)).offset(offset).limit(limit)))
+    if len(dated) == limit:
+        return dated
+    skip = 0
+    if not dated and offset:  # the page starts among the undated rows: skip the dated ones (bounded count)
+        n_dated = session.scalar(select(func.count()).select_from(
+            select(Request.id).where(Request.next_due.is_not(None), *filters).limit(offset).subquery())) or 0
+        skip = offset - n_dated
+    undated = session.scalars(select(Request.id).where(Request.next_due.is_(None), *filters)
+                              .order_by(d(Request.id)).offset(skip).limit(limit - len(dated)))
+    return dated + list(undated)
 
 
 def list_filters(session: Session, user: User, lq: ListQuery) -> list:
@@ -237,11 +288,25 @@ def browse_requests(session: Session, user: User, lq: ListQuery, *, per_page: in
     if lq.is_default_order and (after is not None or page == 1):
         rows, cursor = list_requests(session, user, after=after, limit=per_page, filters=filters)
         return RequestPage(rows, total, page, per_page, cursor)
-    stmt = select(Request.id).where(*filters)
-    if lq.sort == "agency":
-        stmt = stmt.join(Agency, Agency.id == Request.agency_id)
-    ids = list(session.scalars(stmt.order_by(*_order(lq.sort, lq.desc))
-                               .offset((page - 1) * per_page).limit(per_page)))
+    offset = (page - 1) * per_page
+    sort_refused = False
+    if lq.sort == "due":
+        ids = _by_deadline(session, filters, desc=lq.desc, offset=offset, limit=per_page)
+    elif lq.sort == "status":
+        ids = _grouped(session, filters, Request.status, list(STATUSES), desc=lq.desc, offset=offset, limit=per_page)
+    elif lq.sort == "agency":
+        names = session.execute(select(Agency.id, Agency.name)).all()
+        order = [a for a, _ in sorted(names, key=lambda r: (r[1].lower(), r[0]))]
+        ids = _grouped(session, filters, Request.agency_id, order, desc=lq.desc, offset=offset, limit=per_page)
+    elif lq.sort in UNINDEXED_SORTS and total > MAX_ROWS:
+        # No index orders these columns: sorting more than MAX_ROWS rows would sort the whole table on every
+        # page. The page says so and keeps the deadline order until a filter narrows the list.
+        lq = ListQuery(q=lq.q, status=lq.status, agency_slug=lq.agency_slug, scope=lq.scope, page=page)
+        ids = _by_deadline(session, filters, desc=False, offset=offset, limit=per_page)
+        sort_refused = True
+    else:
+        ids = list(session.scalars(select(Request.id).where(*filters).order_by(*_order(lq.sort, lq.desc))
+                                   .offset(offset).limit(per_page)))
     loaded = {r.id: r for r in session.scalars(
         select(Request).options(joinedload(Request.agency), joinedload(Request.requester))
         .where(Request.id.in_(ids))).unique()} if ids else {}
@@ -249,4 +314,4 @@ def browse_requests(session: Session, user: User, lq: ListQuery, *, per_page: in
     cursor = None
     if lq.is_default_order and rows and page * per_page < min(total, MAX_ROWS):
         cursor = Cursor(rows[-1].next_due, rows[-1].id)
-    return RequestPage(rows, total, page, per_page, cursor)
+    return RequestPage(rows, total, page, per_page, cursor, sort_refused)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask import (
@@ -80,6 +81,9 @@ def index():
     per_page = int(size_arg) if size_arg in PAGE_SIZES else default_size
     result = browse_requests(db.session(), current_user, lq, per_page=per_page,
                              after=Cursor.decode(args.get("after")) if lq.is_default_order else None)
+    refused = SORTS[lq.sort] if result.sort_refused else None
+    if refused:
+        lq = replace(lq, sort=DEFAULT_SORT, desc=False)
     agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
     filters = {k: v for k, v in (("q", lq.q), ("status", lq.status), ("agency", lq.agency_slug),
                                  ("scope", None if lq.scope == "all" else lq.scope)) if v}
@@ -90,7 +94,7 @@ def index():
     return render_template("requests/index.html", result=result, rows=result.rows, lq=lq, statuses=STATUSES,
                            agencies=agencies, sorts=SORTS, scopes=SCOPES, max_rows=MAX_ROWS, filters=filters,
                            params=dict(filters, **order), next_params=next_params, per_page=per_page,
-                           page_sizes=PAGE_SIZES)
+                           page_sizes=PAGE_SIZES, sort_refused=refused)
 
 
 def _agency_choices() -> list[tuple[str, str]]:

@@ -182,3 +182,16 @@ def test_tracking_number_and_law_name_columns(login_as, listed):
     assert 'class="usa-tag status-tag status-draft"' in body
 
 
+
+
+def test_unindexed_sorts_of_huge_lists_fall_back_to_the_deadline_order(login_as, world, session, monkeypatch):
+    import foia.requests.queries as q
+
+    monkeypatch.setattr(q, "MAX_ROWS", 3)
+    admin = world["users"]["admin"]
+    result = q.browse_requests(session, admin, ListQuery(sort="title"))
+    assert result.sort_refused
+    assert not q.browse_requests(session, admin, ListQuery(sort="status")).sort_refused  # walks an index
+    body = login_as("admin").get("/requests?sort=title").get_data(as_text=True)
+    assert "Sorting by title works on lists of up to" in body
+    assert 'aria-sort="ascending"' in body.split("Next deadline")[0].rsplit("<th", 1)[-1]
