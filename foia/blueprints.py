@@ -18,11 +18,13 @@ from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
 from foia.clocks.views import bp as laws_bp
 from foia.communications.views import bp as communications_bp
+from foia.core.names import register_name_filters
 from foia.core.views import bp as main_bp
 from foia.core.web import BoundedIntConverter
 from foia.dashboard.views import bp as dashboard_bp
 from foia.documents.views import bp as documents_bp
 from foia.extensions import db, login_manager
+from foia.help.views import bp as help_bp
 from foia.letters.views import bp as letters_bp
 from foia.mailroom.views import bp as mailroom_bp
 from foia.models import User
@@ -36,7 +38,8 @@ SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot
 #: Every feature's blueprint. Their names ("requests", "letters", ...) are the endpoint prefixes the
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
-              communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp, laws_bp)
+              communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp, laws_bp,
+              help_bp)
 
 
 #: Public files that keep their caching headers for everyone: the USWDS assets and the letters' CSS and fonts.
@@ -67,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    register_name_filters(app)
 
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError):

@@ -18,6 +18,7 @@ PUBLIC = {
     "account.feed",      # calendar apps cannot sign in: the secret token is the credential (404 without it)
     "laws.index",        # reference: which laws and clocks the app knows, with citations (no request data)
     "laws.show",         # reference: one law's clocks, sources, holidays and exemptions (no request data)
+    "help.index",        # the glossary and how-to: general text, nothing about any request or person
 }
 
 

@@ -36,6 +36,7 @@ class DeadlineRow:
     label: str
     due: date
     working_days: int  # overdue: working days late (positive); upcoming: working days left
+    tracking_number: str = ""  # the agency's own number for the request, once it gave one
 
 
 @dataclass
@@ -58,7 +59,7 @@ COUNT_CAP = 1000  # totals are counted up to this many rows ("1,000 or more"), s
 
 def _columns():
     return (Request.ref, Request.title, Request.law, Request.agency_id, Agency.name, Agency.slug,
-            RequestClock.kind, RequestClock.label, RequestClock.due)
+            RequestClock.kind, RequestClock.label, RequestClock.due, Request.tracking_number)
 
 
 def _joined(*columns):
@@ -97,9 +98,9 @@ def overdue(session: Session, user: User, *, today: date, limit: int = LIST_LIMI
     stmt = _base(user, cond).order_by(RequestClock.due, RequestClock.request_id, RequestClock.kind).limit(limit)
     resolve = resolve or calendars_for(session)
     rows = []
-    for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due in session.execute(stmt):
+    for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due, tracking in session.execute(stmt):
         late = -resolve(law, agency_slug, agency_id).working_days_between(today, due)
-        rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, late))
+        rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, late, tracking or ""))
     total = len(rows) if len(rows) < limit else _count(session, user, cond)
     return DeadlineList(rows, total)
 
@@ -124,11 +125,11 @@ def upcoming(session: Session, user: User, *, today: date, horizon: int = UPCOMI
     stmt = _base(user, cond).order_by(RequestClock.due, RequestClock.request_id, RequestClock.kind).limit(limit)
     rows = []
     fetched = 0
-    for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due in session.execute(stmt):
+    for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due, tracking in session.execute(stmt):
         fetched += 1
         left = resolve(law, agency_slug, agency_id).working_days_between(today, due)
         if left <= horizon:  # agency overrides or closures can differ from the law's base calendar
-            rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, left))
+            rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, left, tracking or ""))
     total = len(rows) if fetched < limit else _count(session, user, cond)
     return DeadlineList(rows, total)
 

@@ -3,7 +3,7 @@
 No Flask, no database, no reading of the system clock (only ``cli.py`` imports click).
 """
 
-from foia.deadlines.calendars import Calendar, Closure, calendar_for, calendar_ids
+from foia.deadlines.calendars import CALENDAR_NAMES, Calendar, Closure, calendar_for, calendar_ids, calendar_name
 from foia.deadlines.engine import Clock, compute_clocks
 from foia.deadlines.laws import (
     ClockRule,
@@ -16,6 +16,7 @@ from foia.deadlines.laws import (
 from foia.deadlines.ledger import ENGINE_EVENT_KINDS, AgencyRules, LedgerEvent
 
 __all__ = [
+    "CALENDAR_NAMES",
     "ENGINE_EVENT_KINDS",
     "AgencyRules",
     "Calendar",
@@ -27,6 +28,7 @@ __all__ = [
     "LedgerEvent",
     "calendar_for",
     "calendar_ids",
+    "calendar_name",
     "compute_clocks",
     "law_slugs",
     "load_law",

@@ -620,6 +620,26 @@ def calendar_ids() -> list[str]:
     return sorted({*_BUILDERS, *_data_calendars()})
 
 
+#: What people call each calendar (pages show these, never the id).
+CALENDAR_NAMES: dict[str, str] = {
+    "us-federal": "U.S. federal holidays",
+    "ca-court": "California court holidays",
+    "ny": "New York public holidays",
+    "tx": "Texas state holidays",
+    "il": "Illinois state holidays",
+    "wa": "Washington legal holidays",
+    "fl": "Florida legal holidays",
+    "ma": "Massachusetts legal holidays",
+    "pa": "Pennsylvania holidays",
+    "nj": "New Jersey legal holidays",
+}
+
+
+def calendar_name(calendar_id: str) -> str:
+    """The calendar's name for people ("California court holidays" for ``ca-court``)."""
+    return CALENDAR_NAMES.get(calendar_id, calendar_id)
+
+
 @cache
 def _base_calendar(calendar_id: str) -> Calendar:
     found = _BUILDERS.get(calendar_id) or _data_calendars().get(calendar_id)

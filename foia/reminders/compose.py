@@ -54,6 +54,15 @@ def _phrase(row_rule: str, left: int, unit: str) -> str:
     return f"overdue by {-left} {unit}{'' if left == -1 else 's'}"
 
 
+def _why(rule: str, left: int) -> str:
+    """Why the person gets this mail. A reminder sent after its day (a scheduler that was down) does not
+    claim to be "1 working day before" on the due day: it says it comes late."""
+    late = (rule in ("before_5", "before_1") and left <= 0) or (rule == "on_date" and left < 0)
+    if late:
+        return "late (the scheduler could not send it on its day)"
+    return REMINDER_RULES.get(rule, rule)
+
+
 @dataclass
 class DueReminder:
     """One claimed reminder row with everything its email needs, loaded in one query per batch."""
@@ -80,6 +89,7 @@ class DueReminder:
     user_name: str
     user_timezone: str | None
     agency_id: int | None = None
+    send_at: datetime | None = None
 
 
 def compose(row: DueReminder, *, now: datetime, base_url: str,
@@ -104,7 +114,7 @@ def compose(row: DueReminder, *, now: datetime, base_url: str,
                 "agency": {"name": row.agency_name}},
         "label": row.clock_label, "due": _fmt(row.due),
         "citation": rule_def.citation if rule_def else law.citation, "phrase": _phrase(row.rule, left, unit),
-        "why": REMINDER_RULES.get(row.rule, row.rule), "overdue": left < 0, "appeal": row.clock_kind == "appeal_filing",
+        "why": _why(row.rule, left), "overdue": left < 0, "appeal": row.clock_kind == "appeal_filing",
         "link": link, "follow_up_link": f"{link}/letters/new?kind=follow-up",
         "appeal_link": f"{link}/letters/new?kind=appeal", "settings_link": f"{base_url.rstrip('/')}/settings",
     }

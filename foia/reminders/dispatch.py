@@ -7,11 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, and_, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from foia.clocks.service import agency_calendar
+from foia.core.clock import default_timezone
 from foia.deadlines import Calendar
 from foia.mail import (
     Mailer,
@@ -138,7 +140,7 @@ def _load_claimed(session: Session, token: str) -> list[DueReminder]:
         select(Reminder.id, Reminder.request_id, Reminder.user_id, Reminder.clock_kind, Reminder.due, Reminder.rule,
                Reminder.seq, Reminder.attempts, Request.ref, Request.title, Request.tracking_number, Request.status,
                Request.law, Agency.slug, Agency.name, RequestClock.due, RequestClock.status, RequestClock.label,
-               User.email, User.name, User.timezone, Request.agency_id)
+               User.email, User.name, User.timezone, Request.agency_id, Reminder.send_at)
         .join(User, User.id == Reminder.user_id)
         .outerjoin(Request, Request.id == Reminder.request_id)
         .outerjoin(Agency, Agency.id == Request.agency_id)
@@ -147,7 +149,7 @@ def _load_claimed(session: Session, token: str) -> list[DueReminder]:
         .where(Reminder.claim_token == token)
         .order_by(Reminder.id)
     )
-    # Each row typed as a plain tuple: mypy cannot spread the 22-column row type (typed head, variadic tail) into arguments.
+    # Each row typed as a plain tuple: mypy cannot spread the 23-column row type (typed head, variadic tail) into arguments.
     rows: Iterable[tuple[Any, ...]] = session.execute(stmt)
     return [DueReminder(*r) for r in rows]
 
@@ -168,6 +170,27 @@ def _mark(session: Session, row_id: int, **values: Any) -> None:
     session.commit()
 
 
+def _once_a_day(session: Session, row: DueReminder, *, now: datetime) -> str:
+    """Why this row must not go out (empty if it may): one deadline gets at most one reminder a day in
+    the person's time zone. A late row (a scheduler that was down over its day) gives way to a row for
+    the same deadline due later today, and nothing follows a reminder already sent today."""
+    tz = ZoneInfo(row.user_timezone or default_timezone())
+    today = now.astimezone(tz).date()
+    others = session.execute(
+        select(Reminder.status, Reminder.send_at, Reminder.sent_at).where(
+            Reminder.request_id == row.request_id, Reminder.user_id == row.user_id,
+            Reminder.clock_kind == row.clock_kind, Reminder.due == row.due, Reminder.id != row.id,
+            Reminder.status.in_(("pending", "sending", "sent")))).all()
+    for status, _send_at, sent_at in others:
+        if status == "sent" and sent_at is not None and sent_at.astimezone(tz).date() == today:
+            return "A reminder for this deadline already went out today."
+    row_day = row.send_at.astimezone(tz).date() if row.send_at is not None else today
+    if row_day < today and any(status == "pending" and send_at > now and send_at.astimezone(tz).date() == today
+                               for status, send_at, _ in others):
+        return "Superseded by today's reminder for the same deadline."
+    return ""
+
+
 def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings,
               domain: str, calendars: dict[tuple[str, int | None], Calendar] | None = None) -> int:
     memo = {} if calendars is None else calendars
@@ -181,7 +204,9 @@ def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mail
     if row.rule == "digest":
         content, why_not = compose_digest(session, row, now=now, base_url=settings.base_url)
     else:
-        content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
+        content, why_not = None, _once_a_day(session, row, now=now)
+        if not why_not:
+            content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
     if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
         _mark(session, row.id, status="skipped", last_error=why_not, claim_token=None)
         return 0

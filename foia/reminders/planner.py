@@ -47,6 +47,10 @@ def _local(d: date, at: time, tz: str) -> datetime:
     return datetime.combine(d, at, ZoneInfo(tz)).astimezone(UTC)
 
 
+def _local_day(moment: datetime, tz: str) -> date:
+    return moment.astimezone(ZoneInfo(tz)).date()
+
+
 def rule_dates(clock: Clock, cal: Calendar, *, until: date) -> list[tuple[str, int, date]]:
     """(rule, seq, day) for one clock, in date order. Weekly overdue reminders run up to the first
     one after `until` (the next one still to come), so re-planning always has one ahead."""
@@ -103,15 +107,21 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
                          if RULE_KIND[rule] not in off]
                 past = [s for s in slots if s[3] <= now]
                 future = [s for s in slots if s[3] > now]
-                if past:
+                sent_after = last_sent.get((user.id, clock.kind, clock.due))
+                # One reminder per deadline per day: once one went out today (in this person's time
+                # zone), the rest of today's slots are dropped; a catch-up waits for a slot later today.
+                sent_today = sent_after is not None and _local_day(sent_after, tz) == today
+                later_today = any(_local_day(at, tz) == today for *_, at in future)
+                if past and not later_today:
                     rule, seq, _day, slot_at = past[-1]
                     key = (user.id, clock.kind, clock.due, rule, seq)
                     # The latest past one goes out at the next sweep, unless a reminder for this
                     # deadline already went out after its time (e.g. a catch-up just sent).
-                    sent_after = last_sent.get((user.id, clock.kind, clock.due))
                     if key in existing or sent_after is None or sent_after < slot_at:
                         wanted[key] = existing[key].send_at if key in existing else now
                 for rule, seq, _day, at in future:
+                    if sent_today and _local_day(at, tz) == today:
+                        continue
                     wanted[(user.id, clock.kind, clock.due, rule, seq)] = at
     pending = 0
     for key, row in existing.items():

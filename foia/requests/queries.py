@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from foia.core.access import can_edit, visible_clause
 from foia.core.db import parse_id
-from foia.models import Agency, Event, Request, User
+from foia.models import STATUSES, Agency, Event, Request, User
 
 
 @dataclass(frozen=True)
@@ -37,19 +37,22 @@ class Cursor:
 
 
 def list_requests(session: Session, user: User, *, status: str | None = None, agency_slug: str | None = None,
-                  after: Cursor | None = None, limit: int = 50) -> tuple[list[Request], Cursor | None]:
+                  after: Cursor | None = None, limit: int = 50,
+                  filters: list | None = None) -> tuple[list[Request], Cursor | None]:
     """Requests `user` may see, soonest next deadline first (undated last), then by id.
 
     Two cheap steps instead of one big sort: first the page's ids — dated rows in (next_due, id) order
     straight off the index, then, if the page is not full, undated rows by id — and only then the rows
     themselves with their agency and requester in one query. With 100k requests the database never
-    sorts (or joins) every visible row to show fifty."""
-    filters = [visible_clause(user)]
-    if status:
-        filters.append(Request.status == status)
-    if agency_slug:
-        agency_id = session.scalar(select(Agency.id).where(Agency.slug == agency_slug))
-        filters.append(Request.agency_id == (agency_id if agency_id is not None else -1))
+    sorts (or joins) every visible row to show fifty. `filters` (from `list_filters`) replaces the
+    status and agency arguments; it must include the visibility clause."""
+    if filters is None:
+        filters = [visible_clause(user)]
+        if status:
+            filters.append(Request.status == status)
+        if agency_slug:
+            agency_id = session.scalar(select(Agency.id).where(Agency.slug == agency_slug))
+            filters.append(Request.agency_id == (agency_id if agency_id is not None else -1))
     want = limit + 1
     keys: list[tuple[date | None, int]] = []
     if after is None or after.due is not None:
@@ -95,3 +98,220 @@ def find_editable_requests(session: Session, user: User, text: str, *, limit: in
                                          Request.tracking_number.ilike(pattern, escape="\\")))
         .order_by(Request.id.desc()).limit(limit * 3))
     return [r for r in rows if can_edit(user, r)][:limit]
+
+
+# ---------------------------------------------------------------- the requests list: sort, filter, count, pages
+
+#: Columns a person can sort the list by (query string `sort`), each with its SQL order. Every order ends
+#: with the id, so pages never overlap or skip rows with equal keys.
+SORTS: dict[str, str] = {
+    "due": "Next deadline",
+    "ref": "Reference",
+    "title": "Title",
+    "agency": "Agency",
+    "status": "Status",
+    "tracking": "Agency tracking number",
+    "updated": "Last updated",
+}
+DEFAULT_SORT = "due"
+#: Who the list is about (query string `scope`); every scope is inside `visible_clause`.
+SCOPES: dict[str, str] = {
+    "all": "Everything I can see",
+    "org": "My organization",
+    "mine": "Mine",
+}
+#: Offsets are bounded: past this many rows the list asks for a filter instead of making the database
+#: walk and throw away an ever longer prefix (and the total is counted up to this bound, no further).
+MAX_ROWS = 10_000
+#: Sorts no index serves (title, tracking number, last update): allowed while the filtered list has at most
+#: MAX_ROWS rows. Reference, next deadline, status and agency walk an index (see browse_requests).
+UNINDEXED_SORTS = frozenset({"title", "tracking", "updated"})
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the list shows, from the query string; unknown values fall back to the defaults."""
+
+    sort: str = DEFAULT_SORT
+    desc: bool = False
+    q: str = ""
+    status: str | None = None
+    agency_slug: str | None = None
+    scope: str = "all"
+    page: int = 1
+
+    @property
+    def is_default_order(self) -> bool:
+        return self.sort == DEFAULT_SORT and not self.desc
+
+
+@dataclass
+class RequestPage:
+    rows: list[Request]
+    total: int              # matching rows, counted up to MAX_ROWS + 1
+    page: int
+    per_page: int
+    cursor: Cursor | None   # keyset position after this page (default order only)
+    sort_refused: bool = False  # an unindexed sort asked of more than MAX_ROWS rows: shown in deadline order
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total > MAX_ROWS
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-min(self.total, MAX_ROWS) // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.rows)
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _status_order():
+    from sqlalchemy import case
+
+    return case({key: n for n, key in enumerate(STATUSES)}, value=Request.status, else_=len(STATUSES))
+
+
+def _order(sort: str, desc: bool) -> list:
+    from sqlalchemy import nulls_last
+
+    def d(col):
+        return col.desc() if desc else col.asc()
+
+    if sort == "ref":
+        return [d(Request.ref_year), d(Request.ref_seq), d(Request.id)]
+    if sort == "title":  # case-insensitive, the same on SQLite and PostgreSQL whatever the collation
+        return [d(func.lower(Request.title)), d(Request.id)]
+    if sort == "agency":  # the agency's name, looked up per row by primary key (a join let SQLite plan badly)
+        name = select(func.lower(Agency.name)).where(Agency.id == Request.agency_id).scalar_subquery()
+        return [d(name), d(Request.id)]
+    if sort == "status":
+        return [d(_status_order()), nulls_last(Request.next_due.asc()), d(Request.id)]
+    if sort == "tracking":
+        # Requests the agency has not numbered yet come last either way.
+        return [(Request.tracking_number == "").asc(), d(Request.tracking_number), d(Request.id)]
+    if sort == "updated":
+        return [d(Request.updated_at), d(Request.id)]
+    # next deadline: undated last either way
+    return [Request.next_due.is_(None).asc(), d(Request.next_due), d(Request.id)]
+
+
+def _grouped(session: Session, filters: list, column, groups: list, *, desc: bool, offset: int,
+             limit: int) -> list[int]:
+    """A page of ids ordered by `column` in the order of `groups` (statuses in workflow order, agencies by
+    name), then by next deadline and id, walking one group at a time on the (column, next_due, id) index:
+    each group is counted (bounded by what the page still needs) to skip it or read the page from it."""
+    def d(col):
+        return col.desc() if desc else col.asc()
+
+    out: list[int] = []
+    skip = offset
+    for value in (reversed(groups) if desc else groups):
+        need = skip + limit - len(out)
+        n = session.scalar(select(func.count()).select_from(
+            select(Request.id).where(column == value, *filters).limit(need).subquery())) or 0
+        if n <= skip:
+            skip -= n
+            continue
+        out.extend(session.scalars(select(Request.id).where(column == value, *filters)
+                                   .order_by(d(Request.next_due), d(Request.id)).offset(skip).limit(limit - len(out))))
+        skip = 0
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _by_deadline(session: Session, filters: list, *, desc: bool, offset: int, limit: int) -> list[int]:
+    """A page of ids by next deadline (undated last either way) at an offset, in two index-ordered steps
+    like `list_requests`: dated rows off the (next_due, id) index, then undated rows by id. One ORDER BY
+    with "undated last" would sort every visible row instead."""
+    def d(col):
+        return col.desc() if desc else col.asc()
+
+    dated = list(session.scalars(select(Request.id).where(Request.next_due.is_not(None), *filters)
+                                 .order_by(d(Request.next_due), d(Request.id)).offset(offset).limit(limit)))
+    if len(dated) == limit:
+        return dated
+    skip = 0
+    if not dated and offset:  # the page starts among the undated rows: skip the dated ones (bounded count)
+        n_dated = session.scalar(select(func.count()).select_from(
+            select(Request.id).where(Request.next_due.is_not(None), *filters).limit(offset).subquery())) or 0
+        skip = offset - n_dated
+    undated = session.scalars(select(Request.id).where(Request.next_due.is_(None), *filters)
+                              .order_by(d(Request.id)).offset(skip).limit(limit - len(dated)))
+    return dated + list(undated)
+
+
+def list_filters(session: Session, user: User, lq: ListQuery) -> list:
+    """WHERE clauses for the list: visibility first (a scope only narrows it, never widens)."""
+    filters = [visible_clause(user)]
+    if lq.scope == "mine":
+        filters.append(Request.requester_id == user.id)
+    elif lq.scope == "org":
+        filters.append(Request.organization_id == user.organization_id)
+    if lq.status:
+        filters.append(Request.status == lq.status)
+    if lq.agency_slug:
+        agency_id = session.scalar(select(Agency.id).where(Agency.slug == lq.agency_slug))
+        filters.append(Request.agency_id == (agency_id if agency_id is not None else -1))
+    q = " ".join(lq.q.split())[:100]
+    if q:
+        pattern = _like(q)
+        filters.append(or_(Request.title.ilike(pattern, escape="\\"), Request.ref.ilike(pattern, escape="\\"),
+                           Request.tracking_number.ilike(pattern, escape="\\")))
+    return filters
+
+
+def browse_requests(session: Session, user: User, lq: ListQuery, *, per_page: int = 50,
+                    after: Cursor | None = None) -> RequestPage:
+    """One page of the requests list with its total.
+
+    The default order (soonest deadline first) keeps its keyset cursor: "Next" carries `after`, and
+    the database reads the next fifty rows straight off the (next_due, id) index however deep the page.
+    Other orders, page numbers and "Previous" use an offset, bounded by MAX_ROWS. The total is counted
+    up to MAX_ROWS + 1 (a bounded subquery), so counting never walks a million rows."""
+    filters = list_filters(session, user, lq)
+    total = session.scalar(select(func.count()).select_from(
+        select(Request.id).where(*filters).limit(MAX_ROWS + 1).subquery())) or 0
+    page = max(1, lq.page)
+    max_page = max(1, -(-min(total, MAX_ROWS) // per_page))
+    page = min(page, max_page)
+    if lq.is_default_order and (after is not None or page == 1):
+        rows, cursor = list_requests(session, user, after=after, limit=per_page, filters=filters)
+        return RequestPage(rows, total, page, per_page, cursor)
+    offset = (page - 1) * per_page
+    sort_refused = False
+    if lq.sort == "due":
+        ids = _by_deadline(session, filters, desc=lq.desc, offset=offset, limit=per_page)
+    elif lq.sort == "status":
+        ids = _grouped(session, filters, Request.status, list(STATUSES), desc=lq.desc, offset=offset, limit=per_page)
+    elif lq.sort == "agency":
+        names = session.execute(select(Agency.id, Agency.name)).all()
+        order = [a for a, _ in sorted(names, key=lambda r: (r[1].lower(), r[0]))]
+        ids = _grouped(session, filters, Request.agency_id, order, desc=lq.desc, offset=offset, limit=per_page)
+    elif lq.sort in UNINDEXED_SORTS and total > MAX_ROWS:
+        # No index orders these columns: sorting more than MAX_ROWS rows would sort the whole table on every
+        # page. The page says so and keeps the deadline order until a filter narrows the list.
+        lq = ListQuery(q=lq.q, status=lq.status, agency_slug=lq.agency_slug, scope=lq.scope, page=page)
+        ids = _by_deadline(session, filters, desc=False, offset=offset, limit=per_page)
+        sort_refused = True
+    else:
+        ids = list(session.scalars(select(Request.id).where(*filters).order_by(*_order(lq.sort, lq.desc))
+                                   .offset(offset).limit(per_page)))
+    loaded = {r.id: r for r in session.scalars(
+        select(Request).options(joinedload(Request.agency), joinedload(Request.requester))
+        .where(Request.id.in_(ids))).unique()} if ids else {}
+    rows = [loaded[i] for i in ids if i in loaded]
+    cursor = None
+    if lq.is_default_order and rows and page * per_page < min(total, MAX_ROWS):
+        cursor = Cursor(rows[-1].next_due, rows[-1].id)
+    return RequestPage(rows, total, page, per_page, cursor, sort_refused)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flask import (
@@ -25,6 +26,7 @@ from foia.communications.service import communications_for
 from foia.core.access import can_edit, visible_clause
 from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
+from foia.core.names import law_name
 from foia.core.web import request_or_404
 from foia.deadlines import law_slugs, load_law
 from foia.extensions import db
@@ -61,30 +63,62 @@ from foia.requests.forms import EditRequestForm, RequestForm
 from foia.requests.history import history_for
 from foia.requests.next_step import allowed_letter_kinds, appeal_window, clock_phrase, next_step
 from foia.requests.notes import add_note, can_remove_note, can_see_notes, notes_for, remove_note
-from foia.requests.queries import Cursor, list_requests, request_events
+from foia.requests.queries import (
+    DEFAULT_SORT,
+    MAX_ROWS,
+    SCOPES,
+    SORTS,
+    Cursor,
+    ListQuery,
+    browse_requests,
+    request_events,
+)
 from foia.requests.service import RequestInput, update_request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+PAGE_SIZES = ("10", "25", "50", "100")  # "Rows per page" on the list
 
 
 @bp.route("")
 @login_required
 def index():
-    status = request.args.get("status") or None
+    args = request.args
+    status = args.get("status") or None
     if status and status not in STATUSES:
         status = None
-    agency = (request.args.get("agency") or "").strip() or None
-    after = Cursor.decode(request.args.get("after"))
-    rows, cursor = list_requests(db.session(), current_user, status=status, agency_slug=agency, after=after,
-                                 limit=current_app.config["PAGE_SIZE"])
+    sort = args.get("sort", "")
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    scope = args.get("scope", "")
+    scope = scope if scope in SCOPES else "all"
+    page = args.get("page", "1")
+    lq = ListQuery(sort=sort, desc=args.get("dir") == "desc", q=" ".join((args.get("q") or "").split())[:100],
+                   status=status, agency_slug=(args.get("agency") or "").strip() or None, scope=scope,
+                   page=int(page) if page.isdigit() and len(page) < 7 else 1)
+    default_size = current_app.config["PAGE_SIZE"]
+    size_arg = args.get("per_page", "")
+    per_page = int(size_arg) if size_arg in PAGE_SIZES else default_size
+    result = browse_requests(db.session(), current_user, lq, per_page=per_page,
+                             after=Cursor.decode(args.get("after")) if lq.is_default_order else None)
+    refused = SORTS[lq.sort] if result.sort_refused else None
+    if refused:
+        lq = replace(lq, sort=DEFAULT_SORT, desc=False)
     agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
-    return render_template("requests/index.html", rows=rows, cursor=cursor, status=status, agency=agency,
-                           statuses=STATUSES, agencies=agencies, paged=after is not None)
+    filters = {k: v for k, v in (("q", lq.q), ("status", lq.status), ("agency", lq.agency_slug),
+                                 ("scope", None if lq.scope == "all" else lq.scope)) if v}
+    order = {} if lq.is_default_order else {"sort": lq.sort, "dir": "desc" if lq.desc else "asc"}
+    if per_page != default_size:
+        filters["per_page"] = str(per_page)
+    next_params = {"after": result.cursor.encode()} if result.cursor is not None else {}
+    return render_template("requests/index.html", result=result, rows=result.rows, lq=lq, statuses=STATUSES,
+                           agencies=agencies, sorts=SORTS, scopes=SCOPES, max_rows=MAX_ROWS, filters=filters,
+                           params=dict(filters, **order), next_params=next_params, per_page=per_page,
+                           page_sizes=PAGE_SIZES, sort_refused=refused)
 
 
 def _agency_choices() -> list[tuple[str, str]]:
     rows = db.session.execute(select(Agency.slug, Agency.name, Agency.law).order_by(Agency.name)).all()
-    return [(slug, f"{name} ({law})") for slug, name, law in rows]
+    return [(slug, f"{name} ({law_name(law)})") for slug, name, law in rows]
 
 
 def _form_as_draft(form_data) -> dict:
@@ -120,7 +154,7 @@ def new():
     else:
         form = RequestForm()
     form.agencies.choices = _agency_choices()
-    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name + f" ({s})") for s in law_slugs()]
+    form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name) for s in law_slugs()]
     errors: dict[str, str] = {}
     if request.method == "POST":
         if form.validate():

@@ -12,6 +12,7 @@ from foia.search.service import MARK_END, MARK_START, query_terms, search
 bp = Blueprint("search", __name__)
 
 MAX_QUERY_CHARS = 500
+SEARCH_LIMIT = 50   # the best matches shown; the page says so when there may be more (no pages: ranked results)
 
 
 def highlight(snippet: str | None) -> Markup:
@@ -58,7 +59,7 @@ def highlight_filter(snippet: str | None) -> Markup:
 def index():
     q = (request.args.get("q") or "").strip()[:MAX_QUERY_CHARS]
     terms = query_terms(q)
-    hits = search(db.session(), current_user, q, limit=50) if terms else []
+    hits = search(db.session(), current_user, q, limit=SEARCH_LIMIT) if terms else []
     groups: list[dict] = []  # one per request, in the order of its best hit
     by_ref: dict[str, dict] = {}
     for hit in hits:
@@ -67,4 +68,4 @@ def index():
             group = by_ref[hit.ref] = {"ref": hit.ref, "title": hit.request_title, "hits": []}
             groups.append(group)
         group["hits"].append(hit)
-    return render_template("search/index.html", q=q, terms=terms, hits=hits, groups=groups)
+    return render_template("search/index.html", q=q, terms=terms, hits=hits, groups=groups, limit=SEARCH_LIMIT)

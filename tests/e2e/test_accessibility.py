@@ -16,7 +16,10 @@ ROLES = {"staff": "clerk@lacity.example", "reporter": "reporter@newsroom.example
 def _pages_for(page, role: str) -> list[str]:
     """Every page a person in this role can reach from the navigation and their requests."""
     paths = ["/dashboard", "/requests", "/requests/new", "/agencies", "/agencies/dhs-ice", "/agencies/lasd", "/settings",
-             "/mail/import", "/mail/unmatched", "/search?q=records"]
+             "/mail/import", "/mail/unmatched", "/search?q=records", "/help",
+             # list states: sorted, filtered, page 2
+             "/requests?sort=title&dir=desc", "/requests?status=submitted&scope=mine&q=ice",
+             "/requests?page=2&per_page=10&sort=updated&dir=asc"]
     page.goto("/requests")
     refs = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())
     paths += [f"/requests/{ref}" for ref in sorted(set(refs))]
