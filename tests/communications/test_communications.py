@@ -466,7 +466,7 @@ def test_long_bodies_get_an_excerpt_and_full_text(world, session, login_as):
 # ----------------------------------------------------------------------------- exemptions as data
 
 def test_exemption_lists():
-    assert {s for s in law_slugs() if exemptions_for(s)} == {"us-foia", "ca-cpra", "ny-foil", "tx-pia", "il-foia",
+    assert {s for s in law_slugs() if exemptions_for(s)} >= {"us-foia", "ca-cpra", "ny-foil", "tx-pia", "il-foia",
                                                              "wa-pra", "fl-prl", "ma-prl", "pa-rtkl", "nj-opra"}
     federal = dict(exemptions_for("us-foia"))
     assert federal["(b)(6)"] == "(b)(6) Personal privacy"

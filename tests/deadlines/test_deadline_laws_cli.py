@@ -16,7 +16,7 @@ SLUGS = ["ca-cpra", "fl-prl", "il-foia", "ma-prl", "nj-opra", "ny-foil", "pa-rtk
 
 
 def test_all_ten_laws_load() -> None:
-    assert law_slugs() == SLUGS
+    assert set(SLUGS) <= set(law_slugs())  # the ten original laws; issue 14 adds the states
     for slug in SLUGS:
         law = load_law(slug)
         assert law.slug == slug and law.name and law.citation and law.jurisdiction

@@ -18,10 +18,12 @@ from foia.letters.render import (
 from foia.letters.render.templating import DEFAULT_LAW_MACROS, law_macros, law_text
 
 LAWS = law_slugs()
+ORIGINAL_LAWS = {"ca-cpra", "fl-prl", "il-foia", "ma-prl", "nj-opra", "ny-foil", "pa-rtkl", "tx-pia", "us-foia",
+                 "wa-pra"}
 
 
 def test_the_laws_are_the_law_files() -> None:
-    assert len(LAWS) == 10
+    assert len(LAWS) >= 10
     assert not (LETTERS_DIR / "laws.toml").exists()  # wording lives in each law file's [letter]
     assert (LETTERS_DIR / DEFAULT_LAW_MACROS).is_file()
 
@@ -30,7 +32,8 @@ def test_the_laws_are_the_law_files() -> None:
 def test_each_law_has_its_own_macros_or_the_default(law: str) -> None:
     own = LETTERS_DIR / "laws" / f"{law}.html"
     assert law_macros(law) == (f"laws/{law}.html" if own.is_file() else DEFAULT_LAW_MACROS)
-    assert own.is_file(), "the shipped laws keep their hand-written paragraphs"
+    if law in ORIGINAL_LAWS:
+        assert own.is_file(), "the ten original laws keep their hand-written paragraphs"
     assert law_text(law)["citation"] and law_text(law)["name"]
     assert load_law(law).letter, "every shipped law has a [letter] table"
 
