@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from foia.core.access import can_edit, visible_clause
 from foia.core.db import parse_id
-from foia.models import STATUSES, Agency, Event, Request, User
+from foia.models import STATUSES, Agency, Event, Request, RequestClock, User
 
 
 @dataclass(frozen=True)
@@ -315,3 +315,15 @@ def browse_requests(session: Session, user: User, lq: ListQuery, *, per_page: in
     if lq.is_default_order and rows and page * per_page < min(total, MAX_ROWS):
         cursor = Cursor(rows[-1].next_due, rows[-1].id)
     return RequestPage(rows, total, page, per_page, cursor, sort_refused)
+
+
+def open_appeal_windows(session: Session, request_ids: list[int]) -> dict[int, date]:
+    """For the requests on a list page: the last day to appeal, where an appeal window is open. A later interim
+    release moves the status to "Partially released", but the window opened by a partial denial stays open, and
+    the list says so beside the status."""
+    if not request_ids:
+        return {}
+    rows = session.execute(select(RequestClock.request_id, RequestClock.due).where(
+        RequestClock.request_id.in_(request_ids), RequestClock.kind == "appeal_filing",
+        RequestClock.status == "open", RequestClock.due.is_not(None)))
+    return {rid: due for rid, due in rows}

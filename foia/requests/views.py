@@ -71,6 +71,7 @@ from foia.requests.queries import (
     Cursor,
     ListQuery,
     browse_requests,
+    open_appeal_windows,
     request_events,
 )
 from foia.requests.service import RequestInput, update_request
@@ -110,7 +111,9 @@ def index():
     if per_page != default_size:
         filters["per_page"] = str(per_page)
     next_params = {"after": result.cursor.encode()} if result.cursor is not None else {}
+    appeals = open_appeal_windows(db.session(), [r.id for r in result.rows])
     return render_template("requests/index.html", result=result, rows=result.rows, lq=lq, statuses=STATUSES,
+                           appeals=appeals,
                            agencies=agencies, sorts=SORTS, scopes=SCOPES, max_rows=MAX_ROWS, filters=filters,
                            params=dict(filters, **order), next_params=next_params, per_page=per_page,
                            page_sizes=PAGE_SIZES, sort_refused=refused)

@@ -23,6 +23,10 @@ def _pages_for(page, role: str) -> list[str]:
     page.goto("/requests")
     refs = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())
     paths += [f"/requests/{ref}" for ref in sorted(set(refs))]
+    # each request's history, edit form and log-a-communication form (corrections, issue 13)
+    for ref in sorted(set(refs))[:2]:
+        paths += [f"/requests/{ref}/history", f"/requests/{ref}/edit", f"/requests/{ref}/communications/new"]
+    paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl"]
     if role == "admin":
         paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox", "/admin/users", "/admin/organizations",
                   "/settings/password", "/agencies/changes", "/agencies/new", "/agencies/dhs-ice/edit"]
@@ -33,7 +37,8 @@ def _pages_for(page, role: str) -> list[str]:
     return paths
 
 
-@pytest.mark.parametrize("path", ["/login", "/forgot", "/reset?token=not-a-valid-link"])
+@pytest.mark.parametrize("path", ["/login", "/forgot", "/reset?token=not-a-valid-link", "/help", "/laws",
+                                  "/laws/ca-cpra"])
 def test_signed_out_pages_have_no_violations(page, path):
     page.goto(path)
     assert axe_violations(page) == []

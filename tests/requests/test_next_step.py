@@ -210,3 +210,21 @@ def test_today_moves_the_count(session, ice, tmp_path):
     _sent(session, tmp_path, req, user, date(2026, 1, 12))
     later = step_for(session, req, today=TODAY + timedelta(days=1))
     assert "(16 working days left)" in later.text
+
+
+def test_the_list_shows_the_open_appeal_window_beside_a_later_status(session, ice, tmp_path, client, login_as):
+    """Review Minor 11: after a partial denial, an interim release changed the status to "Partially released" and the
+    list no longer showed that the appeal window was still open."""
+    req, user = ice
+    _sent(session, tmp_path, req, user, date(2025, 12, 1))
+    _log(session, req, user, "partial_denial", date(2026, 1, 5), exemptions=["(b)(6)"])
+    _log(session, req, user, "interim_release", date(2026, 1, 12))
+    due = appeal_window(_parts(session, req)["rows"])["clock"].due
+    login_as("staff")
+    page = client.get("/requests").get_data(as_text=True)
+    row = page[page.index(f'/requests/{req.ref}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Partially released" in row
+    assert f"Appeal open until <time datetime=\"{due.isoformat()}\">" in row
+    others = page.replace(row, "")
+    assert "Appeal open until" not in others  # only where a window is open
