@@ -73,7 +73,7 @@ def test_void_a_mistaken_extension_and_delete_a_draft(page, live_server):
 
     # A new draft, deleted through its dialog: gone from the list.
     page.goto("/requests/new")
-    page.get_by_label("Los Angeles Police Department").check()
+    page.locator("label[for=agency-lapd]").click()  # a USWDS checkbox: people click its label
     page.get_by_label("Short title").fill("Draft to delete (browser test)")
     page.get_by_label("Records you are asking for").fill("All records about the thing in question, 2025.")
     page.get_by_role("button", name="Save and continue to the letter").click()

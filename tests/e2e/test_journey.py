@@ -36,7 +36,7 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
 
     # File the request
     page.goto("/requests/new")
-    page.get_by_label("U.S. Immigration and Customs Enforcement").check()
+    page.locator("label[for=agency-dhs-ice]").click()  # a USWDS checkbox: people click its label
     page.get_by_label("Short title").fill("Detention transfers from Los Angeles (browser test)")
     page.get_by_label("Records you are asking for").fill(
         "Records showing where people detained in Los Angeles since June 6, 2025 were taken, "
@@ -106,7 +106,7 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path):
     released.write_bytes(weasyprint.HTML(string="<p>Detainees were transferred to the Adelanto facility.</p>")
                          .write_pdf())
     page.get_by_role("link", name="Upload documents").click()
-    page.get_by_label("Files").set_input_files(str(released))
+    page.locator("#upload-files").set_input_files(str(released))
     page.get_by_role("button", name="Upload").click()
     page.wait_for_load_state()
     page.goto(f"/requests/{ref}")

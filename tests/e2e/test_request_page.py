@@ -32,7 +32,7 @@ def test_next_step_and_confirmations_from_draft_to_overdue(page):
     today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
     sign_in(page, "clerk@lacity.example")
     page.goto("/requests/new")
-    page.get_by_label("U.S. Immigration and Customs Enforcement").check()
+    page.locator("label[for=agency-dhs-ice]").click()  # a USWDS checkbox: people click its label
     page.get_by_label("Short title").fill("Next-step browser test")
     page.get_by_label("Records you are asking for").fill("Records about the next step, for a browser test.")
     page.get_by_role("button", name="Save and continue to the letter").click()

@@ -23,7 +23,7 @@ def test_clerk_reads_finds_and_assigns_an_unmatched_message(page, tmp_path):
 
     sign_in(page, "clerk@lacity.example")
     page.goto("/mail/import")
-    page.get_by_label("Email files (.eml)").set_input_files(str(eml))
+    page.locator("#eml-files").set_input_files(str(eml))  # the USWDS file input re-labels its drop zone
     page.get_by_role("button", name="Import").click()
     page.wait_for_load_state()
     page.get_by_role("link", name="Unmatched mail").first.click()
