@@ -71,7 +71,7 @@ test-e2e: install check-system
 
 # Style and bugs (ruff), types (mypy on foia/), and the layer contracts (import-linter): all in pyproject.toml.
 lint: install
-	$(BIN)/ruff check foia tests bench migrations app.py
+	$(BIN)/ruff check foia tests bench migrations scripts app.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
