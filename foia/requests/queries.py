@@ -326,4 +326,4 @@ def open_appeal_windows(session: Session, request_ids: list[int]) -> dict[int, d
     rows = session.execute(select(RequestClock.request_id, RequestClock.due).where(
         RequestClock.request_id.in_(request_ids), RequestClock.kind == "appeal_filing",
         RequestClock.status == "open", RequestClock.due.is_not(None)))
-    return dict(rows.tuples().all())
+    return {rid: due for rid, due in rows.tuples() if due is not None}
