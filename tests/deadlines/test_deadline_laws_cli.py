@@ -195,3 +195,20 @@ def test_cli_law_option_and_audit_fixes() -> None:
 
 def test_cli_command_name() -> None:
     assert deadline_command.name == "deadline"
+
+
+@pytest.mark.parametrize("slug", law_slugs())
+def test_the_deadline_command_computes_every_law(slug: str) -> None:
+    """`flask foia deadline --law SLUG` for every jurisdiction: a response clock that explains itself, with its date
+    or the law's words when it sets no fixed period."""
+    out = CliRunner().invoke(deadline_command, ["--law", slug, "--received", "2026-03-02", "--json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["law"] == slug
+    law = load_law(slug)
+    text = "\n".join(data["explanation"])
+    assert law.response.citation in text
+    if law.response.unit == "none":
+        assert data["response_due"] is None and "no fixed period" in text
+    else:
+        assert date.fromisoformat(data["response_due"]) > date(2026, 3, 2)
