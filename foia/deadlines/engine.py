@@ -299,7 +299,8 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         k for k, r in law.clocks.items()
         if r.start in REQUEST_STARTS and k not in ("response", "expedited_decision")
     ]
-    ack = (ctx.by_kind.get("acknowledged") or [None])[0]
+    acks = ctx.by_kind.get("acknowledged")
+    ack = acks[0] if acks else None
     ack_prefix: Trace = []
     ack_pauses: list[Pause] = []
     if ack is not None and any(law.clocks[k].start == "acknowledged" for k in kinds):
