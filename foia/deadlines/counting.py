@@ -101,16 +101,26 @@ def count_calendar_days(
         d += ONE_DAY
 
 
-def roll_forward(cal: Calendar, d: date, trace: Trace) -> date:
-    """Move ``d`` to the next working day, recording each day passed over."""
+def roll_forward(cal: Calendar, d: date, trace: Trace, *, saturday_counts: bool = False) -> date:
+    """Move ``d`` to the next working day, recording each day passed over.
+
+    ``saturday_counts``: only Sundays and the calendar's holidays (and closures) move a last day; a
+    plain Saturday is a day like any other (e.g. AS 01.10.080, SDCL 1-5-1, Idaho Code § 73-109)."""
     reason = cal.non_working_reason
-    r = reason(d)
+
+    def closed(x: date) -> str | None:
+        r = reason(x)
+        return None if saturday_counts and r == "Saturday" else r
+
+    r = closed(d)
     if r is None:
+        if saturday_counts and reason(d) == "Saturday":
+            trace.append(("saturday_stays", d))
         return d
     start = d
     while r is not None:
-        trace.append(("roll", d, r))
+        trace.append(("roll_sunday" if saturday_counts else "roll", d, r))
         d += ONE_DAY
-        r = reason(d)
+        r = closed(d)
     trace.append(("rolled", start, d))
     return d

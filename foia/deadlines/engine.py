@@ -25,9 +25,19 @@ Counting rules
   unextended last day and then rolled. Only one extension is applied.
 * **Agreed date.** An ``agreed_date`` event (``data["date"]`` or its own date) replaces
   the response deadline.
+* **Roll.** ``roll = "next_day_not_sunday_or_holiday"`` moves a last day only off a Sunday
+  or a calendar holiday (AS 01.10.080, Idaho Code § 73-109, SDCL 1-5-1/1-5-4, Wyoming):
+  a Saturday stays, and the explanation says so.
 * **Appeals.** ``appeal_filing`` runs from the last ``determination``;
   ``appeal_decision`` from the last ``appeal_filed`` (which counts as received like a
   request) or, where the law says so, from the determination.
+* **Other starts (extra clocks).** A clock with ``start = "acknowledged"`` runs from the
+  first ``acknowledged`` event (that day not counted), with the request's extension and
+  tolls; until one is logged it is counted from receipt when ``start_fallback =
+  "received"`` says so (the earliest end), else it has no date. An extra clock with
+  ``start`` = determination / appeal_filed / appeal_decided appears once that event is in
+  the ledger and runs from its last occurrence (an appeal counts as received like a
+  request); it is "met" once the request is closed (an appeal clock also once decided).
 """
 
 from __future__ import annotations
@@ -48,7 +58,7 @@ from foia.deadlines.counting import (
     roll_forward,
 )
 from foia.deadlines.explain import render
-from foia.deadlines.laws import ClockRule, Law
+from foia.deadlines.laws import KIND_STARTS, REQUEST_STARTS, ClockRule, Law
 from foia.deadlines.ledger import (
     AgencyRules,
     LedgerEvent,
@@ -174,7 +184,7 @@ def _run_period(
     """Count ``rule``'s period (plus ``ext_len`` of its extension) from ``start``."""
     cal, roll_cal = ctx.calendars(rule)
     assert rule.length is not None
-    roll = rule.roll == "next_working_day"
+    roll = rule.roll != "none"
     ext = rule.extension
     if rule.unit == "business_days":
         due = count_business_days(cal, start, rule.length, include_start=include_start, pauses=pauses, trace=trace)
@@ -202,8 +212,10 @@ def _run_period(
 
 
 def _roll(cal: Calendar, d: date, rule: ClockRule, trace: Trace) -> date:
-    out = roll_forward(cal, d, trace)
-    if out != d and rule.roll_citation:
+    sunday_only = rule.roll == "next_day_not_sunday_or_holiday"
+    n = len(trace)
+    out = roll_forward(cal, d, trace, saturday_counts=sunday_only)
+    if (out != d or len(trace) > n) and rule.roll_citation:
         trace.append(("roll_cite", rule.roll_citation))
     return out
 
@@ -285,8 +297,15 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
     clocks: list[Clock] = []
     kinds = ["response"] + [
         k for k, r in law.clocks.items()
-        if r.start == "received" and k not in ("response", "expedited_decision")
+        if r.start in REQUEST_STARTS and k not in ("response", "expedited_decision")
     ]
+    acks = ctx.by_kind.get("acknowledged")
+    ack = acks[0] if acks else None
+    ack_prefix: Trace = []
+    ack_pauses: list[Pause] = []
+    if ack is not None and any(law.clocks[k].start == "acknowledged" for k in kinds):
+        ack_prefix.append(("from_event", "acknowledgment", ack[0]))
+        ack_pauses = _pauses(ctx, ack[0], ack_prefix)
     options = [law.options[o] for o in sorted(law.applied_options)]
     for kind in kinds:
         rule = law.clocks[kind]
@@ -296,7 +315,21 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
             trace.append(("text", rule.note or "The law sets no fixed period."))
             clocks.append(Clock(kind, rule.label, None, "none", rule.citation, status="n/a", steps=trace))
             continue
-        trace.extend(prefix)
+        rule_start, rule_include, rule_pauses = start, include_start, pauses
+        if rule.start == "acknowledged":
+            if ack is not None:
+                trace.extend(ack_prefix)
+                rule_start, rule_include, rule_pauses = ack[0], False, ack_pauses
+            elif rule.start_fallback == "received":
+                trace.append(("start_fallback", "acknowledgment"))
+                trace.extend(prefix)
+            else:
+                trace.append(("start_pending", "acknowledgment"))
+                clocks.append(Clock(kind, rule.label, None, rule.unit, rule.citation, status="n/a",
+                                    length=rule.length, steps=trace))
+                continue
+        else:
+            trace.extend(prefix)
         ext_len = 0
         if ext_events:
             if rule.extension is None:
@@ -310,12 +343,12 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
                 if len(ext_events) > 1:
                     trace.append(("ext_more", len(ext_events) - 1))
         try:
-            due: date | None = _run_period(rule, ctx, start, include_start, pauses, trace, ext_len)
+            due: date | None = _run_period(rule, ctx, rule_start, rule_include, rule_pauses, trace, ext_len)
             status = "met" if finished else "open"
         except Paused as p:
             due, status = None, "paused"
             trace.append(("paused_open", p.since))
-        _closures_note(ctx, rule, start, due, trace)
+        _closures_note(ctx, rule, rule_start, due, trace)
         cite = rule.citation
         if ext_len and rule.extension is not None:
             cite = rule.extension.citation
@@ -398,6 +431,49 @@ def _appeal_clocks(ctx: _Ctx) -> list[Clock]:
     return out
 
 
+#: Extra clocks started from a ledger event: the event kind, how explanations name it, and the events that
+#: settle the clock (status "met").
+_EVENT_STARTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "determination": ("determination", "determination", ("closed",)),
+    "appeal_filed": ("appeal_filed", "appeal", ("appeal_decided", "closed")),
+    "appeal_decided": ("appeal_decided", "appeal decision", ("closed",)),
+}
+
+
+def _event_clocks(ctx: _Ctx) -> list[Clock]:
+    """Extra clocks (any kind but the four the engine names) that start from the determination, the appeal
+    filing or the appeal decision: computed once that event is in the ledger (its last occurrence)."""
+    law = ctx.law
+    out: list[Clock] = []
+    for kind, rule in law.clocks.items():
+        if kind in KIND_STARTS or rule.start not in _EVENT_STARTS:
+            continue
+        event_kind, what, settled_by = _EVENT_STARTS[rule.start]
+        anchor = ctx.last(event_kind)
+        if anchor is None:
+            continue
+        settled = any(ctx.by_kind.get(k) for k in settled_by)
+        status = "met" if settled else "open"
+        trace: Trace = [("rule", rule, law.name, law.agency_name)]
+        if rule.unit == "none":
+            trace.append(("text", rule.note or "The law sets no fixed period."))
+            out.append(Clock(kind, rule.label, None, "none", rule.citation, status="n/a", steps=trace))
+            continue
+        if rule.start == "appeal_filed":  # an appeal counts as received like a request
+            start = effective_receipt(anchor[1].on, law.receipt, ctx.calendars(rule)[0], ctx.tz,
+                                      ctx.hours_end, trace, "appeal received")
+            trace.append(("day1", start, False, law.receipt.citation))
+        else:
+            start = anchor[0]
+            trace.append(("from_event", what, start))
+        due = _run_period(rule, ctx, start, False, (), trace)
+        _closures_note(ctx, rule, start, due, trace)
+        trace.append(("due", due, rule.citation))
+        out.append(Clock(kind, rule.label, due, rule.unit, rule.citation, status=status, length=rule.length,
+                         steps=trace))
+    return out
+
+
 def compute_clocks(
     law: Law,
     events: Sequence[LedgerEvent],
@@ -424,4 +500,4 @@ def compute_clocks(
     )
     for d, _, ev in indexed:
         ctx.by_kind.setdefault(ev.kind, []).append((d, ev))
-    return _received_clocks(ctx, expedited) + _appeal_clocks(ctx)
+    return _received_clocks(ctx, expedited) + _appeal_clocks(ctx) + _event_clocks(ctx)

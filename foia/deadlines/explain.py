@@ -78,6 +78,14 @@ _FORMATS: dict[str, Callable[..., str]] = {
     "from_det": lambda d: f"Counted from the determination dated {fmt_date(d)} (that day not counted).",
     "due": lambda d, cite: f"Due {fmt_date(d)}" + (f" — {cite}." if cite else "."),
     "roll_cite": lambda c: f"Roll-forward: {c}.",
+    "roll_sunday": lambda d, r: (f"{fmt_date(d)} is a Sunday or legal holiday ({r}); the last day moves to the next "
+                                 "day that is neither (a Saturday counts)."),
+    "saturday_stays": lambda d: (f"{fmt_date(d)} is a Saturday, not a Sunday or legal holiday: the last day stays "
+                                 "(only a Sunday or legal holiday moves it)."),
+    "from_event": lambda what, d: f"Counted from the {what} dated {fmt_date(d)} (that day not counted).",
+    "start_fallback": lambda what: (f"The law counts this period from the {what}, not logged yet: counted from receipt "
+                                    f"for now, the earliest it can end; it moves when the {what} is logged."),
+    "start_pending": lambda what: f"The law counts this period from the {what}, not logged yet: no date until it is.",
     "deferral_cite": lambda c: f"Deferred receipt: {c}.",
     "closures_ignored": _closures_ignored,
     "toll_limit": lambda d, reason, n, c: (

@@ -10,8 +10,12 @@ Schema (brief; see any law file for a full example)::
                 limits = { <reason> = n, ... }, limits_citation   # e.g. information = 1
     [appeal]    available (bool), note, citation
     [clocks.<kind>]   label, length, unit = "business_days"|"calendar_days"|"none",
-                      start = "received"|"determination"|"appeal_filed",
-                      roll = "next_working_day"|"none",
+                      start = "received"|"acknowledged"|"determination"|"appeal_filed"|"appeal_decided",
+                      start_fallback = "received"   # only with start = "acknowledged": count from receipt
+                                                    # (the earliest end) until an acknowledgment is logged
+                      roll = "next_working_day"|"next_day_not_sunday_or_holiday"|"none",
+                      (next_day_not_sunday_or_holiday: a last day on a Sunday or a calendar holiday moves
+                       to the next day that is neither; a Saturday is a day like any other)
                       citation (printed in letters: the rule itself), roll_citation (explanations only),
                       closures_extend (bool, default false), closures_citation, note,
                       verified (bool: checked against the primary text), source (URL of that text)
@@ -25,7 +29,12 @@ Schema (brief; see any law file for a full example)::
     [[exemptions]]   code, label   (one table per exemption, in statute order)
 
 Clock kinds used by the engine: response, expedited_decision, appeal_filing,
-appeal_decision; any other kind is an extra clock computed the same way.
+appeal_decision; any other kind is an extra clock computed the same way, from the start
+its ``start`` names (see :data:`KIND_STARTS` for what each kind may start from; the loader
+refuses any other combination rather than ignore it). A clock started from an event
+(acknowledged, determination, appeal_filed, appeal_decided) is computed once that event is
+in the ledger (the last one; the first acknowledgment); the day of the event is not counted.
+Only a clock started from receipt or the acknowledgment takes the request's extension and tolls.
 
 Where laws live: the built-in ``foia/laws/`` first, then any extra directories given
 to :func:`set_laws_dirs` (the app passes ``FOIA_LAWS_DIRS``); the first file named
@@ -66,8 +75,17 @@ __all__ = [
 
 LAWS_DIR = Path(__file__).resolve().parent.parent / "laws"
 UNITS = ("business_days", "calendar_days", "none")
-STARTS = ("received", "determination", "appeal_filed")
-ROLLS = ("next_working_day", "none")
+STARTS = ("received", "acknowledged", "determination", "appeal_filed", "appeal_decided")
+#: The starts each engine clock kind can be computed from; any other kind (an extra clock) takes any start.
+KIND_STARTS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "response": ("received",),
+    "expedited_decision": ("received",),
+    "appeal_filing": ("determination",),
+    "appeal_decision": ("appeal_filed", "determination"),
+})
+#: Starts whose clocks run while the request is pending: they take the extension and tolls.
+REQUEST_STARTS = ("received", "acknowledged")
+ROLLS = ("next_working_day", "next_day_not_sunday_or_holiday", "none")
 TOLLING_MODELS = ("pause", "restart", "none")
 UNIT_WORDS = {"business_days": "working day", "calendar_days": "calendar day"}
 SLUG_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -130,6 +148,7 @@ class ClockRule:
     # the number was read (a URL to the official text). The coverage page shows both.
     verified: bool | None = None
     source: str = ""
+    start_fallback: str = ""  # start = "acknowledged": "received" = count from receipt until it is logged
 
     @property
     def period_text(self) -> str:
@@ -267,6 +286,17 @@ def _parse_clock(kind: str, t: Mapping[str, Any], where: str) -> ClockRule:
     start = t.get("start", "received")
     if start not in STARTS:
         raise ValueError(f"{where}: start {start!r} not in {STARTS}")
+    allowed = KIND_STARTS.get(kind, STARTS)
+    if start not in allowed:
+        raise ValueError(f"{where}: a {kind!r} clock cannot start from {start!r} (the engine computes it from "
+                         f"{' or '.join(allowed)}); use an extra clock kind for a period counted from {start!r}")
+    fallback = t.get("start_fallback", "")
+    if fallback and (start != "acknowledged" or fallback != "received"):
+        raise ValueError(f"{where}: start_fallback = {fallback!r} is only understood as \"received\" on a clock "
+                         f"with start = \"acknowledged\"")
+    if "extension" in t and start not in REQUEST_STARTS:
+        raise ValueError(f"{where}: an extension applies only to a clock counted from {' or '.join(REQUEST_STARTS)} "
+                         f"(the extension event is the request's), not from {start!r}")
     roll = t.get("roll", "next_working_day")
     if roll not in ROLLS:
         raise ValueError(f"{where}: roll {roll!r} not in {ROLLS}")
@@ -298,6 +328,7 @@ def _parse_clock(kind: str, t: Mapping[str, Any], where: str) -> ClockRule:
         closures_citation=t.get("closures_citation", ""),
         verified=_verified(t, where),
         source=str(t.get("source", "")),
+        start_fallback=fallback,
     )
 
 

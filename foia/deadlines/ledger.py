@@ -19,6 +19,7 @@ __all__ = ["ENGINE_EVENT_KINDS", "AgencyRules", "LedgerEvent", "effective_receip
 ENGINE_EVENT_KINDS = frozenset(
     {
         "received",
+        "acknowledged",
         "extension",
         "toll_start",
         "toll_end",
