@@ -23,7 +23,8 @@ Counting rules
   the period is lengthened and the roll-forward applies once, at the end; a
   calendar-day extension of a business-day period (Pennsylvania) is counted from the
   unextended last day and then rolled. Only one extension is applied.
-* **Agreed date.** An ``agreed_date`` event (``data["date"]`` or its own date) replaces
+* **Agreed date.** An ``agreed_date`` event (``data["date"]`` or its own date) replaces the
+  suggested ``follow_up`` date of a law with no fixed period, and
   the response deadline.
 * **Roll.** ``roll = "next_day_not_sunday_or_holiday"`` moves a last day only off a Sunday
   or a calendar holiday (AS 01.10.080, Idaho Code § 73-109, SDCL 1-5-1/1-5-4, Wyoming):
@@ -352,7 +353,9 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
         cite = rule.citation
         if ext_len and rule.extension is not None:
             cite = rule.extension.citation
-        if kind == "response" and agreed is not None:
+        # An agreed date replaces the response deadline; where the law sets no period, it is the date to follow up
+        # on instead of FOIA Tracker's default (the `follow_up` clock of such laws).
+        if kind in ("response", "follow_up") and agreed is not None:
             new = _event_date(agreed[1], ctx.tz)
             trace.append(("agreed", agreed[0], new))
             due = new
