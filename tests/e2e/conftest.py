@@ -108,6 +108,8 @@ def axe_violations(page) -> list[dict]:
     """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current page. axe's source is evaluated through
     the DevTools protocol, which the app's Content-Security-Policy does not govern, so the app needs no
     CSP exception for its tests."""
+    # Let transitions finish first (a dialog fading in is measured at full opacity, not half-way).
+    page.wait_for_function("() => document.getAnimations().every(a => a.playState !== 'running')")
     page.evaluate("() => { " + _AXE_SOURCE + "\n; return typeof axe; }")
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});

@@ -43,15 +43,17 @@ def test_next_step_and_confirmations_from_draft_to_overdue(page):
     assert _step(page) == "write_letter" and _primary(page).inner_text() == "Write the request letter"
     assert page.get_by_role("link", name="Draft a follow-up").count() == 0
     assert axe_violations(page) == []
-    _primary(page).click()
-    page.get_by_role("button", name="Save draft").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        _primary(page).click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save draft").click()
     letter_url = page.url
 
     # draft letter: finish it; Finalize asks first, and Cancel does nothing
     page.goto(request_url)
     assert _step(page) == "finish_letter" and _primary(page).inner_text() == "Finish and finalize the letter"
-    _primary(page).click()
+    with page.expect_navigation():  # the letter page, loaded with its scripts (the dialogs are set up on load)
+        _primary(page).click()
     page.get_by_role("button", name="Finalize version 1").click()
     dialog = page.locator("#finalize")
     dialog.get_by_text("cannot be changed afterwards").wait_for()
