@@ -45,6 +45,10 @@ class ImportResult:
     message: str = ""
 
 
+def _attachments(n: int) -> str:
+    return "with no attachments" if n == 0 else f"with {n} attachment{'' if n == 1 else 's'}"
+
+
 def _match(session: Session, actor: User, subject: str, text: str) -> tuple[Request | None, str]:
     haystack = f"{subject}\n{text}"
     refs = find_references(haystack)
@@ -159,7 +163,7 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
                          raw_sha256=raw.sha256, tracking=tracking, kind=kind, storage_root=storage_root,
                          max_bytes=max_bytes, new_shas=new_shas)
         result = ImportResult("logged", ref=req.ref, communication_id=comm.id, attachments=len(parsed.attachments),
-                              message=f"Logged on {req.ref} with {len(parsed.attachments)} attachment(s).")
+                              message=f"Logged on {req.ref} {_attachments(len(parsed.attachments))}.")
         session.commit()
         return result
     except IntegrityError:

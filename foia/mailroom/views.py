@@ -44,13 +44,13 @@ def _storage() -> tuple[str, int]:
 @bp.route("/mail/import", methods=["GET", "POST"])
 @login_required
 def import_mail():
-    results: list[tuple[str, str, str]] = []
+    results: list[tuple[str, str, str, str]] = []  # file name, status, message, where it went (a link)
     status = 200
     if request.method == "POST":
         kind = request.form.get("kind", "note")
         files = [f for f in request.files.getlist("files") if f and f.filename]
         if not files:
-            results.append(("", "error", "Choose one or more .eml files to import."))
+            results.append(("", "error", "Choose one or more .eml files to import.", ""))
             status = 400
         root, max_bytes = _storage()
         for f in files:
@@ -59,10 +59,15 @@ def import_mail():
                 res = import_eml(db.session(), actor=current_user, now=utcnow(), data=f.read(), storage_root=root,
                                  max_bytes=max_bytes, kind=kind)
             except ValidationError as exc:
-                results.append((name, "error", " ".join(exc.errors.values())))
+                results.append((name, "error", " ".join(exc.errors.values()), ""))
                 status = 400
             else:
-                results.append((name, res.status, res.message))
+                link = ""
+                if res.ref and res.communication_id:
+                    link = url_for("requests.show", ref=res.ref) + f"#communication-{res.communication_id}"
+                elif res.unmatched_id:
+                    link = url_for("mailroom.message", row_id=res.unmatched_id)
+                results.append((name, res.status, res.message, link))
     return render_template("mailroom/import.html", results=results, kinds=COMMUNICATION_KINDS), status
 
 

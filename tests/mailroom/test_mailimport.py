@@ -58,8 +58,11 @@ def test_email_with_our_reference_is_logged_with_its_attachment(ctx, login_as, w
     client = login_as("staff")
     data = _eml(f"RE: FOIA request {req.ref}", attachment=("release-1.pdf", _pdf("Transfers to Adelanto")))
     resp = _import(client, ("reply.eml", data))
-    assert resp.status_code == 200 and f"Logged on {req.ref} with 1 attachment(s)." in resp.get_data(as_text=True)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and f"Logged on {req.ref} with 1 attachment." in page
     comm = session.scalar(select(Communication))
+    # the result links to the logged communication on its request (review Minor 12)
+    assert f'href="/requests/{req.ref}#communication-{comm.id}">Open it on the request' in page
     assert comm.request_id == req.id and comm.direction == "incoming" and comm.message_id == "r1@ice.example"
     assert comm.from_addr == "ice-foia@ice.example" and "Please find our response" in comm.body
     doc = session.scalar(select(Document))
@@ -97,6 +100,7 @@ def test_unmatched_mail_waits_and_can_be_assigned(login_as, world, session):
     assert "No request matched" in resp.get_data(as_text=True)
     row = session.scalar(select(UnmatchedMail))
     assert row.subject == "A response about your records" and row.assigned_at is None
+    assert f'href="/mail/unmatched/{row.id}">Open it in Unmatched mail' in resp.get_data(as_text=True)
     page = client.get("/mail/unmatched").get_data(as_text=True)
     assert "A response about your records" in page
     token = csrf_token(client, "/mail/unmatched")
