@@ -42,8 +42,10 @@ event) and data["agreed_date"] (an "agreed_date" event, which replaces the respo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -61,6 +63,8 @@ from foia.communications.validation import (
 )
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
+from foia.documents.service import add_document, cleanup_blobs
+from foia.documents.storage import BlobStore
 from foia.models import (
     COMMUNICATION_KINDS,
     Communication,
@@ -112,6 +116,30 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
                                  if review_status else {}),
     })
     session.flush()
+    return comm
+
+
+def log_communication_with_files(session: Session, *, actor: User, now: datetime, req: Request,
+                                 files: Sequence[tuple[str | None, IO[bytes]]], storage_root: str | Path,
+                                 max_bytes: int, **fields: Any) -> Communication:
+    """Log a communication (`fields` as for `log_communication`) together with the agency's files, each stored as
+    a document of it through the documents service (its size cap and type check), in one transaction.
+
+    A refused file undoes everything: the session is rolled back, the blobs this call stored and nothing else
+    uses are removed, and ValidationError({"attachments": ...}) names the file. Invalid fields raise
+    ValidationError before anything is stored (the caller rolls back)."""
+    comm = log_communication(session, actor=actor, now=now, req=req, **fields)
+    written: list[str] = []
+    for name, stream in files:
+        try:
+            doc = add_document(session, actor=actor, now=now, req=req, stream=stream, filename=name,
+                               storage_root=storage_root, max_bytes=max_bytes, communication=comm)
+        except ValidationError as exc:
+            session.rollback()
+            cleanup_blobs(session, BlobStore(Path(storage_root)), written)
+            raise ValidationError({"attachments": f"{name or '(no name)'}: " + " ".join(exc.errors.values())
+                                                  + " Nothing was saved; choose the files again."}) from exc
+        written.append(doc.sha256)
     return comm
 
 
@@ -226,5 +254,6 @@ __all__ = [
     "communications_for",
     "label_for",
     "log_communication",
+    "log_communication_with_files",
     "open_clarification",
 ]

@@ -17,7 +17,12 @@ from foia.communications.effects import (
     FEE_WAIVER_DECISIONS,
 )
 from foia.communications.exemptions import exemptions_for, label_for
-from foia.communications.service import TO_CLASSIFY, classify_communication, communications_for, log_communication
+from foia.communications.service import (
+    TO_CLASSIFY,
+    classify_communication,
+    communications_for,
+    log_communication_with_files,
+)
 from foia.communications.validation import FIELD_KINDS
 from foia.core.access import can_edit
 from foia.core.clock import utcnow
@@ -25,8 +30,7 @@ from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
 from foia.core.web import request_or_404
 from foia.deadlines import load_law
-from foia.documents.service import add_document, blob_referenced
-from foia.documents.storage import BlobStore, human_size
+from foia.documents.storage import human_size
 from foia.extensions import db
 from foia.models import COMMUNICATION_KINDS, DIRECTIONS, Communication, User
 
@@ -40,40 +44,6 @@ FIELD_IDS = {
     "agreed_date": "comm-agreed", "outcome": "comm-outcome", "amount": "comm-amount", "decision": "comm-decision",
     "attachments": "comm-attachments",
 }
-
-
-def _store_attachments(req, comm, uploads) -> list[str]:
-    """Store each uploaded file as a document of `comm` (documents service: its size cap, type check and
-    storage). Raises ValidationError({"attachments": ...}) naming the first file refused; the caller rolls
-    back, so nothing of this submission stays. Returns the sha256 of each blob written (for clean-up)."""
-    written: list[str] = []
-    for upload in uploads:
-        try:
-            doc = add_document(db.session(), actor=current_user, now=utcnow(), req=req, stream=upload.stream,
-                               filename=upload.filename, storage_root=blob_root(current_app.config),
-                               max_bytes=current_app.config["FOIA_MAX_UPLOAD_BYTES"], communication=comm)
-        except ValidationError as exc:
-            _forget_blobs(written)
-            raise ValidationError({"attachments": f"{upload.filename or '(no name)'}: "
-                                                  + " ".join(exc.errors.values())
-                                                  + " Nothing was saved; choose the files again."}) from exc
-        finally:
-            upload.close()
-        written.append(doc.sha256)
-    return written
-
-
-def _forget_blobs(written: list[str]) -> None:
-    """After a rollback: remove the blobs this submission wrote that no row points at (a blob that was
-    already stored for another document stays)."""
-    db.session.rollback()
-    store = BlobStore(blob_root(current_app.config))
-    for sha in written:
-        if not blob_referenced(db.session(), sha):
-            try:
-                store.path_for(sha).unlink()
-            except FileNotFoundError:
-                pass
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -99,12 +69,13 @@ def new(ref: str):
         data = {k: form[k] for k in ("days", "estimated_completion", "agreed_date", "outcome", "amount", "decision")
                 if form[k].strip()}
         uploads = [u for u in request.files.getlist("attachments") if u.filename or u.content_length]
-        try:
-            comm = log_communication(
+        try:  # one transaction: a refused file undoes the whole log
+            comm = log_communication_with_files(
                 db.session(), actor=current_user, now=utcnow(), req=req, direction=form["direction"],
                 kind=form["kind"], occurred_on=form["occurred_on"].strip(), subject=form["subject"],
-                body=form["body"], tracking_number=form["tracking_number"], exemptions=form["exemptions"], data=data)
-            _store_attachments(req, comm, uploads)  # same transaction: a refused file undoes the whole log
+                body=form["body"], tracking_number=form["tracking_number"], exemptions=form["exemptions"], data=data,
+                files=[(u.filename, u.stream) for u in uploads], storage_root=blob_root(current_app.config),
+                max_bytes=current_app.config["FOIA_MAX_UPLOAD_BYTES"])
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.errors

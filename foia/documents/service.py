@@ -52,6 +52,7 @@ __all__ = [
     "DocumentRow",
     "add_document",
     "blob_referenced",
+    "cleanup_blobs",
     "documents_for",
     "download_mimetype",
     "extract_pending",
@@ -85,6 +86,17 @@ def blob_referenced(session: Session, sha256: str, *, ignore_document_id: int | 
         exists().where(Document.sha256 == sha256, Document.id != (ignore_document_id or 0))
         | exists().where(Communication.raw_sha256 == sha256)
         | exists().where(UnmatchedMail.raw_sha256 == sha256))))
+
+
+def cleanup_blobs(session: Session, store: BlobStore, shas: set[str] | list[str]) -> None:
+    """After a rollback, remove the blobs a failed operation stored that nothing references (content that
+    another row already used stays)."""
+    for sha in shas:
+        if not blob_referenced(session, sha):
+            try:
+                store.path_for(sha).unlink(missing_ok=True)
+            except ValueError:
+                pass
 
 
 def _discard_new_blob(session: Session, store: BlobStore, sha256: str, ignore_document_id: int | None) -> None:

@@ -52,12 +52,13 @@ from sqlalchemy.orm import Session
 from foia.communications.service import TO_CLASSIFY
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
+from foia.documents.service import cleanup_blobs
 from foia.documents.storage import BlobStore, UploadRejected
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.mailroom.addresses import tagged_references, token_matches
 from foia.mailroom.bounces import BounceNotifier, delivery_for, detect_bounce, record_bounce
 from foia.mailroom.classify import suggest_kind
-from foia.mailroom.imports import TRACKING_TOKEN, cleanup_blobs, log_email
+from foia.mailroom.imports import TRACKING_TOKEN, log_email
 from foia.models import Communication, Delivery, MailboxCursor, Request, UnmatchedMail
 from foia.reminders.dispatch import mailer_for
 

@@ -26,7 +26,7 @@ from foia.core.access import can_assign, can_edit, can_view, unmatched_clause
 from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
-from foia.documents.service import add_document, blob_referenced
+from foia.documents.service import add_document, cleanup_blobs
 from foia.documents.storage import BlobStore, UploadRejected
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
@@ -62,16 +62,6 @@ def _match(session: Session, actor: User, subject: str, text: str) -> tuple[Requ
             if can_edit(actor, req):
                 return req, req.tracking_number
     return None, ""
-
-
-def cleanup_blobs(session: Session, store: BlobStore, shas: set[str]) -> None:
-    """After a rollback, remove files stored during the failed import that nothing references."""
-    for sha in shas:
-        if not blob_referenced(session, sha):
-            try:
-                store.path_for(sha).unlink(missing_ok=True)
-            except ValueError:
-                pass
 
 
 def _already_imported(session: Session, actor: User, message_id: str | None,
