@@ -22,7 +22,8 @@ Schema (brief; see any law file for a full example)::
     [clocks.<kind>.extension]   length, unit, citation, note
     [options.<name>]      label, citation, note, and tables deep-merged over the law when the
                           option applies to a request (e.g. a commercial request's clock)
-    [agencies."<glob>"]   name, citation, and any of the tables above to override
+    [agencies."<globs>"]  name, citation, and any of the tables above to override; "<globs>" is one or
+                          more globs separated by "|" (e.g. "dhs|dhs-*": DHS and its components)
                           (deep-merged over the law for matching agency slugs)
     [letter]    letter wording, every value a string except fee_categories (bool);
                 empty or absent = the sentence is written without it (see LETTER_KEYS)
@@ -505,7 +506,8 @@ def load_law(slug: str) -> Law:
     raw = _read(slug)
     law = _build({k: v for k, v in raw.items() if k != "agencies"}, f"{slug}.toml")
     for pattern in raw.get("agencies", {}):  # validate overrides eagerly
-        _law_for_agency(slug, pattern)
+        for alternative in pattern.split("|"):
+            _law_for_agency(slug, alternative)
     for name in law.options:
         _law_with_options(slug, "", frozenset({name}))
     return law
@@ -515,12 +517,17 @@ def _agency_raw(raw: Mapping[str, Any], agency_slug: str) -> tuple[dict[str, Any
     merged: dict[str, Any] = {k: v for k, v in raw.items() if k != "agencies"}
     names = []
     for pattern, over in raw.get("agencies", {}).items():
-        if fnmatchcase(agency_slug, pattern):
+        if slug_matches(agency_slug, pattern):
             over = dict(over)
             names.append(over.pop("name", pattern))
             over.pop("citation", None)
             merged = _merge(merged, over)
     return merged, names
+
+
+def slug_matches(agency_slug: str, pattern: str) -> bool:
+    """Whether an ``[agencies."<pattern>"]`` override applies: any of its ``|``-separated globs matches."""
+    return any(fnmatchcase(agency_slug, glob) for glob in pattern.split("|"))
 
 
 @lru_cache(maxsize=4096)
@@ -543,7 +550,7 @@ def _law_for_agency(slug: str, agency_slug: str) -> Law:
     merged: dict[str, Any] = base
     names = []
     for pattern, over in raw.get("agencies", {}).items():
-        if fnmatchcase(agency_slug, pattern):
+        if slug_matches(agency_slug, pattern):
             over = dict(over)
             names.append(over.pop("name", pattern))
             over.pop("citation", None)

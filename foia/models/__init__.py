@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from foia.models.agency import CHANGE_STATUSES, Agency, AgencyChange
+from foia.models.agency import CHANGE_STATUSES, Agency, AgencyChange, AgencyReportedStat
 from foia.models.audit import AuditLog
 from foia.models.calendar import CalendarClosure
 from foia.models.clock import RequestClock
@@ -61,6 +61,7 @@ __all__ = [
     "AccountToken",
     "Agency",
     "AgencyChange",
+    "AgencyReportedStat",
     "AuditLog",
     "CalendarClosure",
     "Communication",

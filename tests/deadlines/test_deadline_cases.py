@@ -188,12 +188,25 @@ CASES: list[Case] = [
          D("2026-07-09"), agency=AgencyRules(slug="dhs-cbp")),
     Case("dhs-privacy-appeal", "us-foia", [rcv("2026-01-05"), ev("determination", "2026-03-02")], "appeal_filing",
          D("2026-07-09"), agency=AgencyRules(slug="dhs-privacy")),
+    # The department itself (slug "dhs", the 18F directory's headquarters row) takes the DHS rules too, and
+    # an imported component keeps them by its parent's prefix (dhs-uscis from the 18F data).
+    Case("dhs-parent-appeal", "us-foia", [rcv("2026-01-05"), ev("determination", "2026-03-02")], "appeal_filing",
+         D("2026-07-09"), agency=AgencyRules(slug="dhs"), mentions=("6 C.F.R. § 5.8(a)(1)",)),
+    # A slug that merely starts with the letters (dhsa-...) is not DHS: the default 90 calendar days,
+    # Mar 2 + 90 = May 31 (as doj-oip above).
+    Case("not-dhs-appeal", "us-foia", [rcv("2026-01-05"), ev("determination", "2026-03-02")], "appeal_filing",
+         D("2026-05-31"), agency=AgencyRules(slug="dhsa-office")),
     # DHS has no response-clock override: as us-basic.
     Case("dhs-response-default", "us-foia", [rcv("2026-01-05")], "response", D("2026-02-03"),
          agency=AgencyRules(slug="dhs-ice")),
     # Interior counts the receipt day (43 C.F.R. § 2.16(a)): Jan 5 (1) ... Jan 30 (19), Feb 2 (20).
     Case("interior-receipt-day", "us-foia", [rcv("2026-01-05")], "response", D("2026-02-02"),
          agency=AgencyRules(slug="interior-blm"), mentions=("43 C.F.R. § 2.16(a)",)),
+    # The 18F directory's Interior slugs (doi, doi-<bureau>) take the same rules by their parent.
+    Case("doi-receipt-day", "us-foia", [rcv("2026-01-05")], "response", D("2026-02-02"),
+         agency=AgencyRules(slug="doi-bureau-of-land-management"), mentions=("43 C.F.R. § 2.16(a)",)),
+    Case("doi-parent-receipt-day", "us-foia", [rcv("2026-01-05")], "response", D("2026-02-02"),
+         agency=AgencyRules(slug="doi"), mentions=("43 C.F.R. § 2.16(a)",)),
     # Interior, received Saturday Jan 3 -> counts as received Mon Jan 5 -> day 1 = Jan 5 -> Feb 2.
     Case("interior-saturday", "us-foia", [rcv("2026-01-03")], "response", D("2026-02-02"),
          agency=AgencyRules(slug="interior-nps")),
