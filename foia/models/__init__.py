@@ -15,6 +15,15 @@ from foia.models.communication import (
 )
 from foia.models.delivery import DELIVERY_STATUSES, Delivery
 from foia.models.event import EVENT_KINDS, Event
+from foia.models.exchange import (
+    WEBHOOK_DELIVERY_STATUSES,
+    WEBHOOK_EVENTS,
+    WEBHOOK_FORMATS,
+    ApiToken,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+)
 from foia.models.filing import FilingDraft, RequestGroup
 from foia.models.letter import (
     CUSTOM_FIELDS,
@@ -58,10 +67,14 @@ __all__ = [
     "STATUSES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
+    "WEBHOOK_DELIVERY_STATUSES",
+    "WEBHOOK_EVENTS",
+    "WEBHOOK_FORMATS",
     "AccountToken",
     "Agency",
     "AgencyChange",
     "AgencyReportedStat",
+    "ApiToken",
     "AuditLog",
     "CalendarClosure",
     "Communication",
@@ -83,4 +96,7 @@ __all__ = [
     "User",
     "UserSession",
     "Watcher",
+    "Webhook",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

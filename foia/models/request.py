@@ -64,6 +64,7 @@ class Request(Model):
         # List pages filter by who may see a request and by status or agency, then sort by
         # the next deadline (keyset on next_due, id). One index per filter keeps those cheap.
         Index("ix_requests_next_due_id", "next_due", "id"),
+        Index("ix_requests_org_external_id", "organization_id", "external_id"),
         Index("ix_requests_org_next_due", "organization_id", "next_due", "id"),
         Index("ix_requests_requester_next_due", "requester_id", "next_due", "id"),
         Index("ix_requests_status_next_due", "status", "next_due", "id"),
@@ -112,6 +113,9 @@ class Request(Model):
     reply_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     # A never-sent draft deleted by a person: hidden everywhere (foia.core.access), kept for the audit trail.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: The id a request had in the spreadsheet it was imported from (its organization's own key), so a
+    #: re-import of the same log finds it instead of creating a duplicate.
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     requester: Mapped[User] = relationship()
     organization: Mapped[Organization] = relationship()
