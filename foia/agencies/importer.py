@@ -128,6 +128,24 @@ class ImportReport:
 
 # ---------------------------------------------------------------------------------------- entry points
 
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: The data shipped with FOIA Tracker (foia/agencies/data/*/README.md says where each came from), loaded by
+#: `flask foia demo` and `make run`: every federal office (18F), New York City's agencies, and the agencies'
+#: own FOIA.gov figures for FY2023 and FY2024 (from the report zips; the CSV beside them is the same figures).
+SHIPPED: tuple[Path, ...] = (
+    DATA_DIR / "18f" / "yaml",
+    DATA_DIR / "nyc" / "agencies.csv",
+    DATA_DIR / "foiagov" / "2023-FOIASetFull.zip",
+    DATA_DIR / "foiagov" / "2024-FOIASetFull.zip",
+)
+
+
+def import_shipped(session: Session, *, now: datetime, actor: User | None = None,
+                   dry_run: bool = False) -> ImportReport:
+    """Load (or refresh: idempotent) the shipped directory data."""
+    return import_paths(session, SHIPPED, now=now, actor=actor, dry_run=dry_run)
+
+
 def import_paths(session: Session, paths: Iterable[str | Path], *, now: datetime, actor: User | None = None,
                  source: str | None = None, dry_run: bool = False) -> ImportReport:
     """Read `paths` and merge them into the directory (see the module docstring). Raises SourceError (with
