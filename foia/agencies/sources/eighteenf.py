@@ -3,7 +3,7 @@
 One YAML file per agency: the agency's own contact at the top level (for a few) and its offices under
 `departments` (424 in all). Each file becomes one parent row (slug: the agency's abbreviation, e.g. `dhs`)
 and one row per office (slug: parent slug + '-' + the office's abbreviation, e.g. `dhs-ice`; or a short
-slug of its name when neither 18F nor FOIA.gov gives one, e.g. `doe-chicago-office`). An agency whose only
+slug of its name when neither 18F nor FOIA.gov gives one, e.g. `doj-antitrust-division`). An agency whose only
 office is itself (92 of them) is one row. Keys: the agency's abbreviation ('DHS'), an office 'DHS/ICE', or
 'DHS/<office name>' when 18F gives no abbreviation.
 
