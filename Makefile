@@ -14,7 +14,7 @@ export FLASK_APP := app.py
 .PHONY: install install-test check-system lock run test test-pg test-e2e lint clean help
 
 help:
-	@echo "make run       install, migrate, load demo data and serve http://127.0.0.1:$(PORT) (SQLite)"
+	@echo "make run       install, migrate, load demo data and the agency directory, serve http://127.0.0.1:$(PORT) (SQLite)"
 	@echo "make test      install test dependencies and run the test suite on SQLite"
 	@echo "make test-pg   run the same suite on PostgreSQL at FOIA_TEST_DATABASE_URL"
 	@echo "make test-e2e  browser tests (Playwright + Debian's Chromium at /usr/bin/chromium; axe-core)"

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 from werkzeug.local import LocalProxy
 
 from foia.accounts.cli import user_cli
+from foia.agencies.cli import agencies_cli, report_lines
 from foia.clocks.cli import deadline_command, laws_command, recompute_command
 from foia.communications.cli import log_command, void_communication_command
 from foia.core.cli import parse_now
@@ -28,14 +29,21 @@ foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, reque
 
 @click.command("demo")
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Pretend it is this moment (dates are relative to it).")
+@click.option("--no-directory", is_flag=True, help="Skip loading the shipped agency directory (18F, NYC, FOIA.gov).")
 @with_appcontext
-def demo_command(now_s: str | None) -> None:
-    """Load the Los Angeles demo agencies, accounts and requests (safe to run again)."""
+def demo_command(now_s: str | None, no_directory: bool) -> None:
+    """Load the Los Angeles demo agencies, accounts and requests and the shipped agency directory (safe to run
+    again)."""
 
-    counts = load_demo(db.session(), now=parse_now(now_s), tz=current_app.config["FOIA_TIMEZONE"])
+    counts = load_demo(db.session(), now=parse_now(now_s), tz=current_app.config["FOIA_TIMEZONE"],
+                       directory=not no_directory)
     db.session.commit()
     click.echo(f"Demo data ready: {counts['agencies']} agencies, {counts['users']} accounts, "
                f"{counts['requests_created']} new requests. Password for every demo account: foia-demo")
+    if counts["directory"] is not None:
+        click.echo("Agency directory (shipped public data; `flask foia agencies import` reloads it):")
+        for line in report_lines(counts["directory"], limit=3):
+            click.echo("  " + line)
 
 
 @click.command("scheduler")
@@ -54,6 +62,6 @@ def register_cli(app: Flask) -> None:
     for command in (demo_command, scheduler_command, user_cli, requests_command, show_command, recompute_command,
                     deadline_command, reminders_cli, letter_command, attach_command, documents_cli, search_command,
                     log_command, import_eml_command, export_command, send_command, mail_cli, history_command,
-                    void_communication_command, laws_command):
+                    void_communication_command, laws_command, agencies_cli):
         foia_cli.add_command(command)
     app.cli.add_command(foia_cli)

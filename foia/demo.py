@@ -7,12 +7,14 @@ request is keyed by its title, so running it twice changes nothing.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.accounts.service import create_user, get_or_create_organization
+from foia.agencies.importer import import_shipped
 from foia.clocks.service import refresh
 from foia.communications.service import TO_CLASSIFY, log_communication
 from foia.models import Agency, Event, Organization, Request, User
@@ -95,17 +97,23 @@ def upsert_agencies(session: Session, now: datetime) -> dict[str, Agency]:
     for data in AGENCIES:
         agency = session.scalar(select(Agency).where(Agency.slug == data["slug"]))
         if agency is None:
-            agency = Agency(created_at=now, updated_at=now, **data)
+            agency = Agency(created_at=now, updated_at=now, source="demo", **data)
             session.add(agency)
         out[data["slug"]] = agency
     session.flush()
     return out
 
 
-def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles") -> dict[str, int]:
-    """Create (or leave alone) the demo organizations, accounts, agencies and requests."""
+def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles",
+              directory: bool = True) -> dict[str, Any]:
+    """Create (or leave alone) the demo organizations, accounts, agencies and requests; with `directory`,
+    then import the shipped agency directory (18F federal offices, NYC agencies, FOIA.gov figures) through
+    `foia.agencies.importer`, which adopts the demo's federal agencies by slug and keeps their demo values.
+    The directory takes about 2-3 s the first time and 1-2 s on a re-run (SQLite); tests that do not need
+    it pass directory=False. `counts["directory"]` is the import report (None without it)."""
     today = now.astimezone(ZoneInfo(tz)).date()
     upsert_agencies(session, now)
+    report = import_shipped(session, now=now) if directory else None
 
     def org(spec: dict[str, str]) -> Organization:
         return get_or_create_organization(session, spec["name"], now=now, address=spec["address"],
@@ -151,7 +159,7 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
                               review_status=TO_CLASSIFY, suggested_kind=suggested)
         created += 1
     session.flush()
-    return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created}
+    return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created, "directory": report}
 
 
 def _demo_requests(today: date) -> list[dict]:
