@@ -137,11 +137,20 @@ def _rows(session: Session, filters: list, lq: ListQuery, kinds: Sequence[str], 
                    Request.fee_category, Organization.name, Request.updated_at)
             .join(agency, agency.id == Request.agency_id)
             .join(Organization, Organization.id == Request.organization_id)
-            .where(*filters).order_by(*list_order(lq))
-            .execution_options(yield_per=chunk))  # a server-side cursor on PostgreSQL: rows arrive in chunks
+            .where(*filters).execution_options(yield_per=chunk))  # PostgreSQL: a server-side cursor
+    if lq.sort == "due":
+        # Dated rows off the (next_due, id) index, then undated ones by id, as the list's pages read them: one
+        # ORDER BY with "undated last" would make the database sort every row first.
+        def d(col):
+            return col.desc() if lq.desc else col.asc()
+        statements = [stmt.where(Request.next_due.is_not(None)).order_by(d(Request.next_due), d(Request.id)),
+                      stmt.where(Request.next_due.is_(None)).order_by(d(Request.id))]
+    else:
+        statements = [stmt.order_by(*list_order(lq))]
     calendars = _Calendars(session)
     local = zone(tz)
-    for part in session.execute(stmt).partitions():
+    parts = (part for statement in statements for part in session.execute(statement).partitions())
+    for part in parts:
         clocks: dict[int, dict[str, tuple[date | None, str]]] = defaultdict(dict)
         if kinds:
             for rid, kind, due, status in session.execute(

@@ -67,7 +67,8 @@ def _export(session, user, lq=None, **kw):
 @pytest.mark.parametrize("role", ["admin", "staff", "reporter", "outsider"])
 def test_rows_are_the_list_of_that_viewer_in_its_order(world, session, sent, role):
     user = world["users"][role]
-    for lq in (ListQuery(), ListQuery(sort="title", desc=True), ListQuery(sort="agency"), ListQuery(scope="mine")):
+    for lq in (ListQuery(), ListQuery(desc=True), ListQuery(sort="title", desc=True), ListQuery(sort="agency"),
+               ListQuery(sort="status", desc=True), ListQuery(sort="ref"), ListQuery(scope="mine")):
         _, rows = _export(session, user, lq)
         listed = browse_requests(session, user, lq, per_page=100).rows
         assert [r["Reference"] for r in rows] == [r.ref for r in listed]
