@@ -29,6 +29,7 @@ from foia.letters.views import bp as letters_bp
 from foia.mailroom.views import bp as mailroom_bp
 from foia.models import User
 from foia.reminders.views import bp as watchers_bp
+from foia.requests.export_views import bp as requests_export_bp
 from foia.requests.views import bp as requests_bp
 from foia.search.views import bp as search_bp
 
@@ -39,7 +40,7 @@ SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
               communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp, laws_bp,
-              help_bp)
+              help_bp, requests_export_bp)
 
 
 #: Public files that keep their caching headers for everyone: the USWDS assets and the letters' CSS and fonts.

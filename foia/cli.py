@@ -20,7 +20,7 @@ from foia.extensions import db
 from foia.letters.cli import letter_command, send_command
 from foia.mailroom.cli import export_command, import_eml_command, mail_cli
 from foia.reminders.cli import reminders_cli
-from foia.requests.cli import history_command, requests_command, show_command
+from foia.requests.cli import export_requests_command, history_command, requests_command, show_command
 from foia.scheduler import run_scheduler
 from foia.search.cli import search_command
 
@@ -62,6 +62,6 @@ def register_cli(app: Flask) -> None:
     for command in (demo_command, scheduler_command, user_cli, requests_command, show_command, recompute_command,
                     deadline_command, reminders_cli, letter_command, attach_command, documents_cli, search_command,
                     log_command, import_eml_command, export_command, send_command, mail_cli, history_command,
-                    void_communication_command, laws_command, agencies_cli):
+                    void_communication_command, laws_command, agencies_cli, export_requests_command):
         foia_cli.add_command(command)
     app.cli.add_command(foia_cli)

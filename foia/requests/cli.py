@@ -1,23 +1,30 @@
-"""`flask foia requests` and `flask foia show`: requests from the command line."""
+"""`flask foia requests`, `show`, `history` and `export-requests`: requests from the command line."""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import func, select
 
 from foia.clocks.service import compute_for
 from foia.communications.service import communication_as_dict, communications_for
 from foia.core.access import get_visible_request
-from foia.core.cli import as_admin
+from foia.core.cli import as_admin, operator_user
+from foia.core.clock import utcnow
 from foia.documents.service import documents_for
 from foia.extensions import db
 from foia.mailroom.outbound import deliveries_for
+from foia.models import STATUSES, Agency, Organization
+from foia.requests.export import export_requests, write_csv, write_xlsx
 from foia.requests.history import history_as_dicts, history_for
-from foia.requests.queries import list_requests, request_events
+from foia.requests.queries import ListQuery, list_requests, request_events
 
 
 @click.command("requests")
@@ -158,3 +165,68 @@ def history_command(ref: str, as_json: bool) -> None:
         click.echo(f"{row.at.strftime('%Y-%m-%d %H:%M')}  {row.who:<20} {row.what}")
         for c in row.changes:
             click.echo(f"{'':<38}{c.field}: {c.before} -> {c.after}")
+
+
+def _refuse(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.command("export-requests")
+@click.option("-o", "--output", "output", required=True, metavar="FILE.csv|FILE.xlsx",
+              help="The file to write; its extension (.csv or .xlsx) picks the format.")
+@click.option("--status", default=None, help="Only requests with this status (e.g. submitted, acknowledged).")
+@click.option("--agency", default=None, metavar="SLUG", help="Only requests to this agency.")
+@click.option("--q", "text", default=None, metavar="TEXT", help="Title, reference or tracking number contains TEXT.")
+@click.option("--org", default=None, metavar="NAME", help="Only this organization's requests.")
+@click.option("--as", "as_email", default=None, metavar="EMAIL",
+              help="Export what this account can see (default: every request, as an administrator).")
+@with_appcontext
+def export_requests_command(output: str, status: str | None, agency: str | None, text: str | None,
+                            org: str | None, as_email: str | None) -> None:
+    """Write the requests list, soonest next deadline first, as CSV or XLSX: reference, title, tracking number,
+    agency, law, status, date sent, each deadline with its days left, organization and last update."""
+
+    path = Path(output)
+    fmt = path.suffix.lower()
+    if fmt not in (".csv", ".xlsx"):
+        _refuse(f"{output!r}: the file name must end in .csv or .xlsx.")
+    if not path.parent.is_dir():
+        _refuse(f"{str(path.parent)!r} is not a folder.")
+    if status is not None and status not in STATUSES:
+        _refuse(f"unknown status {status!r}; one of: {', '.join(STATUSES)}.")
+    session = db.session()
+    if agency is not None and session.scalar(select(Agency.id).where(Agency.slug == agency)) is None:
+        _refuse(f"no agency with the short name {agency!r} (see /agencies or `flask foia requests`).")
+    org_id = None
+    if org is not None:
+        org_id = session.scalar(select(Organization.id).where(func.lower(Organization.name) == org.strip().lower()))
+        if org_id is None:
+            _refuse(f"no organization named {org!r}.")
+    actor = operator_user(as_email) if as_email else as_admin()
+    lq = ListQuery(q=" ".join((text or "").split())[:100], status=status, agency_slug=agency)
+    export = export_requests(session, actor, utcnow(), lq, organization_id=org_id)
+    # Written beside the target and moved into place: a failed export leaves no half-written file.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    rows = 0
+
+    def counted(source):
+        nonlocal rows
+        for row in source:
+            rows += 1
+            yield row
+
+    export.rows = counted(export.rows)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if fmt == ".csv":
+                for piece in write_csv(export):
+                    fh.write(piece)
+            else:
+                write_xlsx(export, fh)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    click.echo(f"Wrote {rows} request{'s' if rows != 1 else ''} to {path} ({fmt[1:].upper()}).")

@@ -3,6 +3,7 @@ no N+1 (related rows are loaded in the same query)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -144,6 +145,21 @@ class ListQuery:
     def is_default_order(self) -> bool:
         return self.sort == DEFAULT_SORT and not self.desc
 
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> ListQuery:
+        """The list's query string (`q`, `status`, `agency`, `scope`, `sort`, `dir`, `page`) as the list and its
+        downloads read it: unknown values fall back to the defaults, the text is trimmed to 100 characters."""
+        status = args.get("status") or None
+        sort = args.get("sort", "")
+        scope = args.get("scope", "")
+        page = args.get("page", "1")
+        return cls(sort=sort if sort in SORTS else DEFAULT_SORT, desc=args.get("dir") == "desc",
+                   q=" ".join((args.get("q") or "").split())[:100],
+                   status=status if status in STATUSES else None,
+                   agency_slug=(args.get("agency") or "").strip() or None,
+                   scope=scope if scope in SCOPES else "all",
+                   page=int(page) if page.isdigit() and len(page) < 7 else 1)
+
 
 @dataclass
 class RequestPage:
@@ -182,7 +198,6 @@ def _status_order():
 
 
 def _order(sort: str, desc: bool) -> list:
-    from sqlalchemy import nulls_last
 
     def d(col):
         return col.desc() if desc else col.asc()
@@ -191,11 +206,13 @@ def _order(sort: str, desc: bool) -> list:
         return [d(Request.ref_year), d(Request.ref_seq), d(Request.id)]
     if sort == "title":  # case-insensitive, the same on SQLite and PostgreSQL whatever the collation
         return [d(func.lower(Request.title)), d(Request.id)]
+    # Status and agency: the order `_grouped` reads the list's pages in (group, then next deadline and id, with
+    # the database's own place for undated rows), so a download of the whole list has the pages' order.
     if sort == "agency":  # the agency's name, looked up per row by primary key (a join let SQLite plan badly)
         name = select(func.lower(Agency.name)).where(Agency.id == Request.agency_id).scalar_subquery()
-        return [d(name), d(Request.id)]
+        return [d(name), d(Request.agency_id), d(Request.next_due), d(Request.id)]
     if sort == "status":
-        return [d(_status_order()), nulls_last(Request.next_due.asc()), d(Request.id)]
+        return [d(_status_order()), d(Request.next_due), d(Request.id)]
     if sort == "tracking":
         # Requests the agency has not numbered yet come last either way.
         return [(Request.tracking_number == "").asc(), d(Request.tracking_number), d(Request.id)]
@@ -203,6 +220,12 @@ def _order(sort: str, desc: bool) -> list:
         return [d(Request.updated_at), d(Request.id)]
     # next deadline: undated last either way
     return [Request.next_due.is_(None).asc(), d(Request.next_due), d(Request.id)]
+
+
+def list_order(lq: ListQuery) -> list:
+    """ORDER BY clauses giving the whole list in the order its pages show it, ending with the id (for a
+    download of the whole list: one query, whatever its length)."""
+    return _order(lq.sort, lq.desc)
 
 
 def _grouped(session: Session, filters: list, column, groups: list, *, desc: bool, offset: int,

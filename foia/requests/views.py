@@ -85,17 +85,7 @@ PAGE_SIZES = ("10", "25", "50", "100")  # "Rows per page" on the list
 @login_required
 def index():
     args = request.args
-    status = args.get("status") or None
-    if status and status not in STATUSES:
-        status = None
-    sort = args.get("sort", "")
-    sort = sort if sort in SORTS else DEFAULT_SORT
-    scope = args.get("scope", "")
-    scope = scope if scope in SCOPES else "all"
-    page = args.get("page", "1")
-    lq = ListQuery(sort=sort, desc=args.get("dir") == "desc", q=" ".join((args.get("q") or "").split())[:100],
-                   status=status, agency_slug=(args.get("agency") or "").strip() or None, scope=scope,
-                   page=int(page) if page.isdigit() and len(page) < 7 else 1)
+    lq = ListQuery.from_args(args)  # the downloads (export_views) read the same query string the same way
     default_size = current_app.config["PAGE_SIZE"]
     size_arg = args.get("per_page", "")
     per_page = int(size_arg) if size_arg in PAGE_SIZES else default_size
