@@ -106,3 +106,13 @@ def html_to_text(html: str, *, max_chars: int | None = None) -> str:
     text = "\n".join(lines)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     return text if max_chars is None else text[:max_chars]
+
+
+#: What a spreadsheet takes as the start of a formula (OWASP "CSV injection"): such text is exported with a
+#: leading single quote, so it shows as typed and never runs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text a spreadsheet would run as a formula, made plain text with a leading single quote."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text

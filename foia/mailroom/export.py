@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.clocks.service import compute_for
+from foia.core.text import spreadsheet_safe
 from foia.deadlines import load_law
 from foia.documents.storage import BlobStore
 from foia.letters.render import render_pdf
@@ -86,6 +87,11 @@ def _comm_eml(comm: Communication, req: Request, store: BlobStore, mail_from: st
     return bytes(msg)
 
 
+def _cell(value: object) -> str:
+    """A History value as CSV text that no spreadsheet runs as a formula (a title like '=HYPERLINK(...)')."""
+    return spreadsheet_safe("" if value is None else str(value))
+
+
 def _history_csv(rows: list[HistoryRow]) -> bytes:
     """The request's History as CSV: one line per change (a row with several changed fields repeats its
     when/who/what on each line)."""
@@ -94,9 +100,10 @@ def _history_csv(rows: list[HistoryRow]) -> bytes:
     writer.writerow(["when", "who", "what", "field", "before", "after"])
     for row in rows:
         if not row.changes:
-            writer.writerow([row.at.isoformat(), row.who, row.what, "", "", ""])
+            writer.writerow([row.at.isoformat(), *map(_cell, (row.who, row.what)), "", "", ""])
         for change in row.changes:
-            writer.writerow([row.at.isoformat(), row.who, row.what, change.field, change.before, change.after])
+            writer.writerow([row.at.isoformat(), *map(_cell, (row.who, row.what, change.field, change.before,
+                                                                change.after))])
     return out.getvalue().encode("utf-8")
 
 

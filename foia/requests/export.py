@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, aliased
 from foia.clocks.service import agency_calendar, request_options
 from foia.core.clock import default_timezone, local_today, zone
 from foia.core.names import law_name
+from foia.core.text import spreadsheet_safe
 from foia.deadlines import Calendar, load_law
 from foia.deadlines.laws import closures_count_on
 from foia.models import STATUSES, Agency, Organization, Request, RequestClock, User
@@ -59,8 +60,6 @@ _KIND_ORDER = ("response", "expedited_decision", "follow_up", "appeal_filing", "
 LEADING_COLUMNS = ("Reference", "Title", "Tracking number", "Agency", "Agency slug", "Law", "Law code", "Status",
                    "Sent")
 TRAILING_COLUMNS = ("Organization", "Last updated")
-#: Text a spreadsheet could take for a formula (OWASP, CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DAYS_UNITS = {"business_days": "working days"}  # every other unit counts calendar days
 
 CHUNK = 500  # requests read (and their clocks looked up) at a time
@@ -76,9 +75,7 @@ def _kind_key(kind: str) -> tuple[int, str]:
     return (len(_KIND_ORDER) + (1 if kind == "estimated_completion" else 0), kind)
 
 
-def neutralise(text: str) -> str:
-    """Text a spreadsheet would run as a formula, made plain text with a leading single quote."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+neutralise = spreadsheet_safe
 
 
 @dataclass

@@ -224,3 +224,17 @@ def test_bundle_timeline_is_in_time_order_and_lists_each_communication_once(ctx,
     whats = [r.split("|")[4] for r in rows]
     assert whats == ["Sent to agency", "Acknowledgment (incoming)", "Partial denial (incoming)",
                      "Appeal filed (outgoing)"], whats
+
+
+def test_bundle_history_csv_neutralises_formula_text():
+    """A title typed as a formula ('=HYPERLINK(...)') is written to history.csv as plain text, never a formula."""
+    import csv as _csv
+
+    from foia.mailroom.export import _history_csv
+    from foia.requests.history import Change, HistoryRow
+
+    row = HistoryRow(at=datetime(2026, 1, 5, 12, tzinfo=UTC), who="@attacker", what="Edited the request",
+                     changes=[Change(field="Title", before="Old", after='=HYPERLINK("http://x","y")')])
+    lines = list(_csv.reader(io.StringIO(_history_csv([row]).decode())))
+    assert lines[1][1] == "'@attacker"
+    assert lines[1][5] == "'=HYPERLINK(\"http://x\",\"y\")" and lines[1][4] == "Old"

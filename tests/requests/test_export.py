@@ -14,7 +14,8 @@ from openpyxl import load_workbook
 
 from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.core.clock import local_today, utcnow
-from foia.requests.export import FORMULA_STARTS, export_requests, neutralise, write_csv, write_xlsx
+from foia.core.text import FORMULA_STARTS
+from foia.requests.export import export_requests, neutralise, write_csv, write_xlsx
 from foia.requests.queries import ListQuery, browse_requests
 from foia.requests.service import RequestInput, create_request, log_event
 from tests.conftest import NOW
