@@ -133,8 +133,10 @@ def post(target: Target, body: bytes, headers: Mapping[str, str], *, connect_tim
     timer.start()
     status: int | None = None
     error = ""
+    connected = False
     try:
         conn.connect()
+        connected = True
         assert conn.sock is not None
         conn.sock.settimeout(max(0.1, total_timeout - (time.monotonic() - started)))
         conn.request("POST", target.path, body=body, headers=dict(headers))
@@ -149,10 +151,10 @@ def post(target: Target, body: bytes, headers: Mapping[str, str], *, connect_tim
             error = f"HTTP {status} {resp.reason}" + (f": {text}" if text else "")
     except (OSError, http.client.HTTPException, ValueError) as exc:
         status = None
-        if expired.is_set():
+        if expired.is_set() or (connected and isinstance(exc, TimeoutError)):
             error = f"No complete answer within {total_timeout:g} s."
-        elif isinstance(exc, TimeoutError | socket.timeout):
-            error = f"Timed out ({exc or 'no answer'})."
+        elif isinstance(exc, TimeoutError):
+            error = f"Could not connect within {connect_timeout:g} s."
         else:
             error = f"{type(exc).__name__}: {exc}"[:500]
     finally:
