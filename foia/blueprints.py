@@ -32,6 +32,7 @@ from foia.reminders.views import bp as watchers_bp
 from foia.requests.export_views import bp as requests_export_bp
 from foia.requests.views import bp as requests_bp
 from foia.search.views import bp as search_bp
+from foia.webhooks.views import bp as webhooks_bp
 
 #: Forms that are used signed out: a failed CSRF check there is an expired form, not an ended session.
 SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot", "passwords.reset", "passwords.invite"})
@@ -40,7 +41,7 @@ SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
               communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp, laws_bp,
-              help_bp, requests_export_bp)
+              help_bp, requests_export_bp, webhooks_bp)
 
 
 #: Public files that keep their caching headers for everyone: the USWDS assets and the letters' CSS and fonts.

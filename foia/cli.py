@@ -23,6 +23,7 @@ from foia.reminders.cli import reminders_cli
 from foia.requests.cli import export_requests_command, history_command, requests_command, show_command
 from foia.scheduler import run_scheduler
 from foia.search.cli import search_command
+from foia.webhooks.cli import webhooks_cli
 
 foia_cli = AppGroup("foia", help="FOIA Tracker commands: demo data, users, requests and deadlines.")
 
@@ -64,4 +65,5 @@ def register_cli(app: Flask) -> None:
                     log_command, import_eml_command, export_command, send_command, mail_cli, history_command,
                     void_communication_command, laws_command, agencies_cli, export_requests_command):
         foia_cli.add_command(command)
+    foia_cli.add_command(webhooks_cli)
     app.cli.add_command(foia_cli)

@@ -22,6 +22,8 @@ from foia.documents.service import extract_pending
 from foia.extensions import db
 from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
+from foia.webhooks.delivery import WebhookPass, deliver_due, webhook_settings
+from foia.webhooks.service import sweep_deadlines
 
 log = logging.getLogger("foia.scheduler")
 
@@ -87,6 +89,28 @@ def poll_mail(app: Flask) -> FetchResult | None:
     return result
 
 
+def deliver_webhooks(app: Flask) -> WebhookPass | None:
+    """One webhook pass, a job of its own so a slow receiver never delays reminders: enqueue the deadline
+    events that came due (each once), then POST every due delivery. Failures are retried by later passes."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        try:
+            queued = sweep_deadlines(db.session(), now=now, tz=app.config["FOIA_TIMEZONE"],
+                                     approaching_days=int(app.config.get("FOIA_WEBHOOK_APPROACHING_DAYS") or 5))
+            db.session.commit()
+            result = deliver_due(db.session(), now=now, settings=webhook_settings(app.config))
+        except Exception:
+            db.session.rollback()
+            log.exception("webhook delivery failed; it will run again at the next interval")
+            return None
+        finally:
+            db.session.remove()
+    if queued or result.attempts:
+        log.info("webhooks: queued %d deadline event(s); delivered %d, to retry %d, failed %d", queued,
+                 result.delivered, result.retrying, result.failed)
+    return result
+
+
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     scheduler = BlockingScheduler(
@@ -94,6 +118,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
     )
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], id="reminder-sweep",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(deliver_webhooks, "interval", seconds=interval, args=[app], id="webhook-delivery",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     if app.config.get("FOIA_IMAP_URL"):
         scheduler.add_job(poll_mail, "interval", seconds=int(app.config["FOIA_MAIL_POLL_SECONDS"]), args=[app],

@@ -33,6 +33,7 @@ from foia.core.clock import zone
 from foia.mail import Mailer, build_message, make_message_id
 from foia.models import Delivery, Event, Request
 from foia.requests.service import log_event
+from foia.webhooks.service import emit
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,10 @@ def record_bounce(session: Session, *, now: datetime, delivery: Delivery, bounce
                   occurred_on=now.astimezone(zone(req.agency.timezone)).date(), occurred_at=now,
                   notes=f"The email sent to {delivery.to_addr} bounced: {bounce.reason}"[:2000],
                   data={"event_id": sent.id, "delivery_id": delivery.id})
+    emit(session, event="delivery.failed", request=session.get_one(Request, delivery.request_id), now=now,
+         key=f"delivery.failed:{delivery.id}:bounced", details={"delivery_id": delivery.id, "letter": delivery.kind,
+                                                                "to": delivery.to_addr, "reason": bounce.reason,
+                                                                "bounced": True})
     return True
 
 

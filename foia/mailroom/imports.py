@@ -30,6 +30,7 @@ from foia.documents.service import add_document, cleanup_blobs
 from foia.documents.storage import BlobStore, UploadRejected
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
+from foia.webhooks.service import emit
 
 MAX_EML_BYTES = 50 * 1024 * 1024
 TRACKING_TOKEN = re.compile(r"\b[A-Z0-9]{2,}(?:-[A-Z0-9]{2,}){1,5}\b")
@@ -112,6 +113,10 @@ def log_email(session: Session, *, actor: User | None, now: datetime, req: Reque
                            filename=att.filename, storage_root=storage_root, max_bytes=max_bytes,
                            communication=comm)
         new_shas.add(doc.sha256)
+    emit(session, event="reply.received", request=req, now=now, key=f"reply.received:{req.ref}:{message_id or comm.id}",
+         details={"communication_id": comm.id, "subject": comm.subject, "from": comm.from_addr,
+                  "received_at": comm.occurred_at.isoformat() if comm.occurred_at else None,
+                  "attachments": len(parsed.attachments)})
     return comm
 
 

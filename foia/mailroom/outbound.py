@@ -55,6 +55,7 @@ from foia.letters.service import mark_sent, version_pdf
 from foia.mail import MailError, ReceiptMailer, build_message, mailer_from_config, make_message_id
 from foia.mailroom.addresses import reply_address
 from foia.models import Delivery, LetterVersion, Request, User
+from foia.webhooks.service import emit
 
 #: A delivery left "sending" this long is taken to belong to a process that died: a retry may re-send it.
 STALE_AFTER = timedelta(minutes=10)
@@ -275,6 +276,9 @@ def send_letter(session: Session, *, actor: User, now: datetime, version: Letter
         delivery.smtp_code, delivery.smtp_reply = exc.smtp_code, exc.smtp_text[:2000]
         audit(session, actor=actor, now=now, action="send_failed", entity=delivery, before=before,
               after=_snapshot(delivery))
+        emit(session, event="delivery.failed", request=req, now=now, key=f"delivery.failed:{delivery.id}:{delivery.attempts}",
+             details={"delivery_id": delivery.id, "letter": delivery.kind, "to": delivery.to_addr,
+                      "reason": delivery.error, "bounced": False})
         session.commit()
         raise SendFailed(delivery, str(exc)) from exc
 

@@ -30,6 +30,7 @@ from foia.models import (
 )
 from foia.reminders.planner import plan
 from foia.search.service import index_request
+from foia.webhooks.service import emit
 
 REF_PREFIX = "FT"
 
@@ -173,4 +174,7 @@ def update_request(session: Session, *, actor: User | None, now: datetime, req: 
     if changed:
         audit(session, actor=actor, now=now, action="update", entity=req,
               before={k: before[k] for k in changed}, after=changed)
+    if "status" in changed:
+        emit(session, event="status.changed", request=req, now=now, details={"from": before["status"], "to": req.status},
+             key=f"status.changed:{req.ref}:{before['status']}>{req.status}:{now.isoformat()}")
     return req

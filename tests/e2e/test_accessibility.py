@@ -29,6 +29,7 @@ def _pages_for(page, role: str) -> list[str]:
     paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl"]
     if role == "admin":
         paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox", "/admin/users", "/admin/organizations",
+                  "/admin/webhooks",
                   "/settings/password", "/agencies/changes", "/agencies/new", "/agencies/dhs-ice/edit"]
         page.goto("/admin/users")
         paths += sorted(set(re.findall(r'href="(/admin/users/\d+)"', page.content())))[:1]
