@@ -5,20 +5,47 @@
   var form = document.getElementById("filing-form");
   if (!form) { return; }
 
+  // The agency picker: 500+ agencies, filtered as you type by name, abbreviation, department and short name
+  // (each <li> carries them in data-search). Chosen agencies always stay visible and are listed above.
   var filterBox = form.querySelector(".agency-filter");
   var filter = document.getElementById("agency-filter");
-  var options = document.querySelectorAll("#agency-options li");
+  var count = document.getElementById("agency-filter-count");
+  var chosenBox = document.getElementById("agency-chosen");
+  var chosenList = document.getElementById("agency-chosen-list");
+  var options = Array.prototype.slice.call(document.querySelectorAll("#agency-options li"));
+  function showChosen() {
+    if (!chosenBox || !chosenList) { return; }
+    var names = [];
+    options.forEach(function (li) {
+      var input = li.querySelector("input");
+      if (input && input.checked) { names.push(input.getAttribute("data-short") || input.value); }
+    });
+    chosenList.textContent = names.join(", ");
+    chosenBox.hidden = names.length === 0;
+  }
+  function applyFilter() {
+    var words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var shown = 0;
+    options.forEach(function (li) {
+      var input = li.querySelector("input");
+      var text = li.getAttribute("data-search") || li.textContent.toLowerCase();
+      var match = words.every(function (w) { return text.indexOf(w) !== -1; }) || (input && input.checked);
+      li.hidden = !match;
+      if (match) { shown += 1; }
+    });
+    if (count) {
+      count.textContent = words.length ? shown + " of " + options.length + " agencies shown" : "";
+    }
+  }
   if (filterBox && filter) {
     filterBox.hidden = false;
-    filter.addEventListener("input", function () {
-      var q = filter.value.trim().toLowerCase();
-      options.forEach(function (li) {
-        var input = li.querySelector("input");
-        var match = !q || li.textContent.toLowerCase().indexOf(q) !== -1 || (input && input.checked);
-        li.hidden = !match;
-      });
+    filter.addEventListener("input", applyFilter);
+    filter.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }  // Enter in the search box must not file the form
     });
   }
+  var list = document.getElementById("agency-options");
+  if (list) { list.addEventListener("change", showChosen); }
 
   var status = document.getElementById("autosave-status");
   var timer = null;

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from foia.agencies.service import AGENCY_FIELDS, create_agency, update_agency, validate_agency_input
-from foia.core.audit import audit, snapshot
+from foia.agencies.service import AGENCY_FIELDS, agency_values, create_agency, update_agency, validate_agency_input
+from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.models import Agency, AgencyChange, User
 
@@ -33,7 +33,7 @@ def suggest_change(session: Session, *, actor: User, now: datetime, agency: Agen
         changes = {k: v for k, v in clean.items() if v}
         before: dict[str, Any] = {}
     else:
-        current = snapshot(agency, AGENCY_FIELDS)
+        current = agency_values(agency)
         changes = {k: v for k, v in clean.items() if current.get(k) != v}
         before = {k: current[k] for k in changes}
         if not changes:
@@ -51,7 +51,7 @@ def suggest_change(session: Session, *, actor: User, now: datetime, agency: Agen
 def proposed_data(session: Session, change: AgencyChange) -> dict[str, Any]:
     """The agency's form as it would be saved: its values now with the suggested fields on top."""
     agency = session.get(Agency, change.agency_id) if change.agency_id is not None else None
-    base = snapshot(agency, AGENCY_FIELDS) if agency is not None else dict.fromkeys(AGENCY_FIELDS, "")
+    base = agency_values(agency) if agency is not None else dict.fromkeys(AGENCY_FIELDS, "")
     return {**base, **{k: v for k, v in (change.changes or {}).items() if k in AGENCY_FIELDS}}
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, case, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from foia.core.audit import audit
@@ -145,7 +145,11 @@ def search_agencies(session: Session, *, q: str = "", parent: str | None = None,
     if law:
         stmt = stmt.where(Agency.law == law)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    stmt = stmt.order_by(Agency.name, Agency.id).offset(max(offset, 0))
+    # Exact matches first: 'ICE' is an abbreviation before it is a part of 'Office', 'Justice' or 'Police'.
+    exact = q.strip().lower()
+    rank = case((func.lower(Agency.abbreviation) == exact, 0), (func.lower(Agency.slug) == exact, 0),
+                (func.lower(Agency.name) == exact, 0), else_=1) if exact else literal(1)
+    stmt = stmt.order_by(rank, Agency.name, Agency.id).offset(max(offset, 0))
     if limit is not None:
         stmt = stmt.limit(limit)
     return list(session.scalars(stmt)), total

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from foia.agencies.directory import require_methods
 from foia.clocks.service import recompute_open
 from foia.core.audit import audit, snapshot
 from foia.core.clock import valid_timezone
@@ -26,16 +27,29 @@ from foia.models import Agency, Organization, Request, RequestClock, User
 from foia.reminders.planner import replan_moved
 
 AGENCY_FIELDS = (
-    "slug", "name", "department", "jurisdiction", "law", "foia_email", "portal_url", "mailing_address", "phone", "fax",
-    "appeal_authority", "appeal_address", "appeal_email", "timezone",
+    "slug", "name", "abbreviation", "parent", "department", "jurisdiction", "law", "website", "filing_methods",
+    "foia_email", "portal_url", "mailing_address", "phone", "fax", "appeal_authority", "appeal_address",
+    "appeal_email", "timezone",
 )
+
+#: Form fields that are not a column of the same name: `parent` is the parent department's slug (stored as
+#: `Agency.parent_id`). Everything else in AGENCY_FIELDS is an Agency attribute holding text.
+RELATION_FIELDS = ("parent",)
+
+
+def agency_values(agency: Agency) -> dict[str, str]:
+    """The agency as the edit form and the audit trail see it: every field of AGENCY_FIELDS as text (the
+    parent as its slug, '' for none)."""
+    out = snapshot(agency, tuple(f for f in AGENCY_FIELDS if f not in RELATION_FIELDS))
+    out["parent"] = agency.parent.slug if agency.parent is not None else ""
+    return {f: out[f] for f in AGENCY_FIELDS}
 
 
 AGENCY_SLUG_PATTERN = r"^[a-z0-9-]{2,64}$"
 
 
 #: Words used by the directory's own pages under /agencies/ (an agency with one as short name would be hidden).
-RESERVED_SLUGS = frozenset({"new", "suggest", "changes"})
+RESERVED_SLUGS = frozenset({"new", "suggest", "changes", "departments"})
 
 
 #: Fields that change the rules an agency's requests are counted by: a new short name picks other law
@@ -44,7 +58,7 @@ RESERVED_SLUGS = frozenset({"new", "suggest", "changes"})
 RULE_FIELDS = ("slug", "timezone", "law")
 
 
-_AGENCY_LIMITS = {"name": 200, "department": 200, "jurisdiction": 100, "foia_email": 254, "portal_url": 500,
+_AGENCY_LIMITS = {"name": 200, "abbreviation": 50, "website": 500, "department": 200, "jurisdiction": 100, "foia_email": 254, "portal_url": 500,
                   "phone": 50, "fax": 50, "appeal_authority": 200, "appeal_email": 254, "timezone": 64,
                   "mailing_address": 2000, "appeal_address": 2000}
 
@@ -52,8 +66,9 @@ _AGENCY_LIMITS = {"name": 200, "department": 200, "jurisdiction": 100, "foia_ema
 def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: Agency | None = None) -> tuple[dict[str, str], dict[str, str]]:
     """Clean values and errors for an agency's fields (a new agency when `agency` is None)."""
 
-    clean = {f: str(data.get(f) or "").strip() for f in AGENCY_FIELDS}
+    clean = {f: _text(data.get(f)) for f in AGENCY_FIELDS}
     clean["slug"] = clean["slug"].lower()
+    clean["parent"] = clean["parent"].lower()
     clean["foia_email"] = clean["foia_email"].lower()
     clean["appeal_email"] = clean["appeal_email"].lower()
     errors: dict[str, str] = {}
@@ -77,28 +92,75 @@ def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: 
     for f in ("foia_email", "appeal_email"):
         if clean[f] and not email_re.fullmatch(clean[f]):
             errors[f] = "Enter a valid email address, e.g. foia@agency.gov, or leave it empty."
-    if clean["portal_url"]:
-        parts = urlsplit(clean["portal_url"])
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            errors["portal_url"] = "Enter a web address starting with https:// or http://, or leave it empty."
+    for f in ("portal_url", "website"):
+        if clean[f]:
+            parts = urlsplit(clean[f])
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                errors[f] = "Enter a web address starting with https:// or http://, or leave it empty."
+    try:
+        clean["filing_methods"] = require_methods(clean["filing_methods"])
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    problem = _parent_problem(session, clean["parent"], agency)
+    if problem:
+        errors["parent"] = problem
     for f, limit in _AGENCY_LIMITS.items():
         if f not in errors and len(clean[f]) > limit:
             errors[f] = f"Keep this under {limit} characters."
     return clean, errors
 
 
+def _text(value: Any) -> str:
+    """A submitted value as text: a list (the filing-method checkboxes) is joined with commas."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v).strip() for v in value if str(v).strip())
+    return str(value or "").strip()
+
+
+def _parent_problem(session: Session, parent_slug: str, agency: Agency | None) -> str:
+    """Why `parent_slug` cannot be the agency's parent ('' when it can, or when none is given): it must be an
+    agency in the directory, not the agency itself, and not one of its own components (at any depth)."""
+    if not parent_slug:
+        return ""
+    parent = session.scalar(select(Agency).where(Agency.slug == parent_slug))
+    if parent is None:
+        return "Choose the parent department from the directory (no agency has this short name)."
+    if agency is None:
+        return ""
+    seen: set[int] = set()
+    node: Agency | None = parent
+    while node is not None and node.id not in seen:
+        if node.id == agency.id:
+            return ("An agency cannot be its own parent." if node is parent
+                    else "This agency is a parent of the one you chose: an agency cannot sit under its own component.")
+        seen.add(node.id)
+        node = node.parent
+    return ""
+
+
+def _apply(session: Session, agency: Agency, values: Mapping[str, str]) -> None:
+    """Set the cleaned values on the agency (the parent by its slug)."""
+    for key, value in values.items():
+        if key == "parent":
+            agency.parent_id = session.scalar(select(Agency.id).where(Agency.slug == value)) if value else None
+            agency.parent = session.get(Agency, agency.parent_id) if agency.parent_id is not None else None
+        else:
+            setattr(agency, key, value)
+
+
 def create_agency(session: Session, *, actor: User, now: datetime, data: Mapping[str, Any]) -> Agency:
     clean, errors = validate_agency_input(session, data)
     if errors:
         raise ValidationError(errors)
-    agency = Agency(created_at=now, updated_at=now, **clean)
+    agency = Agency(created_at=now, updated_at=now)
+    _apply(session, agency, clean)
     try:
         with session.begin_nested():  # someone may have taken the slug meanwhile
             session.add(agency)
             session.flush()
     except IntegrityError:
         raise ValidationError({"slug": "Another agency already uses this short name."}) from None
-    audit(session, actor=actor, now=now, action="create", entity=agency, after=snapshot(agency, AGENCY_FIELDS))
+    audit(session, actor=actor, now=now, action="create", entity=agency, after=agency_values(agency))
     return agency
 
 
@@ -108,14 +170,13 @@ def update_agency(session: Session, *, actor: User, now: datetime, agency: Agenc
     clean, errors = validate_agency_input(session, data, agency=agency)
     if errors:
         raise ValidationError(errors)
-    before = snapshot(agency, AGENCY_FIELDS)
+    before = agency_values(agency)
     changed = {k: v for k, v in clean.items() if before.get(k) != v}
     if not changed:
         return agency
     try:
         with session.begin_nested():
-            for key, value in changed.items():
-                setattr(agency, key, value)
+            _apply(session, agency, changed)
             agency.updated_at = now
             session.flush()
     except IntegrityError:

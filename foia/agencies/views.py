@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy import or_, select
-from wtforms import EmailField, SelectField, StringField, TextAreaField, URLField
+from sqlalchemy import select
+from wtforms import EmailField, SelectField, SelectMultipleField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from foia.agencies import directory
 from foia.agencies.changes import (
     accept_change,
     pending_changes,
@@ -18,6 +23,7 @@ from foia.agencies.changes import (
 from foia.agencies.service import (
     AGENCY_FIELDS,
     AGENCY_SLUG_PATTERN,
+    agency_values,
     create_agency,
     preview_impact,
     rule_changes,
@@ -45,6 +51,26 @@ def _law_choices() -> list[tuple[str, str]]:
     return out
 
 
+def _parent_choices(agency: Agency | None) -> list[tuple[str, str]]:
+    """Departments to file an agency under: agencies that are not themselves components (one query)."""
+    rows = db.session.execute(select(Agency.id, Agency.slug, Agency.name).where(Agency.parent_id.is_(None))
+                              .order_by(Agency.name)).all()
+    return [("", "None (a department or a stand-alone agency)")] + [
+        (slug, f"{name} ({slug})") for aid, slug, name in rows if agency is None or aid != agency.id]
+
+
+def _prepare(form: AgencyForm, agency: Agency | None) -> AgencyForm:
+    """Choices and, on first display, the stored values the form cannot read from the model by itself."""
+    form.law.choices = _law_choices()
+    form.parent.choices = _parent_choices(agency)
+    if agency is not None and agency.parent is not None and all(v != agency.parent.slug for v, _ in form.parent.choices):
+        form.parent.choices.append((agency.parent.slug, f"{agency.parent.name} ({agency.parent.slug})"))
+    if request.method == "GET" and agency is not None:
+        form.parent.data = agency.parent.slug if agency.parent is not None else ""
+        form.filing_methods.data = directory.parse_methods(agency.filing_methods)
+    return form
+
+
 class AgencyForm(FlaskForm):
     """Labels on every field; the service checks the same rules again (and that the short name is free)."""
 
@@ -52,13 +78,28 @@ class AgencyForm(FlaskForm):
     slug = StringField("Short name", description="Used in web addresses: 2 to 64 lower-case letters, digits and hyphens, e.g. dhs-ice.",
                        validators=[DataRequired("Give the agency a short name, e.g. dhs-ice."),
                                    Regexp(AGENCY_SLUG_PATTERN, message="Use 2 to 64 lower-case letters, digits and hyphens, e.g. dhs-ice.")])
-    department = StringField("Department (optional)", validators=[Optional(), Length(max=200)])
+    abbreviation = StringField("Abbreviation (optional)", description="The office's own short name, e.g. ICE or FBI: people search by it.",
+                               validators=[Optional(), Length(max=50)])
+    parent = SelectField("Parent department (optional)",
+                         description="The department this office is a component of, e.g. Department of Homeland Security for ICE.",
+                         validate_choice=False, validators=[Optional()])  # the service checks it exists
+    department = StringField("Department name as text (optional)",
+                             description="Only for an agency whose department is not in the directory.",
+                             validators=[Optional(), Length(max=200)])
     jurisdiction = StringField("Jurisdiction", description="E.g. United States (federal), California — Los Angeles County.",
                                validators=[DataRequired("Say which jurisdiction the agency belongs to."), Length(max=100)])
     law = SelectField("Public-records law", validators=[DataRequired("Choose the public-records law from the list.")])
     timezone = StringField("Time zone", default=default_timezone,
                            description="The agency's IANA time zone, e.g. America/New_York. It decides which day a request arrived.",
                            validators=[DataRequired("Choose a time zone such as America/Los_Angeles."), Length(max=64)])
+    website = URLField("Website (optional)",
+                       validators=[Optional(), Length(max=500),
+                                   URL(require_tld=True, message="Enter a web address starting with https:// or http://, or leave it empty.")])
+    filing_methods = SelectMultipleField(
+        "How it takes requests (optional)", choices=[(m, directory.METHOD_LABELS[m]) for m in directory.FILING_METHODS],
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(), validators=[Optional()],
+        description="Tick the ways the office accepts requests. None ticked: FOIA Tracker uses every way it has an "
+                    "address for (email, portal, mail, fax). Email is offered for sending only when it is ticked.")
     foia_email = EmailField("Records office email (optional)",
                             validators=[Optional(), Length(max=254), Email("Enter a valid email address, e.g. foia@agency.gov, or leave it empty.")])
     portal_url = URLField("Request portal web address (optional)",
@@ -105,20 +146,46 @@ def _agency_or_404(slug: str) -> Agency:
     return agency
 
 
+def _int_arg(name: str, default: int = 1) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 7 and int(value) > 0 else default
+
+
 @bp.route("")
 @login_required
 def index():
+    """The directory, 50 a page: search by name, abbreviation and parent; filter by department and law."""
+    session = db.session()
     q = (request.args.get("q") or "").strip()[:100]
-    stmt = select(Agency).order_by(Agency.name)
-    if q:
-        like = f"%{q.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(Agency.name.ilike(like), Agency.slug.ilike(like), Agency.department.ilike(like),
-                              Agency.jurisdiction.ilike(like)))
-    agencies = db.session.scalars(stmt.limit(500)).all()
+    parent_slug = (request.args.get("parent") or "").strip()[:64]
+    law = (request.args.get("law") or "").strip()[:20]
+    page = _int_arg("page")
+    size = directory.PAGE_SIZE
+    agencies, total = directory.search_agencies(session, q=q, parent=parent_slug or None, law=law or None,
+                                                limit=size, offset=(page - 1) * size)
+    pages = max(1, math.ceil(total / size))
+    params: dict[str, Any] = {k: v for k, v in (("q", q), ("parent", parent_slug), ("law", law)) if v}
+    if page > pages and total:
+        return redirect(url_for("agencies.index", **params, page=pages))
+    # Every parent shown on the page in one query (the rows' `parent` then comes from the session).
+    parent_ids = {a.parent_id for a in agencies if a.parent_id is not None}
+    if parent_ids:
+        list(session.scalars(select(Agency).where(Agency.id.in_(parent_ids))))
+    depts = directory.departments(session)
+    parent = next((d.agency for d in depts if d.agency.slug == parent_slug), None)
     can_edit = can_edit_agencies(current_user)
-    pending = len(pending_changes(db.session())) if can_edit else 0
-    return render_template("agencies/index.html", agencies=agencies, q=q, can_manage=can_edit,
+    pending = len(pending_changes(session)) if can_edit else 0
+    return render_template("agencies/index.html", agencies=agencies, total=total, page=page, pages=pages,
+                           first=(page - 1) * size + 1, params=params, q=q, parent_slug=parent_slug, parent=parent,
+                           law=law, laws=_law_choices()[1:], departments=depts, can_manage=can_edit,
                            can_suggest=can_suggest_agency_change(current_user), pending=pending)
+
+
+@bp.route("/departments")
+@login_required
+def departments():
+    """Browse by parent department: each department with its number of components."""
+    return render_template("agencies/departments.html", departments=directory.departments(db.session()))
 
 
 def _form_errors(form: FlaskForm) -> dict[str, str]:
@@ -126,15 +193,16 @@ def _form_errors(form: FlaskForm) -> dict[str, str]:
 
 
 def _form_data(form: FlaskForm) -> dict[str, str]:
-    return {f: getattr(form, f).data or "" for f in AGENCY_FIELDS}
+    out = {f: getattr(form, f).data or "" for f in AGENCY_FIELDS}
+    out["filing_methods"] = ",".join(form.filing_methods.data or [])
+    return out
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
 def new():
     _require_editor()
-    form = AgencyForm()
-    form.law.choices = _law_choices()
+    form = _prepare(AgencyForm(), None)
     errors: dict[str, str] = {}
     if request.method == "POST":
         if not form.validate():
@@ -159,8 +227,7 @@ def edit(slug: str):
     requests' dates it would move; saving needs that confirmation, for exactly these values."""
     _require_editor()
     agency = _agency_or_404(slug)
-    form = AgencyForm(obj=agency)
-    form.law.choices = _law_choices()
+    form = _prepare(AgencyForm(obj=agency), agency)
     errors: dict[str, str] = {}
     impact = None
     confirm = ""
@@ -187,14 +254,13 @@ def edit(slug: str):
         agency = _agency_or_404(slug)
     return render_template("agencies/form.html", form=form, errors=errors, agency=agency, mode="edit",
                            impact=impact, confirm=confirm,
-                           rules=rule_changes(agency, {f: getattr(form, f).data or "" for f in AGENCY_FIELDS}) if impact is not None else {}), \
+                           rules=rule_changes(agency, _form_data(form)) if impact is not None else {}), \
         400 if errors else 200
 
 
 def _suggest(agency: Agency | None):
     _require_suggester()
-    form = SuggestionForm(obj=agency)
-    form.law.choices = _law_choices()
+    form = _prepare(SuggestionForm(obj=agency), agency)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
@@ -245,11 +311,12 @@ def _queue_rows(changes: list[AgencyChange]) -> list[dict]:
     rows = []
     for c in changes:
         agency = agencies.get(c.agency_id) if c.agency_id is not None else None
+        values = agency_values(agency) if agency is not None else {}
         fields = []
         for f in AGENCY_FIELDS:
             if f not in (c.changes or {}):
                 continue
-            now = getattr(agency, f) if agency is not None else ""
+            now = values.get(f, "")
             fields.append({"field": f, "label": field_label(f), "now": now, "then": (c.before or {}).get(f, ""), "proposed": c.changes[f]})
         rows.append({"change": c, "agency": agency, "fields": fields,
                      "stale": any(row["now"] != row["then"] for row in fields) if agency is not None else False})
@@ -351,16 +418,86 @@ def _history(agency: Agency) -> list[dict]:
     return out
 
 
+class VerifyForm(FlaskForm):
+    """Only the CSRF token: the verify and withdraw buttons."""
+
+
+#: The glossary terms (anchors of /help, foia.help.glossary) linked next to the figures on an agency page.
+FIGURE_TERMS: tuple[tuple[str, str], ...] = (
+    ("term-simple-and-complex-requests", "Simple and complex requests"),
+    ("term-backlog", "Backlog (pending requests)"),
+    ("term-expedited-processing", "Expedited processing"),
+    ("term-appeal", "Administrative appeal"),
+    ("term-agency-component", "Agency component"),
+)
+
+#: Which glossary term explains each reported figure (REPORTED_FIELDS).
+FIELD_TERMS: dict[str, str] = {
+    "pending_end": "term-backlog", "simple_median_days": "term-simple-and-complex-requests",
+    "simple_average_days": "term-simple-and-complex-requests", "complex_median_days": "term-simple-and-complex-requests",
+    "complex_average_days": "term-simple-and-complex-requests", "expedited_median_days": "term-expedited-processing",
+    "expedited_average_days": "term-expedited-processing", "appeal_median_days": "term-appeal",
+}
+
+DAY_FIELDS = frozenset(f for f in directory.REPORTED_FIELDS if f.endswith("_days"))
+
+
+def reported_value(field: str, value: float | int | None) -> str:
+    """A reported figure as shown: counts with thousands separators, days to one decimal at most; a day
+    figure of 0 is FOIA.gov's "none processed" ("none reported"); None: not in the report ("—")."""
+    if value is None:
+        return "—"
+    if field in DAY_FIELDS:
+        if not value:
+            return "none reported"
+        return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return f"{int(value):,}"
+
+
 @bp.route("/<slug>")
 @login_required
 def show(slug: str):
     agency = _agency_or_404(slug)
+    session = db.session()
     try:
         law = load_law(agency.law).for_agency(agency.slug)
     except (KeyError, ValueError):
         law = None
     stats = next((s for s in cached_agency_stats(current_user, local_today(utcnow())) if s.agency_id == agency.id), None)
-
+    reported = directory.reported_stats(session, agency.id)
     return render_template("agencies/show.html", agency=agency, law=law, stats=stats, definition=DEFINITION,
                            can_manage=can_edit_agencies(current_user),
-                           can_suggest=can_suggest_agency_change(current_user), history=_history(agency))
+                           can_suggest=can_suggest_agency_change(current_user), history=_history(agency),
+                           provenance=directory.provenance(agency), methods=directory.filing_methods(agency),
+                           method_labels=directory.METHOD_LABELS, components=directory.components(session, agency),
+                           details=agency.details or {}, reported=reported,
+                           headline=directory.reported_headline(agency, reported[0] if reported else None),
+                           reported_fields=directory.REPORTED_FIELDS, reported_labels=directory.REPORTED_LABELS,
+                           reported_definition=directory.REPORTED_DEFINITION, reported_value=reported_value,
+                           field_terms=FIELD_TERMS, figure_terms=FIGURE_TERMS,
+                           verify_form=VerifyForm())
+
+
+@bp.route("/<slug>/verify", methods=["POST"])
+@login_required
+def verify(slug: str):
+    """An administrator confirms the agency's contact details (or withdraws the confirmation); audited."""
+    _require_editor()
+    agency = _agency_or_404(slug)
+    if not VerifyForm().validate():
+        abort(400)
+    verified = request.form.get("verified", "1") != "0"
+    directory.verify_agency(db.session(), actor=current_user, now=utcnow(), agency=agency, verified=verified)
+    db.session.commit()
+    flash(f"{agency.name}: contact details marked as verified." if verified
+          else f"{agency.name}: verification withdrawn; its contact details are labelled unverified again.", "success")
+    return redirect(url_for("agencies.show", slug=agency.slug))
+
+
+@bp.app_context_processor
+def directory_helpers():
+    """For every page that shows an agency's contact details (the request page, the letter pages): where
+    they came from (`agency_provenance(agency).text`, the unverified label) and how the office takes
+    requests (`agency_methods(agency)`, `agency_methods_text(agency)`)."""
+    return {"agency_provenance": directory.provenance, "agency_methods": directory.filing_methods,
+            "agency_methods_text": directory.methods_text, "filing_method_labels": directory.METHOD_LABELS}

@@ -159,7 +159,7 @@ def build_context(session: Session, req: Request, kind: str, custom: Mapping[str
             "foia_email": agency.foia_email or "", "portal_url": agency.portal_url or "",
             "address": _lines(agency.mailing_address), "appeal_authority": agency.appeal_authority or "",
             "appeal_address": _lines(agency.appeal_address), "appeal_email": agency.appeal_email or "",
-            "fax": agency.fax or "",
+            "fax": agency.fax or "", "filing_methods": agency.filing_methods or "",
         },
         "request": {
             "title": req.title,

@@ -44,6 +44,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from foia.agencies.directory import filing_methods, methods_text
 from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
@@ -54,7 +55,7 @@ from foia.letters.render import email_recipient
 from foia.letters.service import mark_sent, version_pdf
 from foia.mail import MailError, ReceiptMailer, build_message, mailer_from_config, make_message_id
 from foia.mailroom.addresses import reply_address
-from foia.models import Delivery, LetterVersion, Request, User
+from foia.models import Agency, Delivery, LetterVersion, Request, User
 from foia.webhooks.service import emit
 
 #: A delivery left "sending" this long is taken to belong to a process that died: a retry may re-send it.
@@ -105,14 +106,33 @@ def _subject(req: Request, version: LetterVersion) -> str:
     return f"[{req.ref}] {_SUBJECTS[version.kind].format(law=law)}: {' '.join(req.title.split())}"
 
 
-def _agency_fields(req: Request) -> dict[str, str]:
-    agency = req.agency
-    return {"foia_email": agency.foia_email or "", "appeal_email": agency.appeal_email or ""}
+def _agency_fields(agency: Agency) -> dict[str, str]:
+    """The addresses a letter may be emailed to. The FOIA address only when the office takes requests by
+    email (`foia.agencies.directory.filing_methods`: an agency whose data says "portal" or "mail" is not
+    emailed even when an address is on record); an appeal's own address whenever the agency has one."""
+    takes_email = "email" in filing_methods(agency)
+    return {"foia_email": (agency.foia_email or "") if takes_email else "", "appeal_email": agency.appeal_email or ""}
+
+
+def agency_recipient(agency: Agency, kind: str = "request") -> str:
+    """Where a letter of `kind` to `agency` is emailed ("" when the agency does not take it by email)."""
+    return email_recipient(kind, _agency_fields(agency))
 
 
 def recipient_for(req: Request, version: LetterVersion) -> str:
-    """The agency's address for this letter ("" when it has none)."""
-    return email_recipient(version.kind, _agency_fields(req))
+    """The agency's address for this letter ("" when it has none, or does not take requests by email)."""
+    return agency_recipient(req.agency, version.kind)
+
+
+def no_email_reason(agency: Agency) -> str:
+    """Why a letter to `agency` cannot be emailed from here, and how it files instead."""
+    how = methods_text(agency)
+    if agency.foia_email and "email" not in filing_methods(agency):
+        return f"{agency.name} does not take public-records requests by email; it takes them by {how.lower()}."
+    if how:
+        return (f"{agency.name} has no email address for public-records requests; it takes them by "
+                f"{how.lower()}.")
+    return f"{agency.name} has no email address for public-records requests."
 
 
 def _check_to(to: str) -> str:
@@ -255,9 +275,8 @@ def send_letter(session: Session, *, actor: User, now: datetime, version: Letter
     else:
         address = to or recipient_for(req, version)
         if not address:
-            raise ValidationError({"to": f"{req.agency.name} has no email address for public-records requests. "
-                                         "Send the letter through the agency's portal, by mail or by fax, then "
-                                         "record it as sent."})
+            raise ValidationError({"to": f"{no_email_reason(req.agency)} Send the letter that way (through the "
+                                         "portal, by mail or by fax), then record it as sent."})
         if to is None:
             address = _check_to(address)
         delivery = _create(session, actor=actor, now=now, req=req, version=version, to=address, settings=settings)

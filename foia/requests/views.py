@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
 
 from foia.accounts.form_stash import take_stashed_form
+from foia.agencies.picker import PickerOption, picker_options
 from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.communications.corrections import void_event, void_refusal
 from foia.communications.service import communications_for
@@ -30,9 +31,8 @@ from foia.core.names import law_name
 from foia.core.web import request_or_404
 from foia.deadlines import law_slugs, load_law
 from foia.extensions import db
-from foia.letters.render import email_recipient
 from foia.letters.service import versions_for
-from foia.mailroom.outbound import deliveries_for
+from foia.mailroom.outbound import agency_recipient, deliveries_for
 from foia.models import (
     FEE_CATEGORIES,
     STATUSES,
@@ -109,9 +109,10 @@ def index():
                            page_sizes=PAGE_SIZES, sort_refused=refused)
 
 
-def _agency_choices() -> list[tuple[str, str]]:
-    rows = db.session.execute(select(Agency.slug, Agency.name, Agency.law).order_by(Agency.name)).all()
-    return [(slug, f"{name} ({law_name(law)})") for slug, name, law in rows]
+def _agency_choices(options: list[PickerOption] | None = None) -> list[tuple[str, str]]:
+    """The agency picker's choices (foia.agencies.picker: two queries however large the directory)."""
+    return [(o.slug, f"{o.label} ({law_name(o.law)})")
+            for o in (options if options is not None else picker_options(db.session()))]
 
 
 def _form_as_draft(form_data) -> dict:
@@ -146,7 +147,8 @@ def new():
         form = RequestForm(formdata=kept if kept else _draft_as_formdata(draft.data) if draft else None)
     else:
         form = RequestForm()
-    form.agencies.choices = _agency_choices()
+    options = picker_options(db.session())
+    form.agencies.choices = _agency_choices(options)
     form.law.choices = [("", "The agency's law")] + [(s, load_law(s).name) for s in law_slugs()]
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -180,7 +182,7 @@ def new():
     status = 400 if errors else 200
     form_started = request.form.get("form_started") or utcnow().isoformat()  # the autosave's guard (filing.py)
     return render_template("requests/new.html", form=form, errors=errors, draft=draft,
-                           form_started=form_started), status
+                           form_started=form_started, agency_options=options), status
 
 
 @bp.route("/new/autosave", methods=["POST"])
@@ -258,8 +260,7 @@ def show(ref: str):
     letters = versions_for(session, req)
     deliveries = deliveries_for(session, req)
     comms = communications_for(session, req)
-    can_email = _mail_configured() and bool(email_recipient("request", {
-        "foia_email": req.agency.foia_email or "", "appeal_email": req.agency.appeal_email or ""}))
+    can_email = _mail_configured() and bool(agency_recipient(req.agency, "request"))
     step = next_step(req, rows=rows, letters=letters, deliveries=deliveries, communications=comms, events=events,
                      today=today, can_email=can_email)
     show_notes = can_see_notes(current_user, req)

@@ -127,3 +127,25 @@ def test_the_checker_finds_real_violations(page):
                      '<img src="x.png"></main></body></html>')
     ids = {v["id"] for v in axe_violations(page)}
     assert {"label", "image-alt"} <= ids
+
+
+def test_the_directory_pages_have_no_violations(page, live_server):
+    """The agency directory (issue 15): the list and its second page, the departments, an agency page with
+    reported figures, and the filing form with the agency filter used."""
+    from tests.e2e.test_directory import ensure_directory_data, forget_the_draft, use_the_picker
+
+    ensure_directory_data(live_server)
+    sign_in(page, ROLES["admin"])
+    problems = {}
+    for path in ("/agencies", "/agencies?page=2", "/agencies?q=homeland", "/agencies/departments",
+                 "/agencies/dhs-ice", "/agencies/dhs-ice/edit", "/agencies/dhs"):
+        page.goto(path)
+        found = axe_violations(page)
+        if found:
+            problems[path] = found
+    use_the_picker(page)
+    found = axe_violations(page)
+    if found:
+        problems["/requests/new (agency filter used)"] = found
+    forget_the_draft(page)
+    assert problems == {}

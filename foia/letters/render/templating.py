@@ -16,12 +16,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Final
 
 from jinja2 import ChainableUndefined, FileSystemLoader, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from foia.agencies.directory import filing_methods
 from foia.deadlines import law_slugs, load_law
 
 #: Folder holding templates, letter.css, per-law macros and fonts (repository root / letters).
@@ -274,11 +276,24 @@ def email_recipient(kind: str, agency: Mapping[str, Any]) -> str:
     return str(agency.get("foia_email") or "").strip()
 
 
+def _ways_in(agency: Mapping[str, Any]) -> list[str]:
+    """The agency's ways in, best first, as the directory says (`foia.agencies.directory.filing_methods`:
+    the methods its data declares that it has an address for, else every method it has an address for)."""
+    address = agency.get("address")
+    lines = "\n".join(str(x) for x in address) if isinstance(address, (list, tuple)) else str(address or "")
+    return filing_methods(SimpleNamespace(
+        foia_email=str(agency.get("foia_email") or "").strip(), portal_url=str(agency.get("portal_url") or "").strip(),
+        mailing_address=lines.strip(), fax=str(agency.get("fax") or "").strip(),
+        filing_methods=str(agency.get("filing_methods") or "")))
+
+
 def letter_delivery(kind: str, agency: Mapping[str, Any], method: str | None = None) -> dict[str, str] | None:
     """How the letter goes out: ``{"method": "email"|"portal"|"mail"|"fax", "to": address, URL, fax or ""}``.
 
-    With ``method`` (the way it is, or will be, sent) the line names that way; without, the agency's
-    first way in: email, (for appeals, the appeal address by mail), the portal, fax, then the post.
+    With ``method`` (the way it is, or will be, sent) the line names that way; without, the agency's first
+    way in as the directory lists them (``agency["filing_methods"]``, declared order first, e.g.
+    "portal,mail"; else email, portal, mail, fax), except that an appeal goes to the appeal email when
+    there is one, and by mail to the appeal address before any portal or fax.
     None when the agency lists no way at all (the letter then says nothing about delivery).
     """
     email = email_recipient(kind, agency)
@@ -289,17 +304,16 @@ def letter_delivery(kind: str, agency: Mapping[str, Any], method: str | None = N
         if method == "email" and not to:
             return None  # never claim an email that has no address
         return {"method": method, "to": to}
-    if email:
-        return {"method": "email", "to": email}
-    if kind == "appeal" and agency.get("appeal_address"):
-        return {"method": "mail", "to": ""}
-    if portal:
-        return {"method": "portal", "to": portal}
-    if fax:
-        return {"method": "fax", "to": fax}
-    if agency.get("address"):
-        return {"method": "mail", "to": ""}
-    return None
+    ways = _ways_in(agency)
+    if kind == "appeal":
+        if str(agency.get("appeal_email") or "").strip() or (ways and ways[0] == "email"):
+            return {"method": "email", "to": email}
+        if agency.get("appeal_address"):
+            return {"method": "mail", "to": ""}
+    if not ways:
+        return None
+    first = ways[0]
+    return {"method": first, "to": {"email": email, "portal": portal, "fax": fax, "mail": ""}[first]}
 
 
 def render_html(kind: str, law: str, context: Mapping[str, Any]) -> str:
