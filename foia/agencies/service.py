@@ -104,6 +104,12 @@ def validate_agency_input(session: Session, data: Mapping[str, Any], *, agency: 
     problem = _parent_problem(session, clean["parent"], agency)
     if problem:
         errors["parent"] = problem
+    elif clean["parent"] and "slug" not in errors and not clean["slug"].startswith(clean["parent"] + "-"):
+        # The laws' agency overrides match short names ("dhs|dhs-*"): a component named otherwise would
+        # silently lose its department's rules (DHS's 90 working days to appeal, Interior's receipt day).
+        errors["slug"] = (f"A component's short name starts with its department's and a hyphen, e.g. "
+                          f"{clean['parent']}-{(clean['abbreviation'] or 'office').lower()}: the department's "
+                          f"deadline rules follow the short name.")
     for f, limit in _AGENCY_LIMITS.items():
         if f not in errors and len(clean[f]) > limit:
             errors[f] = f"Keep this under {limit} characters."

@@ -268,6 +268,19 @@ def test_a_parent_must_exist_and_not_be_the_agency_or_its_component(login_as, se
     assert session.scalar(select(Agency.parent_id).where(Agency.slug == "dhs")) is None
 
 
+def test_a_component_short_name_must_start_with_its_departments(login_as, session):
+    """Law overrides match short names (dhs|dhs-*): a DHS component named 'cbp-office' would lose DHS's rules."""
+    dhs_with_ice(session)
+    lapd = session.scalar(select(Agency).where(Agency.slug == "lapd"))
+    admin = login_as("admin")
+    data = _form(lapd, parent="dhs")
+    data["csrf_token"] = csrf_token(admin, "/agencies/lapd/edit")
+    resp = admin.post("/agencies/lapd/edit", data=data)
+    assert resp.status_code == 400 and "starts with its department" in body(resp)
+    session.expire_all()
+    assert session.scalar(select(Agency.parent_id).where(Agency.slug == "lapd")) is None
+
+
 def test_unknown_filing_method_is_refused(login_as, session):
     admin = login_as("admin")
     cbp = session.scalar(select(Agency).where(Agency.slug == "dhs-cbp"))
