@@ -48,7 +48,7 @@ def test_create_request_is_the_web_forms_draft(api, world, session):
     req = session.scalar(select(Request).where(Request.ref == body["ref"]))
     assert req.requester_id == world["users"]["reporter"].id
     assert req.organization_id == world["users"]["reporter"].organization_id and req.visibility == "organization"
-    assert session.scalar(select(AuditLog).where(AuditLog.entity_type == "requests", AuditLog.entity_id == req.id,
+    assert session.scalar(select(AuditLog).where(AuditLog.entity_type == "requests", AuditLog.entity_id == str(req.id),
                                                  AuditLog.action == "create")) is not None
     # and it reads back the same
     again = call("get", body["api_url"].split("localhost", 1)[-1])
