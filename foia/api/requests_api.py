@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Any, NoReturn
 
-from flask import current_app, send_file, url_for
+from flask import current_app, g, request, send_file, url_for
 from flask_login import current_user
 
 from foia.api.auth import ApiBlueprint, fail, protect
@@ -40,6 +40,21 @@ bp = ApiBlueprint("api_requests", __name__, url_prefix="/api/v1", description="R
                "communications and documents. Every call acts as the token's owner, with the access they have on "
                "the web.")
 protect(bp)
+
+
+@bp.before_request
+def load_request() -> None:
+    """The request in the URL, before the body is read: 404 when hidden or missing (alike), 403 when a POST needs
+    to change what the caller may only read. After `require_token` (registered first, by `protect`)."""
+    ref = (request.view_args or {}).get("ref")
+    if ref is not None:
+        g.api_request = _visible_or_404(str(ref), edit=request.method != "GET")
+
+
+def current_request() -> Request:
+    req = g.get("api_request")
+    assert isinstance(req, Request)
+    return req
 
 _CURSOR_VERSION = "c1:"
 
@@ -171,7 +186,7 @@ def get_request(ref: str):
     One request with its deadlines (each with the plain-language explanation of how it was computed), its
     communications and its documents (metadata and download URLs). 404 when it does not exist or you may not see
     it (the two look alike)."""
-    return detail(_visible_or_404(ref))
+    return detail(current_request())
 
 
 @bp.route("/requests/<ref>/communications", methods=["POST"])
@@ -185,7 +200,7 @@ def log_communication_view(data: dict[str, Any], ref: str):
     Log a communication with the agency, as the web's Log a communication form and `flask foia log` do: the
     ledger event, the status and the deadlines move with it. You must be able to change the request (403
     otherwise)."""
-    req = _visible_or_404(ref, edit=True)
+    req = current_request()
     kind = data["kind"]
     extra = {k: data[k] for k in ("days", "estimated_completion", "agreed_date", "outcome", "amount", "decision")
              if data.get(k) not in (None, "")}
@@ -215,7 +230,7 @@ def upload_document(form: dict[str, Any], ref: str):
     One file (multipart/form-data, field `file`), stored as the web upload stores it: content-addressed, under the
     same size cap, its type taken from its content (a name that promises another type is refused). Optionally
     attached to one of the request's communications. Downloads are always attachments, never shown inline."""
-    req = _visible_or_404(ref, edit=True)
+    req = current_request()
     communication = None
     if form.get("communication_id") is not None:
         communication = db.session.get(Communication, form["communication_id"])

@@ -268,6 +268,8 @@ def test_another_organizations_private_request_is_404_and_never_listed(api, worl
     public = {r.ref for (owner, vis), r in world["requests"].items() if vis == "public"}
     assert listed == public
     assert outsider("get", "/api/v1/requests", query_string={"q": private.title}).get_json()["items"] == []
+    # hidden before the body is read: an invalid body is still a 404, as for a missing request
+    assert outsider("post", f"/api/v1/requests/{private.ref}/communications", json={"kind": "telegram"}).status_code == 404
     # a document on it is hidden too
     doc = api("staff")("post", f"/api/v1/requests/{private.ref}/documents",
                        data={"file": (io.BytesIO(b"secret"), "secret.txt")}, content_type="multipart/form-data")
