@@ -29,6 +29,8 @@ def agency_out(agency: Agency, parents: dict[int, str]) -> dict[str, Any]:
 @bp.doc(operationId="listAgencies")
 @bp.arguments(AgencyListArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, AgencyListSchema)
+@bp.alt_response(401, response="UNAUTHORIZED")
+@bp.alt_response(429, response="TOO_MANY_REQUESTS")
 def list_agencies(q: str, parent: str | None, law: str | None, limit: int, offset: int):
     """List agencies
 

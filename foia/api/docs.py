@@ -5,11 +5,13 @@ them). Built from the same document clients read at /api/v1/openapi.json, so the
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, render_template
+from markupsafe import Markup, escape
 
 bp = Blueprint("api_docs", __name__)
 
@@ -79,9 +81,18 @@ def type_of(prop: dict[str, Any]) -> tuple[str, str | None]:
     text = " or ".join(words) or "any"
     if "null" in kinds:
         text += " or null"
-    if prop.get("enum"):
-        text += ": one of " + ", ".join(str(v) for v in prop["enum"] if v is not None)
     return text, ref
+
+
+def describe(prop: dict[str, Any]) -> str:
+    """A property's description, with its allowed values and default."""
+    text = prop.get("description", "")
+    values = [str(v) for v in prop.get("enum") or () if v is not None]
+    if values:
+        text += (" " if text else "") + "One of: `" + "`, `".join(values) + "`."
+    if prop.get("default") not in (None, "", [], {}):
+        text += f" Default: `{prop['default']}`."
+    return text
 
 
 def schema_fields(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[str | None, list[Field]]:
@@ -93,7 +104,7 @@ def schema_fields(spec: dict[str, Any], schema: dict[str, Any]) -> tuple[str | N
     out = []
     for prop_name, prop in (schema.get("properties") or {}).items():
         text, ref = type_of(prop)
-        out.append(Field(prop_name, text, prop_name in required, prop.get("description", ""), ref))
+        out.append(Field(prop_name, text, prop_name in required, describe(prop), ref))
     return name, out
 
 
@@ -129,13 +140,14 @@ def curl_for(spec: dict[str, Any], base: str, method: str, path: str, op: dict[s
         url_path = url_path.replace("{" + name + "}", value)
     query = [(p["name"], p.get("example", p.get("schema", {}).get("example")))
              for p in op.get("parameters", []) if p.get("in") == "query"]
-    shown = [(k, v) for k, v in query if v not in (None, "")][:2]
+    shown = [(k, v) for k, v in query if v not in (None, "")][:1]
     url = base + url_path + ("?" + "&".join(f"{k}={v}" for k, v in shown) if shown else "")
     lines = ["curl" + ("" if method == "get" else f" -X {method.upper()}"),
              '-H "Authorization: Bearer $FOIA_TOKEN"']
     content = (op.get("requestBody") or {}).get("content", {})
     if "application/json" in content:
-        body = json.dumps(example_body(spec, content["application/json"]["schema"]), ensure_ascii=False)
+        media = content["application/json"]
+        body = json.dumps(media.get("example") or example_body(spec, media["schema"]), ensure_ascii=False)
         lines += ['-H "Content-Type: application/json"', "-d " + shlex.quote(body)]
     elif "multipart/form-data" in content:
         lines.append("-F file=@release.pdf")
@@ -157,7 +169,7 @@ def operations(spec: dict[str, Any], base: str) -> list[Operation]:
             for p in [*shared, *op.get("parameters", [])]:
                 text, ref = type_of(p.get("schema", {}))
                 params.append(Field(f"{p['name']} ({p['in']})", text, bool(p.get("required")),
-                                    p.get("description", "") or p.get("schema", {}).get("description", ""), ref))
+                                    describe({**p.get("schema", {}), "description": p.get("description", "")}), ref))
             body = None
             for ctype, media in ((op.get("requestBody") or {}).get("content") or {}).items():
                 name, fields_ = schema_fields(spec, media.get("schema", {}))
@@ -165,6 +177,8 @@ def operations(spec: dict[str, Any], base: str) -> list[Operation]:
                 break
             responses = []
             for code, resp in op.get("responses", {}).items():
+                if "$ref" in resp:
+                    resp = spec.get("components", {}).get("responses", {}).get(_ref_name(resp["$ref"]), {})
                 schema_name = None
                 for media in (resp.get("content") or {}).values():
                     schema_name, _ = schema_fields(spec, media.get("schema", {}))
@@ -173,8 +187,14 @@ def operations(spec: dict[str, Any], base: str) -> list[Operation]:
             ops.append(Operation(id=op.get("operationId", f"{method}-{path}"), method=method.upper(), path=path,
                                  summary=op.get("summary", ""), description=op.get("description", ""),
                                  tag=(op.get("tags") or [""])[0], parameters=params, body=body,
-                                 responses=sorted(responses), curl=curl_for(spec, base, method, path, op)))
+                                 responses=sorted(responses, key=lambda r: (not r[0].startswith("2"), r[0])), curl=curl_for(spec, base, method, path, op)))
     return ops
+
+
+@bp.app_template_filter("inline_code")
+def inline_code(text: str) -> Markup:
+    """`code` in the document's descriptions as <code>code</code> (escaped first: nothing else is markup)."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text or ""))))
 
 
 @bp.route("/api/v1/docs")

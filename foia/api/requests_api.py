@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any, NoReturn
 
 from flask import current_app, g, request, send_file, url_for
@@ -51,12 +53,27 @@ def load_request() -> None:
         g.api_request = _visible_or_404(str(ref), edit=request.method != "GET")
 
 
+def errors(*codes: int) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Document the error answers an operation can give (each as the JSON Error schema)."""
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        for code in codes:
+            view = bp.alt_response(code, response=HTTPStatus(code).name)(view)
+        return view
+    return decorate
+
+
 def current_request() -> Request:
     req = g.get("api_request")
     assert isinstance(req, Request)
     return req
 
 _CURSOR_VERSION = "c1:"
+#: Request bodies shown in the document and the docs page's curl examples (tests/api/test_openapi.py posts them).
+CREATE_EXAMPLE = {"title": "ICE detention contracts, 2025", "agency": "dhs-ice",
+                  "records_sought": "All contracts for detention services signed in 2025, with their amendments.",
+                  "fee_category": "news_media", "visibility": "organization"}
+LOG_EXAMPLE = {"kind": "acknowledgment", "occurred_on": "2026-01-20", "tracking_number": "2026-ICFO-0042",
+               "subject": "We received your FOIA request"}
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -142,6 +159,7 @@ def detail(req: Request) -> dict[str, Any]:
 @bp.doc(operationId="listRequests")
 @bp.arguments(RequestListArgsSchema, location="query", as_kwargs=True)
 @bp.response(200, RequestListSchema)
+@errors(401, 429)
 def list_requests_view(status: str | None, agency: str | None, q: str, cursor: str | None, limit: int):
     """List requests
 
@@ -157,9 +175,10 @@ def list_requests_view(status: str | None, agency: str | None, q: str, cursor: s
 
 @bp.route("/requests", methods=["POST"])
 @bp.doc(operationId="createRequest")
-@bp.arguments(RequestCreateSchema)
+@bp.arguments(RequestCreateSchema, example=CREATE_EXAMPLE)
 @bp.response(201, RequestDetailSchema, headers={"Location": {"description": "The new request in the API.",
                                                              "schema": {"type": "string"}}})
+@errors(401, 429)
 def create_request_view(data: dict[str, Any]):
     """Create a request
 
@@ -180,6 +199,7 @@ def create_request_view(data: dict[str, Any]):
 @bp.doc(operationId="getRequest", parameters=[{"in": "path", "name": "ref", "description": "The reference, "
                                                "e.g. FT-2026-0001.", "schema": {"type": "string"}}])
 @bp.response(200, RequestDetailSchema)
+@errors(401, 404, 429)
 def get_request(ref: str):
     """Read a request
 
@@ -192,8 +212,9 @@ def get_request(ref: str):
 @bp.route("/requests/<ref>/communications", methods=["POST"])
 @bp.doc(operationId="logCommunication", parameters=[{"in": "path", "name": "ref", "description": "The reference.",
                                                      "schema": {"type": "string"}}])
-@bp.arguments(CommunicationCreateSchema)
+@bp.arguments(CommunicationCreateSchema, example=LOG_EXAMPLE)
 @bp.response(201, CommunicationCreatedSchema)
+@errors(401, 403, 404, 429)
 def log_communication_view(data: dict[str, Any], ref: str):
     """Log a communication
 
@@ -224,6 +245,7 @@ def log_communication_view(data: dict[str, Any], ref: str):
                                                    "schema": {"type": "string"}}])
 @bp.arguments(DocumentUploadSchema, location="files")
 @bp.response(201, DocumentSchema)
+@errors(401, 403, 404, 413, 429)
 def upload_document(form: dict[str, Any], ref: str):
     """Upload a document
 
@@ -256,6 +278,7 @@ def upload_document(form: dict[str, Any], ref: str):
         responses={"200": {"description": "The file, as an attachment.",
                            "content": {"application/octet-stream": {"schema": {"type": "string",
                                                                                "format": "binary"}}}}})
+@errors(401, 404, 429)
 def download_document(document_id: int):
     """Download a document
 

@@ -10,6 +10,7 @@ from flask_smorest import Api  # type: ignore[import-untyped]
 from foia.api import agencies_api, requests_api
 from foia.api.auth import API_PREFIX, ApiSessionInterface
 from foia.api.docs import bp as docs_bp
+from foia.api.schemas import ErrorSchema
 from foia.api.token_views import bp as token_views_bp
 
 #: The blueprints whose every route is in the OpenAPI document and needs a token.
@@ -29,6 +30,8 @@ SPEC_OPTIONS = {
 class FoiaApi(Api):
     """flask-smorest's Api without its app-wide JSON error handler (the web pages keep their HTML errors);
     the API blueprints get JSON errors of their own, and foia.blueprints answers JSON for unmatched /api/v1 URLs."""
+
+    ERROR_SCHEMA = ErrorSchema  # {code, status, message, errors}, all four always present
 
     def _register_error_handlers(self) -> None:
         return None

@@ -62,3 +62,28 @@ def test_the_docs_page_renders_every_operation(client, login_as):
         # our own assets only: the CSP forbids anything else
         assert all(src.startswith("/static/") for src in re.findall(r'<script[^>]+src="([^"]+)"', html))
         assert "Content-Security-Policy" in resp.headers
+
+
+def test_the_documented_examples_work(client, world, session):
+    """The request bodies the document shows (and the docs page's curl uses) are accepted as they are."""
+    from datetime import date
+
+    from foia.api.tokens import create_token
+    from foia.requests.service import log_event
+    from tests.conftest import NOW
+
+    spec = _spec(client)
+    staff = world["users"]["staff"]
+    headers = {"Authorization": "Bearer " + create_token(session, actor=staff, owner=staff, name="x", now=NOW).token}
+    session.commit()
+    create = spec["paths"]["/api/v1/requests"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    resp = client.post("/api/v1/requests", json=create, headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    req = world["requests"][("staff", "private")]
+    log_event(session, actor=staff, now=NOW, req=req, kind="sent", occurred_on=date(2026, 1, 12))
+    session.commit()
+    log = spec["paths"]["/api/v1/requests/{ref}/communications"]["post"]["requestBody"]["content"]["application/json"]
+    resp = client.post(f"/api/v1/requests/{req.ref}/communications", json=log["example"], headers=headers)
+    assert resp.status_code == 201, resp.get_json()
+    html = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "ICE detention contracts, 2025" in html and "2026-ICFO-0042" in html
