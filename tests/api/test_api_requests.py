@@ -307,3 +307,11 @@ def test_agencies_list_with_q_parent_and_law(api, session):
         "get", "/api/v1/agencies", query_string={"limit": 100}).get_json()["items"]][2:4]
     assert call("get", "/api/v1/agencies", query_string={"parent": "nope"}).get_json() == {
         "items": [], "total": 0, "limit": 50, "offset": 0}
+
+
+def test_a_body_over_the_servers_limit_is_a_json_413(api, world, app, monkeypatch):
+    req = world["requests"][("reporter", "private")]
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 1000)
+    resp = api("reporter")("post", f"/api/v1/requests/{req.ref}/documents",
+                           data={"file": (io.BytesIO(b"x" * 5000), "big.txt")}, content_type="multipart/form-data")
+    assert resp.status_code == 413 and resp.is_json and resp.get_json()["code"] == 413
