@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from foia.accounts.auth_views import bp as auth_bp
 from foia.accounts.auth_views import load_signed_in_user, retry_after_seconds, send_to_sign_in
@@ -16,6 +16,9 @@ from foia.accounts.views import bp as account_bp
 from foia.admin.users_views import bp as admin_users_bp
 from foia.admin.views import bp as admin_bp
 from foia.agencies.views import bp as agencies_bp
+from foia.api.auth import error_response as api_error_response
+from foia.api.auth import is_api_path
+from foia.api.auth import server_error_response as api_server_error
 from foia.clocks.views import bp as laws_bp
 from foia.communications.views import bp as communications_bp
 from foia.core.names import register_name_filters
@@ -85,6 +88,8 @@ def register_blueprints(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException):
+        if is_api_path(request.path):  # an /api/v1 URL no API route matched (404, 405): JSON, like the API
+            return api_error_response(err)
         titles = {404: "Page not found", 403: "Not allowed", 405: "Not allowed", 413: "Upload too large",
                   429: "Too many attempts"}
         messages = {
@@ -105,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     def server_error(err: Exception):
         app.logger.exception("Unhandled error on %s", request.path)
         db.session.rollback()
+        if is_api_path(request.path):
+            return api_server_error()
         return render_template("error.html", code=500, title="Something went wrong",
                                message="The server hit an error and nothing was saved from this action. "
                                        "Please try again; if it keeps happening tell an administrator."), 500
@@ -116,6 +123,8 @@ def register_blueprints(app: Flask) -> None:
         if request.method == "POST" and request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             values.extend(request.form.values())
         if any("\x00" in v for v in values):
+            if is_api_path(request.path):
+                return api_error_response(BadRequest("Your input contained a NUL character, which cannot be saved."))
             return render_template("error.html", code=400, title="Unsupported character",
                                    message="Your input contained a NUL character, which cannot be saved. "
                                            "Remove it and try again."), 400

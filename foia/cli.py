@@ -11,6 +11,7 @@ from werkzeug.local import LocalProxy
 
 from foia.accounts.cli import user_cli
 from foia.agencies.cli import agencies_cli, report_lines
+from foia.api.cli import token_cli
 from foia.clocks.cli import deadline_command, laws_command, recompute_command
 from foia.communications.cli import log_command, void_communication_command
 from foia.core.cli import parse_now
@@ -63,7 +64,7 @@ def register_cli(app: Flask) -> None:
     for command in (demo_command, scheduler_command, user_cli, requests_command, show_command, recompute_command,
                     deadline_command, reminders_cli, letter_command, attach_command, documents_cli, search_command,
                     log_command, import_eml_command, export_command, send_command, mail_cli, history_command,
-                    void_communication_command, laws_command, agencies_cli, export_requests_command):
+                    void_communication_command, laws_command, agencies_cli, export_requests_command, token_cli):
         foia_cli.add_command(command)
     foia_cli.add_command(webhooks_cli)
     app.cli.add_command(foia_cli)

@@ -105,6 +105,9 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # Flask-Limiter's counters: memory:// is per process; several gunicorn workers need a shared
         # store (redis://host:6379) for the limits to hold across workers.
         "RATELIMIT_STORAGE_URI": env.get("FOIA_RATELIMIT_STORAGE_URI") or "memory://",
+        # The JSON API's rate limits (Flask-Limiter syntax): per personal token, and per address whatever the token.
+        "FOIA_API_RATE_LIMIT": env.get("FOIA_API_RATE_LIMIT") or "120 per minute",
+        "FOIA_API_ADDRESS_RATE_LIMIT": env.get("FOIA_API_ADDRESS_RATE_LIMIT") or "1200 per minute",
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted; 0 trusts none.
         "FOIA_TRUSTED_PROXIES": int(env.get("FOIA_TRUSTED_PROXIES") or 0),
         # Roles that must sign in with a second factor (comma-separated; empty: nobody is forced).

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from foia.api.setup import init_api
 from foia.blueprints import register_blueprints
 from foia.cli import register_cli
 from foia.config import load_config
@@ -49,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     register_blueprints(app)
+    init_api(app)  # the JSON API: flask-smorest's Api, /api/v1, its OpenAPI document and docs page
     register_cli(app)
     return app
 

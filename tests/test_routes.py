@@ -19,7 +19,11 @@ PUBLIC = {
     "laws.index",        # reference: which laws and clocks the app knows, with citations (no request data)
     "laws.show",         # reference: one law's clocks, sources, holidays and exemptions (no request data)
     "help.index",        # the glossary and how-to: general text, nothing about any request or person
+    "api-docs.openapi_json",  # the API's OpenAPI document: its shape, no data (every operation needs a token)
+    "api_docs.docs",     # the API's docs page, the same document for people
 }
+#: The JSON API takes a bearer token, never the cookie session: without one it answers 401 (JSON), not a redirect.
+API_ENDPOINTS = ("api_requests.", "api_agencies.")
 
 
 def _values(rule, ref: str) -> dict[str, object]:
@@ -50,6 +54,12 @@ def test_every_non_public_route_sends_anonymous_visitors_to_login(ctx, client, w
             from flask import url_for
 
             url = url_for(rule.endpoint, **_values(rule, ref))
+        if rule.endpoint.startswith(API_ENDPOINTS):
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                resp = client.open(url, method=method, json={})
+                assert resp.status_code == 401 and resp.is_json, (rule.rule, resp.status_code)
+                checked += 1
+            continue
         if "GET" in rule.methods:
             resp = client.get(url)
             assert resp.status_code == 302 and resp.headers["Location"].startswith("/login"), (rule.rule, resp.status_code)
@@ -69,6 +79,13 @@ def test_an_outsider_reaches_no_private_request_through_any_route(ctx, login_as,
     req = world["requests"][("staff", "private")]
     client = login_as("outsider")
     token = csrf_token(client, "/requests")
+    from foia.api.tokens import create_token
+    from foia.extensions import db
+
+    outsider = world["users"]["outsider"]
+    bearer = {"Authorization": "Bearer " + create_token(db.session(), actor=outsider, owner=outsider, name="routes",
+                                                        now=outsider.created_at).token}
+    db.session.commit()
     scoped = [r for r in _rules(ctx) if "ref" in r.arguments]
     assert len(scoped) >= 12
     for rule in scoped:
@@ -77,7 +94,10 @@ def test_an_outsider_reaches_no_private_request_through_any_route(ctx, login_as,
 
             url = url_for(rule.endpoint, **_values(rule, req.ref))
         for method in sorted(rule.methods & {"GET", "POST"}):
-            resp = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+            if rule.endpoint.startswith(API_ENDPOINTS):  # the API, with the outsider's own token
+                resp = client.open(url, method=method, headers=bearer, json={})
+            else:
+                resp = client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
             assert resp.status_code == 404, (method, rule.rule, resp.status_code)
             assert req.title not in resp.get_data(as_text=True)
 
