@@ -1,6 +1,9 @@
 """Screenshots of the request page, the filing form and the log-a-response form, on a desktop and a phone.
 
-usage: .venv/bin/python scripts/screenshots.py OUTDIR [ROOT]
+usage: .venv/bin/python scripts/screenshots.py OUTDIR [ROOT] [--directory]
+
+With --directory it photographs the agency directory instead: the list, the departments, ICE's page with its
+reported figures, and the filing form with "ICE" typed in the agency filter.
 
 ROOT is the checkout to photograph (default: this one), so a before/after pair can be taken from two worktrees. It
 serves ROOT with the demo data on a free loopback port, signs in as the demo clerk and photographs the first two
@@ -29,7 +32,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def main(out: Path, root: Path) -> None:
+def main(out: Path, root: Path, directory: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     port, tmp = _free_port(), Path(tempfile.mkdtemp(prefix="foia-shots-"))
     base = f"http://127.0.0.1:{port}"
@@ -59,6 +62,16 @@ def main(out: Path, root: Path) -> None:
                 page.get_by_label("Password").fill("foia-demo")
                 page.get_by_role("button", name="Sign in").click()
                 page.wait_for_load_state()
+                if directory:
+                    for shot, path in (("agencies", "/agencies"), ("departments", "/agencies/departments"),
+                                       ("agency-ice", "/agencies/dhs-ice")):
+                        page.goto(path)
+                        page.screenshot(path=str(out / f"{shot}-{name}.png"), full_page=True)
+                    page.goto("/requests/new")
+                    page.locator("#agency-filter").fill("ICE")
+                    page.screenshot(path=str(out / f"filing-ice-{name}.png"), full_page=False)
+                    context.close()
+                    continue
                 page.goto("/requests")
                 refs = sorted(set(re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())))
                 shots = [(f"request-{ref}", f"/requests/{ref}") for ref in refs[:2]]
@@ -76,4 +89,6 @@ def main(out: Path, root: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]).resolve() if len(sys.argv) > 2 else Path(__file__).resolve().parents[1])
+    args = [a for a in sys.argv[1:] if a != "--directory"]
+    main(Path(args[0]), Path(args[1]).resolve() if len(args) > 1 else Path(__file__).resolve().parents[1],
+         directory="--directory" in sys.argv)

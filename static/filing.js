@@ -23,13 +23,21 @@
     chosenList.textContent = names.join(", ");
     chosenBox.hidden = names.length === 0;
   }
+  // Each typed word must begin a word of the agency's text: "ice" finds ICE (and dhs-ice), not Office,
+  // Justice or Services; "immig" finds Immigration.
+  function wordsOf(text) { return text.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean); }
+  var optionWords = options.map(function (li) {
+    return wordsOf(li.getAttribute("data-search") || li.textContent);
+  });
   function applyFilter() {
-    var words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    var words = wordsOf(filter.value);
     var shown = 0;
-    options.forEach(function (li) {
+    options.forEach(function (li, i) {
       var input = li.querySelector("input");
-      var text = li.getAttribute("data-search") || li.textContent.toLowerCase();
-      var match = words.every(function (w) { return text.indexOf(w) !== -1; }) || (input && input.checked);
+      var own = optionWords[i];
+      var match = words.every(function (w) {
+        return own.some(function (t) { return t.lastIndexOf(w, 0) === 0; });
+      }) || (input && input.checked);
       li.hidden = !match;
       if (match) { shown += 1; }
     });
