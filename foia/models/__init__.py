@@ -25,6 +25,7 @@ from foia.models.exchange import (
     WebhookDelivery,
 )
 from foia.models.filing import FilingDraft, RequestGroup
+from foia.models.job import JOB_KINDS, JOB_STATUSES, Job
 from foia.models.letter import (
     CUSTOM_FIELDS,
     LETTER_KIND_LABELS,
@@ -58,6 +59,8 @@ __all__ = [
     "DIRECTIONS",
     "EVENT_KINDS",
     "FEE_CATEGORIES",
+    "JOB_KINDS",
+    "JOB_STATUSES",
     "LETTER_KIND_LABELS",
     "REMINDER_KINDS",
     "REMINDER_RULES",
@@ -83,6 +86,7 @@ __all__ = [
     "Event",
     "FilingDraft",
     "InternalNote",
+    "Job",
     "LetterVersion",
     "MailboxCursor",
     "Organization",

@@ -112,6 +112,9 @@ class Document(Model):
     mime: Mapped[str] = mapped_column(String(120))
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
     text_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | done | failed | none
+    #: Why the text was not extracted (a limit hit: "CPU time", "memory", "pages", "output", or an error),
+    #: shown as "text not extracted (reason)"; '' otherwise.
+    text_error: Mapped[str] = mapped_column(String(300), default="", server_default="")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Removed from the request by a person: hidden from its page, search and downloads, but the row and the
