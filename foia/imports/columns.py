@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 #: field -> (label, help, headers recognised for it, already normalised: lower case, words only).
 FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -74,7 +75,7 @@ def guess_mapping(headers: list[str]) -> dict[str, int | None]:
     return mapping
 
 
-def clean_mapping(raw: dict[str, object], headers: list[str]) -> tuple[dict[str, int | None], dict[str, str]]:
+def clean_mapping(raw: Mapping[str, object], headers: list[str]) -> tuple[dict[str, int | None], dict[str, str]]:
     """A mapping from a form or a stored file: known fields only, columns that exist, each used once.
     Returns the mapping and errors by field (a required field without a column, a column chosen twice)."""
     out: dict[str, int | None] = dict.fromkeys(FIELDS)
