@@ -22,6 +22,8 @@ MAX_COLUMNS = 50
 MAX_CELL = 10_000
 #: An XLSX is a zip: refuse one that would inflate past this (a zip bomb) before openpyxl reads it.
 MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
+#: Rows of a sheet looked at (formatted empty rows included) before giving up.
+MAX_XLSX_SCANNED_ROWS = 200_000
 
 Cell = str | int | float | date | datetime | None
 
@@ -105,7 +107,9 @@ def _read_csv(data: bytes, *, max_rows: int, max_columns: int, max_cell: int) ->
     raw: list[tuple[int, list[Cell]]] = []
     try:
         for cells in reader:
-            _check_row(len(raw), len(cells), max_rows=max_rows, max_columns=max_columns)
+            if not any(c.strip() for c in cells):
+                continue  # blank lines count for nothing
+            _check_row(len(raw), len(cells), reader.line_num, max_rows=max_rows, max_columns=max_columns)
             raw.append((reader.line_num, list(cells)))
     except csv.Error as exc:
         raise _refuse(f"The CSV cannot be read near line {reader.line_num}: {exc}. Check for an unclosed "
@@ -115,11 +119,11 @@ def _read_csv(data: bytes, *, max_rows: int, max_columns: int, max_cell: int) ->
     return table
 
 
-def _check_row(count: int, width: int, *, max_rows: int, max_columns: int) -> None:
+def _check_row(count: int, width: int, number: int, *, max_rows: int, max_columns: int) -> None:
     if count > max_rows:  # the header row plus max_rows rows
         raise _refuse(f"The file has more than {max_rows:,} rows; import it in parts of up to {max_rows:,}.")
     if width > max_columns:
-        raise _refuse(f"Row {count + 1} has {width} columns; the limit is {max_columns}. Remove the columns you "
+        raise _refuse(f"Row {number} has {width} columns; the limit is {max_columns}. Remove the columns you "
                       "do not need.")
 
 
@@ -143,12 +147,15 @@ def _read_xlsx(data: bytes, *, max_rows: int, max_columns: int, max_cell: int) -
             raise _refuse("The workbook has no sheet.")
         raw: list[tuple[int, list[Cell]]] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if number > MAX_XLSX_SCANNED_ROWS:
+                raise _refuse(f"The sheet runs past row {MAX_XLSX_SCANNED_ROWS:,}; delete the empty rows under the "
+                              "requests (or save the log as .csv) and upload it again.")
             cells = list(values)
             while cells and cells[-1] in (None, ""):
                 cells.pop()
-            if not cells and not raw:
-                continue
-            _check_row(len(raw), len(cells), max_rows=max_rows, max_columns=max_columns)
+            if not any(_text(c) for c in cells):
+                continue  # empty (often only formatted) rows count for nothing
+            _check_row(len(raw), len(cells), number, max_rows=max_rows, max_columns=max_columns)
             raw.append((number, [_xlsx_cell(v) for v in cells]))
     finally:
         wb.close()

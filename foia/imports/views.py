@@ -25,6 +25,14 @@ bp = Blueprint("imports", __name__, url_prefix="/requests/import")
 
 #: Rows shown on the preview page (every row is imported; problems are always all listed).
 SHOWN_ROWS = 300
+#: Rows one web import takes (FOIA_IMPORT_WEB_MAX_ROWS): each request costs 20-60 ms of a web worker
+#: (bench/bench_import.py), so 400 stays well inside the worker timeout (30 s). Larger logs: in parts, or
+#: `flask foia import-requests` (up to reading.MAX_ROWS).
+WEB_MAX_ROWS = 400
+
+
+def _web_max_rows() -> int:
+    return int(current_app.config.get("FOIA_IMPORT_WEB_MAX_ROWS") or WEB_MAX_ROWS)
 
 
 def _store() -> UploadStore:
@@ -59,6 +67,10 @@ def upload():
         table = read_table(data, file.filename)
     except ValidationError as exc:
         return _upload_error(" ".join(exc.errors.values()))
+    if len(table.rows) > _web_max_rows():
+        return _upload_error(f"The file has {len(table.rows):,} requests; the web import takes up to "
+                             f"{_web_max_rows():,} at a time. Split it into parts (a re-import skips the rows already "
+                             f"imported), or ask an administrator to run `flask foia import-requests`.")
     token = _store().save(user_id=current_user.id, filename=file.filename, data=data,
                           meta={"mapping": guess_mapping(table.headers), "choices": {}})
     return redirect(url_for("imports.columns", token=token), code=303)
@@ -69,7 +81,8 @@ def _upload_error(message: str):
 
 
 def _limits() -> dict[str, Any]:
-    return {"mb": MAX_BYTES // 1024 // 1024, "rows": MAX_ROWS, "columns": MAX_COLUMNS, "dates": FORMATS_HELP}
+    return {"mb": MAX_BYTES // 1024 // 1024, "rows": min(MAX_ROWS, _web_max_rows()), "columns": MAX_COLUMNS,
+            "dates": FORMATS_HELP}
 
 
 def _samples(table: Table) -> list[str]:

@@ -127,3 +127,11 @@ def test_an_upload_is_bound_to_its_uploader_and_needs_csrf(client, app, world, d
 def test_signed_out_visitors_go_to_sign_in(client, world):
     resp = client.get("/requests/import")
     assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_the_web_import_takes_a_bounded_number_of_rows(client, app, world, directory, monkeypatch):
+    login(client, world["users"]["staff"].email)
+    monkeypatch.setitem(app.config, "FOIA_IMPORT_WEB_MAX_ROWS", 3)
+    resp = _upload(client, csv_bytes(), "log.csv")
+    assert resp.status_code == 400
+    assert "The file has 9 requests; the web import takes up to 3 at a time" in resp.get_data(as_text=True)

@@ -100,3 +100,25 @@ def test_a_general_word_is_asked_among_many(session):
     make_directory(session, fillers=200)
     m = AgencyMatcher(session).match("Police Department")
     assert m.status == "ask" and len(m.candidates) == 5
+
+
+def test_blank_and_formatted_empty_rows_count_for_nothing():
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Agency", "Title"])
+    ws.append(["ICE", "Detention contracts"])
+    for row in range(3, 40):  # formatted but empty, as spreadsheets often carry below the data
+        ws.cell(row=row, column=1).number_format = "m/d/yyyy"
+    ws.append([])
+    ws.append(["FBI", "Surveillance"])
+    out = io.BytesIO()
+    wb.save(out)
+    table = read_table(out.getvalue(), "log.xlsx", max_rows=2)
+    assert table.rows == [["ICE", "Detention contracts"], ["FBI", "Surveillance"]]
+    assert table.row_numbers[0] == 2
+    table = read_table(b"Agency,Title\n\n,\nICE,Contracts\n\n", "log.csv", max_rows=1)
+    assert table.rows == [["ICE", "Contracts"]] and table.row_numbers == [4]
