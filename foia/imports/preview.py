@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from foia.clocks.service import clock_rows, compute_for, request_calendar
@@ -298,32 +298,30 @@ def _mark_duplicates(session: Session, actor: User, plans: list[RowPlan]) -> Non
     """A row is a duplicate of a request of the same organization with its id, or with the same agency,
     title and date sent, or of an earlier row of the file."""
     ext_ids = sorted({p.external_id for p in plans if p.external_id})
-    titles = sorted({p.title.lower() for p in plans if p.title})
     by_ext: dict[str, str] = {}
     by_key: dict[tuple[int, str, date], str] = {}
-    for start in range(0, max(len(ext_ids), len(titles)), 500):
-        ext_chunk, title_chunk = ext_ids[start:start + 500], titles[start:start + 500]
-        conds = []
-        if ext_chunk:
-            conds.append(Request.external_id.in_(ext_chunk))
-        if title_chunk:
-            conds.append(func.lower(Request.title).in_(title_chunk))
-        if not conds:
-            continue
-        stmt = (select(Request.ref, Request.external_id, Request.agency_id, Request.title, Event.occurred_on)
-                .outerjoin(Event, and_(Event.request_id == Request.id, Event.kind == "sent", Event.voided_at.is_(None)))
-                .where(Request.organization_id == actor.organization_id, Request.deleted_at.is_(None), or_(*conds)))
-        for ref, ext, agency_id, title, sent_on in session.execute(stmt):
-            if ext:
-                by_ext.setdefault(ext, ref)
-            if sent_on is not None:
-                by_key.setdefault((agency_id, title.lower(), sent_on), ref)
+    live = (Request.organization_id == actor.organization_id, Request.deleted_at.is_(None))
+    for start in range(0, len(ext_ids), 500):
+        for ref, ext in session.execute(select(Request.ref, Request.external_id)
+                                        .where(*live, Request.external_id.in_(ext_ids[start:start + 500]))):
+            by_ext.setdefault(ext, ref)
+    # Same agency and date sent, then the title compared in Python (casefold: SQLite's lower() is ASCII only).
+    agency_ids = sorted({p.agency.id for p in plans if p.agency is not None and p.date_sent})
+    dates = sorted({p.date_sent for p in plans if p.agency is not None and p.date_sent})
+    for start in range(0, len(agency_ids), 200):
+        for day_start in range(0, len(dates), 400):
+            stmt = (select(Request.ref, Request.agency_id, Request.title, Event.occurred_on)
+                    .join(Event, and_(Event.request_id == Request.id, Event.kind == "sent", Event.voided_at.is_(None)))
+                    .where(*live, Request.agency_id.in_(agency_ids[start:start + 200]),
+                           Event.occurred_on.in_(dates[day_start:day_start + 400])))
+            for ref, agency_id, title, sent_on in session.execute(stmt):
+                by_key.setdefault((agency_id, title.casefold(), sent_on), ref)
     seen_ext: dict[str, int] = {}
     seen_key: dict[tuple[int, str, date], int] = defaultdict(int)
     for p in plans:
         if p.errors or p.agency is None:
             continue
-        key = (p.agency.id, p.title.lower(), p.date_sent) if p.date_sent else None
+        key = (p.agency.id, p.title.casefold(), p.date_sent) if p.date_sent else None
         if p.external_id and p.external_id in by_ext:
             p.duplicate_of = by_ext[p.external_id]
         elif key and key in by_key:

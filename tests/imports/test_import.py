@@ -209,3 +209,14 @@ def test_the_cli_refuses_an_unknown_org_or_a_non_member(cli, directory, tmp_path
     other = cli.invoke(args=["foia", "import-requests", str(path), "--org", "Los Angeles Ledger",
                              "--as", "clerk@lacity.example"])
     assert other.exit_code == 2 and "is not a member of Los Angeles Ledger" in other.output
+
+
+def test_a_title_differing_only_in_case_is_a_duplicate_even_outside_ascii(session, directory, world):
+    staff = world["users"]["staff"]
+    first = ("", "FBI", "ÉCOLE records of the bureau", "2025-09-02", "", "", "", "", "")
+    again = ("", "Federal Bureau of Investigation", "école records of the bureau", "9/2/2025", "", "", "", "", "")
+    pv = preview_file(session, actor=staff, now=NOW, data=csv_bytes([first], encoding="utf-8"), filename="a.csv")
+    ref = run_import(session, actor=staff, now=NOW, preview=pv, skip_invalid=False).imported[0][1]
+    session.commit()
+    pv = preview_file(session, actor=staff, now=NOW, data=csv_bytes([again], encoding="utf-8"), filename="b.csv")
+    assert [(r.state, r.duplicate_of) for r in pv.rows] == [("duplicate", ref)]
