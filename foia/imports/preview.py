@@ -304,7 +304,8 @@ def _mark_duplicates(session: Session, actor: User, plans: list[RowPlan]) -> Non
     for start in range(0, len(ext_ids), 500):
         for ref, ext in session.execute(select(Request.ref, Request.external_id)
                                         .where(*live, Request.external_id.in_(ext_ids[start:start + 500]))):
-            by_ext.setdefault(ext, ref)
+            if ext:
+                by_ext.setdefault(ext, ref)
     # Same agency and date sent, then the title compared in Python (casefold: SQLite's lower() is ASCII only).
     agency_ids = sorted({p.agency.id for p in plans if p.agency is not None and p.date_sent})
     dates = sorted({p.date_sent for p in plans if p.agency is not None and p.date_sent})
