@@ -28,6 +28,7 @@ from foia.dashboard.views import bp as dashboard_bp
 from foia.documents.views import bp as documents_bp
 from foia.extensions import db, login_manager
 from foia.help.views import bp as help_bp
+from foia.imports.views import bp as imports_bp
 from foia.letters.views import bp as letters_bp
 from foia.mailroom.views import bp as mailroom_bp
 from foia.models import User
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    app.register_blueprint(imports_bp)  # issue 16: Requests → Import a spreadsheet
     register_name_filters(app)
 
     @app.errorhandler(CSRFError)

@@ -18,6 +18,7 @@ from foia.core.cli import parse_now
 from foia.demo import load_demo
 from foia.documents.cli import attach_command, documents_cli
 from foia.extensions import db
+from foia.imports.cli import import_requests_command
 from foia.letters.cli import letter_command, send_command
 from foia.mailroom.cli import export_command, import_eml_command, mail_cli
 from foia.reminders.cli import reminders_cli
@@ -67,4 +68,5 @@ def register_cli(app: Flask) -> None:
                     void_communication_command, laws_command, agencies_cli, export_requests_command, token_cli):
         foia_cli.add_command(command)
     foia_cli.add_command(webhooks_cli)
+    foia_cli.add_command(import_requests_command)  # issue 16: request-log import
     app.cli.add_command(foia_cli)
