@@ -135,7 +135,7 @@ def _read_xlsx(data: bytes, *, max_rows: int, max_columns: int, max_cell: int) -
         raise _refuse("The workbook is damaged (not a readable .xlsx). Save it again and retry.") from exc
     if inflated > MAX_XLSX_UNCOMPRESSED:
         raise _refuse("The workbook unpacks to more than 100 MB; save only the request log as .xlsx or .csv.")
-    from openpyxl import load_workbook  # type: ignore[import-untyped]  # only when a workbook is uploaded
+    from openpyxl import load_workbook  # only when a workbook is uploaded
 
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
