@@ -46,11 +46,11 @@ def _env(url: str, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def _one_line(stderr: str) -> str:
+def _one_line(stderr: str, *, tracebacks_allowed: bool = False) -> str:
     """The message, one line (gunicorn prints it once per worker that tried to boot: the same line)."""
     lines = {line for line in stderr.strip().splitlines() if "FOIA Tracker:" in line}
     assert len(lines) == 1, stderr
-    assert "Traceback" not in stderr, stderr
+    assert tracebacks_allowed or "Traceback" not in stderr, stderr
     return lines.pop()
 
 
@@ -112,8 +112,12 @@ def test_gunicorn_refuses_a_schema_behind_and_stops(behind_db, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
-    assert proc.returncode != 0
-    assert "flask db upgrade" in _one_line(stderr) and "0018_agency_directory" in stderr
+    assert proc.returncode != 0 and "App failed to load" in stderr
+    # When both workers exit at once, gunicorn's master itself may print a traceback as it halts
+    # (HaltServer raised while handling the first): that is gunicorn's, after our line.
+    line = _one_line(stderr, tracebacks_allowed=True)
+    assert "flask db upgrade" in line and "0018_agency_directory" in line
+    assert stderr.index(line) < stderr.find("Traceback") or "Traceback" not in stderr
 
 
 def test_the_scheduler_refuses_a_schema_behind(behind_db, tmp_path):
