@@ -12,10 +12,16 @@ from typing import Any
 
 import click
 from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
 
 WEB_MESSAGE = ("The server's disk is full, so this could not be saved. Nothing from this action was kept. "
                "Tell an administrator: files or the database need more space.")
 CLI_MESSAGE = "Error: the disk is full (no space left on device){where}: nothing was saved. Free some space and run it again."
+
+
+class InsufficientStorage(HTTPException):
+    code = 507
+    description = WEB_MESSAGE
 
 
 def disk_full_error(exc: BaseException | None) -> BaseException | None:
@@ -52,8 +58,10 @@ def register_disk_full_handler(app: Flask) -> None:
 
         app.logger.error("disk full on %s %s: %s", request.method, request.path, exc)
         db.session.rollback()
-        if request.path.startswith("/api/"):
-            return {"error": {"code": 507, "message": WEB_MESSAGE}}, 507
+        from foia.api.auth import error_response, is_api_path
+
+        if is_api_path(request.path):  # the API's JSON error: {code, status, message, errors}
+            return error_response(InsufficientStorage())
         return render_template("error.html", code=507, title="The disk is full", message=WEB_MESSAGE), 507
 
     from sqlalchemy.exc import DBAPIError

@@ -91,8 +91,9 @@ def test_an_upload_on_a_full_disk_gets_a_page_that_says_so(login_as, world, sess
 def test_other_errors_still_get_the_generic_page(tmp_path):
     app = make_app(tmp_path, database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}")
 
+    @app.route("/api/v1/boom")
     @app.route("/boom/<kind>")
-    def boom(kind):
+    def boom(kind="full"):
         if kind == "full":
             raise OSError(errno.ENOSPC, "No space left on device", "/srv/foia/storage/blobs/ab/cd/x.part")
         raise OSError(errno.EACCES, "Permission denied")
@@ -101,6 +102,8 @@ def test_other_errors_still_get_the_generic_page(tmp_path):
     full = client.get("/boom/full")
     assert full.status_code == 507 and "The disk is full" in full.get_data(as_text=True)
     assert "/srv/foia" not in full.get_data(as_text=True)  # no paths shown to the person
+    api = client.get("/api/v1/boom")
+    assert api.status_code == 507 and api.is_json and api.get_json()["code"] == 507
     other = client.get("/boom/other")
     assert other.status_code == 500 and "Something went wrong" in other.get_data(as_text=True)
 
