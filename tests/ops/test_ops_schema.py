@@ -200,3 +200,27 @@ def test_force_downgrades_what_would_be_refused(cli, session, world):
         session.close()
         upgrade()
     assert _version(session) == head_revisions()[0]
+
+
+def test_the_message_for_a_database_ahead_of_the_code():
+    from foia.ops.schema import SchemaState
+
+    state = SchemaState(current=("0099_from_newer_code",), head=head_revisions())
+    assert not state.at_head and state.ahead
+    assert "does not know" in state.message() and "\n" not in state.message()
+    assert SchemaState(current=head_revisions(), head=head_revisions()).at_head
+
+
+def test_who_is_checked(app, monkeypatch):
+    from foia.ops.schema import check_wanted
+
+    monkeypatch.setitem(app.config, "TESTING", False)
+    monkeypatch.delenv("SERVER_SOFTWARE", raising=False)
+    assert check_wanted(app) is False  # a script or a benchmark building the app
+    monkeypatch.setenv("SERVER_SOFTWARE", "gunicorn/27.0.1")
+    assert check_wanted(app) is True
+    monkeypatch.setitem(app.config, "FOIA_SCHEMA_CHECK", "0")
+    assert check_wanted(app) is False
+    monkeypatch.setitem(app.config, "TESTING", True)
+    monkeypatch.setitem(app.config, "FOIA_SCHEMA_CHECK", "1")
+    assert check_wanted(app) is True
