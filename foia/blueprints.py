@@ -32,6 +32,8 @@ from foia.imports.views import bp as imports_bp
 from foia.letters.views import bp as letters_bp
 from foia.mailroom.views import bp as mailroom_bp
 from foia.models import User
+from foia.ops.diskfull import register_disk_full_handler
+from foia.ops.views import bp as ops_bp
 from foia.reminders.views import bp as watchers_bp
 from foia.requests.export_views import bp as requests_export_bp
 from foia.requests.views import bp as requests_bp
@@ -77,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     app.register_blueprint(imports_bp)  # issue 16: Requests → Import a spreadsheet
+    app.register_blueprint(ops_bp)  # /metrics (loopback or FOIA_METRICS_TOKEN)
     register_name_filters(app)
 
     @app.errorhandler(CSRFError)
@@ -117,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
         return render_template("error.html", code=500, title="Something went wrong",
                                message="The server hit an error and nothing was saved from this action. "
                                        "Please try again; if it keeps happening tell an administrator."), 500
+
+    register_disk_full_handler(app)  # a full disk: a page that says so, not "something went wrong"
 
     @app.before_request
     def refuse_nul_bytes():

@@ -21,6 +21,9 @@ from foia.extensions import db
 from foia.imports.cli import import_requests_command
 from foia.letters.cli import letter_command, send_command
 from foia.mailroom.cli import export_command, import_eml_command, mail_cli
+from foia.ops.cli import backup_command, restore_command
+from foia.ops.diskfull import guard_cli_group
+from foia.ops.downgrade import install_downgrade_guard
 from foia.reminders.cli import reminders_cli
 from foia.requests.cli import export_requests_command, history_command, requests_command, show_command
 from foia.scheduler import run_scheduler
@@ -69,4 +72,8 @@ def register_cli(app: Flask) -> None:
         foia_cli.add_command(command)
     foia_cli.add_command(webhooks_cli)
     foia_cli.add_command(import_requests_command)  # issue 16: request-log import
+    foia_cli.add_command(backup_command)
+    foia_cli.add_command(restore_command)
+    guard_cli_group(foia_cli)  # a full disk: one line and exit status 1, not a traceback
+    install_downgrade_guard()  # `flask db downgrade` refuses to delete user data unless --force
     app.cli.add_command(foia_cli)

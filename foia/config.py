@@ -112,6 +112,15 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_TRUSTED_PROXIES": int(env.get("FOIA_TRUSTED_PROXIES") or 0),
         # Roles that must sign in with a second factor (comma-separated; empty: nobody is forced).
         "FOIA_REQUIRE_2FA_ROLES": _roles(env.get("FOIA_REQUIRE_2FA_ROLES", "admin")),
+        # Operations (README "Operations"): /metrics is served to loopback or with this bearer token; the
+        # schema check at start (auto: gunicorn and `flask run`; 1: whatever loads the app; 0: never); /healthz
+        # limits (the last sweep's maximum age defaults to max(300 s, 3 sweep intervals)).
+        "FOIA_METRICS_TOKEN": env.get("FOIA_METRICS_TOKEN") or None,
+        "FOIA_SCHEMA_CHECK": env.get("FOIA_SCHEMA_CHECK") or "auto",
+        "FOIA_HEALTH_SWEEP_MAX_AGE_SECONDS": int(env.get("FOIA_HEALTH_SWEEP_MAX_AGE_SECONDS") or 0) or None,
+        "FOIA_HEALTH_GRACE_SECONDS": int(env.get("FOIA_HEALTH_GRACE_SECONDS") or 900),
+        "FOIA_HEALTH_MAX_FAILING_REMINDERS": int(env.get("FOIA_HEALTH_MAX_FAILING_REMINDERS") or 0),
+        "FOIA_HEALTH_MAX_FAILING_WEBHOOKS": int(env.get("FOIA_HEALTH_MAX_FAILING_WEBHOOKS") or 0),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _truthy(env.get("FOIA_SECURE_COOKIES")),

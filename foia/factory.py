@@ -18,6 +18,7 @@ from foia.core.clock import set_default_timezone
 from foia.deadlines.laws import set_laws_dirs
 from foia.extensions import configure_engine, csrf, db, limiter, login_manager, migrate
 from foia.models.types import include_name, render_item
+from foia.ops.schema import refuse_unless_at_head
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -52,6 +53,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     init_api(app)  # the JSON API: flask-smorest's Api, /api/v1, its OpenAPI document and docs page
     register_cli(app)
+    # Served by gunicorn or `flask run` against a schema not at head: one line naming both revisions, then exit.
+    refuse_unless_at_head(app)
     return app
 
 

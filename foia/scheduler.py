@@ -21,6 +21,8 @@ from foia.dashboard.stats import refresh_snapshots
 from foia.documents.service import extract_pending
 from foia.extensions import db
 from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
+from foia.ops.heartbeat import record_sweep
+from foia.ops.schema import refuse_unless_at_head
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 from foia.webhooks.delivery import WebhookPass, deliver_due, webhook_settings
 from foia.webhooks.service import sweep_deadlines
@@ -37,6 +39,8 @@ def sweep(app: Flask) -> int:
         try:
             sent = dispatch_due(db.session(), now=now, mailer=mailer_for(app.config),
                                 settings=dispatch_settings(app.config))
+            record_sweep(db.session(), datetime.now(UTC))  # /healthz and /metrics: the last sweep that ran
+            db.session.commit()
         except Exception:
             db.session.rollback()
             log.exception("reminder sweep failed; it will run again at the next interval")
@@ -113,6 +117,7 @@ def deliver_webhooks(app: Flask) -> WebhookPass | None:
 
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    refuse_unless_at_head(app, wanted=True)  # a schema not at head: one line, exit before any sweep
     scheduler = BlockingScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
