@@ -12,7 +12,7 @@ PUBLIC = {
     "passwords.reset",   # the emailed one-time reset link is the credential
     "passwords.invite",  # the emailed one-time invitation link is the credential
     "auth.login",        # the way in
-    "main.healthz",      # load balancers and monitoring
+    "ops.healthz",      # load balancers and monitoring
     "ops.metrics",       # Prometheus: loopback (the test client's address) or FOIA_METRICS_TOKEN; tests/ops check both
     "static",            # CSS, JS, fonts
     "letters.asset",     # letter.css and fonts for the sandboxed letter preview (an opaque origin)

@@ -39,7 +39,7 @@ FEED_PER_ADDRESS = "60 per minute"
 #: Flask-session key of the secret being enrolled (kept server-side only once confirmed).
 ENROL_KEY = "totp_enrol_secret"
 #: Endpoints a person who must enrol in two-factor sign-in may still reach.
-ENROL_EXEMPT = {"account.two_factor", "auth.logout", "auth.login", "auth.login_code", "static", "main.healthz"}
+ENROL_EXEMPT = {"account.two_factor", "auth.logout", "auth.login", "auth.login_code", "static", "ops.healthz"}
 
 
 @bp.before_app_request
