@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from foia.clocks.jobs import claim_recompute, recompute_failed, run_recompute_job
 from foia.core.clock import local_today
 from foia.core.paths import blob_root
 from foia.dashboard.stats import refresh_snapshots
@@ -24,6 +25,7 @@ from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
 from foia.ops.heartbeat import record_sweep
 from foia.ops.schema import refuse_unless_at_head
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
+from foia.reminders.planner import replan_moved
 from foia.webhooks.delivery import WebhookPass, deliver_due, webhook_settings
 from foia.webhooks.service import sweep_deadlines
 
@@ -115,6 +117,39 @@ def deliver_webhooks(app: Flask) -> WebhookPass | None:
     return result
 
 
+def recompute_clocks(app: Flask, *, limit: int = 5) -> int:
+    """Run queued clock recomputes (a closure added or removed on the admin page; `foia.clocks.jobs`), each in its
+    own transaction, and re-plan the moved requests' reminders (a large change is left flagged for the reminder
+    sweep's `replan_stale`). A failure is logged and the job retried later. Returns the jobs done."""
+    done = 0
+    with app.app_context():
+        try:
+            for _ in range(limit):
+                now = datetime.now(UTC)
+                claimed = claim_recompute(db.session(), now=now)
+                if claimed is None:
+                    break
+                job, token = claimed
+                job_id = job.id
+                try:
+                    run = run_recompute_job(db.session(), now=now, job=job, token=token)
+                    replan_moved(db.session(), run.moved, now=now)
+                    db.session.commit()
+                    done += 1
+                    log.info("recomputed clocks (job %d): %d date(s) moved", run.job_id, len(run.moved))
+                except Exception as exc:
+                    db.session.rollback()
+                    log.exception("clock recompute job %d failed; it will be tried again", job_id)
+                    recompute_failed(db.session(), now=now, job_id=job_id, token=token, error=repr(exc))
+                    db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("clock recompute jobs failed; they will run again at the next interval")
+        finally:
+            db.session.remove()
+    return done
+
+
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     refuse_unless_at_head(app, wanted=True)  # a schema not at head: one line, exit before any sweep
@@ -125,6 +160,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], id="reminder-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(deliver_webhooks, "interval", seconds=interval, args=[app], id="webhook-delivery",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(recompute_clocks, "interval", seconds=min(interval, 15), args=[app], id="clock-recompute",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     if app.config.get("FOIA_IMAP_URL"):
         scheduler.add_job(poll_mail, "interval", seconds=int(app.config["FOIA_MAIL_POLL_SECONDS"]), args=[app],

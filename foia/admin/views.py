@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from foia.clocks.closures import add_closure, remove_closure
+from foia.clocks.closures import add_closure_queued, remove_closure_queued
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.deadlines import calendar_for, calendar_ids
@@ -24,7 +24,6 @@ from foia.extensions import db
 from foia.mail import list_outbox, read_outbox
 from foia.models import Agency, CalendarClosure, Reminder, Request, User
 from foia.reminders.dispatch import unsent
-from foia.reminders.planner import replan_moved
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -87,15 +86,15 @@ def add_closure_view():
         cal_id = None
     if not errors and on is not None:  # (no errors: the date was read)
         try:
-            _closure, moved = add_closure(db.session(), actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
-                                          calendar_id=cal_id, agency=agency)
+            # The recompute runs in the scheduler (clocks.jobs), not in this request (issue 17, F5).
+            add_closure_queued(db.session(), actor=current_user, now=utcnow(), on=on, name=form.get("name", ""),
+                               calendar_id=cal_id, agency=agency)
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.errors
         else:
-            replan_moved(db.session(), moved, now=utcnow())
             db.session.commit()
-            flash(_moved_message(moved), "success")
+            flash("Closure added. " + RECOMPUTE_QUEUED, "success")
             return redirect(url_for("admin.calendars", calendar=cal_id or request.args.get("calendar"), year=on.year))
     ids = calendar_ids()
     view_cal = cal_id if cal_id in ids else "us-federal"
@@ -116,21 +115,15 @@ def delete_closure_view(closure_id: int):
     if closure is None:
         abort(404)
     cal_id, year = closure.calendar_id, closure.closed_on.year
-    now = utcnow()
-    moved = remove_closure(db.session(), actor=current_user, now=now, closure=closure)
-    replan_moved(db.session(), moved, now=now)
+    remove_closure_queued(db.session(), actor=current_user, now=utcnow(), closure=closure)
     db.session.commit()
-    flash("Closure removed. " + _moved_message(moved), "success")
+    flash("Closure removed. " + RECOMPUTE_QUEUED, "success")
     return redirect(url_for("admin.calendars", calendar=cal_id, year=year))
 
 
-def _moved_message(moved) -> str:
-    if not moved:
-        return "No open request's deadline moved."
-    refs = sorted({m.ref for m in moved})
-    listed = "; ".join(f"{m.ref} {m.kind.replace('_', ' ')}: {m.before or '—'} → {m.after or '—'}" for m in moved[:20])
-    more = f" (and {len(moved) - 20} more)" if len(moved) > 20 else ""
-    return f"{len(moved)} deadline(s) moved on {len(refs)} open request(s): {listed}{more}."
+RECOMPUTE_QUEUED = ("The scheduler is recomputing the open requests' deadlines (usually within a minute); each "
+                    "request whose dates move gets a History entry, and its reminders follow. Request pages already "
+                    "count the change.")
 
 
 @bp.route("/reminders")

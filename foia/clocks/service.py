@@ -8,6 +8,8 @@
 - `recompute_open(...)` re-runs every open request that a calendar change can affect, in bulk,
   and writes an audit row for each request whose dates moved.
 - `add_closure` / `remove_closure` change a calendar and trigger that recompute.
+- `lock_clocks(...)` / `lock_requests(...)`: what keeps a recompute and a clock computation on the
+  same request from overwriting each other (issue 17, F4/F5; see `lock_clocks`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, null, or_, select, update
+from sqlalchemy import bindparam, case, false, func, null, or_, select, update
 from sqlalchemy.orm import Session
 
 from foia.core.clock import default_timezone
@@ -130,6 +132,51 @@ def compute_for(session: Session, req: Request, events: Sequence[Event] | None =
                           expedited=req.expedited, options=request_options(req.fee_category))
 
 
+#: The PostgreSQL advisory lock that orders clock computations against calendar recomputes (`lock_clocks`):
+#: "FOIA_CLK" as a 64-bit number. Transaction-scoped: released at commit or rollback.
+CLOCKS_LOCK_KEY = 0x464F49415F434C4B
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def lock_clocks(session: Session, *, exclusive: bool = False) -> None:
+    """Order this transaction's clock work against every other's, until it commits or rolls back.
+
+    A recompute after a calendar change (`recompute_open`, exclusive) and the clock computation after a ledger
+    change (`refresh`, shared) must each see what the other committed: otherwise a closure's recompute, working
+    from a ledger read before an extension committed, writes its older result over the extension's clock (review
+    F5: the cached deadline lost the extension and every reminder for the true date was skipped). Row locks on
+    the requests a recompute selects are not enough: a request can become affected by the closure only through
+    the concurrent write (an extension that pushes its deadline past the closed day), so the recompute never
+    selects it, while the writer cannot see the closure until it commits. Hence one lock for "clocks":
+
+    - PostgreSQL: an advisory transaction lock, shared for a ledger writer (writers on different requests
+      never wait for one another), exclusive for a recompute. Take it before any row lock (`lock_request` does)
+      so the order is always advisory lock, then rows: no deadlock between the two.
+    - SQLite: the database's write lock (a no-op UPDATE takes it, waiting up to busy_timeout), so everything read
+      afterwards in this transaction is the latest committed state and nothing else commits until we do.
+      Writes on SQLite are serialised anyway; this makes the reads that precede them part of the same
+      serialised transaction, whether pysqlite or an explicit BEGIN (IMMEDIATE) opened it."""
+    if _dialect(session) == "postgresql":
+        fn = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+        session.execute(select(fn(CLOCKS_LOCK_KEY)))
+    elif _dialect(session) == "sqlite":
+        session.execute(update(Request).where(false()).values(updated_at=Request.updated_at)
+                        .execution_options(synchronize_session=False))
+
+
+def lock_requests(session: Session, ids: Sequence[int]) -> None:
+    """Row-lock these requests until the transaction ends: SELECT ... FOR NO KEY UPDATE (what an UPDATE of
+    non-key columns takes: it waits for other writers of the rows but not for inserts that merely reference
+    them, such as a new event), in id order so two lockers never deadlock. On SQLite the write lock
+    (`lock_clocks`) already excludes every other writer."""
+    if ids and _dialect(session) == "postgresql":
+        session.execute(select(Request.id).where(Request.id.in_(sorted(ids))).order_by(Request.id)
+                        .with_for_update(of=Request, key_share=True))
+
+
 def _summary(clocks: Iterable[Clock]) -> tuple[date | None, date | None]:
     response_due = next((c.due for c in clocks if c.kind == "response"), None)
     open_dates = [c.due for c in clocks if c.status == "open" and c.due is not None]
@@ -138,8 +185,9 @@ def _summary(clocks: Iterable[Clock]) -> tuple[date | None, date | None]:
 
 def _store(session: Session, req: Request, clocks: Sequence[Clock], now: datetime,
            existing: dict[str, RequestClock] | None = None) -> None:
-    if existing is None:
-        existing = {c.kind: c for c in session.scalars(select(RequestClock).where(RequestClock.request_id == req.id))}
+    if existing is None:  # as committed now (another transaction may have changed them since we loaded them)
+        existing = {c.kind: c for c in session.scalars(select(RequestClock).where(RequestClock.request_id == req.id)
+                                                       .execution_options(populate_existing=True))}
     seen = set()
     for clock in clocks:
         seen.add(clock.kind)
@@ -161,8 +209,12 @@ def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
     """Recompute one request's clocks from its ledger and update the cache.
 
     Reminders are not planned here: the caller that changed the ledger passes the returned clocks
-    to `reminders.plan` (as `requests.log_event` does), so clocks never depend on reminders."""
+    to `reminders.plan` (as `requests.log_event` does), so clocks never depend on reminders.
+
+    Under the shared clocks lock (`lock_clocks`): a calendar recompute either finished before (and this sees its
+    closures) or waits until this commits (and sees this ledger)."""
     session.flush()
+    lock_clocks(session)
     clocks = compute_for(session, req)
     _store(session, req, clocks, now)
     return clocks  # the caller re-plans reminders from these (reminders.plan)
@@ -189,8 +241,14 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     `affected_from`: the earliest day the change touches (a closure's date). A request can only
     be affected if some clock's counting reaches that day, i.e. one of its cached clock dates or one
     of its events is on or after it (the engine looks at no day after a due date, nor before the
-    event that starts a clock), or it has no cached clock yet; other requests are skipped."""
+    event that starts a clock), or it has no cached clock yet; other requests are skipped.
+
+    Concurrency (review F5): the exclusive clocks lock (`lock_clocks`) is taken before the requests are chosen,
+    so no ledger write is half-way through its clock computation while this reads, and none starts one until
+    this commits; each chunk's request rows are then locked in id order (`lock_requests`) before its ledger is
+    read."""
     session.flush()
+    lock_clocks(session, exclusive=True)
     stmt = (select(Request.id, Request.ref, Request.law, Request.expedited, Request.agency_id, Request.response_due,
                    Request.next_due, Agency.slug, Agency.timezone, Request.fee_category)
             .join(Agency, Agency.id == Request.agency_id)
@@ -226,6 +284,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     for chunk_start in range(0, len(rows), 2000):
         chunk = rows[chunk_start:chunk_start + 2000]
         ids = [r[0] for r in chunk]
+        lock_requests(session, ids)
         events_by_req: dict[int, list[Any]] = defaultdict(list)
         for e in conn.execute(
                 select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,

@@ -23,7 +23,7 @@ from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.models import COMMUNICATION_KINDS, STATUSES, Communication, Event, Request, SearchEntry, User
 from foia.reminders.planner import plan
-from foia.requests.service import update_request
+from foia.requests.service import lock_request, update_request
 
 MAX_REASON = 500
 
@@ -186,7 +186,8 @@ def void_communication(session: Session, *, actor: User | None, now: datetime, c
     """Void a communication logged by mistake: it and every ledger event it wrote stay, marked voided; its
     search entry goes; the status, clocks and reminders follow what is left."""
     text = clean_reason(reason)
-    req = session.get_one(Request, comm.request_id)
+    req = lock_request(session, session.get_one(Request, comm.request_id))
+    session.refresh(comm)  # as committed: another person may have voided it while we waited
     before_clocks, status_before = snapshot_clocks(session, req), req.status
     voided = _void_comm(session, actor=actor, now=now, comm=comm, reason=text)
     result = settle(session, actor=actor, now=now, req=req, before_clocks=before_clocks, status_before=status_before)
@@ -228,7 +229,7 @@ def void_event(session: Session, *, actor: User | None, now: datetime, event: Ev
     if problem:
         raise ValidationError({"event": problem})
     text = clean_reason(reason)
-    req = session.get_one(Request, event.request_id)
+    req = lock_request(session, session.get_one(Request, event.request_id))
     before_clocks, status_before = snapshot_clocks(session, req), req.status
     _void_event_row(event, actor=actor, now=now, reason=text)
     result = settle(session, actor=actor, now=now, req=req, before_clocks=before_clocks, status_before=status_before)
@@ -255,7 +256,7 @@ def correct_communication(session: Session, *, actor: User | None, now: datetime
     new_on = occurred_on or comm.occurred_on
     if new_kind not in COMMUNICATION_KINDS:
         raise ValidationError({"kind": "Choose what the communication is from the list."})
-    req = session.get_one(Request, comm.request_id)
+    req = lock_request(session, session.get_one(Request, comm.request_id))
     before_clocks, status_before = snapshot_clocks(session, req), req.status
     copied: dict[str, Any] = {
         "direction": comm.direction, "subject": comm.subject, "body": comm.body,

@@ -73,7 +73,7 @@ from foia.models import (
     SearchEntry,
     User,
 )
-from foia.requests.service import log_event, update_request
+from foia.requests.service import lock_request, log_event, update_request
 
 
 def log_communication(session: Session, *, actor: User | None, now: datetime, req: Request, direction: str,
@@ -84,7 +84,12 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
                       raw_sha256: str | None = None, review_status: str | None = None,
                       suggested_kind: str | None = None) -> Communication:
     """Log one communication (see the module docstring for what each kind does). Raises
-    ValidationError with messages by field; nothing is written then."""
+    ValidationError with messages by field; nothing is written then.
+
+    The request is locked first (`requests.service.lock_request`), so the status, the open clarification and
+    the ledger this reads are the latest committed, and a communication logged at the same moment waits for
+    this one: the status ends where the ledger says (an acknowledgment then a denial: Denied)."""
+    lock_request(session, req)
     errors, clean = validate_communication(session, now=now, req=req, direction=direction, kind=kind, occurred_on=occurred_on,
                               subject=subject, body=body, tracking_number=tracking_number, exemptions=exemptions,
                               data=data or {}, message_id=message_id)
@@ -156,7 +161,10 @@ def classify_communication(session: Session, *, actor: User | None, now: datetim
     the record of its arrival. Raises ValidationError; nothing is written then."""
     if comm.review_status != TO_CLASSIFY:
         raise ValidationError({"kind": "This reply has already been classified."})
-    req = session.get_one(Request, comm.request_id)
+    req = lock_request(session, session.get_one(Request, comm.request_id))
+    session.refresh(comm)  # as committed: another person may have classified it while we waited
+    if comm.review_status != TO_CLASSIFY:
+        raise ValidationError({"kind": "This reply has already been classified."})
     exemptions = details.pop("exemptions", ())
     tracking = details.pop("tracking_number", "") or comm.tracking_number
     data = {k: v for k, v in details.items() if v not in (None, "")}

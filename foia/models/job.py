@@ -12,8 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
-#: What a job does.
-JOB_KINDS: tuple[str, ...] = ("extract_text",)
+#: What a job does. recompute_clocks: recompute open requests' clocks after a calendar closure was added or
+#: removed (foia.clocks.jobs; payload: calendar_id, agency_id, affected_from, reason, actor_id).
+JOB_KINDS: tuple[str, ...] = ("extract_text", "recompute_clocks")
 #: queued (waiting, or waiting to retry at run_after), running (claimed), done, failed (gave up; last_error says why).
 JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from foia.clocks.service import refresh
+from foia.clocks.service import lock_clocks, lock_requests, refresh
 from foia.core.audit import audit, snapshot
 from foia.core.clock import local_today
 from foia.core.db import insert_with_retry
@@ -136,10 +136,30 @@ def create_request(session: Session, *, actor: User, now: datetime, data: Reques
     return req
 
 
+def lock_request(session: Session, req: Request) -> Request:
+    """Take the request for this transaction before reading what a change depends on (its status, its open
+    clarification, its ledger): the shared clocks lock, then the request's row (`clocks.service.lock_requests`:
+    SELECT ... FOR NO KEY UPDATE on PostgreSQL; on SQLite the database write lock), then re-read the row, so
+    `req` holds what was committed last, not what this transaction loaded before it waited.
+
+    Two communications logged at the same moment are then applied one after the other, each to the status the
+    other left (review F4: an acknowledgment computed from a stale "submitted" overwrote a denial committed a
+    moment before, and a denied request showed "Acknowledged"). Idempotent within a transaction; call it first,
+    before writing anything about the request (the clocks lock comes before row locks: `lock_clocks`)."""
+    if req.id is None or req in session.new:
+        return req  # made in this transaction: nobody else can see it yet
+    session.flush()
+    lock_clocks(session)
+    lock_requests(session, [req.id])
+    session.execute(select(Request).where(Request.id == req.id).execution_options(populate_existing=True)).scalar_one()
+    return req
+
+
 def log_event(session: Session, *, actor: User | None, now: datetime, req: Request, kind: str,
               occurred_on: date, occurred_at: datetime | None = None, notes: str = "",
               data: dict[str, Any] | None = None) -> Event:
 
+    lock_request(session, req)  # the ledger and the clocks computed from it move one writer at a time
     if kind not in EVENT_KINDS:
         raise ValidationError({"kind": f"Unknown event kind {kind!r}."})
     event = Event(request_id=req.id, kind=kind, occurred_on=occurred_on, occurred_at=occurred_at,
@@ -154,6 +174,8 @@ def log_event(session: Session, *, actor: User | None, now: datetime, req: Reque
 
 
 def update_request(session: Session, *, actor: User | None, now: datetime, req: Request, **changes: Any) -> Request:
+    if {"status", "law", "expedited"} & changes.keys():
+        lock_request(session, req)  # before writing the row: the clocks are recomputed below
     before = snapshot(req, REQUEST_FIELDS)
     for key, value in changes.items():
         if key not in REQUEST_FIELDS:
