@@ -26,7 +26,7 @@ from foia.core.access import can_assign, can_edit, can_view, unmatched_clause
 from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
-from foia.documents.service import add_document, cleanup_blobs
+from foia.documents.service import add_document, cleanup_blobs, stage_blob
 from foia.documents.storage import BlobStore, UploadRejected
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
@@ -141,7 +141,7 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
     store = BlobStore(Path(storage_root))
     new_shas: set[str] = set()
     try:
-        raw = store.put_stream(io.BytesIO(data), max_bytes=max_bytes)
+        raw = stage_blob(session, store, io.BytesIO(data), max_bytes=max_bytes)
         if not raw.deduplicated:
             new_shas.add(raw.sha256)
         if req is None:
