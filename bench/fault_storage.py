@@ -36,6 +36,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct horse battery"
@@ -82,7 +83,7 @@ def _setup(code: str, url: str, storage: str, out: mp.Queue) -> None:
     now = datetime.now(UTC)
     with app.app_context():
         upgrade()
-        s = db.session
+        s = db.session()
         city = get_or_create_organization(s, "City", now=now)
         upsert_agencies(s, now)
         clerk = create_user(s, email="clerk@city.example", name="Clerk", role="staff", organization=city,
@@ -267,6 +268,7 @@ def _import(code: str, url: str, storage: str, data: bytes, out: mp.Queue) -> No
 
     with app.app_context():
         actor = db.session.scalar(select(User).where(User.email == "clerk@city.example"))
+        assert actor is not None
         started = time.perf_counter()
         try:
             result = import_eml(db.session(), actor=actor, now=__import__("datetime").datetime.now(
@@ -314,7 +316,8 @@ def scenario_begin() -> str:
         path = os.path.join(tmp, "p.db")
 
         def conn():
-            c = sqlite3.connect(path, isolation_level="" if mode == "pysqlite" else None, check_same_thread=False)
+            level: Any = "" if mode == "pysqlite" else None  # "": pysqlite's own BEGIN before DML; None: ours
+            c = sqlite3.connect(path, isolation_level=level, check_same_thread=False)
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA busy_timeout=15000")
             return c
