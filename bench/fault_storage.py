@@ -15,7 +15,8 @@ mixed     Review 3b mixed (F3): ``--rounds`` times, two processes upload the sam
 multifile Review 4a (F6): a three-file upload whose third file fails (ENOSPC injected into the blob store),
           ``--rounds`` times. The page says nothing was saved: due = 0 documents; "saved" = documents
           committed anyway; orphans = blobs and temp files left with no row; after the sweep (grace 0).
-eml10k    Security review M6: import a 1.4 MB .eml with 10,000 attachments in a child process killed at 30 s
+eml10k    Security review M6: import a 1.5 MB .eml with 10,000 attachments, matched to the request by its
+          reference, in a child process killed at 30 s
           (the web worker timeout): seconds, outcome, rows and blobs left.
 header    Security review L7: import an .eml whose Subject is folded over 800 KB (200,000 lines), same budget.
 begin     SQLite only: 4 threads x 50 read-then-insert transactions under each way of beginning a transaction
@@ -243,8 +244,8 @@ def scenario_multifile(code: str, url: str | None, rounds: int) -> str:
             f"{audit['temps']}; {sweep}")
 
 
-def _eml_10k() -> bytes:
-    head = (b"From: ICE FOIA <foia@ice.example>\r\nTo: clerk@city.example\r\nSubject: many\r\n"
+def _eml_10k(ref: str) -> bytes:
+    head = (b"From: ICE FOIA <foia@ice.example>\r\nTo: clerk@city.example\r\nSubject: RE: " + ref.encode() + b"\r\n"
             b"Message-ID: <many@ice.example>\r\nMIME-Version: 1.0\r\n"
             b'Content-Type: multipart/mixed; boundary="XyZ"\r\n\r\n--XyZ\r\nContent-Type: text/plain\r\n\r\nhi\r\n')
     parts = [b'--XyZ\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="a%d.bin"'
@@ -298,8 +299,8 @@ def _counts(code: str, url: str, storage: str, out: mp.Queue) -> None:
 
 def scenario_eml(code: str, url: str | None, which: str) -> str:
     db_url, storage, tmp = _fresh(url)
-    _run(_setup, code, db_url, storage)
-    data = _eml_10k() if which == "eml10k" else _eml_header()
+    ref = _run(_setup, code, db_url, storage)
+    data = _eml_10k(ref) if which == "eml10k" else _eml_header()
     started = time.perf_counter()
     res = _run(_import, code, db_url, storage, data, timeout=WORKER_TIMEOUT + 5)  # + start-up of the child
     took = time.perf_counter() - started
