@@ -24,9 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from sqlalchemy import event, exists, select
+from sqlalchemy import Column, event, exists, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from foia.core.access import visible_clause
@@ -97,14 +97,21 @@ def blob_referenced(session: Session, sha256: str, *, ignore_document_id: int | 
         | exists().where(UnmatchedMail.raw_sha256 == sha256))))
 
 
+def _sha_columns() -> list[Column[Any]]:
+    """Every column that names a blob: any ``*sha256`` column of any table (documents, communications' and
+    unmatched mail's raw messages, deliveries' sent mail, letter PDFs, and whatever a later table adds)."""
+    return [column for table in Document.metadata.sorted_tables for column in table.columns
+            if column.name.endswith("sha256")]
+
+
 def unreferenced_blobs(session: Session, shas: Iterable[str]) -> set[str]:
-    """Which of ``shas`` no document, communication or unmatched message points at (removed documents count:
-    their bytes are kept as evidence)."""
+    """Which of ``shas`` no row of any table points at (a removed document counts: its bytes are kept as
+    evidence). Over-protecting is harmless; a missed column would lose a blob, hence every ``*sha256``."""
     wanted = set(shas)
     if not wanted:
         return set()
     used: set[str] = set()
-    for column in (Document.sha256, Communication.raw_sha256, UnmatchedMail.raw_sha256):
+    for column in _sha_columns():
         used.update(session.scalars(select(column).where(column.in_(wanted)).distinct()))
     return wanted - used
 

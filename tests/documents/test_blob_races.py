@@ -207,6 +207,13 @@ def test_sweep_removes_old_orphans_and_temps_and_keeps_everything_else(ctx, worl
     assert sorted(p.name for p in Path(root).iterdir() if p.is_file()) == [".upload-writing.part"]
 
 
+def test_every_table_naming_a_blob_protects_it():
+    """Sent mail (deliveries) and letter PDFs live in the same store: the sweep asks every *sha256 column."""
+    names = {f"{c.table.name}.{c.name}" for c in service._sha_columns()}
+    assert {"documents.sha256", "communications.raw_sha256", "unmatched_mail.raw_sha256", "deliveries.raw_sha256",
+            "letter_versions.pdf_sha256"} <= names
+
+
 def test_sweep_keeps_a_blob_an_upload_dedupes_onto_while_it_looks(ctx, session):
     """An old orphan that an upload of the same bytes finds while the sweep is deciding stays: the upload
     refreshes its mtime, and the sweep looks again after moving it aside."""
