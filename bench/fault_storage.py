@@ -372,7 +372,11 @@ def main() -> None:
     parser.add_argument("--code", default=str(ROOT), help="checkout whose foia package runs (default: this one)")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--only", default="mixed,multifile,eml10k,header,begin")
+    parser.add_argument("--timeout", type=float, default=WORKER_TIMEOUT,
+                        help="seconds before an .eml import is killed (default: gunicorn's 30 s worker timeout)")
     args = parser.parse_args()
+    global WORKER_TIMEOUT
+    WORKER_TIMEOUT = args.timeout
     url = args.database_url
     if url and url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
