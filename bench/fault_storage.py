@@ -367,6 +367,7 @@ def scenario_begin() -> str:
 
 
 def main() -> None:
+    global WORKER_TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--code", default=str(ROOT), help="checkout whose foia package runs (default: this one)")
@@ -375,7 +376,6 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=WORKER_TIMEOUT,
                         help="seconds before an .eml import is killed (default: gunicorn's 30 s worker timeout)")
     args = parser.parse_args()
-    global WORKER_TIMEOUT
     WORKER_TIMEOUT = args.timeout
     url = args.database_url
     if url and url.startswith("postgresql://"):
