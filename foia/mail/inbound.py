@@ -63,6 +63,7 @@ MAX_HEADER_FIELDS = 500  # header fields in one header block
 MAX_DECODED_BYTES = 64 * 1024 * 1024  # every attachment decoded, together
 _BOUNDARY = re.compile(rb'boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))', re.IGNORECASE)
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
+_RFC822 = re.compile(rb"^content-type:\s*message/rfc822", re.IGNORECASE | re.MULTILINE)
 _REFERENCE = re.compile(r"\bFT-(\d{4})-(\d{4,6})\b", re.IGNORECASE)
 _MSGID_TOKEN = re.compile(r"<([^<>\s]+)>")
 
@@ -82,8 +83,8 @@ class EmailTooLarge(EmailParseError):
     """The email passes a limit (parts, attachments, header size); refused before it is parsed or stored."""
 
 
-def _check_header_block(data: bytes, start: int, where: str) -> int:
-    """Check the header block starting at ``start``; return where it ends."""
+def _check_header_block(data: bytes, start: int, where: str, depth: int = 0) -> int:
+    """Check the header block starting at ``start``; return where its body starts (after the blank line)."""
     match = _HEADER_END.search(data, start, start + MAX_HEADER_BLOCK_BYTES + 4)
     end = match.start() if match else len(data)
     if end - start > MAX_HEADER_BLOCK_BYTES:
@@ -95,7 +96,13 @@ def _check_header_block(data: bytes, start: int, where: str) -> int:
     fields = sum(1 for line in block.splitlines() if line[:1] not in (b" ", b"\t", b""))
     if fields > MAX_HEADER_FIELDS:
         raise EmailTooLarge(f"{where} has {fields:,} header fields; at most {MAX_HEADER_FIELDS:,} are accepted")
-    return end
+    body = match.end() if match else len(data)
+    # An attached message (message/rfc822) starts with a header block of its own, which the parser reads too.
+    if _RFC822.search(block) and body < len(data):
+        if depth >= 20:
+            raise EmailTooLarge("it nests attached messages more than 20 deep")
+        return _check_header_block(data, body, "an attached message's", depth + 1)
+    return body
 
 
 def check_limits(data: bytes) -> None:

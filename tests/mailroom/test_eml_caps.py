@@ -97,6 +97,18 @@ def test_a_part_with_a_huge_header_block_is_refused():
         parse_eml(data)
 
 
+def test_an_attached_message_with_a_huge_header_block_is_refused():
+    inner = b"From: x@y.example\r\nSubject: x\r\n" + b" a\r\n" * 50_000 + b"\r\ninner body\r\n"
+    data = (HEAD + b'Subject: s\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+            b"--b1\r\nContent-Type: text/plain\r\n\r\nbody\r\n--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+            + inner + b"--b1--\r\n")
+    with pytest.raises(EmailTooLarge, match="an attached message's headers"):
+        parse_eml(data)
+    wrapped = HEAD + b"Subject: s\r\nContent-Type: message/rfc822\r\n\r\n" * 30 + b"\r\nbody\r\n"
+    with pytest.raises(EmailTooLarge, match="more than 20 deep"):
+        check_limits(wrapped)
+
+
 def test_decoded_size_is_capped(monkeypatch):
     monkeypatch.setattr(inbound, "MAX_DECODED_BYTES", 100)
     with pytest.raises(EmailTooLarge, match="decode to more than"):
