@@ -19,7 +19,7 @@ from foia.clocks.jobs import claim_recompute, recompute_failed, run_recompute_jo
 from foia.core.clock import local_today
 from foia.core.paths import blob_root
 from foia.dashboard.stats import refresh_snapshots
-from foia.documents.service import extract_pending
+from foia.documents.service import extract_pending, sweep_orphans
 from foia.extensions import db
 from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
 from foia.ops.heartbeat import record_sweep
@@ -150,6 +150,24 @@ def recompute_clocks(app: Flask, *, limit: int = 5) -> int:
     return done
 
 
+def sweep_storage(app: Flask) -> None:
+    """Remove blobs no row references and temp files of killed uploads, once older than the grace period
+    (FOIA_ORPHAN_GRACE_SECONDS, default an hour). Uploads never delete blobs themselves (review F3, F9)."""
+    with app.app_context():
+        try:
+            result = sweep_orphans(db.session(), blob_root(app.config),
+                                   grace_seconds=float(app.config.get("FOIA_ORPHAN_GRACE_SECONDS") or 3600))
+        except Exception:
+            db.session.rollback()
+            log.exception("storage sweep failed; it will run again at the next interval")
+            return
+        finally:
+            db.session.remove()
+    if result.blobs_removed or result.temps_removed:
+        log.info("storage sweep: removed %d orphan blob(s) and %d temp file(s), %d bytes", result.blobs_removed,
+                 result.temps_removed, result.bytes_freed)
+
+
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     refuse_unless_at_head(app, wanted=True)  # a schema not at head: one line, exit before any sweep
@@ -162,6 +180,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     scheduler.add_job(deliver_webhooks, "interval", seconds=interval, args=[app], id="webhook-delivery",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(recompute_clocks, "interval", seconds=min(interval, 15), args=[app], id="clock-recompute",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(sweep_storage, "interval", hours=1, args=[app], id="storage-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     if app.config.get("FOIA_IMAP_URL"):
         scheduler.add_job(poll_mail, "interval", seconds=int(app.config["FOIA_MAIL_POLL_SECONDS"]), args=[app],

@@ -1,4 +1,4 @@
-"""`flask foia attach` and `flask foia documents extract`."""
+"""`flask foia attach`, `flask foia documents extract` and `flask foia documents sweep`."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, parse_now
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
-from foia.documents.service import add_document, extract_pending
+from foia.documents.service import add_document, extract_pending, sweep_orphans
 from foia.extensions import db
 from foia.models import Communication
 
@@ -58,7 +58,7 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
         sys.exit(2)
 
 
-documents_cli = AppGroup("documents", help="Documents: extract text waiting for search.")
+documents_cli = AppGroup("documents", help="Documents: extract text waiting for search, sweep orphan blobs.")
 
 
 @documents_cli.command("extract")
@@ -75,3 +75,16 @@ def documents_extract(limit: int | None) -> None:
         if n < batch:
             break
     click.echo(f"Extracted text from {done} document(s).")
+
+
+@documents_cli.command("sweep")
+@click.option("--grace", "grace_seconds", type=float, default=None,
+              help="Only remove what is older than this many seconds (default FOIA_ORPHAN_GRACE_SECONDS or 3600).")
+def documents_sweep(grace_seconds: float | None) -> None:
+    """Remove blobs no row references and temp files of killed uploads (the scheduler does it every hour)."""
+
+    if grace_seconds is None:
+        grace_seconds = float(current_app.config.get("FOIA_ORPHAN_GRACE_SECONDS") or 3600)
+    result = sweep_orphans(db.session(), blob_root(current_app.config), grace_seconds=grace_seconds)
+    click.echo(f"Removed {result.blobs_removed} orphan blob(s) and {result.temps_removed} temp file(s) "
+               f"({result.bytes_freed:,} bytes); kept {result.kept_referenced} referenced, {result.kept_recent} recent.")

@@ -10,18 +10,24 @@ Text extraction feeds search (foia/search.py): small files are extracted at once
 which ``flask foia documents extract`` and the scheduler call.
 
 Like every service, functions take the session, actor and ``now`` as arguments and never commit.
+
+Blobs are staged, then promoted when their transaction commits (``stage_blob``): a refused or rolled-back
+upload removes only its own temp file and never a stored blob, which another upload of the same bytes may be
+committing right now (review F3). What a crash leaves behind is removed by ``sweep_orphans``, which the
+scheduler runs every hour.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Column, event, exists, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from foia.core.access import visible_clause
 from foia.core.audit import audit
@@ -37,7 +43,7 @@ from foia.documents.extract import (
     pdf_page_count,
     sniff,
 )
-from foia.documents.storage import BlobStore, UploadRejected
+from foia.documents.storage import DEFAULT_GRACE_SECONDS, BlobStore, StoredBlob, SweepResult, UploadRejected
 from foia.mail import safe_filename
 from foia.models import Request, User
 from foia.models.communication import (
@@ -57,6 +63,9 @@ __all__ = [
     "download_mimetype",
     "extract_pending",
     "get_visible_document",
+    "stage_blob",
+    "sweep_orphans",
+    "unreferenced_blobs",
 ]
 
 log = logging.getLogger(__name__)
@@ -88,25 +97,96 @@ def blob_referenced(session: Session, sha256: str, *, ignore_document_id: int | 
         | exists().where(UnmatchedMail.raw_sha256 == sha256))))
 
 
+def _sha_columns() -> list[Column[Any]]:
+    """Every column that names a blob: any ``*sha256`` column of any table (documents, communications' and
+    unmatched mail's raw messages, deliveries' sent mail, letter PDFs, and whatever a later table adds)."""
+    return [column for table in Document.metadata.sorted_tables for column in table.columns
+            if column.name.endswith("sha256")]
+
+
+def unreferenced_blobs(session: Session, shas: Iterable[str]) -> set[str]:
+    """Which of ``shas`` no row of any table points at (a removed document counts: its bytes are kept as
+    evidence). Over-protecting is harmless; a missed column would lose a blob, hence every ``*sha256``."""
+    wanted = set(shas)
+    if not wanted:
+        return set()
+    used: set[str] = set()
+    for column in _sha_columns():
+        used.update(session.scalars(select(column).where(column.in_(wanted)).distinct()))
+    return wanted - used
+
+
 def cleanup_blobs(session: Session, store: BlobStore, shas: set[str] | list[str]) -> None:
-    """After a rollback, remove the blobs a failed operation stored that nothing references (content that
-    another row already used stays)."""
-    for sha in shas:
-        if not blob_referenced(session, sha):
-            try:
-                store.path_for(sha).unlink(missing_ok=True)
-            except ValueError:
-                pass
+    """Kept for callers that stored blobs themselves and rolled back: it deliberately removes nothing.
+
+    Deleting an unreferenced blob at once is unsafe: another transaction may be committing a row that uses the
+    same bytes (review F3). Blobs staged with ``stage_blob`` are discarded by the rollback itself; blobs
+    written directly are removed by ``sweep_orphans`` after the grace period."""
+    del session, store, shas
 
 
-def _discard_new_blob(session: Session, store: BlobStore, sha256: str, ignore_document_id: int | None) -> None:
-    """Remove a blob this upload created, unless something else already points at it."""
-    if blob_referenced(session, sha256, ignore_document_id=ignore_document_id):
+# ---------------------------------------------------------------------------- staged blobs
+
+_STAGED = "foia_staged_blobs"
+
+
+def stage_blob(session: Session, store: BlobStore, stream: IO[bytes], *, max_bytes: int) -> StoredBlob:
+    """Write ``stream`` to a temp file of its own (raises UploadRejected as ``put_stream``) and tie it to
+    ``session``: it is promoted into the store when the session's transaction commits and removed when it
+    rolls back. Check the content at ``blob.path``; ``unstage`` it when refusing it."""
+    blob = store.put_stream(stream, max_bytes=max_bytes, stage=True)
+    session.info.setdefault(_STAGED, []).append((store, blob))
+    return blob
+
+
+def unstage(session: Session, blob: StoredBlob) -> None:
+    """Remove a staged blob now (its temp file only; the store is untouched)."""
+    staged = session.info.get(_STAGED) or []
+    for i, (store, held) in enumerate(staged):
+        if held is blob:
+            del staged[i]
+            store.discard(held)
+            return
+
+
+@event.listens_for(Session, "before_commit")
+def _promote_staged(session: Session) -> None:
+    """Promote before the COMMIT, never after: a crash in between leaves an orphan blob (swept later), never a
+    committed row whose blob is missing. before_commit also fires when a savepoint is released; wait for the
+    outermost commit."""
+    if session.get_nested_transaction() is not None:
         return
-    try:
-        store.path_for(sha256).unlink()
-    except FileNotFoundError:
-        pass
+    staged = session.info.pop(_STAGED, None)
+    while staged:
+        store, blob = staged.pop(0)
+        try:
+            store.promote(blob)
+        except BaseException:
+            for other_store, other in [(store, blob), *staged]:
+                other_store.discard(other)
+            raise
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _discard_staged(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended without promoting (a rollback, or close): drop what it staged."""
+    if transaction.parent is not None or transaction.nested:
+        return
+    for store, blob in session.info.pop(_STAGED, None) or []:
+        try:
+            store.discard(blob)
+        except OSError:
+            log.warning("could not remove staged file %s", blob.path, exc_info=True)
+
+
+def sweep_orphans(session: Session, storage_root: str | Path, *,
+                  grace_seconds: float = DEFAULT_GRACE_SECONDS) -> SweepResult:
+    """Remove blobs no row references and temp files of killed uploads, once older than ``grace_seconds``
+    (review F9). Reads only; the caller need not commit."""
+    store = BlobStore(storage_root)
+    result = store.sweep(lambda shas: unreferenced_blobs(session, shas), grace_seconds=grace_seconds)
+    session.rollback()  # end the read transaction
+    return result
 
 
 def add_document(session: Session, *, actor: User | None, now: datetime, req: Request, stream: IO[bytes],
@@ -126,10 +206,9 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
         raise ValidationError({"communication": "Choose a communication of this request."})
     store = BlobStore(storage_root)
     try:
-        blob = store.put_stream(stream, max_bytes=max_bytes)
+        blob = stage_blob(session, store, stream, max_bytes=max_bytes)
     except UploadRejected as exc:
         raise ValidationError({"file": exc.message}) from exc
-    doc: Document | None = None
     try:
         problem = check_declared(blob.path, name)
         if problem:
@@ -154,12 +233,11 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
               after={"request": req.ref, **{f: getattr(doc, f) for f in DOCUMENT_FIELDS}})
         session.flush()
     except BaseException:
-        if not blob.deduplicated:
-            # The caller rolls back this session's changes; other sessions only see committed rows.
-            try:
-                _discard_new_blob(session, store, blob.sha256, doc.id if doc is not None else None)
-            except Exception:
-                log.warning("could not clean up blob %s", blob.sha256, exc_info=True)
+        # Only this upload's own temp file goes; a stored blob with the same bytes is never touched (F3).
+        try:
+            unstage(session, blob)
+        except Exception:
+            log.warning("could not remove staged file %s", blob.path, exc_info=True)
         raise
     return doc
 

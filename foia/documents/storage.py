@@ -6,6 +6,15 @@ final ``os.replace`` is an atomic rename on one filesystem) while being hashed a
 size-checked chunk by chunk; the whole upload is never held in memory. Identical content
 is stored once. Blobs are written with mode 0o640 and are never executable.
 
+Nothing but the orphan sweep ever deletes a blob (review F3: a refused upload's cleanup deleted the blob a
+concurrent upload of the same bytes was committing). A caller that may still refuse the content stages it
+(``put_stream(stage=True)``: the bytes stay in their ``.upload-*.part`` temp file, which only that caller
+owns), checks the temp file, and then either ``discard``s it or ``promote``s it into place. Blobs left
+without a row (a transaction that rolled back after promotion, a killed process) and ``.part`` files of
+killed uploads are removed by ``sweep`` once they are older than a grace period, and only after the
+database says nothing references them (review F9). Promotion and deduplication refresh the blob's mtime,
+so a blob about to be referenced is never older than the grace period.
+
 The digest is the only way to name a blob: ``path_for``/``open_blob``/``exists`` accept
 nothing but 64 lowercase hex characters, so a caller can never reach outside ``root``.
 """
@@ -16,16 +25,21 @@ import hashlib
 import os
 import re
 import tempfile
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, BinaryIO
 
-__all__ = ["BlobStore", "StoredBlob", "UploadRejected", "human_size", "validate_sha256"]
+__all__ = ["BlobStore", "StoredBlob", "SweepResult", "UploadRejected", "human_size", "validate_sha256"]
 
 BLOB_MODE = 0o640
 DIR_MODE = 0o750
 TEMP_PREFIX = ".upload-"
 TEMP_SUFFIX = ".part"
+QUARANTINE_PREFIX = ".sweep-"
+#: How old an unreferenced blob or a temp file must be before the sweep removes it.
+DEFAULT_GRACE_SECONDS = 3600
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -43,6 +57,17 @@ class StoredBlob:
     size: int
     path: Path
     deduplicated: bool
+    #: True while the bytes are still in the caller's own temp file (``path``), not yet promoted.
+    staged: bool = False
+
+
+@dataclass
+class SweepResult:
+    temps_removed: int = 0
+    blobs_removed: int = 0
+    bytes_freed: int = 0
+    kept_referenced: int = 0
+    kept_recent: int = 0
 
 
 def human_size(n_bytes: int) -> str:
@@ -83,11 +108,14 @@ class BlobStore:
         """Open a stored blob for reading; FileNotFoundError if there is none with that digest."""
         return open(self.path_for(sha256), "rb")
 
-    def put_stream(self, stream: IO[bytes], *, max_bytes: int, chunk_size: int = 1 << 20) -> StoredBlob:
+    def put_stream(self, stream: IO[bytes], *, max_bytes: int, chunk_size: int = 1 << 20,
+                   stage: bool = False) -> StoredBlob:
         """Store everything ``stream`` yields, at most ``max_bytes`` bytes.
 
         Raises UploadRejected for an empty or oversized stream; any exception (including
         one raised by ``stream.read``) leaves neither a temporary file nor a blob behind.
+        With ``stage=True`` the bytes stay in a temp file of this caller's own (``path``; ``staged``)
+        until ``promote`` or ``discard``; ``deduplicated`` then says whether the blob existed already.
         """
         if max_bytes < 1:
             raise ValueError("max_bytes must be positive")
@@ -120,17 +148,110 @@ class BlobStore:
                 os.fsync(out.fileno())
             sha256 = digest.hexdigest()
             final = self.path_for(sha256)
-            if final.is_file():
-                return StoredBlob(sha256=sha256, size=size, path=final, deduplicated=True)
-            final.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-            # Two concurrent uploads of the same bytes both rename onto the same name: the
-            # content is identical, so whichever lands last is as good as the first.
-            os.replace(tmp_path, final)
-            keep_tmp = True  # it is the blob now
-            return StoredBlob(sha256=sha256, size=size, path=final, deduplicated=False)
+            if stage:
+                keep_tmp = True  # the caller owns it now: promote() or discard()
+                return StoredBlob(sha256=sha256, size=size, path=tmp_path, deduplicated=final.is_file(), staged=True)
+            blob = self.promote(StoredBlob(sha256=sha256, size=size, path=tmp_path, deduplicated=False, staged=True))
+            keep_tmp = True  # promote() moved or removed it
+            return blob
         finally:
             if not keep_tmp:
                 try:
                     tmp_path.unlink()
                 except FileNotFoundError:
                     pass
+
+    def promote(self, blob: StoredBlob) -> StoredBlob:
+        """Move a staged blob into place (or, when the same content is there already, drop the temp file and
+        refresh the existing blob's mtime so the sweep's grace period covers the row about to reference it)."""
+        if not blob.staged:
+            return blob
+        final = self.path_for(blob.sha256)
+        if final.is_file():
+            try:
+                os.utime(final)
+            except FileNotFoundError:
+                pass  # the sweep took it just now: ours goes in its place
+            else:
+                blob.path.unlink(missing_ok=True)
+                return StoredBlob(sha256=blob.sha256, size=blob.size, path=final, deduplicated=True)
+        final.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        # Two concurrent uploads of the same bytes both rename onto the same name: the
+        # content is identical, so whichever lands last is as good as the first.
+        os.replace(blob.path, final)
+        os.utime(final)
+        return StoredBlob(sha256=blob.sha256, size=blob.size, path=final, deduplicated=False)
+
+    def discard(self, blob: StoredBlob) -> None:
+        """Remove a staged blob's temp file (never a promoted blob: another upload may use the same bytes)."""
+        if blob.staged:
+            blob.path.unlink(missing_ok=True)
+
+    def sweep(self, unreferenced: Callable[[Iterable[str]], set[str]], *, grace_seconds: float = DEFAULT_GRACE_SECONDS,
+              now: float | None = None) -> SweepResult:
+        """Remove temp files and blobs older than ``grace_seconds`` that nothing references.
+
+        ``unreferenced(shas)`` answers, from the database, which of ``shas`` no row points at. A blob is
+        first moved aside (atomic rename), then its age and ``unreferenced`` are checked again, and it is put
+        back if an upload touched it or a row came to reference it meanwhile."""
+        cutoff = (time.time() if now is None else now) - grace_seconds
+        result = SweepResult()
+        candidates: dict[str, Path] = {}
+        for entry in self.root.rglob("*"):
+            try:
+                st = entry.stat()
+            except FileNotFoundError:
+                continue
+            if not entry.is_file():
+                continue
+            name = entry.name
+            if name.startswith(QUARANTINE_PREFIX) and entry.parent == self.root:
+                # A sweep killed mid-way: put the blob back; the next pass decides again.
+                try:
+                    sha = validate_sha256(name[len(QUARANTINE_PREFIX):])
+                    self.path_for(sha).parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+                    os.replace(entry, self.path_for(sha))
+                except (ValueError, OSError):
+                    pass
+                continue
+            if name.startswith(TEMP_PREFIX) and name.endswith(TEMP_SUFFIX):
+                if st.st_mtime < cutoff:
+                    entry.unlink(missing_ok=True)
+                    result.temps_removed += 1
+                    result.bytes_freed += st.st_size
+                continue
+            if _SHA256_RE.fullmatch(name) is None or entry != self.path_for(name):
+                continue
+            if st.st_mtime >= cutoff:
+                result.kept_recent += 1
+                continue
+            candidates[name] = entry
+        names = sorted(candidates)
+        for start in range(0, len(names), 500):
+            batch = names[start:start + 500]
+            orphans = unreferenced(batch)
+            result.kept_referenced += len(batch) - len(orphans)
+            for sha in sorted(orphans):
+                self._remove_orphan(sha, candidates[sha], cutoff, unreferenced, result)
+        return result
+
+    def _remove_orphan(self, sha: str, path: Path, cutoff: float, unreferenced: Callable[[Iterable[str]], set[str]],
+                       result: SweepResult) -> None:
+        aside = self.root / f"{QUARANTINE_PREFIX}{sha}"
+        try:
+            os.replace(path, aside)
+        except FileNotFoundError:
+            return
+        # An upload that deduplicated onto this blob before the move refreshed its mtime; one after the move
+        # found no blob and promotes its own copy. A row committed meanwhile shows in the second look.
+        st = aside.stat()
+        if st.st_mtime >= cutoff or sha not in unreferenced([sha]):
+            if path.exists():
+                aside.unlink()  # an upload put the same bytes back already
+            else:
+                os.replace(aside, path)
+            result.kept_recent += 1
+            return
+        aside.unlink()
+        result.blobs_removed += 1
+        result.bytes_freed += st.st_size

@@ -26,9 +26,10 @@ from foia.core.access import can_assign, can_edit, can_view, unmatched_clause
 from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
-from foia.documents.service import add_document, cleanup_blobs
+from foia.documents.service import add_document, cleanup_blobs, stage_blob
 from foia.documents.storage import BlobStore, UploadRejected
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
+from foia.mail.inbound import EmailTooLarge
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
 from foia.webhooks.service import emit
 
@@ -130,6 +131,9 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
         raise ValidationError({"file": f"The email is larger than {MAX_EML_BYTES // (1024 * 1024)} MB."})
     try:
         parsed = parse_eml(data)
+    except EmailTooLarge as exc:
+        # Refused on the raw bytes, before parsing or storing anything (security review M6, L7).
+        raise ValidationError({"file": f"This email is too large to import: {exc}. Nothing was saved."}) from exc
     except EmailParseError as exc:
         raise ValidationError({"file": f"This is not an email we can read: {exc}"}) from exc
     tracking = ""
@@ -141,7 +145,7 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
     store = BlobStore(Path(storage_root))
     new_shas: set[str] = set()
     try:
-        raw = store.put_stream(io.BytesIO(data), max_bytes=max_bytes)
+        raw = stage_blob(session, store, io.BytesIO(data), max_bytes=max_bytes)
         if not raw.deduplicated:
             new_shas.add(raw.sha256)
         if req is None:
