@@ -101,8 +101,8 @@ def test_multi_file_upload_whose_third_file_fails_saves_nothing(login_as, world,
     resp = client.post(f"/requests/{req.ref}/documents/new", content_type="multipart/form-data", data={
         "csrf_token": token,
         "files": [(io.BytesIO(f"part {i}\n".encode() * 100), f"part-{i}.txt") for i in range(3)]})
-    assert resp.status_code == 500
-    assert "nothing was saved" in resp.get_data(as_text=True)
+    assert resp.status_code == 507  # the disk-full page (foia.ops.diskfull), which says nothing was kept
+    assert "Nothing from this action was kept" in resp.get_data(as_text=True)
     assert len(calls) == 3
     assert _count(session, Document) == 0
     assert session.scalar(select(func.count()).select_from(SearchEntry)
