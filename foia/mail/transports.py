@@ -47,6 +47,7 @@ class _TimeoutsMixin:
     own) for each answer: a relay that is down fails fast, a slow but working one still gets its time."""
 
     connect_timeout: float | None = None
+    _host: str  # smtplib sets it in SMTP(host); we connect later, so the caller sets it
 
     def _get_socket(self, host, port, timeout):  # smtplib's hook, used by connect()
         sock = super()._get_socket(host, port, self.connect_timeout or timeout)  # type: ignore[misc]
