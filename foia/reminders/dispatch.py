@@ -161,7 +161,7 @@ def _claim(session: Session, now: datetime, settings: DispatchSettings) -> str |
     due = and_(
         Reminder.send_at <= now,
         or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
-        or_(and_(Reminder.status == "pending", Reminder.claim_token.is_(None)),
+        or_(Reminder.status == "pending",
             and_(Reminder.status == "sending", or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < lapsed))),
     )
     candidates = select(Reminder.id).where(UNSENT, due).order_by(Reminder.send_at, Reminder.id)
@@ -269,6 +269,7 @@ def dispatch(session: Session, *, now: datetime, mailer: Mailer, settings: Dispa
         if token is None:
             break
         rows = _load_claimed(session, token)
+        session.commit()  # end the read: every write below starts its own transaction (SQLite upgrades safely)
         if not rows:
             break
         for row in rows:
@@ -383,6 +384,9 @@ def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mail
         content, why_not = None, _once_a_day(session, row, now=now)
         if not why_not:
             content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
+    # No transaction stays open across the send (PostgreSQL: no idle-in-transaction; SQLite: each write
+    # starts its own transaction rather than upgrading a read one, which can fail at once under WAL).
+    session.commit()
     if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
         if _mark(session, row.id, token, status="skipped", last_error=why_not, claim_token=None):
             result.skipped += 1
