@@ -9,8 +9,8 @@ the SMTP relays are aiosmtpd servers (or a silent socket) started by this script
 
   slow     two dispatcher processes sweeping every 2 s against a relay taking DELAY s per message, with a lease
            shorter than a batch takes (the review's 5 s/message with a 300 s lease, scaled: --delay, --lease)
-  ahead    one dispatcher on the wall clock and one `--now` 2 h ahead (a skewed host or a catch-up run), both
-           sweeping every second, default lease
+  ahead    one dispatcher on the wall clock and, once it is sending, one `--now` 2 h ahead (a skewed host or a
+           catch-up run), both sweeping every second, default lease, relay 0.2 s/message
   outage   virtual time: the relay refuses connections for 120 min, then comes back; a sweep every minute.
            Reports how many minutes after the relay came back everything was delivered
   silent   a relay that accepts TCP and never answers: how long one sweep stalls; then a working relay and
@@ -377,8 +377,12 @@ def scenario_ahead(repo, engine, pg, a) -> dict:
     t = Target(repo, engine, pg, "ahead", 300, f"smtp://127.0.0.1:{port}")
     try:
         setup = t.run("setup", "--n", str(a.n))
-        procs = [t.start("loop", "--interval", "1", "--limit", str(a.limit)),
-                 t.start("loop", "--interval", "1", "--limit", str(a.limit), "--offset", str(2 * 3600))]
+        procs = [t.start("loop", "--interval", "1", "--limit", str(a.limit))]
+        # The skewed one starts once the wall-clock dispatcher is sending (it holds claims), as in the review.
+        end = time.time() + 60
+        while not handler.ids() and time.time() < end:
+            time.sleep(0.05)
+        procs.append(t.start("loop", "--interval", "1", "--limit", str(a.limit), "--offset", str(2 * 3600)))
         loops = [t.result(p) for p in procs]
         final = t.run("final")
     finally:
