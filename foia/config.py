@@ -89,6 +89,13 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_BASE_URL": env.get("FOIA_BASE_URL") or "http://127.0.0.1:5000",
         "FOIA_REMINDER_LEASE_SECONDS": int(env.get("FOIA_REMINDER_LEASE_SECONDS") or 300),
         "FOIA_SCHEDULER_INTERVAL": int(env.get("FOIA_SCHEDULER_INTERVAL") or 60),
+        # Reminder claims: rows are claimed this many at a time and each claim's lease is renewed before
+        # every send (leases are compared against the database's clock, never a process's).
+        "FOIA_REMINDER_CLAIM_BATCH": int(env.get("FOIA_REMINDER_CLAIM_BATCH") or 10),
+        # SMTP: seconds to open a connection, and to wait for each answer (a silent relay stalls a sweep by
+        # at most these, once: the sweep probes the relay before sending).
+        "FOIA_SMTP_CONNECT_TIMEOUT": float(env.get("FOIA_SMTP_CONNECT_TIMEOUT") or 5),
+        "FOIA_SMTP_TIMEOUT": float(env.get("FOIA_SMTP_TIMEOUT") or 10),
         # The mail loop: replies come back to FOIA_REPLY_ADDRESS (plus-addressed per request) and are
         # fetched over IMAP every FOIA_MAIL_POLL_SECONDS by the scheduler.
         "FOIA_REPLY_ADDRESS": (env.get("FOIA_REPLY_ADDRESS") or "").strip() or None,

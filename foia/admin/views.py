@@ -23,7 +23,7 @@ from foia.deadlines import calendar_for, calendar_ids
 from foia.extensions import db
 from foia.mail import list_outbox, read_outbox
 from foia.models import Agency, CalendarClosure, Reminder, Request, User
-from foia.reminders.dispatch import unsent
+from foia.reminders.dispatch import failed_reminders, unsent
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -132,12 +132,16 @@ def reminders():
     """Reminders still to send, failing ones first, and the most recent sends."""
 
     rows = unsent(db.session(), limit=500)
+    failed = failed_reminders(db.session(), limit=500)
+    everyone = rows + failed
     refs = dict(db.session.execute(select(Request.id, Request.ref).where(
-        Request.id.in_({r.request_id for r in rows if r.request_id}))).all())
-    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_({r.user_id for r in rows}))).all())
+        Request.id.in_({r.request_id for r in everyone if r.request_id}))).all())
+    emails = dict(db.session.execute(select(User.id, User.email).where(
+        User.id.in_({r.user_id for r in everyone}))).all())
     counts = dict(db.session.execute(select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)).all())
     failing = [r for r in rows if r.attempts > 0]
-    return render_template("admin/reminders.html", rows=rows, failing=failing, refs=refs, emails=emails, counts=counts)
+    return render_template("admin/reminders.html", rows=rows, failing=failing, failed=failed, refs=refs,
+                           emails=emails, counts=counts)
 
 
 @bp.route("/outbox")

@@ -36,6 +36,33 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+# Defaults for FOIA_SMTP_CONNECT_TIMEOUT / FOIA_SMTP_TIMEOUT (seconds). smtplib's own default would wait
+# 30 s per reminder on a relay that accepts TCP and never answers, stalling the whole sweep (review F8).
+DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_TIMEOUT = 10.0
+
+
+class _TimeoutsMixin:
+    """Opens the TCP connection with ``connect_timeout`` and then waits at most ``timeout`` (smtplib's
+    own) for each answer: a relay that is down fails fast, a slow but working one still gets its time."""
+
+    connect_timeout: float | None = None
+    _host: str  # smtplib sets it in SMTP(host); we connect later, so the caller sets it
+
+    def _get_socket(self, host, port, timeout):  # smtplib's hook, used by connect()
+        sock = super()._get_socket(host, port, self.connect_timeout or timeout)  # type: ignore[misc]
+        sock.settimeout(timeout)
+        return sock
+
+
+class _SMTP(_TimeoutsMixin, smtplib.SMTP):
+    pass
+
+
+class _SMTP_SSL(_TimeoutsMixin, smtplib.SMTP_SSL):
+    pass
+
+
 def _redact(url: str) -> str:
     """The URL with any password replaced, for error messages."""
     try:
@@ -63,11 +90,13 @@ class SMTPMailer:
     security: Security = "none"
     username: str | None = None
     password: str | None = field(default=None, repr=False)
-    timeout: float = 30
+    timeout: float = DEFAULT_TIMEOUT  # each answer from the server (the greeting, EHLO, DATA, ...)
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+    connect_timeout: float | None = None  # opening the TCP connection (None: the same as timeout)
 
     @classmethod
-    def from_url(cls, url: str, timeout: float = 30, ssl_context: ssl.SSLContext | None = None) -> SMTPMailer:
+    def from_url(cls, url: str, timeout: float = DEFAULT_TIMEOUT, ssl_context: ssl.SSLContext | None = None,
+                 connect_timeout: float | None = None) -> SMTPMailer:
         """``smtp://[user[:password]@]host[:port][?starttls=1]`` or ``smtps://...``.
 
         smtp: port 25 by default, plain unless ``?starttls=1`` or port 587 (``?starttls=0`` turns that off).
@@ -127,6 +156,7 @@ class SMTPMailer:
             password=password,
             timeout=timeout,
             ssl_context=ssl_context,
+            connect_timeout=connect_timeout,
         )
 
     @property
@@ -151,12 +181,24 @@ class SMTPMailer:
         return reason
 
     def _connect(self) -> smtplib.SMTP:
+        """A signed-in connection, or MailError(unreachable=True): a relay that cannot be reached, does not
+        greet us in time, or refuses STARTTLS or the sign-in says nothing about any one message."""
+        try:
+            return self._open()
+        except (smtplib.SMTPException, OSError) as exc:
+            err = self._error(exc)
+            raise MailError(str(err), smtp_code=err.smtp_code, smtp_text=err.smtp_text, unreachable=True) from exc
+
+    def _open(self) -> smtplib.SMTP:
         client: smtplib.SMTP
         if self.security == "tls":
-            client = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self._context())
+            client = _SMTP_SSL(timeout=self.timeout, context=self._context())
         else:
-            client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            client = _SMTP(timeout=self.timeout)
+        client.connect_timeout = self.connect_timeout
+        client._host = self.host  # what SMTP(host) would set: TLS checks the certificate against it
         try:
+            client.connect(self.host, self.port)
             if self.security == "starttls":
                 client.starttls(context=self._context())  # raises if the server does not offer it: no silent downgrade
             if self.username:
@@ -165,6 +207,21 @@ class SMTPMailer:
             client.close()
             raise
         return client
+
+    def probe(self) -> None:
+        """Check that the relay answers (connect, greet, sign in, NOOP, QUIT) without sending anything.
+        Raises MailError(unreachable=True) if it does not."""
+        client: smtplib.SMTP | None = self._connect()
+        try:
+            assert client is not None
+            code, resp = client.noop()
+            if code != 250:
+                raise smtplib.SMTPResponseException(code, resp)
+        except (smtplib.SMTPException, OSError) as exc:
+            err = self._error(exc)
+            raise MailError(str(err), smtp_code=err.smtp_code, smtp_text=err.smtp_text, unreachable=True) from exc
+        finally:
+            self._quit(client)
 
     @staticmethod
     def _quit(client: smtplib.SMTP | None) -> None:
@@ -262,8 +319,10 @@ class SMTPMailer:
 
 
 def mailer_from_config(smtp_url: str | None, outbox_dir: str | os.PathLike[str],
-                       timeout: float = 30) -> SMTPMailer | OutboxMailer:
-    """SMTP when ``FOIA_SMTP_URL`` is set (non-blank), otherwise the outbox folder ``FOIA_OUTBOX_DIR``."""
+                       timeout: float = DEFAULT_TIMEOUT,
+                       connect_timeout: float | None = DEFAULT_CONNECT_TIMEOUT) -> SMTPMailer | OutboxMailer:
+    """SMTP when ``FOIA_SMTP_URL`` is set (non-blank), otherwise the outbox folder ``FOIA_OUTBOX_DIR``.
+    ``timeout`` bounds each wait for the server's answer, ``connect_timeout`` opening the connection."""
     if smtp_url and smtp_url.strip():
-        return SMTPMailer.from_url(smtp_url, timeout=timeout)
+        return SMTPMailer.from_url(smtp_url, timeout=timeout, connect_timeout=connect_timeout)
     return OutboxMailer(outbox_dir)

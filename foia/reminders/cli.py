@@ -13,19 +13,26 @@ from sqlalchemy import select
 from foia.core.cli import parse_now
 from foia.extensions import db
 from foia.models import Reminder, Request, User
-from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
+from foia.reminders.dispatch import dispatch, dispatch_settings, mailer_for
 
 reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list the outbox table.")
 
 
 @reminders_cli.command("dispatch")
-@click.option("--now", "now_s", metavar="ISO-DATETIME", help="Send what is due at this moment (default: now).")
+@click.option("--now", "now_s", metavar="ISO-DATETIME",
+              help="Send what is due at this moment (default: now). It decides only what is due: reminders "
+                   "another process has claimed are never taken over.")
 def reminders_dispatch(now_s: str | None) -> None:
-    """Run one sweep: send every reminder that is due (for cron, tests and catch-up)."""
+    """Run one sweep: send every reminder that is due (for cron, tests and catch-up).
 
-    sent = dispatch_due(db.session(), now=parse_now(now_s), mailer=mailer_for(current_app.config),
-                        settings=dispatch_settings(current_app.config))
-    click.echo(f"Sent {sent} reminder(s).")
+    Exits 1 (and says why on stderr) when any send failed or the mail relay did not answer."""
+
+    result = dispatch(db.session(), now=parse_now(now_s), mailer=mailer_for(current_app.config),
+                      settings=dispatch_settings(current_app.config))
+    click.echo(result.summary())
+    if not result.ok:
+        click.echo("Error: some reminders were not sent (see above and the admin Reminders page).", err=True)
+        raise SystemExit(1)
 
 
 @reminders_cli.command("list")

@@ -1,15 +1,36 @@
-"""Sending due reminders: claim rows atomically, compose, send, mark; retries with backoff."""
+"""Sending due reminders: claim rows atomically, compose, send, mark; retries with backoff.
+
+Claims (review F1, F2). Rows are claimed a few at a time (``claim_batch``) under a fresh token, and the
+lease of every row still held is renewed before each send, so a slow relay never lets a claim lapse while
+it is being worked through. Leases are written and compared with the DATABASE's clock (``statement_timestamp()``
+on PostgreSQL, ``strftime('now')`` on SQLite), never a process's: a dispatcher whose clock is hours ahead, or a
+``reminders dispatch --now`` catch-up, decides only what is *due*; it cannot see another process's claim as
+expired. A row is marked only with the token that claimed it (an UPDATE ... WHERE claim_token = :mine).
+On PostgreSQL candidates are locked with FOR UPDATE SKIP LOCKED; on SQLite the claim is one conditional
+UPDATE that re-checks every condition, which is atomic whether or not the driver emits BEGIN.
+
+Recovery (F7, F8). The relay is probed once per sweep before anything is claimed: if it does not answer
+(refused, or silent past the short timeouts), nothing is sent, the failure is logged and the sweep reports
+it; when it answers, backoff is reset so reminders waiting out a retry go at once. A relay that cannot be
+reached mid-sweep stops the sweep without counting against the reminders. A permanent refusal (5xx) marks
+the reminder failed (shown on the admin Reminders page, and mailed to administrators once); a reminder sent
+well after its time says it is late.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import html
+import logging
 import secrets
+import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, and_, or_, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, and_, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from foia.clocks.service import agency_calendar
@@ -23,10 +44,15 @@ from foia.mail import (
     make_message_id,
 )
 from foia.models import Agency, Reminder, Request, RequestClock, User
-from foia.reminders.compose import DueReminder, compose, compose_digest
+from foia.reminders.compose import Content, DueReminder, compose, compose_digest
 from foia.reminders.planner import ensure_digests, plan, replan_stale
 
+log = logging.getLogger("foia.reminders")
+
 BACKOFF_MINUTES = (1, 5, 15, 60, 180, 360)
+# A reminder sent this long after its planned time says so (and when it was meant to go out). Two hours, so a
+# once-a-morning cron sweep is not "late", but an outage or a stopped scheduler is.
+LATE_AFTER = timedelta(hours=2)
 
 
 @dataclass
@@ -34,19 +60,54 @@ class DispatchSettings:
     base_url: str = "http://127.0.0.1:5000"
     sender: str = "FOIA Tracker <foia-tracker@localhost>"
     lease_seconds: int = 300
-    batch: int = 200
+    batch: int = 10  # rows per claim; every held row's lease is renewed before each send
     replan_batch: int = 1000
 
 
+@dataclass
+class DispatchResult:
+    """What one sweep did. ``ok`` is False when any send failed or the relay did not answer."""
+
+    sent: int = 0
+    retrying: int = 0  # refused for now (4xx, dropped connection): retried at a later sweep
+    failed: int = 0  # refused for good (5xx): marked failed, not retried
+    skipped: int = 0
+    late: int = 0  # sent, but more than LATE_AFTER after their time
+    lost_claims: int = 0  # rows another process took over (a lease ran out): not sent or marked by us
+    relay_error: str = ""  # the relay could not be reached: nothing more was sent this sweep
+    failed_ids: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.retrying or self.failed or self.relay_error)
+
+    def summary(self) -> str:
+        parts = [f"Sent {self.sent} reminder(s)."]
+        if self.late:
+            parts.append(f"{self.late} of them late.")
+        if self.retrying:
+            parts.append(f"{self.retrying} failed and will be retried.")
+        if self.failed:
+            parts.append(f"{self.failed} refused permanently (marked failed).")
+        if self.relay_error:
+            parts.append(f"Mail relay not reachable, sending stopped: {self.relay_error}")
+        if self.lost_claims:
+            parts.append(f"{self.lost_claims} claim(s) taken over by another process.")
+        return " ".join(parts)
+
+
 def dispatch_settings(config: Mapping[str, Any]) -> DispatchSettings:
-    """Dispatch settings from the app's configuration (FOIA_BASE_URL, FOIA_MAIL_FROM, lease)."""
+    """Dispatch settings from the app's configuration (FOIA_BASE_URL, FOIA_MAIL_FROM, lease, claim batch)."""
     return DispatchSettings(base_url=config["FOIA_BASE_URL"], sender=config["FOIA_MAIL_FROM"],
-                            lease_seconds=config["FOIA_REMINDER_LEASE_SECONDS"])
+                            lease_seconds=config["FOIA_REMINDER_LEASE_SECONDS"],
+                            batch=int(config.get("FOIA_REMINDER_CLAIM_BATCH") or 10))
 
 
 def mailer_for(config: Mapping[str, Any]) -> Mailer:
     """The configured mailer: SMTP when FOIA_SMTP_URL is set, else the .eml outbox."""
-    return mailer_from_config(config["FOIA_SMTP_URL"], config["FOIA_OUTBOX_DIR"])
+    return mailer_from_config(config["FOIA_SMTP_URL"], config["FOIA_OUTBOX_DIR"],
+                              timeout=float(config.get("FOIA_SMTP_TIMEOUT") or 10),
+                              connect_timeout=float(config.get("FOIA_SMTP_CONNECT_TIMEOUT") or 5))
 
 
 # The partial index's predicate, written as literal SQL exactly as in the index: with bound parameters
@@ -73,36 +134,108 @@ def _supersede(session: Session, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def db_now(session: Session, seconds_ago: int = 0) -> ColumnElement[Any]:
+    """The database's clock as an SQL expression (minus `seconds_ago`), comparable with UTCDateTime columns.
+
+    PostgreSQL: statement_timestamp() (not now(), which is frozen at the start of the transaction).
+    SQLite: strftime('now') written in the same text form SQLAlchemy stores ('YYYY-MM-DD HH:MM:SS.ffffff'),
+    so string comparison with stored values is time order."""
+    if _is_pg(session):
+        expr: ColumnElement[Any] = literal_column("statement_timestamp()")
+        return expr - timedelta(seconds=seconds_ago) if seconds_ago else expr
+    modifier = f", '-{int(seconds_ago)} seconds'" if seconds_ago else ""
+    return literal_column(f"(strftime('%Y-%m-%d %H:%M:%f', 'now'{modifier}) || '000')")
+
+
 def _claim(session: Session, now: datetime, settings: DispatchSettings) -> str | None:
+    """Claim up to `settings.batch` due rows under a new token; None when nothing is left to claim.
+
+    `now` (the process's clock, or `--now`) decides only what is due. Whether another process's claim has
+    lapsed is decided by the database's clock, so no process clock can take over a live claim."""
+    session.commit()  # the claim is the first statement of its transaction (SQLite: no stale read snapshot)
     token = secrets.token_hex(16)
-    lease_cutoff = now - timedelta(seconds=settings.lease_seconds)
+    lapsed = db_now(session, settings.lease_seconds)
     due = and_(
         Reminder.send_at <= now,
         or_(Reminder.next_attempt_at.is_(None), Reminder.next_attempt_at <= now),
-        or_(Reminder.status == "pending", and_(Reminder.status == "sending", Reminder.claimed_at < lease_cutoff)),
+        or_(Reminder.status == "pending",
+            and_(Reminder.status == "sending", or_(Reminder.claimed_at.is_(None), Reminder.claimed_at < lapsed))),
     )
     candidates = select(Reminder.id).where(UNSENT, due).order_by(Reminder.send_at, Reminder.id)
     candidates = candidates.limit(settings.batch)
-    if session.get_bind().dialect.name == "postgresql":
+    if _is_pg(session):
         ids = list(session.scalars(candidates.with_for_update(skip_locked=True)))
         if not ids:
             session.commit()
             return None
+        # The rows are locked by us; PostgreSQL re-checked the conditions on any row changed meanwhile.
         session.execute(update(Reminder).where(Reminder.id.in_(ids))
-                        .values(status="sending", claim_token=token, claimed_at=now)
+                        .values(status="sending", claim_token=token, claimed_at=db_now(session))
                         .execution_options(synchronize_session=False))
     else:
-        # SQLite runs one writer at a time: the conditional UPDATE re-checks every condition, so two
-        # dispatchers can never claim the same row.
+        # One conditional UPDATE that re-checks every condition: SQLite runs one writer at a time, so two
+        # dispatchers can never claim the same row (with or without an explicit BEGIN).
         result = cast(CursorResult[Any], session.execute(
             update(Reminder).where(Reminder.id.in_(candidates.scalar_subquery()), due)
-            .values(status="sending", claim_token=token, claimed_at=now)
+            .values(status="sending", claim_token=token, claimed_at=db_now(session))
             .execution_options(synchronize_session=False)))
         if result.rowcount == 0:
             session.commit()
             return None
     session.commit()
     return token
+
+
+def _renew(session: Session, token: str, row_id: int) -> bool:
+    """Renew the lease on every row still held under `token` (database clock); True if `row_id` is one."""
+    session.connection().execute(
+        _REMINDERS.update().where(_REMINDERS.c.claim_token == token, _REMINDERS.c.status == "sending")
+        .values(claimed_at=db_now(session)))
+    held = session.scalar(select(Reminder.id).where(Reminder.id == row_id, Reminder.claim_token == token,
+                                                    Reminder.status == "sending"))
+    session.commit()
+    return held is not None
+
+
+def _release(session: Session, token: str) -> None:
+    """Give back the rows still held under `token`, untouched (not attempted), for the next sweep."""
+    session.connection().execute(
+        _REMINDERS.update().where(_REMINDERS.c.claim_token == token, _REMINDERS.c.status == "sending")
+        .values(status="pending", claim_token=None, claimed_at=None))
+    session.commit()
+
+
+def _probe(session: Session, now: datetime, mailer: Mailer, result: DispatchResult) -> bool:
+    """Once per sweep, before claiming: if anything is due (or waiting out a backoff), check that the relay
+    answers. If it does, reset every backoff so those reminders go now; if not, log it and send nothing."""
+    probe = getattr(mailer, "probe", None)
+    if probe is None:  # the outbox folder: nothing to probe
+        return True
+    waiting = session.scalar(select(Reminder.id).where(UNSENT, Reminder.send_at <= now).limit(1))
+    session.commit()
+    if waiting is None:
+        return True
+    try:
+        probe()
+    except MailError as exc:
+        result.relay_error = str(exc)
+        log.error("reminders: the mail relay did not answer; nothing sent this sweep, retrying next sweep: %s", exc)
+        # Shown on the admin page (failing, with the reason); no backoff: the next sweep's probe decides.
+        session.connection().execute(
+            _REMINDERS.update().where(UNSENT, _REMINDERS.c.status == "pending", _REMINDERS.c.send_at <= now,
+                                      or_(_REMINDERS.c.next_attempt_at.is_(None), _REMINDERS.c.next_attempt_at <= now))
+            .values(attempts=_REMINDERS.c.attempts + 1, last_error=str(exc)[:2000], next_attempt_at=None))
+        session.commit()
+        return False
+    session.connection().execute(
+        _REMINDERS.update().where(UNSENT, _REMINDERS.c.status == "pending", _REMINDERS.c.next_attempt_at > now)
+        .values(next_attempt_at=None))
+    session.commit()
+    return True
 
 
 def _message_domain(sender: str) -> str:
@@ -112,26 +245,58 @@ def _message_domain(sender: str) -> str:
 
 def dispatch_due(session: Session, *, now: datetime, mailer: Mailer,
                  settings: DispatchSettings | None = None) -> int:
-    """Send every reminder that is due at `now`. Returns how many were sent."""
+    """Send every reminder that is due at `now`. Returns how many were sent (see `dispatch` for the rest)."""
+    return dispatch(session, now=now, mailer=mailer, settings=settings).sent
+
+
+def dispatch(session: Session, *, now: datetime, mailer: Mailer, settings: DispatchSettings | None = None,
+             admins_mailer: Mailer | None = None) -> DispatchResult:
+    """One sweep: send every reminder due at `now`; report what was sent, refused, retried and late.
+    Reminders refused for good are mailed to the administrators once (through `admins_mailer`, default
+    `mailer`)."""
     settings = settings or DispatchSettings()
+    result = DispatchResult()
     replan_stale(session, now=now, limit=settings.replan_batch)
     session.commit()
     ensure_digests(session, now)
     session.commit()
     _supersede(session, now)
+    if not _probe(session, now, mailer, result):
+        return result
     domain = _message_domain(settings.sender)
     calendars: dict[tuple[str, int | None], Calendar] = {}  # one closures lookup per calendar and agency
-    sent = 0
-    while True:
+    while not result.relay_error:
+        renewed = time.monotonic()  # taken before the claim: the lease runs from no earlier than this
         token = _claim(session, now, settings)
         if token is None:
-            return sent
+            break
         rows = _load_claimed(session, token)
+        session.commit()  # end the read: every write below starts its own transaction (SQLite upgrades safely)
         if not rows:
-            return sent
+            break
         for row in rows:
-            sent += _send_one(session, row, now=now, mailer=mailer, settings=settings, domain=domain,
-                              calendars=calendars)
+            # Renew (on the database's clock) once a quarter of the lease has passed on ours: a claim being
+            # worked through never lapses, and a fast relay costs no extra write per reminder. Only the
+            # elapsed time is measured here, never compared with another process's clock.
+            if time.monotonic() - renewed > settings.lease_seconds / 4:
+                renewed = time.monotonic()
+                held = _renew(session, token, row.id)
+            else:
+                held = True
+            if not held:
+                result.lost_claims += 1
+                log.warning("reminders: claim on reminder %s was taken over by another process; not sending it",
+                            row.id)
+                continue
+            _send_one(session, row, now=now, mailer=mailer, settings=settings, domain=domain,
+                      calendars=calendars, token=token, result=result)
+            if result.relay_error:
+                break
+        _release(session, token)
+    if result.failed_ids:
+        _tell_admins(session, result.failed_ids, now=now, mailer=admins_mailer or mailer, settings=settings,
+                     domain=domain)
+    return result
 
 
 def _load_claimed(session: Session, token: str) -> list[DueReminder]:
@@ -163,11 +328,31 @@ def reminder_key(row) -> str:
 _REMINDERS = Reminder.__table__
 
 
-def _mark(session: Session, row_id: int, **values: Any) -> None:
+def _mark(session: Session, row_id: int, token: str | None = None, **values: Any) -> bool:
     """Record one row's outcome and commit at once, so a crash can re-send at most the row in flight.
+    With `token`, only while that claim is still ours (False if another process took the row over).
     A plain table UPDATE: no ORM objects are loaded, so nothing is expired and reloaded."""
-    session.connection().execute(_REMINDERS.update().where(_REMINDERS.c.id == row_id).values(**values))
+    stmt = _REMINDERS.update().where(_REMINDERS.c.id == row_id)
+    if token is not None:
+        stmt = stmt.where(_REMINDERS.c.claim_token == token)
+    done = cast(CursorResult[Any], session.connection().execute(stmt.values(**values))).rowcount
     session.commit()
+    if token is not None and not done:
+        log.warning("reminders: reminder %s was taken over by another process before it was marked %s",
+                    row_id, values.get("status"))
+    return bool(done)
+
+
+def _late_note(content: Content, row: DueReminder, now: datetime) -> Content:
+    """Say so when a reminder goes out well after its time (an outage, a scheduler that was down)."""
+    if row.send_at is None or now - row.send_at < LATE_AFTER:
+        return content
+    tz = ZoneInfo(row.user_timezone or default_timezone())
+    when = row.send_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    note = (f"This reminder is late: it was due to go out at {when} but could not be sent until now. "
+            "The dates below are current.")
+    return dataclasses.replace(content, subject=f"(Late) {content.subject}", text=f"{note}\n\n{content.text}",
+                               html=f"<p><strong>{html.escape(note)}</strong></p>\n{content.html}")
 
 
 def _once_a_day(session: Session, row: DueReminder, *, now: datetime) -> str:
@@ -192,7 +377,9 @@ def _once_a_day(session: Session, row: DueReminder, *, now: datetime) -> str:
 
 
 def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings,
-              domain: str, calendars: dict[tuple[str, int | None], Calendar] | None = None) -> int:
+              domain: str, calendars: dict[tuple[str, int | None], Calendar] | None = None,
+              token: str | None = None, result: DispatchResult | None = None) -> int:
+    result = result if result is not None else DispatchResult()
     memo = {} if calendars is None else calendars
 
     def calendar_of(calendar_id: str, agency_id: int | None) -> Calendar:
@@ -207,9 +394,15 @@ def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mail
         content, why_not = None, _once_a_day(session, row, now=now)
         if not why_not:
             content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
+    # No transaction stays open across the send (PostgreSQL: no idle-in-transaction; SQLite: each write
+    # starts its own transaction rather than upgrading a read one, which can fail at once under WAL).
+    session.commit()
     if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
-        _mark(session, row.id, status="skipped", last_error=why_not, claim_token=None)
+        if _mark(session, row.id, token, status="skipped", last_error=why_not, claim_token=None):
+            result.skipped += 1
         return 0
+    late = row.send_at is not None and now - row.send_at >= LATE_AFTER
+    content = _late_note(content, row, now)
     message_id = make_message_id(reminder_key(row), domain)
     msg = build_message(sender=settings.sender, to=[row.user_email], subject=content.subject, text=content.text,
                         html=content.html, message_id=message_id, date=now,
@@ -218,17 +411,72 @@ def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mail
         mailer.send(msg)
     except MailError as exc:
         attempts = row.attempts + 1
-        _mark(session, row.id, status="pending", claim_token=None, attempts=attempts, last_error=str(exc)[:2000],
-              next_attempt_at=now + timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1]))
+        error = str(exc)[:2000]
+        if exc.unreachable:  # the relay, not this message: stop the sweep, no backoff (the next probe decides)
+            result.relay_error = error
+            log.error("reminders: the mail relay is not reachable; stopping this sweep: %s", exc)
+            _mark(session, row.id, token, status="pending", claim_token=None, claimed_at=None, attempts=attempts,
+                  last_error=error, next_attempt_at=None)
+        elif exc.permanent:
+            result.failed += 1
+            result.failed_ids.append(row.id)
+            log.error("reminders: reminder %s to %s refused permanently; marked failed: %s", row.id,
+                      row.user_email, exc)
+            _mark(session, row.id, token, status="failed", claim_token=None, attempts=attempts, last_error=error,
+                  next_attempt_at=None)
+        else:
+            result.retrying += 1
+            retry_at = now + timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
+            log.warning("reminders: reminder %s to %s not sent (attempt %d), retrying after %s: %s", row.id,
+                        row.user_email, attempts, retry_at.isoformat(timespec="minutes"), exc)
+            _mark(session, row.id, token, status="pending", claim_token=None, claimed_at=None, attempts=attempts,
+                  last_error=error, next_attempt_at=retry_at)
         return 0
-    _mark(session, row.id, status="sent", sent_at=now, message_id=message_id, claim_token=None,
-          attempts=row.attempts + 1, last_error="")
+    if not _mark(session, row.id, token, status="sent", sent_at=now, message_id=message_id, claim_token=None,
+                 attempts=row.attempts + 1, last_error=""):
+        result.lost_claims += 1
+        return 0
+    result.sent += 1
+    if late:
+        result.late += 1
+        log.warning("reminders: reminder %s sent late (planned for %s)", row.id, row.send_at)
     if row.rule in ("overdue_1", "overdue_weekly") and row.request_id is not None:
         req = session.get(Request, row.request_id)
         if req is not None:
             plan(session, req, now=now)  # line up the next weekly reminder
             session.commit()
     return 1
+
+
+def _tell_admins(session: Session, failed_ids: list[int], *, now: datetime, mailer: Mailer,
+                 settings: DispatchSettings, domain: str) -> None:
+    """One email to every active administrator listing the reminders this sweep marked failed. Each row is
+    marked failed once, so each failure is mailed once; if this email cannot be sent it is logged, not retried
+    (the rows stay on the admin Reminders page)."""
+    admins = list(session.scalars(select(User.email).where(User.role == "admin", User.active.is_(True))))
+    if not admins:
+        return
+    rows = session.execute(
+        select(Reminder.id, Reminder.clock_kind, Reminder.due, Reminder.last_error, Request.ref, User.email)
+        .join(User, User.id == Reminder.user_id).outerjoin(Request, Request.id == Reminder.request_id)
+        .where(Reminder.id.in_(failed_ids)).order_by(Reminder.id)).all()
+    lines = [f"- {ref or 'digest'} {kind} due {due.isoformat()} to {email}: {err}"
+             for _id, kind, due, err, ref, email in rows]
+    body = (f"{len(rows)} reminder(s) were refused permanently by the mail relay and will not be retried:\n\n"
+            + "\n".join(lines) + f"\n\nSee {settings.base_url.rstrip('/')}/admin/reminders\n")
+    msg = build_message(sender=settings.sender, to=admins, subject=f"FOIA Tracker: {len(rows)} reminder(s) failed",
+                        text=body, html=f"<pre>{html.escape(body)}</pre>", message_id=make_message_id(f"reminder-failures-{'-'.join(map(str, failed_ids))}",
+                                                              domain), date=now)
+    try:
+        mailer.send(msg)
+    except MailError as exc:
+        log.error("reminders: could not mail administrators about %d failed reminder(s): %s", len(rows), exc)
+
+
+def failed_reminders(session: Session, limit: int = 500) -> list[Reminder]:
+    """Rows refused for good (5xx), newest first (for the admin page)."""
+    return list(session.scalars(select(Reminder).where(Reminder.status == "failed")
+                                .order_by(Reminder.send_at.desc(), Reminder.id.desc()).limit(limit)))
 
 
 def unsent(session: Session, limit: int = 500) -> list[Reminder]:
