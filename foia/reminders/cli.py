@@ -11,8 +11,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from foia.core.cli import parse_now
+from foia.core.clock import utcnow
 from foia.extensions import db
 from foia.models import Reminder, Request, User
+from foia.ops.heartbeat import record_sweep
 from foia.reminders.dispatch import dispatch, dispatch_settings, mailer_for
 
 reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list the outbox table.")
@@ -29,6 +31,9 @@ def reminders_dispatch(now_s: str | None) -> None:
 
     result = dispatch(db.session(), now=parse_now(now_s), mailer=mailer_for(current_app.config),
                       settings=dispatch_settings(current_app.config))
+    if now_s is None:  # a real-time sweep (cron instead of the scheduler): /healthz and /metrics see it
+        record_sweep(db.session(), utcnow())
+        db.session.commit()
     click.echo(result.summary())
     if not result.ok:
         click.echo("Error: some reminders were not sent (see above and the admin Reminders page).", err=True)

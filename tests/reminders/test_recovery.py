@@ -195,3 +195,17 @@ def test_cli_dispatch_exits_zero_when_all_sent(ctx, cli, world, session, smtp):
     finally:
         ctx.config.update(FOIA_SMTP_URL=None)
     assert out.exit_code == 0 and "Sent 1" in out.output
+
+
+def test_cli_dispatch_in_real_time_records_the_sweep_for_healthz(ctx, cli, session):
+    """A cron job running `reminders dispatch` (no --now) counts as the scheduler's sweep for /healthz; a
+    catch-up run for another moment (--now) does not."""
+    from foia.ops.heartbeat import last_sweep
+
+    assert last_sweep(session) is None
+    assert cli.invoke(args=["foia", "reminders", "dispatch", "--now", DUE_AT.isoformat()]).exit_code == 0
+    session.expire_all()
+    assert last_sweep(session) is None
+    assert cli.invoke(args=["foia", "reminders", "dispatch"]).exit_code == 0
+    session.expire_all()
+    assert last_sweep(session) is not None
