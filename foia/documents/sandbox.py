@@ -85,7 +85,8 @@ def extract_in_sandbox(path: str | Path, mime: str, limits: ExtractionLimits | N
     """The text of the file at ``path`` (of type ``mime``), read by a limited child process."""
     limits = limits or ExtractionLimits()
     started = time.monotonic()
-    job = {"path": str(path), "mime": mime, "max_chars": limits.max_output_bytes, "max_pages": limits.max_pages,
+    # One character more than the cap: text that long is over it (a text file is not silently cut short).
+    job = {"path": str(path), "mime": mime, "max_chars": limits.max_output_bytes + 1, "max_pages": limits.max_pages,
            "cpu_seconds": limits.cpu_seconds, "memory_bytes": limits.memory_bytes, "pdftotext": _pdftotext(limits)}
     proc = subprocess.Popen(  # a fixed command: this interpreter, our script, a JSON argument
         [sys.executable, "-I", _CHILD, json.dumps(job)], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -133,6 +134,8 @@ def extract_in_sandbox(path: str | Path, mime: str, limits: ExtractionLimits | N
             pages = None
     if not error:
         error = _reason(proc.returncode, limits)
+    if not error and len(raw) > limits.max_output_bytes:
+        error = "output size limit"
     text = "" if error else raw.decode("utf-8", errors="replace").rstrip("\f\n")
     return Extraction(text=text, pages=pages, error=error, seconds=time.monotonic() - started)
 

@@ -13,9 +13,9 @@ import pytest
 import weasyprint
 from sqlalchemy import func, select
 
+from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
-from foia.core.clock import utcnow
 from foia.documents.jobs import JobPass, job_settings, run_jobs
 from foia.documents.service import add_document
 from foia.models import AuditLog, Communication, Document, Job, SearchEntry
