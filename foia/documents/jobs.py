@@ -137,14 +137,15 @@ class _Claimed:
 
 def _claim(session: Session, now: datetime, lease_seconds: int) -> _Claimed | None:
     """Claim one due job (queued and due at ``now``, or running with a lease expired on the database's
-    clock) and commit at once."""
+    clock) and commit at once. started_at and finished_at are the database's clock too: a pass shares one
+    ``now``, so they would not show how long a job took."""
     token = secrets.token_hex(16)
     db_now = database_now(session)
     due = and_(Job.kind == EXTRACT, or_(and_(Job.status == "queued", Job.run_after <= now),
                                         and_(Job.status == "running", Job.claimed_until < db_now)))
     candidate = select(Job.id).where(due).order_by(Job.run_after, Job.id).limit(1)
     values = {"status": "running", "claim_token": token, "claimed_until": db_now + timedelta(seconds=lease_seconds),
-              "started_at": now, "attempts": Job.attempts + 1}
+              "started_at": db_now, "attempts": Job.attempts + 1}
     if session.get_bind().dialect.name == "postgresql":
         job_id = session.scalar(candidate.with_for_update(skip_locked=True))
         if job_id is None:
@@ -195,7 +196,7 @@ def _index(session: Session, doc: Document, text: str) -> None:
 
 def _fail(session: Session, claimed: _Claimed, now: datetime, reason: str) -> bool:
     """Give up: the job is failed and its document's text "not extracted (reason)"; one short transaction."""
-    if not _release(session, claimed, now, status="failed", last_error=reason[:2000], finished_at=now):
+    if not _release(session, claimed, now, status="failed", last_error=reason[:2000], finished_at=database_now(session)):
         return False
     doc = session.get(Document, claimed.document_id) if claimed.document_id is not None else None
     if doc is not None:
@@ -207,7 +208,7 @@ def _fail(session: Session, claimed: _Claimed, now: datetime, reason: str) -> bo
 
 
 def _succeed(session: Session, claimed: _Claimed, now: datetime, result: Extraction) -> bool:
-    if not _release(session, claimed, now, status="done", last_error="", finished_at=now):
+    if not _release(session, claimed, now, status="done", last_error="", finished_at=database_now(session)):
         return False
     doc = session.get(Document, claimed.document_id) if claimed.document_id is not None else None
     if doc is not None:

@@ -361,3 +361,20 @@ def test_the_cli_runs_a_pass_and_fails_when_a_file_hit_a_limit(tight, cli, world
     result = cli.invoke(args=["foia", "documents", "extract"])
     assert result.exit_code == 1
     assert "Extracted text from 1 document(s); 1 not extracted" in result.output
+
+
+def test_the_scheduler_runs_jobs_as_a_job_of_their_own(app, monkeypatch):
+    """Extraction is not a step of the reminder sweep: a hostile file can never make a sweep wait."""
+    import foia.scheduler as scheduler_module
+
+    started = {}
+
+    def fake_start(self):
+        started.update({job.id: job for job in self.get_jobs()})
+
+    monkeypatch.setattr(scheduler_module.BlockingScheduler, "start", fake_start)
+    monkeypatch.setattr(scheduler_module.signal, "signal", lambda *args: None)
+    monkeypatch.setattr(scheduler_module.logging, "basicConfig", lambda **kwargs: None)
+    scheduler_module.run_scheduler(app, interval=60)
+    assert started["background-jobs"].func is scheduler_module.background_jobs
+    assert started["reminder-sweep"].func is scheduler_module.sweep
