@@ -194,13 +194,15 @@ def _index(session: Session, doc: Document, text: str) -> None:
         entry.body = text
 
 
-def _fail(session: Session, claimed: _Claimed, now: datetime, reason: str) -> bool:
+def _fail(session: Session, claimed: _Claimed, now: datetime, reason: str, pages: int | None = None) -> bool:
     """Give up: the job is failed and its document's text "not extracted (reason)"; one short transaction."""
     if not _release(session, claimed, now, status="failed", last_error=reason[:2000], finished_at=database_now(session)):
         return False
     doc = session.get(Document, claimed.document_id) if claimed.document_id is not None else None
     if doc is not None:
         doc.text_status, doc.text_error = "failed", reason[:300]
+        if pages is not None:  # counted before the limit was hit
+            doc.pages = pages
         _index(session, doc, "")
     session.commit()
     log.warning("job %s (document %s): text not extracted (%s)", claimed.job_id, claimed.document_id, reason)
@@ -253,7 +255,7 @@ def run_one(session: Session, *, now: datetime, settings: JobSettings) -> str | 
             return "failed" if _fail(session, claimed, now, reason) else "lost"
         return "retrying" if _retry_later(session, claimed, now, reason) else "lost"
     if result.error:
-        return "failed" if _fail(session, claimed, now, result.error) else "lost"
+        return "failed" if _fail(session, claimed, now, result.error, result.pages) else "lost"
     return "done" if _succeed(session, claimed, now, result) else "lost"
 
 

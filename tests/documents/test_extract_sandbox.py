@@ -188,7 +188,7 @@ def test_uploading_the_bomb_answers_at_once_and_the_job_marks_it_failed(tight, l
     assert time.monotonic() - started < 15
     session.expire_all()
     doc = session.get(Document, doc.id)
-    assert (doc.text_status, doc.text_error) == ("failed", "CPU time limit")
+    assert (doc.text_status, doc.text_error, doc.pages) == ("failed", "CPU time limit", 6)
     job = session.scalar(select(Job).where(Job.document_id == doc.id))
     assert (job.status, job.last_error, job.claim_token) == ("failed", "CPU time limit", None)
     # The file is kept and still downloads; the list says why it is not searchable.
