@@ -60,18 +60,15 @@ def main(argv: list[str]) -> int:
         from foia.documents.extract import extract_text, pdf_page_count
 
         path, mime, max_pages = job["path"], job["mime"], int(job["max_pages"])
-        pages = None
-        if mime.split(";", 1)[0].strip().lower() == "application/pdf":
-            pages = pdf_page_count(path)
-            if pages is not None and pages > max_pages:
-                _write_header(pages)
-                return EXIT_PAGES
-            if job.get("pdftotext"):
-                _write_header(pages)
-                last = str(max(1, min(pages or max_pages, max_pages)))
-                os.execv(job["pdftotext"], [job["pdftotext"], "-q", "-enc", "UTF-8", "-l", last, path, "-"])
+        is_pdf = mime.split(";", 1)[0].strip().lower() == "application/pdf"
+        pages = pdf_page_count(path) if is_pdf else None
+        _write_header(pages)  # first, so the parent knows the page count even if a limit stops what follows
+        if pages is not None and pages > max_pages:
+            return EXIT_PAGES
+        if is_pdf and job.get("pdftotext"):
+            last = str(max(1, min(pages or max_pages, max_pages)))  # poppler may read what pypdf could not count
+            os.execv(job["pdftotext"], [job["pdftotext"], "-q", "-enc", "UTF-8", "-l", last, path, "-"])
         text = extract_text(path, mime, max_chars=int(job["max_chars"]))
-        _write_header(pages)
         sys.stdout.buffer.write(text.encode("utf-8", errors="replace"))
         sys.stdout.buffer.flush()
     except MemoryError:
