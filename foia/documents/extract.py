@@ -3,7 +3,8 @@
 ``sniff`` decides a MIME type from the bytes, never from the filename. ``check_declared``
 compares the two so an upload named ``.pdf`` that is not a PDF can be refused.
 ``extract_text`` turns a document into plain text for search; it never raises on
-malformed input and returns whatever it could read.
+malformed input and returns whatever it could read (only a MemoryError propagates, so the
+extraction sandbox, foia/documents/sandbox.py, which runs it in a limited child, can report it).
 
 HTML is sniffed (``text/html``, with the WHATWG "scriptable" tag list, not just
 ``<html``) so the app can make sure it is never rendered inline; see
