@@ -138,4 +138,13 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         # The whole request body: one largest document plus room for the form and multipart framing.
         "MAX_CONTENT_LENGTH": max(16 * 1024 * 1024, max_upload + 1024 * 1024),
         "PAGE_SIZE": 50,
+        # Text extraction (a background job, in a child process with these limits; security review M5).
+        "FOIA_EXTRACT_CPU_SECONDS": int(env.get("FOIA_EXTRACT_CPU_SECONDS") or 60),
+        "FOIA_EXTRACT_MEMORY_MB": int(env.get("FOIA_EXTRACT_MEMORY_MB") or 1024),
+        "FOIA_EXTRACT_WALL_SECONDS": float(env.get("FOIA_EXTRACT_WALL_SECONDS") or 120),
+        "FOIA_EXTRACT_MAX_PAGES": int(env.get("FOIA_EXTRACT_MAX_PAGES") or 5000),
+        "FOIA_EXTRACT_MAX_OUTPUT_MB": int(env.get("FOIA_EXTRACT_MAX_OUTPUT_MB") or 16),
+        # poppler's pdftotext (unset: found on PATH; empty: always pypdf in the child).
+        "FOIA_PDFTOTEXT": env.get("FOIA_PDFTOTEXT"),
+        "FOIA_JOB_INTERVAL": int(env.get("FOIA_JOB_INTERVAL") or 15),
     }

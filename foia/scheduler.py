@@ -19,7 +19,8 @@ from foia.clocks.jobs import claim_recompute, recompute_failed, run_recompute_jo
 from foia.core.clock import local_today
 from foia.core.paths import blob_root
 from foia.dashboard.stats import refresh_snapshots
-from foia.documents.service import extract_pending, sweep_orphans
+from foia.documents.jobs import JobPass, job_settings, run_jobs
+from foia.documents.service import sweep_orphans
 from foia.extensions import db
 from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
 from foia.ops.heartbeat import record_sweep
@@ -33,7 +34,7 @@ log = logging.getLogger("foia.scheduler")
 
 
 def sweep(app: Flask) -> int:
-    """One sweep: send due reminders, extract large documents' text, refresh agency statistics.
+    """One sweep: send due reminders, refresh agency statistics. (Text extraction is `background_jobs`.)
 
     The clock is read once: every step of a sweep works at the same `now`."""
     now = datetime.now(UTC)
@@ -47,15 +48,6 @@ def sweep(app: Flask) -> int:
             db.session.rollback()
             log.exception("reminder sweep failed; it will run again at the next interval")
             sent = 0
-        try:
-            # Large documents are stored at upload and their text extracted here, off the web request.
-            extracted = extract_pending(db.session(), now, blob_root(app.config), limit=10)
-            db.session.commit()
-            if extracted:
-                log.info("extracted text from %d document(s)", extracted)
-        except Exception:
-            db.session.rollback()
-            log.exception("text extraction failed; it will be tried again at the next interval")
         try:
             # Agency statistics for the dashboard are computed here, not in page views.
             refresh_snapshots(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
@@ -168,6 +160,25 @@ def sweep_storage(app: Flask) -> None:
                  result.temps_removed, result.bytes_freed)
 
 
+def background_jobs(app: Flask, *, limit: int = 20) -> JobPass | None:
+    """One pass of the jobs table (text extraction), a scheduler job of its own so a hostile file never
+    delays reminders: each job parses its file in a limited child process with no transaction open."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        try:
+            result = run_jobs(db.session(), now=now, settings=job_settings(app.config), limit=limit)
+        except Exception:
+            db.session.rollback()
+            log.exception("background jobs failed; they will run again at the next interval")
+            return None
+        finally:
+            db.session.remove()
+    if result.ran:
+        log.info("jobs: extracted text from %d document(s), %d not extracted, %d to retry", result.done,
+                 result.failed, result.retrying)
+    return result
+
+
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     refuse_unless_at_head(app, wanted=True)  # a schema not at head: one line, exit before any sweep
@@ -183,6 +194,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(sweep_storage, "interval", hours=1, args=[app], id="storage-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(background_jobs, "interval", seconds=int(app.config.get("FOIA_JOB_INTERVAL") or 15),
+                      args=[app], id="background-jobs", next_run_time=datetime.now(UTC), replace_existing=True)
     if app.config.get("FOIA_IMAP_URL"):
         scheduler.add_job(poll_mail, "interval", seconds=int(app.config["FOIA_MAIL_POLL_SECONDS"]), args=[app],
                           id="mail-poll", next_run_time=datetime.now(UTC), replace_existing=True)

@@ -172,3 +172,13 @@ def login_as(client, world):
         assert resp.status_code == 302, resp.get_data(as_text=True)
         return client
     return _login
+
+
+def extract_queued(app, session):
+    """Run the queued text-extraction jobs (uploads only queue them), as the scheduler's job runner does."""
+    from foia.core.clock import utcnow
+    from foia.documents.jobs import job_settings, run_jobs
+
+    result = run_jobs(session, now=utcnow(), settings=job_settings(app.config))
+    session.expire_all()
+    return result

@@ -17,12 +17,15 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from foia.clocks.closures import add_closure_queued, remove_closure_queued
+from foia.core.access import can_edit_agencies
 from foia.core.clock import utcnow
+from foia.core.db import parse_id
 from foia.core.errors import ValidationError
 from foia.deadlines import calendar_for, calendar_ids
+from foia.documents.jobs import job_counts, list_jobs, retry_job
 from foia.extensions import db
 from foia.mail import list_outbox, read_outbox
-from foia.models import Agency, CalendarClosure, Reminder, Request, User
+from foia.models import Agency, CalendarClosure, Job, Reminder, Request, User
 from foia.reminders.dispatch import failed_reminders, unsent
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -142,6 +145,39 @@ def reminders():
     failing = [r for r in rows if r.attempts > 0]
     return render_template("admin/reminders.html", rows=rows, failing=failing, failed=failed, refs=refs,
                            emails=emails, counts=counts)
+
+
+@bp.route("/jobs")
+@admin_required
+def jobs():
+    """Background jobs (text extraction): failed ones with their reasons and a Retry button, then those
+    running and queued."""
+
+    if not can_edit_agencies(current_user):
+        abort(403)
+    session = db.session()
+    return render_template("admin/jobs.html", counts=job_counts(session), failed=list_jobs(session, ("failed",)),
+                           active=list_jobs(session, ("running", "queued")), now=utcnow())
+
+
+@bp.route("/jobs/<job_id>/retry", methods=["POST"])
+@admin_required
+def retry_job_view(job_id: str):
+    if not can_edit_agencies(current_user):
+        abort(403)
+    number = parse_id(job_id)
+    job = db.session.get(Job, number) if number is not None else None
+    if job is None:
+        abort(404)
+    try:
+        retry_job(db.session(), actor=current_user, job=job, now=utcnow())
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+        return redirect(url_for("admin.jobs"))
+    db.session.commit()
+    flash(f"Job {job.id} queued again; the scheduler runs it within a minute.", "success")
+    return redirect(url_for("admin.jobs"))
 
 
 @bp.route("/outbox")

@@ -13,7 +13,8 @@ from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, parse_now
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
-from foia.documents.service import add_document, extract_pending, sweep_orphans
+from foia.documents.jobs import job_settings, run_jobs
+from foia.documents.service import add_document, sweep_orphans
 from foia.extensions import db
 from foia.models import Communication
 
@@ -62,19 +63,16 @@ documents_cli = AppGroup("documents", help="Documents: extract text waiting for 
 
 
 @documents_cli.command("extract")
-@click.option("--limit", type=int, default=None, help="Stop after this many documents (default: all pending).")
+@click.option("--limit", type=int, default=None, help="Stop after this many jobs (default: every due one).")
 def documents_extract(limit: int | None) -> None:
-    """Extract the text of documents too big to extract at upload (text_status pending)."""
+    """Run the queued text-extraction jobs now (each in a limited child process), as the scheduler does."""
 
-    done = 0
-    while limit is None or done < limit:
-        batch = 10 if limit is None else min(10, limit - done)
-        n = extract_pending(db.session(), parse_now(None), blob_root(current_app.config), batch)
-        db.session.commit()
-        done += n
-        if n < batch:
-            break
-    click.echo(f"Extracted text from {done} document(s).")
+    result = run_jobs(db.session(), now=parse_now(None), settings=job_settings(current_app.config), limit=limit)
+    click.echo(f"Extracted text from {result.done} document(s); {result.failed} not extracted (see the admin "
+               f"Jobs page); {result.retrying} to retry." + (f" {result.lost} taken over by another runner."
+                                                             if result.lost else ""))
+    if result.failed:
+        sys.exit(1)
 
 
 @documents_cli.command("sweep")

@@ -3,7 +3,8 @@
 ``sniff`` decides a MIME type from the bytes, never from the filename. ``check_declared``
 compares the two so an upload named ``.pdf`` that is not a PDF can be refused.
 ``extract_text`` turns a document into plain text for search; it never raises on
-malformed input and returns whatever it could read.
+malformed input and returns whatever it could read (only a MemoryError propagates, so the
+extraction sandbox, foia/documents/sandbox.py, which runs it in a limited child, can report it).
 
 HTML is sniffed (``text/html``, with the WHATWG "scriptable" tag list, not just
 ``<html``) so the app can make sure it is never rendered inline; see
@@ -215,6 +216,8 @@ def pdf_page_count(path: str | Path) -> int | None:
     try:
         reader = _open_pdf(path)
         return len(reader.pages)
+    except MemoryError:
+        raise  # the extraction sandbox reports its memory limit; nothing else may swallow it
     except Exception:
         return None
 
@@ -236,6 +239,8 @@ def _pdf_text(path: str | Path, max_chars: int) -> str:
         for index in range(len(reader.pages)):
             try:
                 text = reader.pages[index].extract_text() or ""
+            except MemoryError:
+                raise
             except Exception:
                 log.debug("pdf page %d of %s: text extraction failed", index + 1, path, exc_info=True)
                 text = ""
@@ -243,6 +248,8 @@ def _pdf_text(path: str | Path, max_chars: int) -> str:
             total += len(text) + 1
             if total >= max_chars:
                 break
+    except MemoryError:
+        raise
     except Exception:
         log.debug("pdf %s: unreadable", path, exc_info=True)
     return "\f".join(parts)[:max_chars]  # form feed between pages, as pdftotext does
@@ -265,6 +272,8 @@ def extract_text(path: str | Path, mime: str, *, max_chars: int = 2_000_000) -> 
             return _email_text(_read_prefix(path, MAX_SCAN_BYTES), max_chars)
         if kind == "text/html":
             return _html_text(_read_prefix(path, MAX_SCAN_BYTES).decode("utf-8", errors="replace"), max_chars)
+    except MemoryError:
+        raise
     except Exception:
         log.debug("extract_text(%s, %s) failed", path, mime, exc_info=True)
     return ""

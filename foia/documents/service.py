@@ -5,9 +5,11 @@ memory; the same content attached twice is stored once on disk and gets two Docu
 The type comes from the content (foia/extract.py), never from the name, and a name that
 promises a type the content is not (a ".pdf" that is HTML) is refused with nothing left behind.
 
-Text extraction feeds search (foia/search.py): small files are extracted at once; bigger ones
-(pypdf reads ~30 pages a second) are left ``text_status="pending"`` for ``extract_pending``,
-which ``flask foia documents extract`` and the scheduler call.
+Text extraction feeds search (foia/search.py). It never runs in the upload's request or
+transaction (security review M5: a 9 KB PDF kept a worker and the SQLite write lock busy for
+minutes): the upload queues a job (foia/documents/jobs.py) and leaves ``text_status="pending"``;
+the scheduler's job runner and ``flask foia documents extract`` read the file in a limited child
+process and index the text afterwards. The page count of a PDF comes from that child too.
 
 Like every service, functions take the session, actor and ``now`` as arguments and never commit.
 
@@ -32,17 +34,15 @@ from sqlalchemy.orm import Session, SessionTransaction
 from foia.core.access import visible_clause
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
-from foia.core.text import index_text
 from foia.documents.extract import (
     DOCX,
     PPTX,
     XLSX,
     check_declared,
-    extract_text,
     may_render_inline,
-    pdf_page_count,
     sniff,
 )
+from foia.documents.jobs import enqueue_extract
 from foia.documents.storage import DEFAULT_GRACE_SECONDS, BlobStore, StoredBlob, SweepResult, UploadRejected
 from foia.mail import safe_filename
 from foia.models import Request, User
@@ -54,14 +54,12 @@ from foia.models.communication import (
 )
 
 __all__ = [
-    "INLINE_EXTRACT_BYTES",
     "DocumentRow",
     "add_document",
     "blob_referenced",
     "cleanup_blobs",
     "documents_for",
     "download_mimetype",
-    "extract_pending",
     "get_visible_document",
     "stage_blob",
     "sweep_orphans",
@@ -70,8 +68,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Files under this size are extracted while the uploader waits; bigger ones by extract_pending.
-INLINE_EXTRACT_BYTES = 5 << 20
 # Types with text extract_text can read; anything else is searchable by its file name only.
 _EXTRACTABLE = frozenset({"application/pdf", "text/plain", "text/csv", "message/rfc822", "text/html"})
 # Types served under their own name (always as an attachment); everything else is octet-stream.
@@ -191,8 +187,7 @@ def sweep_orphans(session: Session, storage_root: str | Path, *,
 
 def add_document(session: Session, *, actor: User | None, now: datetime, req: Request, stream: IO[bytes],
                  filename: str | None, storage_root: str | Path, max_bytes: int,
-                 communication: Communication | None = None,
-                 inline_extract_bytes: int = INLINE_EXTRACT_BYTES) -> Document:
+                 communication: Communication | None = None) -> Document:
     """Store ``stream`` as a document of ``req`` (optionally of one of its communications).
 
     Raises ValidationError({"file": message}) for a file that cannot be accepted: no usable name,
@@ -214,21 +209,16 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
         if problem:
             raise ValidationError({"file": problem})
         mime = sniff(blob.path)
-        pages = pdf_page_count(blob.path) if mime == "application/pdf" else None
         doc = Document(request_id=req.id, communication_id=communication.id if communication else None,
-                       sha256=blob.sha256, filename=name, size=blob.size, mime=mime, pages=pages,
-                       text_status="pending", uploaded_by_id=actor.id if actor is not None else None,
-                       created_at=now)
+                       sha256=blob.sha256, filename=name, size=blob.size, mime=mime, pages=None,
+                       text_status="pending" if mime in _EXTRACTABLE else "none",
+                       uploaded_by_id=actor.id if actor is not None else None, created_at=now)
         session.add(doc)
         session.flush()
-        body = ""
-        if mime not in _EXTRACTABLE:
-            doc.text_status = "none"
-        elif blob.size < inline_extract_bytes:
-            body = index_text(extract_text(blob.path, mime))
-            doc.text_status = "done"
+        if doc.text_status == "pending":
+            enqueue_extract(session, doc, now)  # read later, in a limited process, outside this transaction
         session.add(SearchEntry(request_id=req.id, source_type="document", source_id=doc.id,
-                                title=name, body=body))
+                                title=name, body=""))
         audit(session, actor=actor, now=now, action="document:add", entity=doc,
               after={"request": req.ref, **{f: getattr(doc, f) for f in DOCUMENT_FIELDS}})
         session.flush()
@@ -240,37 +230,6 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
             log.warning("could not remove staged file %s", blob.path, exc_info=True)
         raise
     return doc
-
-
-def extract_pending(session: Session, now: datetime, storage_root: str | Path, limit: int = 20) -> int:
-    """Extract the text of up to ``limit`` documents waiting for it (oldest first); returns how many.
-
-    Each document's search entry gets the text and its status becomes "done" (or "failed" when
-    the blob is missing). The caller commits; run it again until it returns 0.
-    """
-    store = BlobStore(storage_root)
-    docs = list(session.scalars(select(Document).where(Document.text_status == "pending")
-                                .order_by(Document.id).limit(limit)))
-    for doc in docs:
-        try:
-            path = store.path_for(doc.sha256)
-            if not path.is_file():
-                raise FileNotFoundError(path)
-            text = index_text(extract_text(path, doc.mime))
-            status = "done"
-        except (OSError, ValueError):
-            log.warning("document %s: blob %s unreadable, text not extracted", doc.id, doc.sha256, exc_info=True)
-            text, status = "", "failed"
-        entry = session.scalar(select(SearchEntry).where(SearchEntry.source_type == "document",
-                                                         SearchEntry.source_id == doc.id))
-        if entry is None:
-            session.add(SearchEntry(request_id=doc.request_id, source_type="document", source_id=doc.id,
-                                    title=doc.filename, body=text))
-        else:
-            entry.body = text
-        doc.text_status = status
-        session.flush()
-    return len(docs)
 
 
 @dataclass(frozen=True)

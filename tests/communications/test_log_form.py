@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from foia.communications.validation import FIELD_KINDS
 from foia.models import AuditLog, Communication, Document, Event
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, extract_queued
 
 
 def _url(req):
@@ -105,6 +105,7 @@ def test_files_attached_while_logging_are_stored_with_the_communication(world, l
         "csrf_token": token, "kind": "acknowledgment", "direction": "incoming", "occurred_on": "2026-01-10",
         "attachments": [(io.BytesIO(_pdf()), "ack-letter.pdf"), (io.BytesIO(b"Tracking 2026-ICFO-1\n"), "note.txt")]})
     assert resp.status_code == 302, resp.get_data(as_text=True)
+    extract_queued(ctx, session)  # attachments queue their text extraction; run it, as the scheduler would
     comm = session.scalar(select(Communication))
     docs = session.scalars(select(Document).order_by(Document.id)).all()
     assert [(d.filename, d.communication_id, d.request_id) for d in docs] == [

@@ -13,10 +13,12 @@ import pytest
 import weasyprint
 from sqlalchemy import func, select
 
+from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
-from foia.documents.service import add_document, extract_pending
-from foia.models import AuditLog, Communication, Document, SearchEntry
+from foia.documents.jobs import JobPass, job_settings, run_jobs
+from foia.documents.service import add_document
+from foia.models import AuditLog, Communication, Document, Job, SearchEntry
 from tests.conftest import NOW, csrf_token
 
 HTML_PAGE = b"<!doctype html><html><body><script>alert(document.cookie)</script><p>hello</p></body></html>"
@@ -36,6 +38,13 @@ def upload(client, ref: str, files: list[tuple[bytes, str]], **extra):
     token = csrf_token(client, f"/requests/{ref}/documents/new")
     data = {"csrf_token": token, "files": [(io.BytesIO(content), name) for content, name in files], **extra}
     return client.post(f"/requests/{ref}/documents/new", data=data, content_type="multipart/form-data")
+
+
+def run_queued(app, session) -> JobPass:
+    """Run the queued text-extraction jobs, as the scheduler does."""
+    result = run_jobs(session, now=utcnow(), settings=job_settings(app.config))
+    session.expire_all()
+    return result
 
 
 def docs_of(session, req) -> list[Document]:
@@ -59,8 +68,15 @@ def test_upload_pdf_download_search_and_dedupe(login_as, world, session, app, ad
     assert resp.status_code == 303, resp.get_data(as_text=True)
     [doc] = docs_of(session, req)
     assert doc.sha256 == __import__("hashlib").sha256(adelanto_pdf).hexdigest()
+    # The upload only queues the extraction: the file is read later, by the job runner, in a limited process.
+    assert (doc.pages, doc.text_status) == (None, "pending")
+    assert session.scalar(select(Job.status).where(Job.document_id == doc.id)) == "queued"
+    assert "Text not searchable yet" in client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    assert run_queued(app, session) == JobPass(done=1)
+    [doc] = docs_of(session, req)
     assert (doc.pages, doc.mime, doc.filename, doc.size) == (1, "application/pdf", "adelanto.pdf", len(adelanto_pdf))
-    assert doc.text_status == "done"
+    assert (doc.text_status, doc.text_error) == ("done", "")
+    assert session.scalar(select(Job.status).where(Job.document_id == doc.id)) == "done"
     assert doc.uploaded_by_id == world["users"]["staff"].id
     entry = session.scalar(select(SearchEntry).where(SearchEntry.source_type == "document",
                                                      SearchEntry.source_id == doc.id))
@@ -313,11 +329,11 @@ def test_download_follows_request_visibility(client, world, session, app, adelan
 
 # ---------------------------------------------------------------------------- big files, extraction later
 
-def test_big_files_wait_for_extract_pending(session, world, app, cli, adelanto_pdf):
+def test_uploads_wait_for_the_extract_job(session, world, app, cli, adelanto_pdf):
     req = world["requests"][("staff", "private")]
     root = blob_root(app.config)
     doc = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(adelanto_pdf), filename="big.pdf",
-                       storage_root=root, max_bytes=10**6, inline_extract_bytes=100)
+                       storage_root=root, max_bytes=10**6)
     image = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 50),
                          filename="scan.png", storage_root=root, max_bytes=10**6)
     session.commit()
@@ -327,23 +343,25 @@ def test_big_files_wait_for_extract_pending(session, world, app, cli, adelanto_p
     assert entry.body == "" and entry.title == "big.pdf"
     result = cli.invoke(args=["foia", "documents", "extract"])
     assert result.exit_code == 0, result.output
-    assert "Extracted text from 1 document(s)." in result.output
+    assert "Extracted text from 1 document(s); 0 not extracted" in result.output
     session.expire_all()
     assert session.get(Document, doc.id).text_status == "done"
     assert "Adelanto" in session.get(SearchEntry, entry.id).body
-    assert extract_pending(session, NOW, root, 10) == 0
+    assert session.scalar(select(func.count(Job.id)).where(Job.document_id == image.id)) == 0  # nothing to read
+    assert run_queued(app, session) == JobPass()
 
 
-def test_extract_pending_marks_missing_blobs_failed(session, world, app):
+def test_extract_job_marks_missing_blobs_failed(session, world, app):
     req = world["requests"][("staff", "private")]
     root = blob_root(app.config)
     doc = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(b"words\n"), filename="a.txt",
-                       storage_root=root, max_bytes=1000, inline_extract_bytes=1)
+                       storage_root=root, max_bytes=1000)
     session.commit()
     for path in blobs(app):
         path.unlink()
-    assert extract_pending(session, NOW, root, 10) == 1
-    assert doc.text_status == "failed"
+    assert run_queued(app, session) == JobPass(failed=1)
+    doc = session.get(Document, doc.id)
+    assert (doc.text_status, doc.text_error) == ("failed", "the file is missing from storage")
 
 
 # ---------------------------------------------------------------------------- CLI
@@ -356,7 +374,10 @@ def test_cli_attach_search_and_show_json(cli, world, session, app, tmp_path, ade
     txt.write_text("Memo about the Adelanto transfer schedule.\n")
     result = cli.invoke(args=["foia", "attach", req.ref, str(pdf), str(txt), "--kind", "final_release"])
     assert result.exit_code == 0, result.output
-    assert "Attached release.pdf" in result.output and "1 page(s)" in result.output and "[kind: final_release]" in result.output
+    assert "Attached release.pdf" in result.output and "text pending" in result.output
+    assert "[kind: final_release]" in result.output
+    extracted = cli.invoke(args=["foia", "documents", "extract"])
+    assert extracted.exit_code == 0 and "Extracted text from 2 document(s)" in extracted.output, extracted.output
 
     shown = json.loads(cli.invoke(args=["foia", "show", req.ref, "--json"]).output)
     assert [(d["filename"], d["pages"], d["size"]) for d in shown["documents"]] == [
@@ -379,29 +400,31 @@ def test_cli_attach_search_and_show_json(cli, world, session, app, tmp_path, ade
     assert missing.exit_code == 1
 
 
-def test_the_scheduler_sweep_extracts_text_of_large_documents(app, world, session):
-    """Files above the inline limit are stored at upload with text_status 'pending'; the scheduler's
-    sweep extracts their text so they become searchable."""
+def test_the_schedulers_job_runner_extracts_text_apart_from_the_sweep(app, world, session):
+    """Files are stored at upload with text_status 'pending'; the scheduler's background-jobs job (not the
+    reminder sweep) extracts their text so they become searchable."""
     import io
 
     import weasyprint
 
     from foia.core.paths import blob_root
     from foia.documents.service import add_document
-    from foia.scheduler import sweep
+    from foia.scheduler import background_jobs, sweep
     from foia.search.service import search
     from tests.conftest import NOW
 
     req = world["requests"][("staff", "private")]
     pdf = weasyprint.HTML(string="<p>Quillfeather transfer ledger</p>").write_pdf()
     doc = add_document(session, actor=world["users"]["staff"], now=NOW, req=req, stream=io.BytesIO(pdf),
-                       filename="big.pdf", storage_root=blob_root(app.config), max_bytes=10_000_000,
-                       inline_extract_bytes=10)  # pretend it is large: extraction deferred
+                       filename="big.pdf", storage_root=blob_root(app.config), max_bytes=10_000_000)
     session.commit()
     assert doc.text_status == "pending"
     assert not search(session, world["users"]["staff"], "Quillfeather")
     app.config["FOIA_SMTP_URL"] = None
-    sweep(app)
+    sweep(app)  # the reminder sweep no longer extracts anything: a hostile file cannot hold it up
+    session.expire_all()
+    assert session.get(type(doc), doc.id).text_status == "pending"
+    assert background_jobs(app) == JobPass(done=1)
     session.expire_all()
     assert session.get(type(doc), doc.id).text_status == "done"
     assert any(h.ref == req.ref for h in search(session, world["users"]["staff"], "Quillfeather"))

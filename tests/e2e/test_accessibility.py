@@ -28,7 +28,7 @@ def _pages_for(page, role: str) -> list[str]:
         paths += [f"/requests/{ref}/history", f"/requests/{ref}/edit", f"/requests/{ref}/communications/new"]
     paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl"]
     if role == "admin":
-        paths += ["/admin/calendars", "/admin/reminders", "/admin/outbox", "/admin/users", "/admin/organizations",
+        paths += ["/admin/calendars", "/admin/reminders", "/admin/jobs", "/admin/outbox", "/admin/users", "/admin/organizations",
                   "/admin/webhooks",
                   "/settings/password", "/agencies/changes", "/agencies/new", "/agencies/dhs-ice/edit"]
         page.goto("/admin/users")

@@ -258,3 +258,32 @@ def test_html_to_text_pre_and_entities():
     assert html_to_text("<pre>a  b\nc</pre>") == "a  b\nc"  # spacing inside a line is kept
     assert html_to_text("<p>a&nbsp;b &quot;c&quot;</p>") == 'a b "c"'
     assert html_to_text("") == ""
+
+
+# Security review L7: the stdlib parses headers superlinearly (an 800 KB Subject folded over 200,000 lines took
+# 24 s of a web worker); header counts and lengths are checked on the raw text before any header is parsed.
+HEAD = b"From: records@agency.example.gov\r\nTo: foia@tracker.example.org\r\n"
+
+
+@pytest.mark.parametrize("data, why", [
+    (HEAD + b"Subject: x\r\n" + b" y\r\n" * 200_000 + b"\r\nbody\r\n", "Subject header is too long"),
+    (HEAD + b"".join(b"X-H%d: v\r\n" % i for i in range(20_000)) + b"\r\nbody\r\n", "more than 1,000 header fields"),
+    (HEAD + b"Subject: " + b"y" * 300_000 + b"\r\n\r\nbody\r\n", "Subject header is too long"),
+    (HEAD + b"Content-Type: multipart/mixed; boundary=b\r\nSubject: s\r\n\r\n--b\r\nContent-Type: text/plain\r\n"
+     + b"X-Part: p\r\n" + b" q\r\n" * 5_000 + b"\r\npart\r\n--b--\r\n", "X-Part header is too long"),
+])
+def test_hostile_headers_are_refused_quickly(data, why):
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(EmailParseError, match=why):
+        parse_eml(data)
+    assert time.monotonic() - started < 5  # the folded Subject alone took 24 s before
+
+
+def test_long_but_ordinary_headers_are_read():
+    received = b"".join(b"Received: from relay%d.example by relay%d.example; Tue, 20 Jan 2026 09:30:00 -0500\r\n"
+                        % (i, i + 1) for i in range(300))
+    references = b"References: " + b"\r\n ".join(b"<m%d@tracker.example.org>" % i for i in range(1_500)) + b"\r\n"
+    parsed = parse_eml(received + HEAD + references + b"Subject: many hops\r\n\r\nbody\r\n")
+    assert parsed.subject == "many hops" and len(parsed.references) == 1_500

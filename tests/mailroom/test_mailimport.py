@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from foia.models import Communication, Document, UnmatchedMail
-from tests.conftest import NOW, csrf_token
+from tests.conftest import NOW, csrf_token, extract_queued
 
 
 def _pdf(text: str) -> bytes:
@@ -65,6 +65,7 @@ def test_email_with_our_reference_is_logged_with_its_attachment(ctx, login_as, w
     assert f'href="/requests/{req.ref}#communication-{comm.id}">Open it on the request' in page
     assert comm.request_id == req.id and comm.direction == "incoming" and comm.message_id == "r1@ice.example"
     assert comm.from_addr == "ice-foia@ice.example" and "Please find our response" in comm.body
+    extract_queued(ctx, session)  # attachments queue their text extraction; run it, as the scheduler would
     doc = session.scalar(select(Document))
     assert doc.communication_id == comm.id and doc.filename == "release-1.pdf" and doc.pages == 1
     # the word in the attachment is searchable

@@ -13,7 +13,7 @@ from foia.documents.service import add_document
 from foia.models import SearchEntry
 from foia.search.service import MARK_END, MARK_START, query_terms, search
 from foia.search.views import highlight
-from tests.conftest import NOW
+from tests.conftest import NOW, extract_queued
 
 HOSTILE = ['"', "AND OR NOT", "NEAR(", "*", "title:x", "'", "\\", '"unclosed', "a OR", "(((", "NEAR(a b, 2)",
            "body:Adelanto", "^start", "-minus", "a:b:c", "{title body}: x", '" OR "', "%", "_", ";--", "\ue000"]
@@ -23,6 +23,7 @@ def attach(session, app, req, text: str, name: str):
     doc = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(text.encode()), filename=name,
                        storage_root=blob_root(app.config), max_bytes=10**6)
     session.commit()
+    extract_queued(app, session)  # the upload queues the extraction; run it, as the scheduler would
     return doc
 
 
