@@ -117,7 +117,9 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path, liv
     # The text is read by the scheduler's background job (every 15 s under `make run`); run one pass of it here.
     run = subprocess.run([sys.executable, "-m", "flask", "foia", "documents", "extract"], cwd=Path(__file__).resolve().parents[2],
                          env=live_server["env"], capture_output=True, text=True)
-    assert run.returncode == 0 and "Extracted text from 1 document" in run.stdout, run.stdout + run.stderr
+    # Other browser tests share this server: their uploads (the Jobs page's PDF bomb, retried) may be queued too,
+    # so the exit status may say one of theirs hit a limit; this upload's text is checked by the search below.
+    assert re.match(r"Extracted text from [1-9]\d* document", run.stdout), run.stdout + run.stderr
     page.get_by_label("Search requests and documents").fill("Adelanto")
     page.keyboard.press("Enter")
     page.wait_for_load_state()
