@@ -21,7 +21,7 @@ from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
 from foia.extensions import db
 from foia.models import Communication, Document, Organization, SearchEntry
-from tests.conftest import NOW, csrf_token
+from tests.conftest import NOW, csrf_token, make_app
 
 HTML_PAGE = b"<!doctype html><html><body><p>not a pdf</p></body></html>"
 
@@ -72,13 +72,18 @@ def test_two_released_savepoints_then_rollback_leave_nothing(session):
     assert _org_names(session) == set()
 
 
-def test_sqlite_settings_still_apply(session):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite PRAGMAs")
-    assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
-    assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
-    assert session.execute(text("PRAGMA busy_timeout")).scalar() == 15000
-    session.rollback()
+def test_sqlite_settings_still_apply(tmp_path):
+    """The explicit-BEGIN recipe keeps the PRAGMAs (they run outside a transaction). On its own SQLite app, so
+    the check runs in the PostgreSQL suite too."""
+    app = make_app(tmp_path, database_url=f"sqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    with app.app_context():
+        session = db.session()
+        assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert session.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+        session.rollback()
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_multi_file_upload_whose_third_file_fails_saves_nothing(login_as, world, session, app, monkeypatch):
