@@ -191,8 +191,10 @@ def test_formula_injection_neutralised_in_csv_and_xlsx(world, session, nasty):
     rows = _xlsx(out.getvalue())
     for title in NASTY_TITLES:
         assert "'" + title in csv_titles
-    xlsx_titles = {r["Title"] for r in rows}
-    for title in NASTY_TITLES:  # XML reads a carriage return back as a line feed
+    # Whether a carriage return survives the XML round trip depends on openpyxl's XML library (the standard
+    # library's parser normalises it to a line feed; lxml writes it as &#13; and keeps it).
+    xlsx_titles = {r["Title"].replace("\r", "\n") for r in rows}
+    for title in NASTY_TITLES:
         assert "'" + title.replace("\r", "\n") in xlsx_titles, title
     assert "'=1+1" in {r["Tracking number"] for r in rows}
     # No cell in the workbook is a formula.
