@@ -518,7 +518,7 @@ _REMINDERS = Reminder.__table__
 
 
 def _mark(session: Session, row_id: int, token: str | None = None, **values: Any) -> bool:
-    """Record one row's outcome and commit at once, so a crash can re-send at most the row in flight.
+    """Record one row's outcome and commit at once (the sweep itself marks a whole batch: `_mark_batch`).
     With `token`, only while that claim is still ours (False if another process took the row over).
     A plain table UPDATE: no ORM objects are loaded, so nothing is expired and reloaded."""
     stmt = _REMINDERS.update().where(_REMINDERS.c.id == row_id)

@@ -232,3 +232,22 @@ def test_a_sweep_killed_mid_batch_resends_at_most_the_batch(app, world, session,
     assert sum(received.values()) <= 14 + bound
     duplicated = sum(c - 1 for c in received.values())
     assert 1 <= duplicated <= bound  # the re-sent ones are exactly the unmarked messages of batch 2
+
+
+def test_the_reminder_sweep_runs_neither_statistics_nor_extraction(app, world, session, server, monkeypatch):
+    """Agency statistics (seconds per scope at a million requests) and text extraction are scheduler jobs of
+    their own: the reminder sweep calls neither; the statistics job does its part."""
+    from foia import scheduler
+
+    calls: list[str] = []
+    monkeypatch.setattr(scheduler, "refresh_snapshots", lambda *a, **k: calls.append("statistics"))
+    monkeypatch.setattr(scheduler, "run_jobs", lambda *a, **k: calls.append("extraction"))
+    assert _many_due(world, session, 2, date(2026, 6, 1)) == 2
+    session.commit()
+    smtp = server()
+    monkeypatch.setitem(app.config, "FOIA_SMTP_URL", smtp.url)
+    scheduler.sweep(app)
+    assert len(smtp.inbox.messages) == 2  # the sweep ran and sent (real time is after the due date)
+    assert calls == []
+    scheduler.refresh_statistics(app)
+    assert calls == ["statistics"]
