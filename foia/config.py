@@ -91,7 +91,7 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_SCHEDULER_INTERVAL": int(env.get("FOIA_SCHEDULER_INTERVAL") or 60),
         # Reminder claims: rows are claimed this many at a time and each claim's lease is renewed before
         # every send (leases are compared against the database's clock, never a process's).
-        "FOIA_REMINDER_CLAIM_BATCH": int(env.get("FOIA_REMINDER_CLAIM_BATCH") or 10),
+        "FOIA_REMINDER_CLAIM_BATCH": int(env.get("FOIA_REMINDER_CLAIM_BATCH") or 50),
         # SMTP: seconds to open a connection, and to wait for each answer (a silent relay stalls a sweep by
         # at most these, once: the sweep probes the relay before sending).
         "FOIA_SMTP_CONNECT_TIMEOUT": float(env.get("FOIA_SMTP_CONNECT_TIMEOUT") or 5),

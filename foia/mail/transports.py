@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from foia.mail.errors import MailError
 from foia.mail.outbox import OutboxMailer
+from foia.mail.outgoing import OutgoingMail
 from foia.mail.receipts import SendReceipt, envelope_of, message_bytes, parse_queue_id
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,12 @@ def _redact(url: str) -> str:
 
 @dataclass(frozen=True)
 class SMTPMailer:
-    """Sends through an SMTP server, opening one connection per message.
+    """Sends through an SMTP server.
 
-    One connection per send (rather than a kept-open connection) because mail here is low volume
-    (a reminder sweep every few minutes): there is no idle connection for the server to drop, no
-    reconnect logic, and nothing shared between threads or scheduler runs.
+    ``send``/``send_raw`` open one connection per message: right for the odd letter or password email.
+    Bulk mail (the reminder sweep: a thousand messages in one sweep) uses ``connection()``, one kept-open
+    connection for the whole batch (``SMTPConnection``) that reconnects when the server drops it.
+    Nothing is shared between threads or scheduler runs: each sweep opens and closes its own.
     """
 
     host: str
@@ -316,6 +318,158 @@ class SMTPMailer:
             # Some recipients took the message. Raising would make the caller retry and mail the
             # others twice, so log instead (the server will usually bounce to the sender as well).
             log.warning("mail %s: recipients refused by %s: %s", msg["Message-ID"], self.address, refused)
+
+
+    def connection(self) -> SMTPConnection:
+        """One connection for many messages (see ``SMTPConnection``); use it as a context manager."""
+        return SMTPConnection(self)
+
+
+# Server answers that mean "this connection is going away" rather than anything about the message.
+_CLOSING = 421
+
+
+class _Dropped(Exception):
+    """The connection broke (or the server said 421) before the message's DATA was sent: nothing of it
+    was delivered, so it is safe to send it again on a new connection."""
+
+
+class SMTPConnection:
+    """One SMTP connection reused for a batch of messages (the reminder sweep).
+
+    Opened on first use (or by ``probe``). Each message is MAIL FROM / RCPT TO / DATA on the same session;
+    after a refusal the session is reset (RSET) and the next message goes on, so one refused recipient
+    never stops the batch. When the server drops the connection (idle timeout, a limit of messages per
+    connection, a restart) or answers 421 before the message's DATA, it reconnects once and sends that
+    message again: nothing of it had been delivered. A connection that breaks during DATA is closed (the
+    next message reconnects) and the message is reported as failed for now: the server may or may not
+    have it, so it is retried later with the same Message-ID, as with one connection per message.
+    A reconnect that fails raises ``MailError(unreachable=True)``: the relay is gone, stop sending.
+    """
+
+    def __init__(self, mailer: SMTPMailer) -> None:
+        self.mailer = mailer
+        self._client: smtplib.SMTP | None = None
+        self.connects = 0  # how many connections this batch opened (the first, plus reconnects)
+
+    def __enter__(self) -> SMTPConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        self.mailer._quit(client)
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
+
+    def _ensure(self) -> smtplib.SMTP:
+        if self._client is None:
+            self._client = self.mailer._connect()  # MailError(unreachable=True) if it cannot
+            self.connects += 1
+            try:
+                self._client.ehlo_or_helo_if_needed()
+            except (smtplib.SMTPException, OSError) as exc:
+                self._drop()
+                err = self.mailer._error(exc)
+                raise MailError(str(err), smtp_code=err.smtp_code, smtp_text=err.smtp_text, unreachable=True) from exc
+        return self._client
+
+    def probe(self) -> None:
+        """Open the connection (if not open) and check the relay answers NOOP; keep it open for the batch.
+        Raises MailError(unreachable=True) if it does not."""
+        client = self._ensure()
+        try:
+            code, resp = client.noop()
+            if code != 250:
+                raise smtplib.SMTPResponseException(code, resp)
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            err = self.mailer._error(exc)
+            raise MailError(str(err), smtp_code=err.smtp_code, smtp_text=err.smtp_text, unreachable=True) from exc
+
+    def send(self, mail: OutgoingMail) -> SendReceipt:
+        """Send one rendered message on this connection; its final reply, or MailError."""
+        return self.send_raw(mail.data, mail_from=mail.mail_from, rcpt_to=mail.rcpt_to)
+
+    def send_raw(self, data: bytes, *, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
+        if not rcpt_to:
+            raise MailError("no recipients")
+        try:
+            return self._attempt(data, mail_from, rcpt_to)
+        except _Dropped:
+            log.info("mail: %s dropped the connection; reconnecting", self.mailer.address)
+            self._drop()
+        try:
+            return self._attempt(data, mail_from, rcpt_to)
+        except _Dropped as exc:
+            self._drop()
+            raise MailError(f"could not send mail via {self.mailer.address}: the server dropped the connection "
+                            f"twice ({exc})") from exc
+
+    def _attempt(self, data: bytes, mail_from: str, rcpt_to: list[str]) -> SendReceipt:
+        client = self._ensure()
+        address = self.mailer.address
+        stage = "envelope"
+        try:
+            options = ["SMTPUTF8"] if not data.isascii() and client.has_extn("smtputf8") else []
+            if not mail_from.isascii() and not options:
+                raise MailError(f"could not send mail via {address}: the server does not accept "
+                                "non-ASCII addresses (no SMTPUTF8)")
+            code, resp = client.mail(mail_from, options)
+            if code == _CLOSING:
+                raise _Dropped(f"{code} {resp!r}")
+            if code != 250:
+                self._reset(client)
+                raise smtplib.SMTPSenderRefused(code, resp, mail_from)
+            refused: dict[str, tuple[int, bytes]] = {}
+            for addr in rcpt_to:
+                code, resp = client.rcpt(addr)
+                if code == _CLOSING:
+                    raise _Dropped(f"{code} {resp!r}")
+                if code not in (250, 251):
+                    refused[addr] = (code, resp)
+            if len(refused) == len(rcpt_to):
+                self._reset(client)
+                raise smtplib.SMTPRecipientsRefused(refused)
+            stage = "data"
+            code, resp = client.data(data)  # raises SMTPDataError if the server refuses DATA itself
+            if code != 250:
+                self._reset(client)
+                raise smtplib.SMTPDataError(code, resp)
+        except (_Dropped, MailError):
+            raise
+        except smtplib.SMTPRecipientsRefused as exc:  # about this message only: the session goes on
+            raise self.mailer._error(exc) from exc
+        except (smtplib.SMTPServerDisconnected, ConnectionError) as exc:
+            if stage == "envelope":
+                raise _Dropped(str(exc) or type(exc).__name__) from exc
+            self._drop()
+            raise self.mailer._error(exc) from exc
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == _CLOSING:
+                self._drop()
+            raise self.mailer._error(exc) from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            self._drop()  # a timeout or a broken socket: this session's state is unknown
+            raise self.mailer._error(exc) from exc
+        if refused:
+            log.warning("mail to %s: recipients refused by %s: %s", rcpt_to, address, refused)
+        text = resp.decode("utf-8", "replace") if isinstance(resp, bytes) else str(resp)
+        text = " ".join(text.split())
+        return SendReceipt(code=code, text=text, queue_id=parse_queue_id(text))
+
+    def _reset(self, client: smtplib.SMTP) -> None:
+        """RSET after a refusal so the next message starts clean; a connection that cannot even do that is
+        dropped (the next message reconnects)."""
+        try:
+            client.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
 
 
 def mailer_from_config(smtp_url: str | None, outbox_dir: str | os.PathLike[str],

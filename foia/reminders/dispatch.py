@@ -9,6 +9,13 @@ expired. A row is marked only with the token that claimed it (an UPDATE ... WHER
 On PostgreSQL candidates are locked with FOR UPDATE SKIP LOCKED; on SQLite the claim is one conditional
 UPDATE that re-checks every condition, which is atomic whether or not the driver emits BEGIN.
 
+Speed (issue 18). A sweep sends over ONE SMTP connection (``SMTPMailer.connection``, which reconnects when the
+server drops it), renders each message straight to bytes (``render_message``), and records a claimed batch's
+outcomes in one UPDATE and one COMMIT (``_mark_batch``) instead of one per row. The price is bounded: a crash
+between sending and that commit re-sends at most the batch in flight (``FOIA_REMINDER_CLAIM_BATCH``, default
+50), each message with the same Message-ID as the first time (derived from the row), so receivers can
+de-duplicate; those rows stay claimed until the lease lapses, then a later sweep sends them.
+
 Recovery (F7, F8). The relay is probed once per sweep before anything is claimed: if it does not answer
 (refused, or silent past the short timeouts), nothing is sent, the failure is logged and the sweep reports
 it; when it answers, backoff is reset so reminders waiting out a retry go at once. A relay that cannot be
@@ -20,6 +27,7 @@ well after its time says it is late.
 from __future__ import annotations
 
 import dataclasses
+import email.policy
 import html
 import logging
 import secrets
@@ -27,10 +35,11 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email import message_from_bytes
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, CursorResult, and_, literal_column, or_, select, text, update
+from sqlalchemy import ColumnElement, CursorResult, and_, case, literal, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from foia.clocks.service import agency_calendar
@@ -43,6 +52,7 @@ from foia.mail import (
     mailer_from_config,
     make_message_id,
 )
+from foia.mail.outgoing import OutgoingMail, render_message
 from foia.models import Agency, Reminder, Request, RequestClock, User
 from foia.reminders.compose import Content, DueReminder, compose, compose_digest
 from foia.reminders.planner import ensure_digests, plan, replan_stale
@@ -60,7 +70,9 @@ class DispatchSettings:
     base_url: str = "http://127.0.0.1:5000"
     sender: str = "FOIA Tracker <foia-tracker@localhost>"
     lease_seconds: int = 300
-    batch: int = 10  # rows per claim; every held row's lease is renewed before each send
+    # Rows per claim, and so the most a crash can re-send: a claimed batch is sent, then marked in one UPDATE
+    # and one COMMIT (FOIA_REMINDER_CLAIM_BATCH). Every held row's lease is renewed while it is worked through.
+    batch: int = 50
     replan_batch: int = 1000
 
 
@@ -100,7 +112,7 @@ def dispatch_settings(config: Mapping[str, Any]) -> DispatchSettings:
     """Dispatch settings from the app's configuration (FOIA_BASE_URL, FOIA_MAIL_FROM, lease, claim batch)."""
     return DispatchSettings(base_url=config["FOIA_BASE_URL"], sender=config["FOIA_MAIL_FROM"],
                             lease_seconds=config["FOIA_REMINDER_LEASE_SECONDS"],
-                            batch=int(config.get("FOIA_REMINDER_CLAIM_BATCH") or 10))
+                            batch=int(config.get("FOIA_REMINDER_CLAIM_BATCH") or 50))
 
 
 def mailer_for(config: Mapping[str, Any]) -> Mailer:
@@ -209,10 +221,11 @@ def _release(session: Session, token: str) -> None:
     session.commit()
 
 
-def _probe(session: Session, now: datetime, mailer: Mailer, result: DispatchResult) -> bool:
+def _probe(session: Session, now: datetime, out: Any, result: DispatchResult) -> bool:
     """Once per sweep, before claiming: if anything is due (or waiting out a backoff), check that the relay
-    answers. If it does, reset every backoff so those reminders go now; if not, log it and send nothing."""
-    probe = getattr(mailer, "probe", None)
+    answers (opening the sweep's connection). If it does, reset every backoff so those reminders go now; if
+    not, log it and send nothing."""
+    probe = getattr(out, "probe", None)
     if probe is None:  # the outbox folder: nothing to probe
         return True
     waiting = session.scalar(select(Reminder.id).where(UNSENT, Reminder.send_at <= now).limit(1))
@@ -265,38 +278,214 @@ def dispatch(session: Session, *, now: datetime, mailer: Mailer, settings: Dispa
         return result
     domain = _message_domain(settings.sender)
     calendars: dict[tuple[str, int | None], Calendar] = {}  # one closures lookup per calendar and agency
-    while not result.relay_error:
-        renewed = time.monotonic()  # taken before the claim: the lease runs from no earlier than this
-        token = _claim(session, now, settings)
-        if token is None:
-            break
-        rows = _load_claimed(session, token)
-        session.commit()  # end the read: every write below starts its own transaction (SQLite upgrades safely)
-        if not rows:
-            break
-        for row in rows:
+    with _sender(mailer) as out:  # one SMTP connection for the whole sweep
+        if not _probe(session, now, out, result):
+            return result
+        while not result.relay_error:
+            renewed = time.monotonic()  # taken before the claim: the lease runs from no earlier than this
+            token = _claim(session, now, settings)
+            if token is None:
+                break
+            rows = _load_claimed(session, token)
+            if not rows:
+                session.commit()
+                break
+            prepared = _prepare(session, rows, now=now, settings=settings, domain=domain, calendars=calendars)
+            # No transaction stays open across the sends (PostgreSQL: no idle-in-transaction; SQLite: the
+            # marks start their own transaction rather than upgrading a read one, which can fail under WAL).
+            session.commit()
+            renewed = _send_batch(session, prepared, token=token, now=now, out=out, settings=settings,
+                                  result=result, renewed=renewed)
+    if result.failed_ids:
+        _tell_admins(session, result.failed_ids, now=now, mailer=admins_mailer or mailer, settings=settings,
+                     domain=domain)
+    return result
+
+
+class _OneAtATime:
+    """A mailer without a kept-open connection (the .eml outbox folder) behind the sweep's interface."""
+
+    def __init__(self, mailer: Mailer) -> None:
+        self.mailer = mailer
+
+    def __enter__(self) -> _OneAtATime:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+    def send(self, mail: OutgoingMail) -> None:
+        send_raw = getattr(self.mailer, "send_raw", None)
+        if send_raw is not None:
+            send_raw(mail.data, mail_from=mail.mail_from, rcpt_to=mail.rcpt_to)
+        else:  # any other Mailer: hand it the parsed message
+            self.mailer.send(message_from_bytes(mail.data, policy=email.policy.default))
+
+
+def _sender(mailer: Mailer) -> Any:
+    """What the sweep sends through: one SMTP connection for the whole sweep (``SMTPMailer.connection``:
+    reconnects when the server drops it), or the mailer itself one message at a time."""
+    connection = getattr(mailer, "connection", None)
+    return connection() if callable(connection) else _OneAtATime(mailer)
+
+
+@dataclass
+class _Prepared:
+    """One claimed row, ready to go: its rendered message, or why it must not be sent."""
+
+    row: DueReminder
+    mail: OutgoingMail | None
+    why_not: str = ""
+
+
+def _prepare(session: Session, rows: list[DueReminder], *, now: datetime, settings: DispatchSettings, domain: str,
+             calendars: dict[tuple[str, int | None], Calendar]) -> list[_Prepared]:
+    """Compose and render every message of a claimed batch before any is sent (a template or address that
+    raises does so before the first send, so nothing sent is left unmarked). Reads only."""
+
+    def calendar_of(calendar_id: str, agency_id: int | None) -> Calendar:
+        key = (calendar_id, agency_id)
+        if key not in calendars:
+            calendars[key] = agency_calendar(session, calendar_id, agency_id)
+        return calendars[key]
+
+    others = _same_deadline_rows(session, [r for r in rows if r.rule != "digest"])
+    prepared = []
+    for row in rows:
+        if row.rule == "digest":
+            content, why_not = compose_digest(session, row, now=now, base_url=settings.base_url)
+        else:
+            content, why_not = None, _once_a_day(row, others.get(_deadline(row), []), now=now)
+            if not why_not:
+                content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
+        if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
+            prepared.append(_Prepared(row, None, why_not))
+            continue
+        content = _late_note(content, row, now)
+        mail = render_message(sender=settings.sender, to=[row.user_email], subject=content.subject,
+                              text=content.text, html=content.html,
+                              message_id=make_message_id(reminder_key(row), domain), date=now,
+                              headers={"X-FOIA-Tracker-Reminder": str(row.id)})
+        prepared.append(_Prepared(row, mail))
+    return prepared
+
+
+def _send_batch(session: Session, prepared: list[_Prepared], *, token: str, now: datetime, out: Any,
+                settings: DispatchSettings, result: DispatchResult, renewed: float) -> float:
+    """Send a prepared batch over `out`, then record every outcome in ONE UPDATE and ONE COMMIT (`_mark_batch`)
+    and give back the rows not attempted. A crash before that commit re-sends at most this batch (each
+    message with the same Message-ID); its rows stay claimed until the lease lapses, as before."""
+    marks: dict[int, dict[str, Any]] = {}
+    sent_today: set[tuple[Any, ...]] = set()  # deadlines mailed in this batch (their rows are not marked yet)
+    finished = False
+    try:
+        for item in prepared:
+            row = item.row
             # Renew (on the database's clock) once a quarter of the lease has passed on ours: a claim being
             # worked through never lapses, and a fast relay costs no extra write per reminder. Only the
             # elapsed time is measured here, never compared with another process's clock.
             if time.monotonic() - renewed > settings.lease_seconds / 4:
                 renewed = time.monotonic()
-                held = _renew(session, token, row.id)
-            else:
-                held = True
-            if not held:
-                result.lost_claims += 1
-                log.warning("reminders: claim on reminder %s was taken over by another process; not sending it",
-                            row.id)
+                if not _renew(session, token, row.id):
+                    result.lost_claims += 1
+                    log.warning("reminders: claim on reminder %s was taken over by another process; not sending it",
+                                row.id)
+                    continue
+            if item.mail is None:
+                marks[row.id] = dict(status="skipped", last_error=item.why_not)
                 continue
-            _send_one(session, row, now=now, mailer=mailer, settings=settings, domain=domain,
-                      calendars=calendars, token=token, result=result)
-            if result.relay_error:
-                break
-        _release(session, token)
-    if result.failed_ids:
-        _tell_admins(session, result.failed_ids, now=now, mailer=admins_mailer or mailer, settings=settings,
-                     domain=domain)
-    return result
+            if row.rule != "digest" and _deadline(row) in sent_today:
+                marks[row.id] = dict(status="skipped", last_error="A reminder for this deadline already went out today.")
+                continue
+            try:
+                out.send(item.mail)
+            except MailError as exc:
+                marks[row.id] = _failure(row, exc, now=now, result=result)
+                if result.relay_error:
+                    break
+                continue
+            marks[row.id] = dict(status="sent", sent_at=now, message_id=item.mail.message_id,
+                                 attempts=row.attempts + 1, last_error="")
+            if row.rule != "digest":
+                sent_today.add(_deadline(row))
+        finished = True
+    finally:
+        # Even when something unexpected raised mid-batch, what was sent is recorded; the rows not attempted
+        # are given back only after a normal pass (otherwise they wait for the lease, as after a crash).
+        marked = _mark_batch(session, token, marks, release=finished)
+    by_id = {item.row.id: item.row for item in prepared}
+    for row_id, values in marks.items():
+        row = by_id[row_id]
+        if row_id not in marked:
+            result.lost_claims += 1
+            log.warning("reminders: reminder %s was taken over by another process before it was marked %s",
+                        row_id, values["status"])
+            continue
+        status = values["status"]
+        if status == "skipped":
+            result.skipped += 1
+        elif status == "failed":
+            result.failed += 1
+            result.failed_ids.append(row_id)
+        elif status == "pending":
+            if values.get("next_attempt_at") is not None:
+                result.retrying += 1
+        elif status == "sent":
+            result.sent += 1
+            if row.send_at is not None and now - row.send_at >= LATE_AFTER:
+                result.late += 1
+                log.warning("reminders: reminder %s sent late (planned for %s)", row_id, row.send_at)
+            if row.rule in ("overdue_1", "overdue_weekly") and row.request_id is not None:
+                req = session.get(Request, row.request_id)
+                if req is not None:
+                    plan(session, req, now=now)  # line up the next weekly reminder
+                    session.commit()
+    return renewed
+
+
+def _failure(row: DueReminder, exc: MailError, *, now: datetime, result: DispatchResult) -> dict[str, Any]:
+    """The mark for a send the relay refused or could not take (logged here; counted once marked)."""
+    attempts = row.attempts + 1
+    error = str(exc)[:2000]
+    if exc.unreachable:  # the relay, not this message: stop the sweep, no backoff (the next probe decides)
+        result.relay_error = error
+        log.error("reminders: the mail relay is not reachable; stopping this sweep: %s", exc)
+        return dict(status="pending", claimed_at=None, attempts=attempts, last_error=error, next_attempt_at=None)
+    if exc.permanent:
+        log.error("reminders: reminder %s to %s refused permanently; marked failed: %s", row.id, row.user_email, exc)
+        return dict(status="failed", attempts=attempts, last_error=error, next_attempt_at=None)
+    retry_at = now + timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
+    log.warning("reminders: reminder %s to %s not sent (attempt %d), retrying after %s: %s", row.id,
+                row.user_email, attempts, retry_at.isoformat(timespec="minutes"), exc)
+    return dict(status="pending", claimed_at=None, attempts=attempts, last_error=error, next_attempt_at=retry_at)
+
+
+def _mark_batch(session: Session, token: str, marks: Mapping[int, Mapping[str, Any]], *, release: bool) -> set[int]:
+    """Record a batch's outcomes: ONE UPDATE (a CASE per column that differs between rows), only on the rows
+    still claimed under `token`, RETURNING the ids it marked; then (with `release`) give back the rows still
+    held and not attempted; then ONE COMMIT. Returns the ids marked (a row missing was taken over)."""
+    marked: set[int] = set()
+    if marks:
+        ids = list(marks)
+        column_values: dict[str, Any] = {"claim_token": None}
+        for name in sorted({name for values in marks.values() for name in values}):
+            col = _REMINDERS.c[name]
+            per_row = {row_id: values[name] for row_id, values in marks.items() if name in values}
+            distinct = set(map(repr, per_row.values()))
+            if len(per_row) == len(ids) and len(distinct) == 1:
+                column_values[name] = next(iter(per_row.values()))
+            else:
+                column_values[name] = case(*[(_REMINDERS.c.id == row_id, literal(value, col.type))
+                                             for row_id, value in per_row.items()], else_=col)
+        stmt = (_REMINDERS.update().where(_REMINDERS.c.id.in_(ids), _REMINDERS.c.claim_token == token)
+                .values(**column_values).returning(_REMINDERS.c.id))
+        marked = set(session.connection().execute(stmt).scalars())
+    if release:
+        session.connection().execute(
+            _REMINDERS.update().where(_REMINDERS.c.claim_token == token, _REMINDERS.c.status == "sending")
+            .values(status="pending", claim_token=None, claimed_at=None))
+    session.commit()
+    return marked
 
 
 def _load_claimed(session: Session, token: str) -> list[DueReminder]:
@@ -329,7 +518,7 @@ _REMINDERS = Reminder.__table__
 
 
 def _mark(session: Session, row_id: int, token: str | None = None, **values: Any) -> bool:
-    """Record one row's outcome and commit at once, so a crash can re-send at most the row in flight.
+    """Record one row's outcome and commit at once (the sweep itself marks a whole batch: `_mark_batch`).
     With `token`, only while that claim is still ours (False if another process took the row over).
     A plain table UPDATE: no ORM objects are loaded, so nothing is expired and reloaded."""
     stmt = _REMINDERS.update().where(_REMINDERS.c.id == row_id)
@@ -355,17 +544,36 @@ def _late_note(content: Content, row: DueReminder, now: datetime) -> Content:
                                html=f"<p><strong>{html.escape(note)}</strong></p>\n{content.html}")
 
 
-def _once_a_day(session: Session, row: DueReminder, *, now: datetime) -> str:
+def _deadline(row: DueReminder) -> tuple[Any, ...]:
+    return (row.request_id, row.user_id, row.clock_kind, row.due)
+
+
+def _same_deadline_rows(session: Session, rows: list[DueReminder]) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """For a batch, in one query: the other live rows for each row's deadline (status, send_at, sent_at, id)."""
+    if not rows:
+        return {}
+    found: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    wanted = {_deadline(r) for r in rows}
+    for request_id, user_id, kind, due, status, send_at, sent_at, row_id in session.execute(
+            select(Reminder.request_id, Reminder.user_id, Reminder.clock_kind, Reminder.due, Reminder.status,
+                   Reminder.send_at, Reminder.sent_at, Reminder.id)
+            .where(Reminder.request_id.in_({r.request_id for r in rows}),
+                   Reminder.user_id.in_({r.user_id for r in rows}),
+                   Reminder.status.in_(("pending", "sending", "sent")))):
+        key = (request_id, user_id, kind, due)
+        if key in wanted:
+            found.setdefault(key, []).append((status, send_at, sent_at, row_id))
+    return found
+
+
+def _once_a_day(row: DueReminder, same_deadline: list[tuple[Any, ...]], *, now: datetime) -> str:
     """Why this row must not go out (empty if it may): one deadline gets at most one reminder a day in
     the person's time zone. A late row (a scheduler that was down over its day) gives way to a row for
-    the same deadline due later today, and nothing follows a reminder already sent today."""
+    the same deadline due later today, and nothing follows a reminder already sent today.
+    `same_deadline`: the live rows for the row's deadline (`_same_deadline_rows`), this row included or not."""
     tz = ZoneInfo(row.user_timezone or default_timezone())
     today = now.astimezone(tz).date()
-    others = session.execute(
-        select(Reminder.status, Reminder.send_at, Reminder.sent_at).where(
-            Reminder.request_id == row.request_id, Reminder.user_id == row.user_id,
-            Reminder.clock_kind == row.clock_kind, Reminder.due == row.due, Reminder.id != row.id,
-            Reminder.status.in_(("pending", "sending", "sent")))).all()
+    others = [(status, send_at, sent_at) for status, send_at, sent_at, row_id in same_deadline if row_id != row.id]
     for status, _send_at, sent_at in others:
         if status == "sent" and sent_at is not None and sent_at.astimezone(tz).date() == today:
             return "A reminder for this deadline already went out today."
@@ -374,78 +582,6 @@ def _once_a_day(session: Session, row: DueReminder, *, now: datetime) -> str:
                                for status, send_at, _ in others):
         return "Superseded by today's reminder for the same deadline."
     return ""
-
-
-def _send_one(session: Session, row: DueReminder, *, now: datetime, mailer: Mailer, settings: DispatchSettings,
-              domain: str, calendars: dict[tuple[str, int | None], Calendar] | None = None,
-              token: str | None = None, result: DispatchResult | None = None) -> int:
-    result = result if result is not None else DispatchResult()
-    memo = {} if calendars is None else calendars
-
-    def calendar_of(calendar_id: str, agency_id: int | None) -> Calendar:
-        key = (calendar_id, agency_id)
-        if key not in memo:
-            memo[key] = agency_calendar(session, calendar_id, agency_id)
-        return memo[key]
-
-    if row.rule == "digest":
-        content, why_not = compose_digest(session, row, now=now, base_url=settings.base_url)
-    else:
-        content, why_not = None, _once_a_day(session, row, now=now)
-        if not why_not:
-            content, why_not = compose(row, now=now, base_url=settings.base_url, calendar_of=calendar_of)
-    # No transaction stays open across the send (PostgreSQL: no idle-in-transaction; SQLite: each write
-    # starts its own transaction rather than upgrading a read one, which can fail at once under WAL).
-    session.commit()
-    if content is None:  # e.g. the clock moved or closed since the row was planned: record why, send nothing
-        if _mark(session, row.id, token, status="skipped", last_error=why_not, claim_token=None):
-            result.skipped += 1
-        return 0
-    late = row.send_at is not None and now - row.send_at >= LATE_AFTER
-    content = _late_note(content, row, now)
-    message_id = make_message_id(reminder_key(row), domain)
-    msg = build_message(sender=settings.sender, to=[row.user_email], subject=content.subject, text=content.text,
-                        html=content.html, message_id=message_id, date=now,
-                        headers={"X-FOIA-Tracker-Reminder": str(row.id)})
-    try:
-        mailer.send(msg)
-    except MailError as exc:
-        attempts = row.attempts + 1
-        error = str(exc)[:2000]
-        if exc.unreachable:  # the relay, not this message: stop the sweep, no backoff (the next probe decides)
-            result.relay_error = error
-            log.error("reminders: the mail relay is not reachable; stopping this sweep: %s", exc)
-            _mark(session, row.id, token, status="pending", claim_token=None, claimed_at=None, attempts=attempts,
-                  last_error=error, next_attempt_at=None)
-        elif exc.permanent:
-            result.failed += 1
-            result.failed_ids.append(row.id)
-            log.error("reminders: reminder %s to %s refused permanently; marked failed: %s", row.id,
-                      row.user_email, exc)
-            _mark(session, row.id, token, status="failed", claim_token=None, attempts=attempts, last_error=error,
-                  next_attempt_at=None)
-        else:
-            result.retrying += 1
-            retry_at = now + timedelta(minutes=BACKOFF_MINUTES[min(attempts, len(BACKOFF_MINUTES)) - 1])
-            log.warning("reminders: reminder %s to %s not sent (attempt %d), retrying after %s: %s", row.id,
-                        row.user_email, attempts, retry_at.isoformat(timespec="minutes"), exc)
-            _mark(session, row.id, token, status="pending", claim_token=None, claimed_at=None, attempts=attempts,
-                  last_error=error, next_attempt_at=retry_at)
-        return 0
-    if not _mark(session, row.id, token, status="sent", sent_at=now, message_id=message_id, claim_token=None,
-                 attempts=row.attempts + 1, last_error=""):
-        result.lost_claims += 1
-        return 0
-    result.sent += 1
-    if late:
-        result.late += 1
-        log.warning("reminders: reminder %s sent late (planned for %s)", row.id, row.send_at)
-    if row.rule in ("overdue_1", "overdue_weekly") and row.request_id is not None:
-        req = session.get(Request, row.request_id)
-        if req is not None:
-            plan(session, req, now=now)  # line up the next weekly reminder
-            session.commit()
-    return 1
 
 
 def _tell_admins(session: Session, failed_ids: list[int], *, now: datetime, mailer: Mailer,

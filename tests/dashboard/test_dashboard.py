@@ -292,13 +292,14 @@ def test_dashboard_requires_login_and_uses_a_bounded_number_of_queries(client, l
 
 
 def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, world, session):
-    """Page views read the stored snapshot; the sweep recomputes snapshots older than five minutes."""
+    """Page views read the stored snapshot; the scheduler's statistics job recomputes snapshots older than five
+    minutes (a job of its own, never inside the reminder sweep)."""
     from datetime import date, datetime, timedelta
 
     from foia.core.access import stats_scope
     from foia.dashboard.stats import scope_key, snapshot_responsiveness
     from foia.models import StatsSnapshot
-    from foia.scheduler import sweep
+    from foia.scheduler import refresh_statistics
 
     staff = world["users"]["staff"]
     scope = stats_scope(staff)
@@ -315,7 +316,7 @@ def test_agency_statistics_come_from_a_snapshot_the_scheduler_refreshes(app, wor
     row.computed_at = now - timedelta(minutes=10)
     session.commit()
     app.config["FOIA_SMTP_URL"] = None
-    sweep(app)  # the scheduler's sweep recomputes the stale snapshot
+    refresh_statistics(app)  # the scheduler's statistics job recomputes the stale snapshot
     session.expire_all()
     refreshed = session.get(StatsSnapshot, scope_key(scope))
     assert refreshed.computed_at > now and all(d["slug"] != "marker" for d in refreshed.data)
