@@ -37,7 +37,7 @@ SEND_HOUR = time(8, 0)      # immediate reminders go out at 8:00 in the recipien
 DIGEST_HOUR = time(7, 0)    # digests at 7:00
 
 
-APPEAL_CLOCKS = frozenset({"appeal_filing"})
+APPEAL_CLOCKS = frozenset({"appeal_filing", "fee_waiver_appeal"})  # the requester's own windows to appeal
 
 
 MAX_WEEKLY = 520            # ten years of weekly overdue reminders is plenty

@@ -132,3 +132,17 @@ def test_times_are_kept_out_of_the_reference(session, world):
     assert event.occurred_on == date(2025, 11, 6) and event.created_at == NOW
     assert event.data == {"amount": "12.50", "asks_requester": False}
     assert isinstance(NOW, datetime)
+
+
+def test_fee_waiver_denial_plans_appeal_window_reminders(session, world):
+    from foia.models import Reminder
+
+    staff = world["users"]["staff"]
+    req = world["requests"][("staff", "private")]
+    _received(session, req, staff, on=date(2026, 1, 5))
+    # Denied Mon 2026-01-12: 90 calendar days: Jan 13-31 (19), Feb (47), Mar (78), Apr 1-12 (90) -> Sun 04-12.
+    _step(session, staff, req, "fee_waiver_decided", date(2026, 1, 12), decision="denied")
+    rows = session.scalars(select(Reminder).where(Reminder.request_id == req.id,
+                                                  Reminder.clock_kind == "fee_waiver_appeal")).all()
+    assert {(r.due, r.rule) for r in rows} == {(date(2026, 4, 12), "appeal_before_10"),
+                                               (date(2026, 4, 12), "appeal_before_3")}
