@@ -109,3 +109,11 @@ def test_litigation_page_records_a_complaint(session, world, login_as):
     assert resp.status_code == 302
     html = client.get(f"/requests/{req.ref}").get_data(as_text=True)
     assert "In litigation" in html and "1:26-cv-1" in html
+
+
+def test_law_pages_state_fee_rules_and_escalation(client, ctx):
+    html = client.get("/laws/tx-pia").get_data(as_text=True)
+    assert "Gov. Code § 552.2615(b)" in html and "§ 552.263(e)" in html
+    html = client.get("/laws/nj-opra").get_data(as_text=True)
+    assert "Mason v. City of Hoboken, 196 N.J. 51 (2008)" in html and "also from a deemed denial" in html
+    assert "Not encoded" in client.get("/laws/wa-pra").get_data(as_text=True)
