@@ -146,3 +146,18 @@ def test_fee_waiver_denial_plans_appeal_window_reminders(session, world):
                                                   Reminder.clock_kind == "fee_waiver_appeal")).all()
     assert {(r.due, r.rule) for r in rows} == {(date(2026, 4, 12), "appeal_before_10"),
                                                (date(2026, 4, 12), "appeal_before_3")}
+
+
+def test_fee_communications_are_fee_steps_in_the_running_total(session, world):
+    from foia.communications.service import log_communication
+
+    staff = world["users"]["staff"]
+    req = world["requests"][("staff", "private")]
+    _received(session, req, staff)
+    log_communication(session, actor=staff, now=NOW, req=req, direction="incoming", kind="fee_estimate",
+                      occurred_on=date(2025, 11, 6), data={"amount": "$60"})
+    log_communication(session, actor=staff, now=NOW, req=req, direction="outgoing", kind="payment",
+                      occurred_on=date(2025, 11, 10), data={"amount": "25"})
+    t = request_fee_totals(session, req)
+    assert (t.current, t.paid, t.outstanding) == (Decimal("60.00"), Decimal("25.00"), Decimal("35.00"))
+    assert _response(session, req).due == date(2025, 12, 3)  # an estimate logged there asks nothing: no toll
