@@ -3,6 +3,8 @@ organization's running fee totals (/fees). Parse, authorize, call the services, 
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -137,6 +139,6 @@ def organization():
             Request.organization_id == current_user.organization_id,
             Request.ref.in_([ref for ref, *_ in totals.requests])) if can_see_fees(current_user, r)}
         totals.requests = [row for row in totals.requests if row[0] in visible]
-        totals.paid = sum((t.paid for *_, t in totals.requests), start=totals.paid * 0)
-        totals.outstanding = sum((t.outstanding for *_, t in totals.requests), start=totals.outstanding * 0)
+        totals.paid = sum((t.paid for *_, t in totals.requests), start=Decimal("0.00"))
+        totals.outstanding = sum((t.outstanding for *_, t in totals.requests), start=Decimal("0.00"))
     return render_template("fees/organization.html", totals=totals, organization=current_user.organization)

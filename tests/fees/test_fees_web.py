@@ -117,3 +117,15 @@ def test_law_pages_state_fee_rules_and_escalation(client, ctx):
     html = client.get("/laws/nj-opra").get_data(as_text=True)
     assert "Mason v. City of Hoboken, 196 N.J. 51 (2008)" in html and "also from a deemed denial" in html
     assert "Not encoded" in client.get("/laws/wa-pra").get_data(as_text=True)
+
+
+def test_organization_totals_show_a_reporter_only_what_they_may_see(session, world, login_as):
+    reporter = world["users"]["reporter"]
+    private, shared = world["requests"][("reporter", "private")], world["requests"][("reporter", "organization")]
+    for req, amount in ((private, "40.00"), (shared, "2.50")):
+        log_event(session, actor=reporter, now=NOW, req=req, kind="fee_paid", occurred_on=date(2026, 3, 5),
+                  data={"amount": amount, "method": "card"})
+    session.commit()
+    html = login_as("colleague").get("/fees").get_data(as_text=True)
+    assert shared.ref in html and private.ref not in html
+    assert "$2.50" in html and "$40.00" not in html and "$42.50" not in html
