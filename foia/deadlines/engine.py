@@ -559,5 +559,5 @@ def compute_clocks(
     )
     for d, _, ev in indexed:
         ctx.by_kind.setdefault(ev.kind, []).append((d, ev))
-    ctx.fees = fee_effects(law, ctx.by_kind)
+    ctx.fees = fee_effects(law, [(d, ev) for d, _, ev in indexed])
     return _received_clocks(ctx, expedited) + _appeal_clocks(ctx) + _event_clocks(ctx) + _fee_clocks(ctx)

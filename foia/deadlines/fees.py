@@ -66,10 +66,11 @@ def _fees_toll(kind: str, on: date, what: str) -> LedgerEvent:
     return LedgerEvent(kind, on, {"reason": "fees", "fee": True, "what": what})
 
 
-def fee_effects(law: Law, by_kind: Mapping[str, Sequence[Dated]]) -> FeeEffects:
-    """Translate the fee steps of a ledger into what they do under ``law`` (see the module docstring)."""
+def fee_effects(law: Law, ledger: Sequence[Dated]) -> FeeEffects:
+    """Translate the fee steps of a ledger (``(date, event)`` in ledger order: by date, then as logged) into what
+    they do under ``law`` (see the module docstring)."""
     out = FeeEffects()
-    steps = sorted((d, i, ev) for kind in FEE_EVENT_KINDS for i, (d, ev) in enumerate(by_kind.get(kind, ())))
+    steps = [(d, ev) for d, ev in ledger if ev.kind in FEE_EVENT_KINDS]
     if not steps:
         return out
     rules = law.fees
@@ -78,7 +79,7 @@ def fee_effects(law: Law, by_kind: Mapping[str, Sequence[Dated]]) -> FeeEffects:
         return out
     toll_open = False
     deposit_pending: date | None = None
-    for d, _, ev in steps:
+    for d, ev in steps:
         data = ev.data or {}
         if ev.kind == "fee_estimate":
             if not data.get("asks_requester"):

@@ -198,3 +198,13 @@ def test_every_required_law_states_its_fee_rules_with_a_citation():
 def test_money():
     assert str(money("12.5")) == "12.50"
     assert money("") is None and money("abc") is None
+
+
+def test_same_day_fee_steps_apply_in_ledger_order():
+    # Estimate and acceptance the same Tue 03-10: a toll from 03-10 to 03-10 excludes no day: due Mon 03-30,
+    # as without fees. Two payments on one day do not trip the ordering either.
+    law = load_law("us-foia")
+    events = [ev("received", D(2026, 3, 2)), ev("fee_estimate", D(2026, 3, 10), amount="5", asks_requester=True),
+              ev("fee_accepted", D(2026, 3, 10)), ev("fee_paid", D(2026, 3, 12), amount="2", method="card"),
+              ev("fee_paid", D(2026, 3, 12), amount="3", method="card")]
+    assert clock(compute_clocks(law, events), "response").due == D(2026, 3, 30)
