@@ -27,6 +27,7 @@ from foia.core.web import BoundedIntConverter
 from foia.dashboard.views import bp as dashboard_bp
 from foia.documents.views import bp as documents_bp
 from foia.extensions import db, login_manager
+from foia.fees.views import bp as fees_bp
 from foia.help.views import bp as help_bp
 from foia.imports.views import bp as imports_bp
 from foia.letters.views import bp as letters_bp
@@ -47,7 +48,7 @@ SIGNED_OUT_FORMS = frozenset({"auth.login", "auth.login_code", "passwords.forgot
 #: templates use with url_for.
 BLUEPRINTS = (auth_bp, main_bp, requests_bp, agencies_bp, admin_bp, letters_bp, account_bp, watchers_bp, mailroom_bp,
               communications_bp, dashboard_bp, documents_bp, search_bp, passwords_bp, admin_users_bp, laws_bp,
-              help_bp, requests_export_bp, webhooks_bp)
+              help_bp, requests_export_bp, webhooks_bp, fees_bp)
 
 
 #: Public files that keep their caching headers for everyone: the USWDS assets and the letters' CSS and fonts.

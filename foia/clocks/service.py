@@ -36,6 +36,7 @@ from foia.deadlines import (
     load_law,
 )
 from foia.deadlines.laws import closures_count_on
+from foia.deadlines.ledger import FEE_EVENT_KINDS
 from foia.models import (
     CLOSED_STATUSES,
     Agency,
@@ -48,7 +49,7 @@ from foia.models import (
 )
 
 # Event kinds whose structured data the engine reads (extension days, agreed/estimated dates).
-_DATA_KINDS = ("extension", "agreed_date", "estimated_completion", "delivery_failed")
+_DATA_KINDS = ("extension", "agreed_date", "estimated_completion", "delivery_failed", *sorted(FEE_EVENT_KINDS))
 
 
 @dataclass

@@ -34,9 +34,14 @@ EFFECTS: dict[str, Effect] = {
                                     "allows tolling) until you answer."),
     "clarification_reply": Effect("toll_end", "processing",
                                   "Your answer to the agency's question: the response clock resumes the next day."),
-    "fee_estimate": Effect("note", None, "A fee estimate: recorded in the ledger; no clock moves."),
-    "fee_waiver_decision": Effect("note", None, "The agency's decision on a fee waiver: recorded; no clock moves."),
-    "payment": Effect("note", None, "A payment you made: recorded; no clock moves."),
+    "fee_estimate": Effect("fee_estimate", None,
+                           "A fee estimate: a fee step in the ledger and the running total. It moves no clock from "
+                           "here; an estimate that asks you to answer first is recorded on the request's Fees page, "
+                           "where the law's fee rules apply."),
+    "fee_waiver_decision": Effect("fee_waiver_decided", None,
+                                  "The agency's decision on a fee waiver: a fee step; a denial opens the law's window "
+                                  "to appeal it where the law file has one."),
+    "payment": Effect("fee_paid", None, "A payment you made: a fee step, added to the running total."),
     "interim_release": Effect("note", "partially_released",
                               "Some records released while the search continues: the response clock keeps running."),
     "final_release": Effect("closed", "released", "All records released: every clock stops and the request closes."),

@@ -18,9 +18,9 @@ extension_notice         extension (data["days"] optional, ≤ the      processi
 clarification_request    toll_start (the response clock pauses)       awaiting_requester
 clarification_reply      toll_end (counting resumes the next day);    processing
                          only while a clarification request is open
-fee_estimate             note (data: amount)                          unchanged
-fee_waiver_decision      note (data: decision)                        unchanged
-payment                  note (data: amount)                          unchanged
+fee_estimate             fee_estimate (data: amount; foia.fees)       unchanged
+fee_waiver_decision      fee_waiver_decided (data: decision)          unchanged
+payment                  fee_paid (data: amount)                      unchanged
 interim_release          note (data: release = "interim")             partially_released
 final_release            closed (closes every clock)                  released
 partial_denial           determination (response clock met, appeal    partially_denied

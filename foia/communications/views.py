@@ -210,7 +210,7 @@ def correction_helpers():
 
     def void_consequence(comm: Communication) -> str:
         effect = EFFECTS.get(comm.kind)
-        if comm.kind in ("note", "fee_estimate", "fee_waiver_decision", "payment") or effect is None:
+        if comm.kind in ("note", "fee_estimate", "payment") or effect is None:
             return (f"The {comm.kind_label.lower()} stays listed, marked voided with your reason; no deadline "
                     "depends on it.")
         return (f"The {comm.kind_label.lower()} stops counting: the deadlines are recomputed without it and the "

@@ -59,6 +59,7 @@ from foia.deadlines.counting import (
     roll_forward,
 )
 from foia.deadlines.explain import render
+from foia.deadlines.fees import FeeEffects, fee_clocks_input, fee_effects
 from foia.deadlines.laws import KIND_STARTS, REQUEST_STARTS, ClockRule, Law
 from foia.deadlines.ledger import (
     AgencyRules,
@@ -139,6 +140,7 @@ class _Ctx:
     hours_end: time
     closures: tuple[Closure, ...] = ()
     by_kind: dict[str, list[tuple[date, LedgerEvent]]] = field(default_factory=dict)
+    fees: FeeEffects = field(default_factory=FeeEffects)
 
     def last(self, kind: str) -> tuple[date, LedgerEvent] | None:
         evs = self.by_kind.get(kind)
@@ -222,17 +224,25 @@ def _roll(cal: Calendar, d: date, rule: ClockRule, trace: Trace) -> date:
 
 
 def _pauses(ctx: _Ctx, not_before: date, prefix: Trace) -> list[Pause]:
-    events = sorted(
-        [(d, e) for d, e in ctx.by_kind.get("toll_start", []) + ctx.by_kind.get("toll_end", [])],
-        key=lambda x: (x[0], 0 if x[1].kind == "toll_start" else 1),
-    )
+    """The pauses of the request's clocks: its information tolls (under a ``pause`` tolling model) and the
+    tolls its law's fee rules make of the fee steps (``foia.deadlines.fees``), in date order."""
+    info = _toll_pauses(ctx, ctx.by_kind.get("toll_start", []) + ctx.by_kind.get("toll_end", []), not_before,
+                        prefix, fee=False)
+    fee = _toll_pauses(ctx, ctx.fees.tolls, not_before, prefix, fee=True) if ctx.fees.tolls else []
+    return sorted(info + fee, key=lambda p: p[0]) if fee else info
+
+
+def _toll_pauses(ctx: _Ctx, dated: list[tuple[date, LedgerEvent]], not_before: date, prefix: Trace, *,
+                 fee: bool) -> list[Pause]:
+    events = sorted(dated, key=lambda x: (x[0], 0 if x[1].kind == "toll_start" else 1))
     if not events:
         return []
-    if ctx.law.tolling.model != "pause":
+    if not fee and ctx.law.tolling.model != "pause":
         prefix.append(("toll_ignored", ctx.law.tolling.model, ctx.law.tolling.citation))
         return []
     out: list[Pause] = []
     open_at: date | None = None
+    open_what = ""
     limits = ctx.law.tolling.limits
     used: dict[str, int] = {}
     skipping = False  # inside a toll the law does not allow (its end is ignored too)
@@ -250,6 +260,7 @@ def _pauses(ctx: _Ctx, not_before: date, prefix: Trace) -> list[Pause]:
                     continue
                 used[reason] = used.get(reason, 0) + 1
                 open_at = d
+                open_what = str((ev.data or {}).get("what") or "")
             continue
         if skipping:
             skipping = False
@@ -259,12 +270,23 @@ def _pauses(ctx: _Ctx, not_before: date, prefix: Trace) -> list[Pause]:
             continue
         if d > open_at:
             out.append((open_at + ONE_DAY, d, open_at, d))
-        prefix.append(("toll", open_at, d, ctx.law.tolling.citation))
+        if fee:
+            prefix.append(("fee_toll", open_at, d, open_what, _fee_citation(ctx.law, open_what)))
+        else:
+            prefix.append(("toll", open_at, d, ctx.law.tolling.citation))
         open_at = None
     if open_at is not None:
         out.append((open_at + ONE_DAY, None, open_at, None))
-        prefix.append(("toll_open", open_at, ctx.law.tolling.citation))
+        if fee:
+            prefix.append(("fee_toll_open", open_at, open_what, _fee_citation(ctx.law, open_what)))
+        else:
+            prefix.append(("toll_open", open_at, ctx.law.tolling.citation))
     return out
+
+
+def _fee_citation(law: Law, what: str) -> str:
+    fees = law.fees
+    return fees.advance_payment_citation if what == "advance-payment request" else fees.estimate_citation
 
 
 def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
@@ -280,16 +302,21 @@ def _received_clocks(ctx: _Ctx, expedited: bool) -> list[Clock]:
     receipt_steps = tuple(prefix)
     start, start_on = first_start, recv_date
     restarts = [(d, e) for d, e in ctx.by_kind.get("restart", []) if d >= recv_date]
+    if restarts and law.tolling.model != "restart":
+        prefix.append(("restart_ignored", restarts[-1][0], law.tolling.model))
+        restarts = []
+    restarts = sorted(restarts + [(d, e) for d, e in ctx.fees.restarts if d >= recv_date], key=lambda x: x[0])
     if restarts:
-        if law.tolling.model == "restart":
-            r_date, r_ev = restarts[-1]
-            prefix.append(("restart", r_date, law.tolling.citation))
-            start = effective_receipt(r_ev.on, law.receipt, recv_cal, ctx.tz, ctx.hours_end, prefix, "restarted")
-            start_on = r_date
+        r_date, r_ev = restarts[-1]
+        if (r_ev.data or {}).get("fee"):  # an advance payment received: the law's own fee rule
+            prefix.append(("fee_restart", r_date, str(r_ev.data.get("citation", ""))))
         else:
-            prefix.append(("restart_ignored", restarts[-1][0], law.tolling.model))
+            prefix.append(("restart", r_date, law.tolling.citation))
+        start = effective_receipt(r_ev.on, law.receipt, recv_cal, ctx.tz, ctx.hours_end, prefix, "restarted")
+        start_on = r_date
     include_start = law.receipt.day_counts
     prefix.append(("day1", start, include_start, law.receipt.citation))
+    prefix.extend(ctx.fees.steps)
     pauses = _pauses(ctx, start_on, prefix)
     ext_events = ctx.by_kind.get("extension", [])
     agreed = ctx.last("agreed_date")
@@ -477,6 +504,35 @@ def _event_clocks(ctx: _Ctx) -> list[Clock]:
     return out
 
 
+_FEE_LABELS = {"fee_response": "Answer the fee estimate by", "fee_waiver_appeal": "Appeal the fee-waiver denial by"}
+
+
+def _fee_clocks(ctx: _Ctx) -> list[Clock]:
+    """The requester's time to answer a fee estimate and the window to appeal a fee-waiver denial (see
+    ``foia.deadlines.fees.fee_clocks_input``); a date the agency's letter gave replaces the law's period."""
+    law = ctx.law
+    finished = bool(ctx.by_kind.get("determination") or ctx.by_kind.get("closed"))
+    out: list[Clock] = []
+    for kind, rule, start, fixed, settled, steps in fee_clocks_input(law, ctx.by_kind):
+        label = rule.label if rule is not None else _FEE_LABELS[kind]
+        status = "met" if settled or finished else "open"
+        trace: Trace = [("rule", rule, law.name, law.agency_name)] if rule is not None else []
+        trace.extend(steps)
+        if fixed is not None:
+            trace.append(("due", fixed, ""))
+            out.append(Clock(kind, label, fixed, "date", rule.citation if rule else "the agency's letter",
+                             status=status, steps=trace))
+        elif rule is None or rule.unit == "none":
+            out.append(Clock(kind, label, None, "none", rule.citation if rule else law.fees.citation or law.citation,
+                             status="n/a", steps=trace))
+        else:
+            due = _run_period(rule, ctx, start, False, (), trace)
+            trace.append(("due", due, rule.citation))
+            out.append(Clock(kind, label, due, rule.unit, rule.citation, status=status, length=rule.length,
+                             steps=trace))
+    return out
+
+
 def compute_clocks(
     law: Law,
     events: Sequence[LedgerEvent],
@@ -503,4 +559,5 @@ def compute_clocks(
     )
     for d, _, ev in indexed:
         ctx.by_kind.setdefault(ev.kind, []).append((d, ev))
-    return _received_clocks(ctx, expedited) + _appeal_clocks(ctx) + _event_clocks(ctx)
+    ctx.fees = fee_effects(law, [(d, ev) for d, _, ev in indexed])
+    return _received_clocks(ctx, expedited) + _appeal_clocks(ctx) + _event_clocks(ctx) + _fee_clocks(ctx)

@@ -91,6 +91,17 @@ _FORMATS: dict[str, Callable[..., str]] = {
     "toll_limit": lambda d, reason, n, c: (
         f"Toll from {fmt_date(d)} ignored: the law allows {'only one' if n == 1 else n} toll"
         f"{'' if n == 1 else 's'} for {reason}{', ' + c if c else ''}; the clock keeps running."),
+    "fees_not_encoded": lambda name: (f"Fee steps are recorded but move no clock here: {name}'s fee rules are not "
+                                      "encoded in FOIA Tracker."),
+    "fee_info": lambda d, what, why: f"{what.capitalize()} {fmt_date(d)}: {why}.",
+    "fee_toll": lambda s, e, what, c: (f"Tolled for fees from {fmt_date(s)} ({what}; counts if a working day) to "
+                                       f"{fmt_date(e)} (answered, paid or waived); counting resumes "
+                                       f"{fmt_date(e.fromordinal(e.toordinal() + 1))}. {c}").rstrip(),
+    "fee_toll_open": lambda s, what, c: (f"Tolled for fees since {fmt_date(s)} ({what}), awaiting the requester's "
+                                         f"answer or payment. {c}").rstrip(),
+    "fee_restart": lambda d, c: (f"Advance payment received {fmt_date(d)}: the request counts as received that day"
+                                 + (f", {c}." if c else ".")),
+    "fee_respond_by": lambda d: f"The agency's letter asks for an answer by {fmt_date(d)}.",
     "option": lambda label, c: f"Applies: {label}{' (' + c + ')' if c else ''}.",
 }
 

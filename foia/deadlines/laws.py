@@ -28,6 +28,20 @@ Schema (brief; see any law file for a full example)::
     [letter]    letter wording, every value a string except fee_categories (bool);
                 empty or absent = the sentence is written without it (see LETTER_KEYS)
     [[exemptions]]   code, label   (one table per exemption, in statute order)
+    [fees]      citation, charges, note, verified, source: the law's fee rules, each with its citation
+                (a law without the table: "not encoded", fee events are recorded and move no clock);
+                estimate_effect = "pause"|"none", estimate_citation: what a fee estimate that asks the
+                requester to answer does to the request's clocks; advance_payment_effect =
+                "pause"|"restart_on_payment"|"none", advance_payment_over (dollars: only a larger
+                advance payment has that effect), advance_payment_citation
+    [fees.estimate_response]   a clock table: the requester's time to answer a fee estimate
+                               (label, length, unit, roll, citation, note, verified, consequence)
+    [fees.waiver_appeal]       a clock table: the window to appeal a fee-waiver denial
+    [escalation.<kind>]  label, start = "exhaustion"|"denial"|"accrual"|"option", length, unit =
+                "calendar_days"|"business_days"|"months"|"years"|"none", roll, citation, roll_citation,
+                note, verified, source, deemed_denial (bool: silence past the response clock is a denial),
+                deemed_citation, accrual_from (start = "accrual": the escalation kind whose date the
+                claim accrues on). See foia.deadlines.escalation.
 
 Clock kinds used by the engine: response, expedited_decision, appeal_filing,
 appeal_decision; any other kind is an extra clock computed the same way, from the start
@@ -49,6 +63,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fnmatch import fnmatchcase
 from functools import cache, lru_cache
 from pathlib import Path
@@ -61,7 +76,9 @@ __all__ = [
     "LAWS_DIR",
     "LETTER_KEYS",
     "ClockRule",
+    "EscalationRule",
     "ExtensionRule",
+    "FeeRules",
     "Law",
     "LawOption",
     "ReceiptRule",
@@ -181,6 +198,58 @@ class TollingRule:
     limits_citation: str = ""
 
 
+FEE_EFFECTS = ("pause", "none")
+ADVANCE_EFFECTS = ("pause", "restart_on_payment", "none")
+ESCALATION_STARTS = ("exhaustion", "denial", "accrual", "option")
+ESCALATION_UNITS = ("calendar_days", "business_days", "months", "years", "none")
+
+
+@dataclass(frozen=True)
+class FeeRules:
+    """A law's fee rules (``[fees]``). ``encoded`` is False for a law without the table: FOIA Tracker
+    records its fee events but does not know what they do to its clocks, and says so."""
+
+    encoded: bool = False
+    citation: str = ""
+    charges: str = ""
+    note: str = ""
+    verified: bool | None = None
+    source: str = ""
+    estimate_effect: str = "none"
+    estimate_citation: str = ""
+    advance_payment_effect: str = "none"
+    advance_payment_over: Decimal | None = None
+    advance_payment_citation: str = ""
+    estimate_response: ClockRule | None = None
+    estimate_consequence: str = ""
+    waiver_appeal: ClockRule | None = None
+
+
+@dataclass(frozen=True)
+class EscalationRule:
+    """When a requester may (or must) go to court or to a reviewing body (``[escalation.<kind>]``)."""
+
+    kind: str
+    label: str
+    start: str
+    length: int | None
+    unit: str
+    citation: str
+    roll: str = "none"
+    roll_citation: str = ""
+    note: str = ""
+    verified: bool | None = None
+    source: str = ""
+    deemed_denial: bool = False
+    deemed_citation: str = ""
+    accrual_from: str = ""
+
+    def as_clock_rule(self) -> ClockRule:
+        """The window as a day-counting rule (calendar or business days only)."""
+        return ClockRule(kind=self.kind, label=self.label, length=self.length, unit=self.unit, start="received",
+                         roll=self.roll, citation=self.citation, note=self.note, roll_citation=self.roll_citation)
+
+
 @dataclass(frozen=True)
 class LawOption:
     """A per-request option that changes the law's clocks (``[options.<name>]``)."""
@@ -212,6 +281,8 @@ class Law:
     roll_calendar: str = ""  # "" = the counting calendar
     options: Mapping[str, LawOption] = field(default_factory=lambda: MappingProxyType({}))
     applied_options: frozenset[str] = frozenset()
+    fees: FeeRules = FeeRules()
+    escalations: Mapping[str, EscalationRule] = field(default_factory=lambda: MappingProxyType({}))
 
     def __hash__(self) -> int:
         return hash((self.slug, self.agency, self.applied_options))
@@ -374,6 +445,98 @@ def _parse_letter(table: Any, where: str) -> Mapping[str, Any]:
     return MappingProxyType(dict(table))
 
 
+_FEE_KEYS = frozenset({"citation", "charges", "note", "verified", "source", "estimate_effect", "estimate_citation",
+                       "advance_payment_effect", "advance_payment_over", "advance_payment_citation",
+                       "estimate_response", "waiver_appeal"})
+
+
+def _parse_fees(table: Any, where: str) -> FeeRules:
+    if table is None:
+        return FeeRules()
+    w = f"{where} [fees]"
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{w}: must be a table")
+    extra = set(table) - _FEE_KEYS
+    if extra:
+        raise ValueError(f"{w}: unknown key(s) {', '.join(sorted(extra))}")
+    if not table.get("citation"):
+        raise ValueError(f"{w}: needs the citation of the law's fee provision")
+    est = table.get("estimate_effect", "none")
+    if est not in FEE_EFFECTS:
+        raise ValueError(f"{w}: estimate_effect {est!r} not in {FEE_EFFECTS}")
+    adv = table.get("advance_payment_effect", "none")
+    if adv not in ADVANCE_EFFECTS:
+        raise ValueError(f"{w}: advance_payment_effect {adv!r} not in {ADVANCE_EFFECTS}")
+    if est != "none" and not table.get("estimate_citation"):
+        raise ValueError(f"{w}: estimate_effect = {est!r} needs an estimate_citation")
+    if adv != "none" and not table.get("advance_payment_citation"):
+        raise ValueError(f"{w}: advance_payment_effect = {adv!r} needs an advance_payment_citation")
+    over = table.get("advance_payment_over")
+    if over is not None and not (isinstance(over, int | float) and over >= 0):
+        raise ValueError(f"{w}: advance_payment_over must be a number of dollars")
+    response = consequence = None
+    if "estimate_response" in table:
+        t = dict(table["estimate_response"])
+        consequence = str(t.pop("consequence", ""))
+        response = _parse_clock("fee_response", t, f"{w}.estimate_response")
+    appeal = None
+    if "waiver_appeal" in table:
+        appeal = _parse_clock("fee_waiver_appeal", table["waiver_appeal"], f"{w}.waiver_appeal")
+    return FeeRules(
+        encoded=True, citation=table["citation"], charges=str(table.get("charges", "")),
+        note=str(table.get("note", "")), verified=_verified(table, w), source=str(table.get("source", "")),
+        estimate_effect=est, estimate_citation=str(table.get("estimate_citation", "")),
+        advance_payment_effect=adv,
+        advance_payment_over=Decimal(str(over)) if over is not None else None,
+        advance_payment_citation=str(table.get("advance_payment_citation", "")),
+        estimate_response=response, estimate_consequence=consequence or "", waiver_appeal=appeal,
+    )
+
+
+_ESCALATION_KEYS = frozenset({"label", "start", "length", "unit", "roll", "roll_citation", "citation", "note",
+                              "verified", "source", "deemed_denial", "deemed_citation", "accrual_from"})
+
+
+def _parse_escalations(table: Any, where: str) -> Mapping[str, EscalationRule]:
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: [escalation] must be a table of tables")
+    out: dict[str, EscalationRule] = {}
+    for kind, t in table.items():
+        w = f"{where} escalation.{kind}"
+        if not isinstance(t, Mapping):
+            raise ValueError(f"{w}: must be a table")
+        extra = set(t) - _ESCALATION_KEYS
+        if extra:
+            raise ValueError(f"{w}: unknown key(s) {', '.join(sorted(extra))}")
+        start = t.get("start", "")
+        if start not in ESCALATION_STARTS:
+            raise ValueError(f"{w}: start {start!r} not in {ESCALATION_STARTS}")
+        unit = t.get("unit", "none")
+        if unit not in ESCALATION_UNITS:
+            raise ValueError(f"{w}: unit {unit!r} not in {ESCALATION_UNITS}")
+        length = t.get("length")
+        if unit != "none" and not (isinstance(length, int) and length > 0):
+            raise ValueError(f"{w}: a {unit} window needs a positive integer length")
+        if start == "option" and unit != "none":
+            raise ValueError(f"{w}: an option has no window (unit = \"none\")")
+        roll = t.get("roll", "none")
+        if roll not in ROLLS:
+            raise ValueError(f"{w}: roll {roll!r} not in {ROLLS}")
+        if start == "accrual" and t.get("accrual_from") not in table:
+            raise ValueError(f"{w}: start = \"accrual\" needs accrual_from naming another escalation")
+        deemed = t.get("deemed_denial", False)
+        if not isinstance(deemed, bool) or (deemed and not t.get("deemed_citation")):
+            raise ValueError(f"{w}: deemed_denial must be true or false, and true needs a deemed_citation")
+        out[kind] = EscalationRule(
+            kind=kind, label=_need(t, "label", w), start=start, length=length if unit != "none" else None,
+            unit=unit, citation=_need(t, "citation", w), roll=roll, roll_citation=str(t.get("roll_citation", "")),
+            note=str(t.get("note", "")), verified=_verified(t, w), source=str(t.get("source", "")),
+            deemed_denial=deemed, deemed_citation=str(t.get("deemed_citation", "")),
+            accrual_from=str(t.get("accrual_from", "")),
+        )
+    return MappingProxyType(out)
+
+
 def _parse_options(table: Any, where: str) -> Mapping[str, LawOption]:
     if not isinstance(table, Mapping):
         raise ValueError(f"{where}: [options] must be a table of tables")
@@ -382,7 +545,7 @@ def _parse_options(table: Any, where: str) -> Mapping[str, LawOption]:
         ow = f"{where} options.{name}"
         if not isinstance(t, Mapping):
             raise ValueError(f"{ow}: must be a table")
-        extra = set(t) - {"label", "citation", "note", "clocks", "receipt", "tolling", "letter"}
+        extra = set(t) - {"label", "citation", "note", "clocks", "receipt", "tolling", "letter", "fees", "escalation"}
         if extra:
             raise ValueError(f"{ow}: unknown key(s) {', '.join(sorted(extra))}")
         out[name] = LawOption(name, _need(t, "label", ow), _need(t, "citation", ow), t.get("note", ""))
@@ -432,6 +595,8 @@ def _build(raw: Mapping[str, Any], where: str, agency: str | None = None, agency
         roll_calendar=roll_calendar,
         options=_parse_options(raw.get("options", {}), where),
         applied_options=applied,
+        fees=_parse_fees(raw.get("fees"), where),
+        escalations=_parse_escalations(raw.get("escalation", {}), where),
     )
 
 

@@ -13,7 +13,11 @@ from foia.deadlines.calendars import Calendar
 from foia.deadlines.counting import ONE_DAY, Trace
 from foia.deadlines.laws import ReceiptRule
 
-__all__ = ["ENGINE_EVENT_KINDS", "AgencyRules", "LedgerEvent", "effective_receipt", "local_date"]
+__all__ = ["ENGINE_EVENT_KINDS", "FEE_EVENT_KINDS", "AgencyRules", "LedgerEvent", "effective_receipt", "local_date"]
+
+#: The fee lifecycle's steps (foia.deadlines.fees says what each does under its law's [fees] rules).
+FEE_EVENT_KINDS = frozenset({"fee_estimate", "fee_accepted", "fee_narrowed", "advance_payment", "fee_paid",
+                             "fee_waiver_decided"})
 
 #: The event kinds the engine reads (the app's ledger has more: notes, letters, creation...).
 ENGINE_EVENT_KINDS = frozenset(
@@ -31,7 +35,7 @@ ENGINE_EVENT_KINDS = frozenset(
         "appeal_decided",
         "closed",
     }
-)
+) | FEE_EVENT_KINDS
 
 
 @dataclass(frozen=True)

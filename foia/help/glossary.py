@@ -31,6 +31,8 @@ STATUS_HELP: dict[str, str] = {
     "denied": "Everything asked for was withheld; you can usually appeal.",
     "no_records": "The agency says it found no records; this is an adverse determination you can usually appeal.",
     "appealing": "You appealed the agency's determination; the appeal-decision clock runs.",
+    "in_litigation": ("The request is in court (its litigation ledger records the complaint and court dates); "
+                      "follow-up reminders stop while the case is open."),
     "withdrawn": "You withdrew the request; every clock stops.",
     "closed": "The request is closed for another reason; every clock stops.",
 }

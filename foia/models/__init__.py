@@ -43,6 +43,7 @@ from foia.models.reminder import (
 from foia.models.request import (
     CLOSED_STATUSES,
     FEE_CATEGORIES,
+    QUIET_STATUSES,
     STATUSES,
     VISIBILITIES,
     Request,
@@ -62,6 +63,7 @@ __all__ = [
     "JOB_KINDS",
     "JOB_STATUSES",
     "LETTER_KIND_LABELS",
+    "QUIET_STATUSES",
     "REMINDER_KINDS",
     "REMINDER_RULES",
     "ROLES",

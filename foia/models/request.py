@@ -36,12 +36,17 @@ STATUSES: dict[str, str] = {
     "denied": "Denied",
     "no_records": "No records",
     "appealing": "Under appeal",
+    # In court (foia.fees.litigation): follow-up reminders stop (foia.reminders.planner); the request stays open.
+    "in_litigation": "In litigation",
     "withdrawn": "Withdrawn",
     "closed": "Closed",
 }
 # "no_records" is not closed: it is an adverse determination the requester can appeal, so its
 # appeal clock, reminders and feeds keep running (like "denied").
 CLOSED_STATUSES = frozenset({"released", "withdrawn", "closed"})
+# Open statuses that get no follow-up reminders or digest lines: a request in court is followed through its
+# litigation ledger (foia.fees.litigation), not by reminders to chase the agency.
+QUIET_STATUSES = frozenset({"in_litigation"})
 
 # Federal FOIA fee categories (5 U.S.C. 552(a)(4)(A)(ii)); state laws use "other".
 FEE_CATEGORIES: dict[str, str] = {

@@ -17,7 +17,7 @@ from foia.clocks.service import request_calendar
 from foia.core.access import followed_clause
 from foia.core.clock import local_today
 from foia.deadlines import Calendar, load_law
-from foia.models import CLOSED_STATUSES, REMINDER_RULES, Request, RequestClock, User
+from foia.models import CLOSED_STATUSES, QUIET_STATUSES, REMINDER_RULES, Request, RequestClock, User
 
 
 @cache
@@ -142,7 +142,7 @@ def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, ba
     today = row.due
     items = []
     for req, clock in rows:
-        if req.is_closed or clock.due is None:  # (the query already leaves out clocks without a date)
+        if req.is_closed or req.status in QUIET_STATUSES or clock.due is None:  # (the query leaves out undated clocks)
             continue
         left = request_calendar(session, req).working_days_between(today, clock.due)
         if left > 5:

@@ -29,7 +29,7 @@ from foia.clocks.service import Moved, compute_for, request_calendar
 from foia.core.access import may_follow
 from foia.core.clock import default_timezone
 from foia.deadlines import Calendar, Clock
-from foia.models import RULE_KIND, Reminder, Request, User, Watcher
+from foia.models import QUIET_STATUSES, RULE_KIND, Reminder, Request, User, Watcher
 
 SEND_HOUR = time(8, 0)      # immediate reminders go out at 8:00 in the recipient's time zone
 
@@ -37,7 +37,7 @@ SEND_HOUR = time(8, 0)      # immediate reminders go out at 8:00 in the recipien
 DIGEST_HOUR = time(7, 0)    # digests at 7:00
 
 
-APPEAL_CLOCKS = frozenset({"appeal_filing"})
+APPEAL_CLOCKS = frozenset({"appeal_filing", "fee_waiver_appeal"})  # the requester's own windows to appeal
 
 
 MAX_WEEKLY = 520            # ten years of weekly overdue reminders is plenty
@@ -91,7 +91,7 @@ def plan(session: Session, req: Request, *, now: datetime, clocks: Sequence[Cloc
         if r.status == "sent" and r.sent_at is not None:
             sent_key = (user_id, kind, due)
             last_sent[sent_key] = max(last_sent.get(sent_key, r.sent_at), r.sent_at)
-    if not req.is_closed:
+    if not req.is_closed and req.status not in QUIET_STATUSES:
         cal = request_calendar(session, req)
         for user in recipients(session, req):
             if user.reminder_mode == "digest":

@@ -31,6 +31,7 @@ from foia.core.names import law_name
 from foia.core.web import request_or_404
 from foia.deadlines import law_slugs, load_law
 from foia.extensions import db
+from foia.fees.panel import request_panel
 from foia.letters.service import versions_for
 from foia.mailroom.outbound import agency_recipient, deliveries_for
 from foia.models import (
@@ -274,7 +275,8 @@ def show(ref: str):
                                    "notes": len(notes), "events": len(live_events)},
                            show_notes=show_notes, notes=notes, note_errors={}, note_body="",
                            can_remove_note=lambda n: can_remove_note(current_user, req, n),
-                           response_phrase=clock_phrase(law))
+                           response_phrase=clock_phrase(law),
+                           panel=request_panel(session, current_user, req, clocks, events))
 
 # ---------------------------------------------------------------------------- corrections
 

@@ -243,11 +243,12 @@ def test_acknowledgment_never_moves_status_backwards_and_notes_keep_it(world, se
     assert _clocks(session, req)["response"] == (date(2025, 8, 4), "open")  # the law's full 10 working days
     _log(session, req, staff, kind="acknowledgment", occurred_on=date(2025, 6, 26))
     assert req.status == "processing"
-    for kind, data in (("fee_estimate", {"amount": "$1,250.5"}), ("fee_waiver_decision", {"decision": "denied"}),
-                       ("payment", {"amount": "25"}), ("note", {})):
+    for kind, data, event_kind in (("fee_estimate", {"amount": "$1,250.5"}, "fee_estimate"),
+                                   ("fee_waiver_decision", {"decision": "denied"}, "fee_waiver_decided"),
+                                   ("payment", {"amount": "25"}, "fee_paid"), ("note", {}, "note")):
         comm = _log(session, req, staff, kind=kind, occurred_on=date(2025, 6, 27), data=data)
         assert req.status == "processing"
-        assert session.get(Event, comm.event_id).kind == "note"
+        assert session.get(Event, comm.event_id).kind == event_kind  # fee steps of the ledger (foia.fees)
     assert session.scalar(select(Communication.data).where(Communication.kind == "fee_estimate")) == {"amount": "1250.50"}
     assert _clocks(session, req)["response"] == (date(2025, 8, 4), "open")
 

@@ -1,0 +1,1 @@
+"""Fee lifecycle, escalation dates and litigation of a request (issue 19)."""
