@@ -18,7 +18,7 @@ from flask import Flask
 from foia.clocks.jobs import claim_recompute, recompute_failed, run_recompute_job
 from foia.core.clock import local_today
 from foia.core.paths import blob_root
-from foia.dashboard.stats import refresh_snapshots
+from foia.dashboard.stats import RefreshResult, refresh_stats
 from foia.documents.jobs import JobPass, job_settings, run_jobs
 from foia.documents.service import sweep_orphans
 from foia.extensions import db
@@ -34,7 +34,7 @@ log = logging.getLogger("foia.scheduler")
 
 
 def sweep(app: Flask) -> int:
-    """One sweep: send due reminders, refresh agency statistics. (Text extraction is `background_jobs`.)
+    """One sweep: send due reminders. (Agency statistics are `refresh_statistics`, text extraction `background_jobs`.)
 
     The clock is read once: every step of a sweep works at the same `now`."""
     now = datetime.now(UTC)
@@ -48,13 +48,6 @@ def sweep(app: Flask) -> int:
             db.session.rollback()
             log.exception("reminder sweep failed; it will run again at the next interval")
             sent = 0
-        try:
-            # Agency statistics for the dashboard are computed here, not in page views.
-            refresh_snapshots(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("refreshing agency statistics failed; they will be refreshed at the next interval")
         finally:
             db.session.remove()
     if sent:
@@ -179,6 +172,23 @@ def background_jobs(app: Flask, *, limit: int = 20) -> JobPass | None:
     return result
 
 
+def refresh_statistics(app: Flask) -> RefreshResult | None:
+    """The dashboard's agency statistics, stored for every scope: only the agencies changed since the last
+    refresh are recomputed (every agency once a day). Its own job, so it never delays the reminder sweep."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        try:
+            result = refresh_stats(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("refreshing agency statistics failed; they will be refreshed at the next interval")
+            return None
+        finally:
+            db.session.remove()
+
+
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     refuse_unless_at_head(app, wanted=True)  # a schema not at head: one line, exit before any sweep
@@ -187,6 +197,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
     )
     scheduler.add_job(sweep, "interval", seconds=interval, args=[app], id="reminder-sweep",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(refresh_statistics, "interval", seconds=interval, args=[app], id="statistics-refresh",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(deliver_webhooks, "interval", seconds=interval, args=[app], id="webhook-delivery",
                       next_run_time=datetime.now(UTC), replace_existing=True)

@@ -27,25 +27,35 @@ Agency responsiveness (`agency_responsiveness`)
 
     Per agency: the median of the working days to first response (agencies with at least one
     response are listed) and the on-time rate. The query is two aggregate statements over the
-    events table (no row per event reaches Python); callers cache the result (foia.dashboard.views).
+    events table (no row per event reaches Python); the results are stored per scope and refreshed
+    incrementally by the scheduler (`refresh_stats`), so a page view reads one row.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foia.core.access import scope_clause
 from foia.deadlines import Calendar, Closure, calendar_for, load_law
-from foia.models import Agency, CalendarClosure, Delivery, Event, Request, StatsSnapshot
+from foia.models import (
+    Agency,
+    AgencyStatsChange,
+    CalendarClosure,
+    Delivery,
+    Event,
+    Organization,
+    Request,
+    StatsSnapshot,
+)
 
 RESPONSE_KINDS = ("acknowledged", "determination", "release", "closed")
 SUBSTANTIVE_KINDS = ("determination", "release", "closed")
@@ -148,10 +158,14 @@ def paused_working_days(idx: Calendar, receipt: date, response: date,
     return total
 
 
-def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: date) -> list[AgencyStats]:
+def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: date,
+                          agency_ids: Collection[int] | None = None) -> list[AgencyStats]:
     """Per agency with at least one response: median working days from receipt to first response
-    (excluding tolled days) and on-time rate, over the requests in `scope` (see `stats_scope`)."""
+    (excluding tolled days) and on-time rate, over the requests in `scope` (see `stats_scope`), for
+    every agency or only `agency_ids` (an incremental refresh)."""
     where = scope_clause(scope)
+    if agency_ids is not None:
+        where = and_(where, Request.agency_id.in_(sorted(agency_ids)))
     on = Event.occurred_on
     kinds = ("sent", "received", "toll_start", "toll_end") + RESPONSE_KINDS
     _bounced_sent = select(Delivery.event_id).where(Delivery.status == "bounced", Delivery.event_id.is_not(None))
@@ -221,9 +235,13 @@ def agency_responsiveness(session: Session, *, scope: tuple[Any, ...], today: da
     return out
 
 
-# ---------------------------------------------------------------------------------- snapshots
-
-SNAPSHOT_MAX_AGE = timedelta(minutes=5)
+# ---------------------------------------------------------------------------------- stored figures
+#
+# Each scope's figures are stored in stats_snapshots (shared by every web worker and the scheduler). The
+# scheduler's refresh (`refresh_stats`) recomputes only the agencies named by agency_stats_changes rows,
+# which database triggers write whenever an event, a request, a delivery, a closure or an agency changes
+# (migration 0022_maintained_counts), and every agency once a day (deadlines pass: a request can turn
+# late without any change). A page view only reads the stored row.
 
 
 def scope_key(scope: tuple[Any, ...]) -> str:
@@ -235,40 +253,79 @@ def _parse_scope(key: str) -> tuple[Any, ...]:
     return (kind, *(int(part) for part in rest))
 
 
-def _store_snapshot(session: Session, key: str, stats: list[AgencyStats], now: datetime) -> None:
+def all_scopes(session: Session) -> list[tuple[Any, ...]]:
+    """Every scope a viewer can have: all requests (admins), and per organization its staff's and its
+    reporters' (foia.core.access.stats_scope)."""
+    scopes: list[tuple[Any, ...]] = [("all",)]
+    for (org_id,) in session.execute(select(Organization.id).order_by(Organization.id)):
+        scopes += [("staff", org_id), ("shared", org_id)]
+    return scopes
 
+
+def stored_responsiveness(session: Session, scope: tuple[Any, ...]) -> tuple[list[AgencyStats], datetime] | None:
+    """The stored figures of this scope and when they were computed; None until the scheduler (or
+    `flask foia stats refresh`) first computed them (a new organization, for up to a minute)."""
+    row = session.get(StatsSnapshot, scope_key(scope))
+    if row is None:
+        return None
+    return [AgencyStats(**d) for d in row.data], row.computed_at
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    scopes: int          # scopes whose stored figures changed
+    full: int            # of which recomputed for every agency
+    agencies: int        # agencies recomputed in the others (incremental)
+    skipped: bool = False  # another process was refreshing (PostgreSQL advisory lock)
+
+
+REFRESH_LOCK = 0x464F4941  # "FOIA": pg_try_advisory_xact_lock key of the statistics refresh
+
+
+def _take_changes(session: Session) -> tuple[set[int], bool]:
+    """Delete the pending change rows and return the agencies they name (and whether one named every
+    agency). Deleted inside the caller's transaction: if the refresh fails they come back with the
+    rollback; a change committed meanwhile is a new row, left for the next refresh."""
+    ids = [a for (a,) in session.execute(delete(AgencyStatsChange).returning(AgencyStatsChange.agency_id))]
+    return {a for a in ids if a is not None}, any(a is None for a in ids)
+
+
+def refresh_stats(session: Session, *, today: date, now: datetime, full: bool = False) -> RefreshResult:
+    """Bring every scope's stored figures up to date: in full for a scope never computed, computed for
+    another day, or when `full` (or a closure changed); otherwise only the agencies that changed since
+    the last refresh. The caller commits (the change rows are deleted in the same transaction)."""
+    if session.get_bind().dialect.name == "postgresql" and not session.scalar(
+            select(func.pg_try_advisory_xact_lock(REFRESH_LOCK))):
+        return RefreshResult(0, 0, 0, skipped=True)
+    dirty, everything = _take_changes(session)
+    full = full or everything
+    changed = full_n = agencies = 0
+    for scope in all_scopes(session):
+        key = scope_key(scope)
+        row = session.get(StatsSnapshot, key)
+        if row is None or full or row.computed_on != today:
+            stats = agency_responsiveness(session, scope=scope, today=today)
+            full_n += 1
+        elif dirty:
+            fresh = agency_responsiveness(session, scope=scope, today=today, agency_ids=dirty)
+            kept = [AgencyStats(**d) for d in row.data if d["agency_id"] not in dirty]
+            stats = sorted(kept + fresh, key=lambda s: (s.name.lower(), s.slug))
+            agencies += len(dirty)
+        else:
+            continue
+        _store_snapshot(session, key, stats, now, today)
+        changed += 1
+    return RefreshResult(changed, full_n, agencies)
+
+
+def _store_snapshot(session: Session, key: str, stats: list[AgencyStats], now: datetime, today: date) -> None:
     data = [asdict(s) for s in stats]
     row = session.get(StatsSnapshot, key)
     if row is not None:
-        row.data, row.computed_at = data, now
+        row.data, row.computed_at, row.computed_on = data, now, today
         return
     try:
         with session.begin_nested():
-            session.add(StatsSnapshot(scope_key=key, computed_at=now, data=data))
+            session.add(StatsSnapshot(scope_key=key, computed_at=now, computed_on=today, data=data))
     except IntegrityError:  # another process stored it first: theirs is as good
         pass
-
-
-def snapshot_responsiveness(session: Session, *, scope: tuple[Any, ...], today: date,
-                            now: datetime) -> tuple[list[AgencyStats], datetime]:
-    """The stored statistics for this scope (possibly a few minutes old: the scheduler refreshes them),
-    computed and stored only the first time a scope is ever viewed. Returns them with their time."""
-
-    row = session.get(StatsSnapshot, scope_key(scope))
-    if row is not None:
-        return [AgencyStats(**d) for d in row.data], row.computed_at
-    stats = agency_responsiveness(session, scope=scope, today=today)
-    _store_snapshot(session, scope_key(scope), stats, now)
-    return stats, now
-
-
-def refresh_snapshots(session: Session, *, today: date, now: datetime, max_age: timedelta = SNAPSHOT_MAX_AGE,
-                      limit: int = 20) -> int:
-    """Recompute the snapshots older than `max_age` (called by the scheduler's sweep)."""
-
-    stale = list(session.scalars(select(StatsSnapshot).where(StatsSnapshot.computed_at < now - max_age)
-                                 .order_by(StatsSnapshot.computed_at).limit(limit)))
-    for row in stale:
-        _store_snapshot(session, row.scope_key, agency_responsiveness(session, scope=_parse_scope(row.scope_key),
-                                                                     today=today), now)
-    return len(stale)

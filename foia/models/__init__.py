@@ -13,6 +13,7 @@ from foia.models.communication import (
     SearchEntry,
     UnmatchedMail,
 )
+from foia.models.counts import AgencyStatsChange, RequestCount
 from foia.models.delivery import DELIVERY_STATUSES, Delivery
 from foia.models.event import EVENT_KINDS, Event
 from foia.models.exchange import (
@@ -77,6 +78,7 @@ __all__ = [
     "Agency",
     "AgencyChange",
     "AgencyReportedStat",
+    "AgencyStatsChange",
     "ApiToken",
     "AuditLog",
     "CalendarClosure",
@@ -93,6 +95,7 @@ __all__ = [
     "Reminder",
     "Request",
     "RequestClock",
+    "RequestCount",
     "RequestGroup",
     "SearchEntry",
     "StatsSnapshot",

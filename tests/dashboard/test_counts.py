@@ -1,0 +1,198 @@
+"""Maintained counts (request_counts, kept by triggers) stay equal to a fresh COUNT(*) through every kind
+of writer, each viewer's sum matches the access rule, and the agency statistics refresh recomputes only
+the agencies that changed. Runs on SQLite and, with FOIA_TEST_DATABASE_URL, on PostgreSQL."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select, text, update
+
+from foia.core.access import stats_scope, visible_clause
+from foia.dashboard import stats as stats_mod
+from foia.dashboard.counts import counts_by_status, fresh_counts, maintained_counts, rebuild_counts
+from foia.dashboard.stats import agency_responsiveness, refresh_stats, scope_key, stored_responsiveness
+from foia.imports.service import preview_file, run_import
+from foia.models import STATUSES, Agency, AgencyStatsChange, Request, RequestCount, StatsSnapshot
+from foia.requests.corrections import delete_draft, edit_request
+from foia.requests.service import RequestInput, create_request, log_event, update_request
+from tests.conftest import NOW
+from tests.imports.import_data import csv_bytes, make_directory
+
+TODAY = date(2026, 3, 16)
+
+
+def _check(session) -> None:
+    session.flush()
+    assert maintained_counts(session) == fresh_counts(session)
+
+
+def _every_viewer_matches(session, users) -> None:
+    for name, user in users.items():
+        fresh = dict(session.execute(select(Request.status, func.count()).where(visible_clause(user))
+                                     .group_by(Request.status)).all())
+        assert counts_by_status(session, user) == fresh, name
+
+
+def test_counts_follow_random_changes_by_every_writer(session, world):
+    users = world["users"]
+    session.commit()
+    _check(session)
+    assert sum(maintained_counts(session).values()) > 0  # the world's requests were counted on creation
+    rng = random.Random(18)
+    agencies = [a for a in session.scalars(select(Agency.slug)) if a][:5]
+    people = [users[k] for k in ("staff", "news_staff", "reporter", "colleague", "outsider")]
+    made: list[Request] = list(world["requests"].values()) if isinstance(world["requests"], dict) else list(world["requests"])
+    for step in range(60):
+        op = rng.choice(("create", "create", "status", "visibility", "org", "delete", "edit", "bulk"))
+        if op == "create" or not made:
+            who = rng.choice(people)
+            made.append(create_request(session, actor=who, now=NOW, data=RequestInput(
+                title=f"Random {step}", records_sought="All records about the thing in question.",
+                agency_slug=rng.choice(agencies), visibility=rng.choice(("private", "organization", "public")))))
+        else:
+            req = rng.choice(made)
+            if req.deleted_at is not None:
+                continue
+            if op == "status":
+                update_request(session, actor=None, now=NOW, req=req, status=rng.choice(list(STATUSES)))
+            elif op == "visibility":
+                update_request(session, actor=None, now=NOW, req=req,
+                               visibility=rng.choice(("private", "organization", "public")))
+            elif op == "edit":
+                edit_request(session, actor=users["admin"], now=NOW, req=req,
+                             values={"visibility": rng.choice(("private", "organization", "public"))})
+            elif op == "org":  # an organization move, as an administrator would do it in SQL
+                org = rng.choice(list(world["orgs"].values()))
+                session.execute(update(Request).where(Request.id == req.id).values(organization_id=org.id))
+            elif op == "bulk":  # a bulk statement no ORM event sees row by row
+                session.execute(update(Request).where(Request.status == "draft", Request.deleted_at.is_(None))
+                                .values(status="submitted"))
+            elif op == "delete" and req.status == "draft" and req.sent_at is None:
+                delete_draft(session, actor=users["admin"], now=NOW, req=req)
+        if step % 10 == 0:
+            _check(session)
+            session.commit() if rng.random() < 0.7 else session.rollback()
+            session.expire_all()
+            made = list(session.scalars(select(Request)))
+            _check(session)
+    session.commit()
+    _check(session)
+    # A request removed outright (a correction run in SQL) is no longer counted.
+    victim = session.scalars(select(Request).where(Request.deleted_at.is_(None))).first()
+    session.execute(text("DELETE FROM requests WHERE id = :id"), {"id": victim.id})
+    _check(session)
+    session.commit()
+    _every_viewer_matches(session, users)
+
+
+def test_counts_follow_an_import(session, world):
+    make_directory(session)
+    session.commit()
+    staff = world["users"]["staff"]
+    before = counts_by_status(session, staff)
+    rows = [("", "FBI", f"Imported records {i}", "2025-09-02", "", "", "", "", "") for i in range(3)]
+    pv = preview_file(session, actor=staff, now=NOW, data=csv_bytes(rows, encoding="utf-8"), filename="a.csv")
+    result = run_import(session, actor=staff, now=NOW, preview=pv, skip_invalid=False)
+    session.commit()
+    assert len(result.imported) == 3
+    _check(session)
+    assert sum(counts_by_status(session, staff).values()) == sum(before.values()) + 3
+
+
+def test_a_reporter_never_counts_another_organizations_private_requests(session, world):
+    users = world["users"]
+    outsider, reporter = users["outsider"], users["reporter"]
+    for i in range(3):
+        create_request(session, actor=outsider, now=NOW, data=RequestInput(
+            title=f"Outsider private {i}", records_sought="All records about the thing in question.",
+            agency_slug="dhs-ice", visibility="private"))
+    session.commit()
+    seen_by_reporter = sum(counts_by_status(session, reporter).values())
+    visible = session.scalar(select(func.count()).select_from(Request).where(visible_clause(reporter)))
+    assert seen_by_reporter == visible
+    outsider_private = session.scalar(select(func.count()).select_from(Request).where(
+        Request.requester_id == outsider.id, Request.visibility == "private"))
+    assert outsider_private >= 3
+    assert sum(counts_by_status(session, outsider).values()) >= outsider_private
+    _every_viewer_matches(session, users)
+
+
+def test_rebuild_and_check_commands(cli, session, world):
+    session.commit()
+    session.execute(update(RequestCount).values(n=RequestCount.n + 5))
+    session.commit()
+    assert maintained_counts(session) != fresh_counts(session)
+    result = cli.invoke(args=["foia", "counts", "check"])
+    assert result.exit_code == 1 and "differ" in result.output
+    result = cli.invoke(args=["foia", "counts", "rebuild"])
+    assert result.exit_code == 0, result.output
+    session.expire_all()
+    assert maintained_counts(session) == fresh_counts(session)
+    assert cli.invoke(args=["foia", "counts", "check"]).exit_code == 0
+    assert rebuild_counts(session) == len(fresh_counts(session))
+
+
+def _sent(session, user, title, agency, sent_on, extra=()):
+    req = create_request(session, actor=user, now=NOW, data=RequestInput(
+        title=title, records_sought="All records about the thing in question.", agency_slug=agency,
+        visibility="public"))
+    update_request(session, actor=user, now=NOW, req=req, status="submitted")
+    log_event(session, actor=user, now=NOW, req=req, kind="sent", occurred_on=sent_on)
+    for kind, on in extra:
+        log_event(session, actor=user, now=NOW, req=req, kind=kind, occurred_on=on)
+    return req
+
+
+def test_statistics_refresh_recomputes_only_changed_agencies(session, world, monkeypatch):
+    staff = world["users"]["staff"]
+    ice = _sent(session, staff, "ICE", "dhs-ice", date(2026, 2, 2), [("acknowledged", date(2026, 2, 9))])
+    _sent(session, staff, "LASD", "lasd", date(2026, 2, 2), [("acknowledged", date(2026, 2, 4))])
+    session.commit()
+    now = datetime(2026, 3, 16, 18, tzinfo=UTC)
+    first = refresh_stats(session, today=TODAY, now=now)
+    session.commit()
+    assert first.full == first.scopes >= 3  # every scope computed once, in full
+    assert session.scalar(select(func.count()).select_from(AgencyStatsChange)) == 0
+    scope = stats_scope(staff)
+    stored, _ = stored_responsiveness(session, scope)
+    assert stored == agency_responsiveness(session, scope=scope, today=TODAY)
+    # Nothing changed: nothing recomputed.
+    calls: list = []
+    real = stats_mod.agency_responsiveness
+
+    def spy(session, *, scope, today, agency_ids=None):
+        calls.append((scope, None if agency_ids is None else set(agency_ids)))
+        return real(session, scope=scope, today=today, agency_ids=agency_ids)
+
+    monkeypatch.setattr(stats_mod, "agency_responsiveness", spy)
+    assert refresh_stats(session, today=TODAY, now=now).scopes == 0 and calls == []
+    # A new event on the ICE request: only ICE is recomputed, in every scope, and the stored figures
+    # equal a full computation.
+    log_event(session, actor=staff, now=NOW, req=ice, kind="determination", occurred_on=date(2026, 2, 20))
+    session.commit()
+    result = refresh_stats(session, today=TODAY, now=now + timedelta(minutes=1))
+    session.commit()
+    assert result.full == 0 and result.scopes >= 3
+    assert calls and all(ids == {ice.agency_id} for _scope, ids in calls)
+    stored, when = stored_responsiveness(session, scope)
+    assert stored == real(session, scope=scope, today=TODAY) and when == now + timedelta(minutes=1)
+    # A new day recomputes every agency (a deadline may have passed).
+    calls.clear()
+    assert refresh_stats(session, today=TODAY + timedelta(days=1), now=now + timedelta(days=1)).full >= 3
+    assert calls and all(ids is None for _scope, ids in calls)
+
+
+def test_the_dashboard_reads_stored_statistics(session, world, login_as):
+    staff = world["users"]["staff"]
+    _sent(session, staff, "ICE", "dhs-ice", date(2026, 2, 2), [("acknowledged", date(2026, 2, 9))])
+    session.commit()
+    client = login_as("staff")
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "being computed" in body  # never computed inside a page view
+    assert session.get(StatsSnapshot, scope_key(stats_scope(staff))) is None
+    refresh_stats(session, today=TODAY, now=datetime(2026, 3, 16, 18, tzinfo=UTC))
+    session.commit()
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "U.S. Immigration and Customs Enforcement" in body and "being computed" not in body
