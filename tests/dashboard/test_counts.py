@@ -159,29 +159,31 @@ def test_statistics_refresh_recomputes_only_changed_agencies(session, world, mon
     stored, _ = stored_responsiveness(session, scope)
     assert stored == agency_responsiveness(session, scope=scope, today=TODAY)
     # Nothing changed: nothing recomputed.
-    calls: list = []
-    real = stats_mod.agency_responsiveness
+    calls: list[set[int]] = []  # per pass over the events, the agencies it measured
+    real = stats_mod.measure_requests
 
-    def spy(session, *, scope, today, agency_ids=None):
-        calls.append((scope, None if agency_ids is None else set(agency_ids)))
-        return real(session, scope=scope, today=today, agency_ids=agency_ids)
+    def spy(session, *, where, today):
+        measured = real(session, where=where, today=today)
+        calls.append({g[0] for g in (*measured.days, *measured.judged)})
+        return measured
 
-    monkeypatch.setattr(stats_mod, "agency_responsiveness", spy)
+    monkeypatch.setattr(stats_mod, "measure_requests", spy)
     assert refresh_stats(session, today=TODAY, now=now).scopes == 0 and calls == []
-    # A new event on the ICE request: only ICE is recomputed, in every scope, and the stored figures
-    # equal a full computation.
+    # A new event on the ICE request: only ICE is measured again (one pass for every scope), and the
+    # stored figures equal a full computation.
     log_event(session, actor=staff, now=NOW, req=ice, kind="determination", occurred_on=date(2026, 2, 20))
     session.commit()
     result = refresh_stats(session, today=TODAY, now=now + timedelta(minutes=1))
     session.commit()
-    assert result.full == 0 and result.scopes >= 3
-    assert calls and all(ids == {ice.agency_id} for _scope, ids in calls)
+    assert result.full == 0 and result.scopes >= 3 and result.agencies == 1
+    assert calls == [{ice.agency_id}]
     stored, when = stored_responsiveness(session, scope)
-    assert stored == real(session, scope=scope, today=TODAY) and when == now + timedelta(minutes=1)
-    # A new day recomputes every agency (a deadline may have passed).
+    assert stored == agency_responsiveness(session, scope=scope, today=TODAY) and when == now + timedelta(minutes=1)
+    assert {s.slug for s in stored} == {"dhs-ice", "lasd"}  # the unchanged agency's figures kept
+    # A new day recomputes every agency (a deadline may have passed), still in one pass.
     calls.clear()
     assert refresh_stats(session, today=TODAY + timedelta(days=1), now=now + timedelta(days=1)).full >= 3
-    assert calls and all(ids is None for _scope, ids in calls)
+    assert len(calls) == 1 and calls[0] >= {ice.agency_id}
 
 
 def test_the_dashboard_reads_stored_statistics(session, world, login_as):
@@ -196,3 +198,26 @@ def test_the_dashboard_reads_stored_statistics(session, world, login_as):
     session.commit()
     body = client.get("/dashboard").get_data(as_text=True)
     assert "U.S. Immigration and Customs Enforcement" in body and "being computed" not in body
+
+
+def test_stored_statistics_of_every_scope_follow_the_access_rule(session, world):
+    """One pass serves every scope: each scope's stored figures equal that scope's own query (which
+    reads only the requests scope_clause selects), so no organization's private requests leak."""
+    users = world["users"]
+    for who, vis, agency in (("outsider", "private", "dhs-ice"), ("outsider", "organization", "lasd"),
+                             ("reporter", "private", "dhs-ice"), ("staff", "public", "lasd")):
+        req = create_request(session, actor=users[who], now=NOW, data=RequestInput(
+            title=f"{who} {vis}", records_sought="All records about the thing in question.",
+            agency_slug=agency, visibility=vis))
+        log_event(session, actor=users[who], now=NOW, req=req, kind="sent", occurred_on=date(2026, 2, 2))
+        log_event(session, actor=users[who], now=NOW, req=req, kind="acknowledged",
+                  occurred_on=date(2026, 2, 3 + len(who)))
+    session.commit()
+    refresh_stats(session, today=TODAY, now=datetime(2026, 3, 16, 18, tzinfo=UTC))
+    session.commit()
+    for name, user in users.items():
+        scope = stats_scope(user)
+        stored, _ = stored_responsiveness(session, scope)
+        assert stored == agency_responsiveness(session, scope=scope, today=TODAY), name
+    reporter_ice = {s.slug: s.responses for s in stored_responsiveness(session, stats_scope(users["reporter"]))[0]}
+    assert "dhs-ice" not in reporter_ice  # the outsider's and the reporter's own private ICE requests are not shared
