@@ -9,29 +9,42 @@ WHERE over those keys: `visible_counts_clause` must stay its mirror image (tests
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import and_, delete, false, func, insert, or_, select, text, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from foia.models import Request, RequestCount, User
+from foia.models import CLOSED_STATUSES, DeadlineCount, Request, RequestClock, RequestCount, User
 
 KEY = (RequestCount.organization_id, RequestCount.requester_id, RequestCount.visibility, RequestCount.status)
 
 
-def visible_counts_clause(user: User) -> ColumnElement[bool]:
-    """The rows of request_counts that count requests `user` may read (foia.core.access.visible_clause)."""
+def visible_counts_clause(user: User, table: type[RequestCount] | type[DeadlineCount] = RequestCount) -> ColumnElement[bool]:
+    """The rows of request_counts (or deadline_counts) that count requests `user` may read
+    (foia.core.access.visible_clause)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
     if user.role == "admin":
         return true()
-    public = RequestCount.visibility == "public"
+    public = table.visibility == "public"
     if user.role == "staff":
-        return or_(RequestCount.organization_id == user.organization_id, public)
+        return or_(table.organization_id == user.organization_id, public)
     return or_(
-        RequestCount.requester_id == user.id,
-        and_(RequestCount.organization_id == user.organization_id, RequestCount.visibility == "organization"),
+        table.requester_id == user.id,
+        and_(table.organization_id == user.organization_id, table.visibility == "organization"),
         public,
     )
+
+
+def deadlines_by_day(session: Session, user: User, first: date, last: date) -> dict[date, int]:
+    """Open deadlines `user` may see per day from `first` to `last` (days with none left out)."""
+    total = func.sum(DeadlineCount.n)
+    rows = session.execute(select(DeadlineCount.due, total)
+                           .where(DeadlineCount.due >= first, DeadlineCount.due <= last,
+                                  visible_counts_clause(user, DeadlineCount))
+                           .group_by(DeadlineCount.due).having(total > 0))
+    return {due: int(n) for due, n in rows}
 
 
 def _by_status(session: Session, where: ColumnElement[bool]) -> dict[str, int]:
@@ -63,15 +76,36 @@ def maintained_counts(session: Session) -> dict[tuple[int, int, str, str], int]:
     return {(o, r, v, s): int(n) for o, r, v, s, n in session.execute(select(*KEY, RequestCount.n).where(RequestCount.n != 0))}
 
 
+def fresh_deadline_counts(session: Session) -> dict[tuple[date | None, int, int, str], int]:
+    """Open deadlines counted from request_clocks and requests now."""
+    cols = (RequestClock.due, Request.organization_id, Request.requester_id, Request.visibility)
+    return {(d, o, r, v): int(n) for d, o, r, v, n in session.execute(
+        select(*cols, func.count()).join(Request, Request.id == RequestClock.request_id)
+        .where(RequestClock.status == "open", RequestClock.due.is_not(None), Request.deleted_at.is_(None),
+               Request.status.not_in(CLOSED_STATUSES)).group_by(*cols))}
+
+
+def maintained_deadline_counts(session: Session) -> dict[tuple[date, int, int, str], int]:
+    cols = (DeadlineCount.due, DeadlineCount.organization_id, DeadlineCount.requester_id, DeadlineCount.visibility)
+    return {(d, o, r, v): int(n) for d, o, r, v, n in session.execute(select(*cols, DeadlineCount.n)
+                                                                     .where(DeadlineCount.n != 0))}
+
+
 def rebuild_counts(session: Session) -> int:
-    """Recount request_counts from the requests table (after a restore or a manual fix in SQL); returns
-    the number of rows. On PostgreSQL requests are locked against writes meanwhile (reads go on), so no
-    change falls between the recount and the rows it replaces. The caller commits."""
+    """Recount request_counts and deadline_counts from the requests and their clocks (after a restore or
+    a manual fix in SQL); returns the number of rows. On PostgreSQL requests and clocks are locked against
+    writes meanwhile (reads go on), so no change falls between the recount and the rows it replaces.
+    The caller commits."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("LOCK TABLE requests IN SHARE ROW EXCLUSIVE MODE"))
+        session.execute(text("LOCK TABLE requests, request_clocks IN SHARE ROW EXCLUSIVE MODE"))
     session.execute(delete(RequestCount))
+    session.execute(delete(DeadlineCount))
     rows = [dict(organization_id=o, requester_id=r, visibility=v, status=s, n=n)
             for (o, r, v, s), n in fresh_counts(session).items()]
     if rows:
         session.execute(insert(RequestCount), rows)
-    return len(rows)
+    days = [dict(due=d, organization_id=o, requester_id=r, visibility=v, n=n)
+            for (d, o, r, v), n in fresh_deadline_counts(session).items()]
+    if days:
+        session.execute(insert(DeadlineCount), days)
+    return len(rows) + len(days)

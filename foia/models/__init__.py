@@ -13,7 +13,7 @@ from foia.models.communication import (
     SearchEntry,
     UnmatchedMail,
 )
-from foia.models.counts import AgencyStatsChange, RequestCount
+from foia.models.counts import AgencyStatsChange, DeadlineCount, RequestCount
 from foia.models.delivery import DELIVERY_STATUSES, Delivery
 from foia.models.event import EVENT_KINDS, Event
 from foia.models.exchange import (
@@ -83,6 +83,7 @@ __all__ = [
     "AuditLog",
     "CalendarClosure",
     "Communication",
+    "DeadlineCount",
     "Delivery",
     "Document",
     "Event",

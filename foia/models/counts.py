@@ -4,6 +4,8 @@ the scheduler see the same numbers.
 
 - ``request_counts``: live (not deleted) requests by (organization, requester, visibility, status).
   Every viewer's "requests I may see" is a sum over few rows (foia.dashboard.counts).
+- ``deadline_counts``: open deadlines by (due date, organization, requester, visibility): the month
+  grid's daily totals.
 - ``agency_stats_changes``: one row per change that can move an agency's responsiveness figures
   (an event written, voided or removed; a request moved between agencies, scopes or due dates; a
   closure; an agency renamed). The statistics refresh reads and deletes them in the transaction that
@@ -15,7 +17,9 @@ imports, the API, bulk SQL, a psql session) is covered, in the same transaction 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, String
+from datetime import date
+
+from sqlalchemy import BigInteger, Date, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foia.extensions import Model
@@ -28,6 +32,18 @@ class RequestCount(Model):
     requester_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visibility: Mapped[str] = mapped_column(String(20), primary_key=True)
     status: Mapped[str] = mapped_column(String(30), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class DeadlineCount(Model):
+    """Open deadlines (open clocks of live requests not closed) by due date and viewing keys."""
+
+    __tablename__ = "deadline_counts"
+
+    due: Mapped[date] = mapped_column(Date, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requester_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(20), primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

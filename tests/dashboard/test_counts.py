@@ -11,10 +11,17 @@ from sqlalchemy import func, select, text, update
 
 from foia.core.access import stats_scope, visible_clause
 from foia.dashboard import stats as stats_mod
-from foia.dashboard.counts import counts_by_status, fresh_counts, maintained_counts, rebuild_counts
+from foia.dashboard.counts import (
+    counts_by_status,
+    fresh_counts,
+    fresh_deadline_counts,
+    maintained_counts,
+    maintained_deadline_counts,
+    rebuild_counts,
+)
 from foia.dashboard.stats import agency_responsiveness, refresh_stats, scope_key, stored_responsiveness
 from foia.imports.service import preview_file, run_import
-from foia.models import STATUSES, Agency, AgencyStatsChange, Request, RequestCount, StatsSnapshot
+from foia.models import STATUSES, Agency, AgencyStatsChange, DeadlineCount, Request, RequestCount, StatsSnapshot
 from foia.requests.corrections import delete_draft, edit_request
 from foia.requests.service import RequestInput, create_request, log_event, update_request
 from tests.conftest import NOW
@@ -26,6 +33,7 @@ TODAY = date(2026, 3, 16)
 def _check(session) -> None:
     session.flush()
     assert maintained_counts(session) == fresh_counts(session)
+    assert maintained_deadline_counts(session) == fresh_deadline_counts(session)
 
 
 def _every_viewer_matches(session, users) -> None:
@@ -45,7 +53,8 @@ def test_counts_follow_random_changes_by_every_writer(session, world):
     people = [users[k] for k in ("staff", "news_staff", "reporter", "colleague", "outsider")]
     made: list[Request] = list(world["requests"].values()) if isinstance(world["requests"], dict) else list(world["requests"])
     for step in range(60):
-        op = rng.choice(("create", "create", "status", "visibility", "org", "delete", "edit", "bulk"))
+        op = rng.choice(("create", "create", "status", "visibility", "org", "delete", "edit", "bulk", "send", "send",
+                         "event"))
         if op == "create" or not made:
             who = rng.choice(people)
             made.append(create_request(session, actor=who, now=NOW, data=RequestInput(
@@ -69,6 +78,13 @@ def test_counts_follow_random_changes_by_every_writer(session, world):
             elif op == "bulk":  # a bulk statement no ORM event sees row by row
                 session.execute(update(Request).where(Request.status == "draft", Request.deleted_at.is_(None))
                                 .values(status="submitted"))
+            elif op == "send":  # a ledger event: the deadline engine writes the request's clocks
+                log_event(session, actor=None, now=NOW, req=req, kind="sent",
+                          occurred_on=date(2026, 1, 5) + timedelta(days=rng.randint(0, 60)))
+            elif op == "event":
+                log_event(session, actor=None, now=NOW, req=req, kind=rng.choice(("acknowledged", "extension",
+                                                                                  "determination", "toll_start")),
+                          occurred_on=date(2026, 3, 1) + timedelta(days=rng.randint(0, 20)))
             elif op == "delete" and req.status == "draft" and req.sent_at is None:
                 delete_draft(session, actor=users["admin"], now=NOW, req=req)
         if step % 10 == 0:
@@ -80,10 +96,15 @@ def test_counts_follow_random_changes_by_every_writer(session, world):
     session.commit()
     _check(session)
     # A request removed outright (a correction run in SQL) is no longer counted.
-    victim = session.scalars(select(Request).where(Request.deleted_at.is_(None))).first()
+    from foia.models import RequestClock
+
+    victim = session.scalars(select(Request).join(RequestClock, RequestClock.request_id == Request.id)
+                             .where(Request.deleted_at.is_(None), RequestClock.status == "open")).first()
+    assert victim is not None
     session.execute(text("DELETE FROM requests WHERE id = :id"), {"id": victim.id})
     _check(session)
     session.commit()
+    assert sum(maintained_deadline_counts(session).values()) > 0  # deadlines were counted along the way
     _every_viewer_matches(session, users)
 
 
@@ -122,6 +143,7 @@ def test_a_reporter_never_counts_another_organizations_private_requests(session,
 def test_rebuild_and_check_commands(cli, session, world):
     session.commit()
     session.execute(update(RequestCount).values(n=RequestCount.n + 5))
+    session.execute(update(DeadlineCount).values(n=DeadlineCount.n + 1))
     session.commit()
     assert maintained_counts(session) != fresh_counts(session)
     result = cli.invoke(args=["foia", "counts", "check"])
@@ -131,7 +153,7 @@ def test_rebuild_and_check_commands(cli, session, world):
     session.expire_all()
     assert maintained_counts(session) == fresh_counts(session)
     assert cli.invoke(args=["foia", "counts", "check"]).exit_code == 0
-    assert rebuild_counts(session) == len(fresh_counts(session))
+    assert rebuild_counts(session) == len(fresh_counts(session)) + len(fresh_deadline_counts(session))
 
 
 def _sent(session, user, title, agency, sent_on, extra=()):

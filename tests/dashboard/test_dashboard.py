@@ -276,11 +276,15 @@ def test_dashboard_requires_login_and_uses_a_bounded_number_of_queries(client, l
         listener = lambda conn, cur, stmt, *a, **k: seen.append(stmt)  # noqa: E731
         sa_event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            assert client.get("/dashboard").status_code == 200
+            assert client.get(f"/dashboard?month={month}").status_code == 200
         finally:
             sa_event.remove(db.engine, "before_cursor_execute", listener)
         return seen
 
+    first = _sent(session, world["users"]["staff"], "First", today - timedelta(days=29),
+                  extra=[("acknowledged", today - timedelta(days=20))])
+    session.commit()
+    month = f"{first.response_due:%Y-%m}"  # a month grid with deadlines: one query for its items
     few = queries()
     for i in range(6):
         _sent(session, world["users"]["staff"], f"Bulk {i}", today - timedelta(days=30 + i),
