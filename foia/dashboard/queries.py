@@ -12,8 +12,9 @@ from __future__ import annotations
 import calendar as _stdcal
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import Date, and_, column, func, or_, select, true, values
 from sqlalchemy.orm import Session
 
 from foia.core.access import visible_clause
@@ -225,19 +226,29 @@ def month_calendar(session: Session, user: User, *, month: date, today: date, pe
     Holidays differ by law, so only weekends are marked as such."""
     first = month.replace(day=1)
     last = first.replace(day=_stdcal.monthrange(first.year, first.month)[1])
-    # Each day's total from the maintained deadline counts (a few rows per day); the items are one
-    # bounded query per day with deadlines, all in one statement: the day's clocks in index order
+    # Each day's total from the maintained deadline counts (a few rows per day). The items: on PostgreSQL
+    # one LATERAL query per day with deadlines, in one statement: the day's clocks in index order
     # (ix_request_clocks_due: due, request_id), each request probed by primary key, stopping at per_day.
+    # SQLite has no LATERAL: a window over the month's clocks (an indexed range of that month only).
     totals = deadlines_by_day(session, user, first, last)
     by_day: dict[date, DayCell] = {d: DayCell(d, total=n) for d, n in totals.items()}
-    cols = (RequestClock.due, RequestClock.request_id, RequestClock.kind, Request.ref, Request.title,
-            RequestClock.label, Agency.name)
-    parts = [select(*_joined(session, *cols).where(*_open(user, RequestClock.due == d))
-                    .order_by(RequestClock.request_id, RequestClock.kind).limit(per_day).subquery().c)
-             for d in sorted(totals)]
-    if parts:
-        rows = sorted(session.execute(union_all(*parts) if len(parts) > 1 else parts[0]), key=lambda r: r[:3])
-        for due, _rid, _kind, ref, title, label, agency in rows:
+    cols = (RequestClock.request_id, RequestClock.kind, Request.ref, Request.title, RequestClock.label, Agency.name)
+    stmt: Any
+    if not totals:
+        stmt = None
+    elif session.get_bind().dialect.name == "postgresql":
+        days = values(column("due", Date), name="days").data([(d,) for d in sorted(totals)])
+        per = (_joined(session, *cols).where(*_open(user, RequestClock.due == days.c.due))
+               .order_by(RequestClock.request_id, RequestClock.kind).limit(per_day).lateral("per_day"))
+        stmt = select(days.c.due, *per.c).select_from(days).join(per, true())
+    else:
+        rn = func.row_number().over(partition_by=RequestClock.due,
+                                    order_by=(RequestClock.request_id, RequestClock.kind)).label("rn")
+        inner = (_joined(session, RequestClock.due, *cols, rn)
+                 .where(*_open(user, RequestClock.due >= first, RequestClock.due <= last)).subquery())
+        stmt = select(inner.c.due, *[inner.c[c.key] for c in cols]).where(inner.c.rn <= per_day)
+    if stmt is not None:
+        for due, _rid, _kind, ref, title, label, agency in sorted(session.execute(stmt), key=lambda r: r[:3]):
             cell = by_day.get(due)
             if cell is not None:
                 cell.items.append(CalendarItem(ref, title, label, agency))
