@@ -76,6 +76,12 @@ def maintained_counts(session: Session) -> dict[tuple[int, int, str, str], int]:
     return {(o, r, v, s): int(n) for o, r, v, s, n in session.execute(select(*KEY, RequestCount.n).where(RequestCount.n != 0))}
 
 
+def deadlines_before(session: Session, user: User, day: date) -> int:
+    """Open deadlines `user` may see that fell due before `day` (the overdue total)."""
+    return int(session.scalar(select(func.coalesce(func.sum(DeadlineCount.n), 0))
+                              .where(DeadlineCount.due < day, visible_counts_clause(user, DeadlineCount))) or 0)
+
+
 def fresh_deadline_counts(session: Session) -> dict[tuple[date | None, int, int, str], int]:
     """Open deadlines counted from request_clocks and requests now."""
     cols = (RequestClock.due, Request.organization_id, Request.requester_id, Request.visibility)

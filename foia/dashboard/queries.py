@@ -18,7 +18,7 @@ from sqlalchemy import Date, and_, column, func, or_, select, true, values
 from sqlalchemy.orm import Session
 
 from foia.core.access import visible_clause
-from foia.dashboard.counts import counts_by_status, deadlines_by_day
+from foia.dashboard.counts import counts_by_status, deadlines_before, deadlines_by_day
 from foia.dashboard.stats import Resolver, calendars_for
 from foia.deadlines import law_slugs
 from foia.models import CLOSED_STATUSES, STATUSES, Agency, Communication, Request, RequestClock, User
@@ -105,7 +105,9 @@ def overdue(session: Session, user: User, *, today: date, limit: int = LIST_LIMI
     for ref, title, law, agency_id, agency_name, agency_slug, kind, label, due, tracking in session.execute(stmt):
         late = -resolve(law, agency_slug, agency_id).working_days_between(today, due)
         rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, late, tracking or ""))
-    total = len(rows) if len(rows) < limit else _count(session, user, cond)
+    # The total from the maintained deadline counts (a sum over the days before today, not a probe per
+    # deadline), capped as the other counts are.
+    total = len(rows) if len(rows) < limit else min(COUNT_CAP, deadlines_before(session, user, today))
     return DeadlineList(rows, total)
 
 

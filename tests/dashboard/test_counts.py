@@ -19,9 +19,19 @@ from foia.dashboard.counts import (
     maintained_deadline_counts,
     rebuild_counts,
 )
+from foia.dashboard.queries import COUNT_CAP, _count, overdue
 from foia.dashboard.stats import agency_responsiveness, refresh_stats, scope_key, stored_responsiveness
 from foia.imports.service import preview_file, run_import
-from foia.models import STATUSES, Agency, AgencyStatsChange, DeadlineCount, Request, RequestCount, StatsSnapshot
+from foia.models import (
+    STATUSES,
+    Agency,
+    AgencyStatsChange,
+    DeadlineCount,
+    Request,
+    RequestClock,
+    RequestCount,
+    StatsSnapshot,
+)
 from foia.requests.corrections import delete_draft, edit_request
 from foia.requests.service import RequestInput, create_request, log_event, update_request
 from tests.conftest import NOW
@@ -41,6 +51,11 @@ def _every_viewer_matches(session, users) -> None:
         fresh = dict(session.execute(select(Request.status, func.count()).where(visible_clause(user))
                                      .group_by(Request.status)).all())
         assert counts_by_status(session, user) == fresh, name
+        # The overdue total (from deadline_counts) equals the open deadlines counted through the clocks.
+        day = date(2026, 4, 1)
+        listed = overdue(session, user, today=day, limit=1)
+        counted = _count(session, user, RequestClock.due < day)
+        assert listed.total == (len(listed.rows) if len(listed.rows) < 1 else min(COUNT_CAP, counted)), name
 
 
 def test_counts_follow_random_changes_by_every_writer(session, world):
@@ -96,8 +111,6 @@ def test_counts_follow_random_changes_by_every_writer(session, world):
     session.commit()
     _check(session)
     # A request removed outright (a correction run in SQL) is no longer counted.
-    from foia.models import RequestClock
-
     victim = session.scalars(select(Request).join(RequestClock, RequestClock.request_id == Request.id)
                              .where(Request.deleted_at.is_(None), RequestClock.status == "open")).first()
     assert victim is not None
