@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _paths(code: str | None) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
+    import scale_data  # noqa: F401  (it puts this checkout first on sys.path: the code to run goes before it)
+
     sys.path.insert(0, str(Path(code).resolve() if code else ROOT))
 
 

@@ -128,13 +128,13 @@ BEGIN
     IF old_in THEN
       INSERT INTO deadline_counts (due, organization_id, requester_id, visibility, n)
         SELECT due, OLD.organization_id, OLD.requester_id, OLD.visibility, -count(*) FROM request_clocks
-        WHERE request_id = OLD.id AND status = 'open' AND due IS NOT NULL GROUP BY due
+        WHERE request_id = OLD.id AND status = 'open' AND due IS NOT NULL GROUP BY due ORDER BY due
       ON CONFLICT (due, organization_id, requester_id, visibility) DO UPDATE SET n = deadline_counts.n + EXCLUDED.n;
     END IF;
     IF new_in THEN
       INSERT INTO deadline_counts (due, organization_id, requester_id, visibility, n)
         SELECT due, NEW.organization_id, NEW.requester_id, NEW.visibility, count(*) FROM request_clocks
-        WHERE request_id = NEW.id AND status = 'open' AND due IS NOT NULL GROUP BY due
+        WHERE request_id = NEW.id AND status = 'open' AND due IS NOT NULL GROUP BY due ORDER BY due
       ON CONFLICT (due, organization_id, requester_id, visibility) DO UPDATE SET n = deadline_counts.n + EXCLUDED.n;
     END IF;
   END IF;
