@@ -256,3 +256,44 @@ def test_stored_statistics_of_every_scope_follow_the_access_rule(session, world)
         assert stored == agency_responsiveness(session, scope=scope, today=TODAY), name
     reporter_ice = {s.slug: s.responses for s in stored_responsiveness(session, stats_scope(users["reporter"]))[0]}
     assert "dhs-ice" not in reporter_ice  # the outsider's and the reporter's own private ICE requests are not shared
+
+
+def test_concurrent_opposite_moves_keep_the_counts_and_do_not_deadlock(app, session, world):
+    """Two connections move requests between the same two statuses in opposite directions, each change
+    its own transaction, at the same time: on PostgreSQL both counter rows are locked in key order by the
+    trigger (no deadlock); on SQLite writers queue on the database lock. The counts stay exact."""
+    import threading
+
+    from foia.extensions import db
+
+    staff = world["users"]["staff"]
+    reqs = [create_request(session, actor=staff, now=NOW, data=RequestInput(
+        title=f"Race {i}", records_sought="All records about the thing in question.", agency_slug="dhs-ice",
+        visibility="private")) for i in range(2)]
+    session.execute(update(Request).where(Request.id == reqs[0].id).values(status="submitted"))
+    session.execute(update(Request).where(Request.id == reqs[1].id).values(status="processing"))
+    session.commit()
+    ids = [r.id for r in reqs]
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def flip(rid: int, first: str, second: str) -> None:
+        try:
+            with app.app_context():
+                start.wait()
+                for i in range(40):
+                    with db.engine.begin() as conn:
+                        conn.execute(update(Request).where(Request.id == rid)
+                                     .values(status=second if i % 2 == 0 else first))
+        except BaseException as exc:  # surfaced below: a deadlock or a lost update fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=flip, args=(ids[0], "submitted", "processing")),
+               threading.Thread(target=flip, args=(ids[1], "processing", "submitted"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    session.expire_all()
+    _check(session)
