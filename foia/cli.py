@@ -15,6 +15,7 @@ from foia.api.cli import token_cli
 from foia.clocks.cli import deadline_command, laws_command, recompute_command
 from foia.communications.cli import log_command, void_communication_command
 from foia.core.cli import parse_now
+from foia.dashboard.cli import counts_cli, stats_cli
 from foia.demo import load_demo
 from foia.documents.cli import attach_command, documents_cli
 from foia.extensions import db
@@ -73,6 +74,8 @@ def register_cli(app: Flask) -> None:
     foia_cli.add_command(webhooks_cli)
     foia_cli.add_command(import_requests_command)  # issue 16: request-log import
     foia_cli.add_command(backup_command)
+    foia_cli.add_command(counts_cli)  # issue 18: maintained counts
+    foia_cli.add_command(stats_cli)
     foia_cli.add_command(restore_command)
     guard_cli_group(foia_cli)  # a full disk: one line and exit status 1, not a traceback
     install_downgrade_guard()  # `flask db downgrade` refuses to delete user data unless --force

@@ -18,7 +18,7 @@ from flask import Flask
 from foia.clocks.jobs import claim_recompute, recompute_failed, run_recompute_job
 from foia.core.clock import local_today
 from foia.core.paths import blob_root
-from foia.dashboard.stats import refresh_snapshots
+from foia.dashboard.stats import RefreshResult, refresh_stats
 from foia.documents.jobs import JobPass, job_settings, run_jobs
 from foia.documents.service import sweep_orphans
 from foia.extensions import db
@@ -34,8 +34,9 @@ log = logging.getLogger("foia.scheduler")
 
 
 def sweep(app: Flask) -> int:
-    """One sweep: send due reminders. Nothing else runs in it: agency statistics are `refresh_statistics`
-    and text extraction `background_jobs`, jobs of their own, so neither can delay a reminder."""
+    """One sweep: send due reminders. (Agency statistics are `refresh_statistics`, text extraction `background_jobs`.)
+
+    The clock is read once: every step of a sweep works at the same `now`."""
     now = datetime.now(UTC)
     with app.app_context():
         try:
@@ -52,21 +53,6 @@ def sweep(app: Flask) -> int:
     if sent:
         log.info("sent %d reminder(s)", sent)
     return sent
-
-
-def refresh_statistics(app: Flask) -> None:
-    """Agency statistics for the dashboard (computed here, not in page views), a job of its own: a slow
-    refresh at a million requests never delays the reminder sweep."""
-    now = datetime.now(UTC)
-    with app.app_context():
-        try:
-            refresh_snapshots(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
-            db.session.commit()
-        except Exception:
-            db.session.rollback()
-            log.exception("refreshing agency statistics failed; they will be refreshed at the next interval")
-        finally:
-            db.session.remove()
 
 
 def poll_mail(app: Flask) -> FetchResult | None:
@@ -184,6 +170,23 @@ def background_jobs(app: Flask, *, limit: int = 20) -> JobPass | None:
         log.info("jobs: extracted text from %d document(s), %d not extracted, %d to retry", result.done,
                  result.failed, result.retrying)
     return result
+
+
+def refresh_statistics(app: Flask) -> RefreshResult | None:
+    """The dashboard's agency statistics, stored for every scope: only the agencies changed since the last
+    refresh are recomputed (every agency once a day). Its own job, so it never delays the reminder sweep."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        try:
+            result = refresh_stats(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("refreshing agency statistics failed; they will be refreshed at the next interval")
+            return None
+        finally:
+            db.session.remove()
 
 
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:

@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from foia.core.access import viewer_key
 from foia.core.clock import local_today, utcnow
-from foia.dashboard.cache import SUMMARY_TTL_SECONDS, _cached, cached_agency_stats
+from foia.dashboard.cache import agency_stats
 from foia.dashboard.queries import (
     WEEKDAYS,
     month_calendar,
@@ -39,16 +38,14 @@ def index():
     resolve = calendars_for(db.session())  # one read of the closures for both lists
     late = overdue(db.session(), current_user, today=today, resolve=resolve)
     soon = upcoming(db.session(), current_user, today=today, resolve=resolve)
-    viewer = viewer_key(current_user)
-    counts = _cached(("status", *viewer), SUMMARY_TTL_SECONDS,
-                     lambda: status_counts(db.session(), current_user), volatile=True)
-    view = _cached(("month", *viewer, month, today), SUMMARY_TTL_SECONDS,
-                   lambda: month_calendar(db.session(), current_user, month=month, today=today), volatile=True)
-    stats = cached_agency_stats(current_user, today)
+    counts = status_counts(db.session(), current_user)
+    view = month_calendar(db.session(), current_user, month=month, today=today)
+    stored = agency_stats(current_user)
+    stats = stored or []
     to_classify = replies_to_classify(db.session(), current_user)
     max_count = max((n for _s, _l, n in counts), default=0)
     max_median = max((s.median_days or 0 for s in stats), default=0)
     return render_template("dashboard.html", today=today, overdue=late, upcoming=soon, counts=counts,
                            max_count=max_count, month=view, weekdays=WEEKDAYS, stats=stats,
-                           max_median=max_median, definition=DEFINITION, bar_step=bar_step,
+                           max_median=max_median, definition=DEFINITION, bar_step=bar_step, stats_pending=stored is None,
                            to_classify=to_classify)

@@ -13,6 +13,7 @@ from foia.models.communication import (
     SearchEntry,
     UnmatchedMail,
 )
+from foia.models.counts import AgencyStatsChange, DeadlineCount, RequestCount
 from foia.models.delivery import DELIVERY_STATUSES, Delivery
 from foia.models.event import EVENT_KINDS, Event
 from foia.models.exchange import (
@@ -79,10 +80,12 @@ __all__ = [
     "Agency",
     "AgencyChange",
     "AgencyReportedStat",
+    "AgencyStatsChange",
     "ApiToken",
     "AuditLog",
     "CalendarClosure",
     "Communication",
+    "DeadlineCount",
     "Delivery",
     "Document",
     "Event",
@@ -95,6 +98,7 @@ __all__ = [
     "Reminder",
     "Request",
     "RequestClock",
+    "RequestCount",
     "RequestGroup",
     "SearchEntry",
     "StatsSnapshot",

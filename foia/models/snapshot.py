@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, String
+from sqlalchemy import JSON, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from foia.extensions import Model
@@ -18,4 +18,6 @@ class StatsSnapshot(Model):
 
     scope_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The day the figures were computed for: a new day recomputes every agency (deadlines pass).
+    computed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     data: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

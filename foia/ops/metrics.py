@@ -19,7 +19,8 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from foia.models import Job, Reminder, Request, WebhookDelivery
+from foia.dashboard.counts import all_counts
+from foia.models import Job, Reminder, WebhookDelivery
 from foia.models.request import CLOSED_STATUSES
 from foia.ops.health import UNSENT, Limits
 from foia.ops.heartbeat import last_sweep
@@ -90,9 +91,14 @@ class DatabaseCollector(Collector):
             hooks.add_metric([status], n)
         yield hooks
         open_requests = GaugeMetricFamily("foia_requests_open", "Requests not closed (drafts included).")
-        open_requests.add_metric([], s.scalar(select(func.count()).select_from(Request).where(
-            Request.status.not_in(CLOSED_STATUSES), Request.deleted_at.is_(None))) or 0)
+        by_status = all_counts(s)  # the maintained counts (foia.dashboard.counts): a few rows, not a scan
+        open_requests.add_metric([], sum(n for status, n in by_status.items() if status not in CLOSED_STATUSES))
         yield open_requests
+        requests = GaugeMetricFamily("foia_requests", "Requests by status (drafts included, deleted drafts not).",
+                                     labels=["status"])
+        for status, n in sorted(by_status.items()):
+            requests.add_metric([status], n)
+        yield requests
         last = last_sweep(s)
         age = GaugeMetricFamily("foia_last_sweep_age_seconds",
                                 "Seconds since the scheduler last finished a reminder sweep (NaN: never).")
