@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, false, func, null, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, case, false, func, null, or_, select, text, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from foia.core.clock import default_timezone
 from foia.deadlines import (
@@ -221,11 +221,11 @@ def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
 
 
 #: Requests per recompute chunk; and how sparse a chunk's id range may be: it spans at most CHUNK_SPREAD ids per
-#: request in it, plus CHUNK_SLACK (so the few requests a past closure affects among a million never read a huge
-#: range of other requests' ledgers for a handful of rows).
+#: request in it, plus CHUNK_SLACK (the reads filter the range down to the chosen requests in SQL; this bounds the
+#: range each statement scans when the few requests a past closure affects are spread over a million).
 CHUNK_ROWS = 2000
-CHUNK_SPREAD = 16
-CHUNK_SLACK = 256
+CHUNK_SPREAD = 64
+CHUNK_SLACK = 65536
 
 
 def id_chunks(ids: Sequence[int], *, rows: int = CHUNK_ROWS, spread: int = CHUNK_SPREAD,
@@ -285,13 +285,16 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
             .where(Request.status.not_in(CLOSED_STATUSES)))
     if agency_id is not None:
         stmt = stmt.where(Request.agency_id == agency_id)
+    affected: ColumnElement[bool] | None = None
     if affected_from is not None:
-        stmt = stmt.where(or_(
-            select(RequestClock.id).where(RequestClock.request_id == Request.id, RequestClock.due >= affected_from).exists(),
-            select(Event.id).where(Event.request_id == Request.id, Event.occurred_on >= affected_from,
-                                   Event.voided_at.is_(None)).exists(),
-            ~select(RequestClock.id).where(RequestClock.request_id == Request.id).exists(),
-        ))
+        c_due, e_on, c_any = aliased(RequestClock), aliased(Event), aliased(RequestClock)  # never the outer tables
+        affected = or_(
+            select(c_due.id).where(c_due.request_id == Request.id, c_due.due >= affected_from).exists(),
+            select(e_on.id).where(e_on.request_id == Request.id, e_on.occurred_on >= affected_from,
+                                  e_on.voided_at.is_(None)).exists(),
+            ~select(c_any.id).where(c_any.request_id == Request.id).exists(),
+        )
+        stmt = stmt.where(affected)
     conn = session.connection()  # plain rows: no ORM loading for 100k requests
     laws: dict[tuple[str, str], Any] = {}
 
@@ -318,6 +321,12 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                                            Request.status.not_in(CLOSED_STATUSES)]
     if agency_id is not None:
         in_scope.append(Request.agency_id == agency_id)
+    # Exactly the requests chosen above, in SQL too, so a range never reads another request's ledger: the
+    # affected filter again (per range, so once per request in all), and the calendar as (law, agency) pairs.
+    if affected is not None:
+        in_scope.append(affected)
+    if calendar_id is not None:
+        in_scope.append(tuple_(Request.law, Request.agency_id).in_(sorted({(r[2], r[4]) for r in rows}) or [("", 0)]))
     events_q = (select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
                        case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
                 .join(Request, Request.id == Event.request_id)
@@ -331,7 +340,7 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     lock_q = (select(Request.id).where(*in_scope)
               .order_by(Request.id).with_for_update(of=Request, key_share=True))
     postgres = _dialect(session) == "postgresql"
-    for lo, hi, start, stop in id_chunks([r[0] for r in rows]):
+    for lo, hi, start, stop in id_chunks([r[0] for r in rows], rows=CHUNK_ROWS, spread=CHUNK_SPREAD, slack=CHUNK_SLACK):
         chunk = rows[start:stop]
         bounds = {"lo": lo, "hi": hi}
         wanted = {r[0] for r in chunk}
