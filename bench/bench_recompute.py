@@ -1,95 +1,234 @@
-"""Benchmark: recompute every open request's clocks after a calendar change.
+"""Benchmark: the bulk clock recompute (`clocks.service.recompute_open`) against the engine alone.
 
-Seeds N open requests (default 100,000) spread over federal FOIA and CPRA agencies, each with a
-"sent" event in the last 40 days, fills the clock cache, then adds a closure to the federal calendar
-through the same service the admin page uses and times the recompute.
+    .venv/bin/python bench/bench_recompute.py --seed --n 100000 [--db sqlite:////tmp/foia-bench-recompute.sqlite3]
+    .venv/bin/python bench/bench_recompute.py --seed --n 100000 --db postgresql+psycopg://postgres@127.0.0.1/wt_x
+    .venv/bin/python bench/bench_recompute.py --db URL_OF_A_COPY_OF_A_SCALE_DATABASE [--rounds 3]
 
-    .venv/bin/python bench/bench_recompute.py [--n 100000] [--db sqlite:////tmp/bench.sqlite3]
+`--seed` builds its own data: the database is WIPED and rebuilt through the migrations with `scale_data`'s
+functions (`bench_pages.seed`: N requests over the demo agencies, federal FOIA and CPRA, with ledgers and the
+clock cache filled by the app's own recompute, a share closed). Without `--seed`, `--db` must be an existing
+database built by `bench/scale_data.py` (e.g. `createdb -T foia_scale_100k`), migrated to head. Either way the
+tables are ANALYZEd first (after a bulk load PostgreSQL's statistics are stale or empty, review §4.2).
 
-Not a test: prints figures for the issue note.
+Each round, interleaved:
+- floor: the ENGINE ALONE: the same clocks computed in memory (`ledger_for` + `compute_clocks`) from the same
+  ledger rows, loaded once before the rounds; no database, no comparison, no writes;
+- "nothing changed": `recompute_open` over every open request (reads, compares, writes nothing), committed;
+- "a closure moves N clocks": a closure added to the CPRA court calendar three weeks ago (`--closure-in`) (`add_closure`, what the
+  `recompute_clocks` job runs), committed; the floor is the engine over the same requests (those the closure can
+  affect) with the closure; then the closure is removed again (recompute, committed; not timed) for the next round.
+
+Prints min/median/max of each and the RATIO of the app's median to the floor's median (aim: within 2x).
+Not a test.
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import gc
+import statistics
 import sys
+import tempfile
 import time
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from sqlalchemy import func, insert, select
+CALENDAR = "ca-court"  # the CPRA's calendar: closures extend its clocks (federal clocks ignore them)
 
-from foia.accounts.service import create_user, get_or_create_organization
-from foia.clocks.closures import add_closure
-from foia.clocks.service import recompute_open
-from foia.demo import upsert_agencies
-from foia.extensions import db
-from foia.factory import create_app
-from foia.models import Agency, Event, Request, RequestClock
+
+def analyze(engine) -> None:
+    from sqlalchemy import text
+
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+
+
+class Floor:
+    """Every open request's ledger rows, laws, closures and cached clock dates in memory, and the engine over them."""
+
+    def __init__(self, session) -> None:
+        from sqlalchemy import case, null, select
+
+        from foia.clocks.service import _DATA_KINDS, LEDGER_KINDS, _closures_for
+        from foia.core.clock import default_timezone
+        from foia.deadlines import AgencyRules, load_law
+        from foia.models import CLOSED_STATUSES, Agency, Event, Request, RequestClock
+
+        self.requests = session.execute(
+            select(Request.id, Request.law, Request.expedited, Request.agency_id, Agency.slug, Agency.timezone,
+                   Request.fee_category).join(Agency, Agency.id == Request.agency_id)
+            .where(Request.status.not_in(CLOSED_STATUSES)).order_by(Request.id)).all()
+        open_ids = {r[0] for r in self.requests}
+        self.events: dict[int, list[Any]] = defaultdict(list)
+        for e in session.execute(
+                select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
+                       case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
+                .where(Event.kind.in_(LEDGER_KINDS), Event.voided_at.is_(None))
+                .order_by(Event.request_id, Event.occurred_on, Event.id)):
+            if e[0] in open_ids:
+                self.events[e[0]].append(e)
+        self.last_due: dict[int, date] = {}
+        self.has_clock: set[int] = set()
+        for rid, due in session.execute(select(RequestClock.request_id, RequestClock.due)):
+            self.has_clock.add(rid)
+            if due is not None and (rid not in self.last_due or due > self.last_due[rid]):
+                self.last_due[rid] = due
+        self.laws = {key: load_law(key[0]).for_agency(key[1]) for key in {(r[1], r[4]) for r in self.requests}}
+        self.rules = {key: AgencyRules(slug=key[0], timezone=key[1] or default_timezone())
+                      for key in {(r[4], r[5]) for r in self.requests}}
+        self.closures = {key: _closures_for(session, key[0], key[1])
+                         for key in {(self.laws[(r[1], r[4])].calendar, r[3]) for r in self.requests}}
+
+    def affected(self, on: date) -> list[Any]:
+        """The requests `recompute_open(calendar_id=CALENDAR, affected_from=on)` recomputes."""
+        out = []
+        for r in self.requests:
+            if self.laws[(r[1], r[4])].calendar != CALENDAR:
+                continue
+            rid = r[0]
+            if (rid not in self.has_clock or self.last_due.get(rid, date.min) >= on
+                    or any(e[2] >= on for e in self.events.get(rid, ()))):
+                out.append(r)
+        return out
+
+    def run(self, requests: list[Any], extra: Any = None) -> int:
+        from foia.clocks.service import ledger_for, request_options
+        from foia.deadlines import compute_clocks
+
+        n = 0
+        for rid, law_slug, expedited, agency_id, agency_slug, tz, fee_cat in requests:
+            law = self.laws[(law_slug, agency_slug)]
+            closures = self.closures[(law.calendar, agency_id)]
+            if extra is not None and law.calendar == CALENDAR:
+                closures = [*closures, extra]
+            n += len(compute_clocks(law, ledger_for(self.events.get(rid, ())), agency=self.rules[(agency_slug, tz)],
+                                    closures=closures, expedited=expedited, options=request_options(fee_cat)))
+        return n
+
+
+def timed(fn) -> tuple[float, Any]:
+    gc.collect()
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def line(label: str, app: list[float], floor: list[float], extra: str = "") -> str:
+    def mmm(xs: list[float]) -> str:
+        return f"{min(xs):7.2f} / {statistics.median(xs):7.2f} / {max(xs):7.2f} s"
+
+    ratio = statistics.median(app) / statistics.median(floor)
+    return f"{label:<28} app {mmm(app)}   floor {mmm(floor)}   ratio {ratio:5.2f}x {extra}"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--n", type=int, default=100_000)
-    ap.add_argument("--db", default="sqlite:////tmp/foia-bench-recompute.sqlite3")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", default="sqlite:////tmp/foia-bench-recompute.sqlite3", help="database URL")
+    ap.add_argument("--seed", action="store_true", help="WIPE the database and build --n requests in it")
+    ap.add_argument("--n", type=int, default=100_000, help="requests to seed (with --seed)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--closure-in", type=int, default=-21,
+                    help="the closure's day, in days from today (the Wednesday on or after it)")
     args = ap.parse_args()
-    if args.db.startswith("sqlite:////"):
-        Path(args.db.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": args.db, "SECRET_KEY": "bench", "INSTANCE_PATH": "/tmp/foia-bench-instance"})
-    now = datetime(2026, 6, 1, 17, 0, tzinfo=UTC)
+
+    import scale_data
+
+    url = scale_data.normalise(args.db)
+    tmp = Path(tempfile.mkdtemp(prefix="foia-bench-recompute-"))
+    from foia.extensions import db
+    from foia.factory import create_app
+
+    if args.seed:
+        scale_data.wipe(url)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "INSTANCE_PATH": str(tmp / "instance"),
+                      "FOIA_STORAGE_DIR": str(tmp / "storage")})
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        from sqlalchemy import func, select
+
+        from foia.clocks.closures import add_closure, remove_closure
+        from foia.clocks.service import recompute_open
+        from foia.deadlines import Closure, calendar_for
+        from foia.models import CLOSED_STATUSES, CalendarClosure, Request, User
+
+        if args.seed:
+            import logging
+            from zoneinfo import ZoneInfo
+
+            import bench_pages
+            from flask_migrate import upgrade
+
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            upgrade()
+            bench_pages.seed(args.n, datetime.now(ZoneInfo(app.config["FOIA_TIMEZONE"])).date())
+            db.session.remove()
+        t0 = time.perf_counter()
+        analyze(db.engine)
         s = db.session
-        org = get_or_create_organization(s, "Bench City", now=now)
-        user = create_user(s, email="bench@example.org", name="Bench", role="staff", organization=org,
-                           password="bench-password", now=now)
-        upsert_agencies(s, now)
-        agencies = list(s.scalars(select(Agency)))
+        n_open = s.scalar(select(func.count(Request.id)).where(Request.status.not_in(CLOSED_STATUSES)))
+        print(f"{db.engine.dialect.name}: {s.scalar(select(func.count(Request.id))):,} requests, {n_open:,} open; "
+              f"ANALYZE {time.perf_counter() - t0:.1f} s")
+        user = s.scalars(select(User).where(User.email == "bench@example.org")).one()
+        now = datetime.now(UTC)
+        cal = calendar_for(CALENDAR)
+        on = now.date() + timedelta(days=args.closure_in)
+        while not cal.is_working_day(on) or on.weekday() != 2:  # a Wednesday that is a working day
+            on += timedelta(days=1)
+        for old in s.scalars(select(CalendarClosure).where(CalendarClosure.name == "Bench closure")):
+            remove_closure(s, actor=user, now=now, closure=old)
         s.commit()
-        rng = random.Random(42)
         t0 = time.perf_counter()
-        batch = 10_000
-        for start in range(0, args.n, batch):
-            reqs, evs = [], []
-            for i in range(start, min(start + batch, args.n)):
-                a = agencies[i % len(agencies)]
-                reqs.append(dict(id=i + 1, ref=f"FT-2026-{i + 1:06d}", ref_year=2026, ref_seq=i + 1, title=f"Request {i}",
-                                 records_sought="records", requester_id=user.id, organization_id=org.id,
-                                 agency_id=a.id, law=a.law, status="submitted", fee_category="other",
-                                 fee_waiver=False, fee_waiver_justification="", expedited=False,
-                                 expedited_justification="", preferred_format="", visibility="organization",
-                                 tracking_number="", created_at=now, updated_at=now))
-                day = date(2026, 5, 1) + timedelta(days=rng.randrange(40))
-                evs.append(dict(request_id=i + 1, kind="sent", occurred_on=day,
-                                occurred_at=datetime(day.year, day.month, day.day, 16, 0, tzinfo=UTC),
-                                notes="", data={}, created_at=now))
-            s.execute(insert(Request), reqs)
-            s.execute(insert(Event), evs)
+        floor = Floor(s)
         s.commit()
-        print(f"seeded {args.n:,} open requests in {time.perf_counter() - t0:.1f}s ({db.engine.dialect.name})")
+        affected = floor.affected(on)
+        print(f"floor data loaded in {time.perf_counter() - t0:.1f} s; a closure on {on} ({CALENDAR}) can affect "
+              f"{len(affected):,} requests")
 
-        t0 = time.perf_counter()
-        moved = recompute_open(s, now=now, actor=None, reason="initial fill")
-        s.commit()
-        print(f"initial fill of the clock cache: {time.perf_counter() - t0:.2f}s "
-              f"({s.scalar(select(func.count(RequestClock.id))):,} clock rows)")
+        res: dict[str, list[float]] = defaultdict(list)
+        moved_counts: list[int] = []
+        for rnd in range(args.rounds):
+            t_floor, clocks = timed(lambda: floor.run(floor.requests))
+            res["floor_all"].append(t_floor)
 
-        t0 = time.perf_counter()
-        moved = recompute_open(s, now=now, actor=None, reason="no change")
-        s.commit()
-        print(f"recompute all, nothing changed: {time.perf_counter() - t0:.2f}s, {len(moved)} dates moved")
+            def nothing():
+                moved = recompute_open(s, now=now, actor=None, reason="bench: nothing changed")
+                s.commit()
+                return moved
 
-        t0 = time.perf_counter()
-        _closure, moved = add_closure(s, actor=user, now=now, on=date(2026, 5, 29), name="Bench closure",
-                                      calendar_id="us-federal")
-        s.commit()
-        elapsed = time.perf_counter() - t0
-        print(f"add a federal closure and recompute every open request: {elapsed:.2f}s, "
-              f"{len(moved):,} dates moved on {len({m.ref for m in moved}):,} requests")
+            t_app, moved = timed(nothing)
+            res["app_all"].append(t_app)
+            assert not moved, f"nothing changed, yet {len(moved)} dates moved"
+            t_floor_c, _ = timed(lambda: floor.run(affected, Closure(on, "Bench closure")))
+            res["floor_closure"].append(t_floor_c)
+
+            def closure():
+                _c, moved = add_closure(s, actor=user, now=now, on=on, name="Bench closure", calendar_id=CALENDAR)
+                s.commit()
+                return moved
+
+            t_app_c, moved = timed(closure)
+            res["app_closure"].append(t_app_c)
+            moved_counts.append(len(moved))
+            t_rm, back = timed(lambda: remove_closure(s, actor=user, now=now, closure=s.scalars(
+                select(CalendarClosure).where(CalendarClosure.name == "Bench closure")).one()))
+            s.commit()
+            print(f"round {rnd + 1}: engine {t_floor:.2f} s ({clocks:,} clocks) | nothing changed {t_app:.2f} s | "
+                  f"closure: engine {t_floor_c:.2f} s, app {t_app_c:.2f} s, {len(moved):,} dates moved | "
+                  f"closure removed {t_rm:.2f} s, {len(back):,} moved back")
+        print(f"\n{db.engine.dialect.name}, {n_open:,} open requests, {args.rounds} rounds (min / median / max):")
+        print(line("recompute, nothing changed", res["app_all"], res["floor_all"]))
+        print(line("closure moves N clocks", res["app_closure"], res["floor_closure"],
+                   f"(N = {moved_counts[0]:,} dates, {len(affected):,} requests recomputed)"))
+        db.engine.dispose()
 
 
 if __name__ == "__main__":

@@ -103,7 +103,8 @@ def deliver_webhooks(app: Flask) -> WebhookPass | None:
 
 
 def recompute_clocks(app: Flask, *, limit: int = 5) -> int:
-    """Run queued clock recomputes (a closure added or removed on the admin page; `foia.clocks.jobs`), each in its
+    """Run queued clock recomputes (a closure added or removed on the admin page, an agency's short name or time zone
+    changed by an edit, an accepted suggestion or an import; `foia.clocks.jobs`), each in its
     own transaction, and re-plan the moved requests' reminders (a large change is left flagged for the reminder
     sweep's `replan_stale`). A failure is logged and the job retried later. Returns the jobs done."""
     done = 0

@@ -14,7 +14,8 @@ the end of a dry run):
   A row matched by slug that this source never imported (a demo agency, one typed by hand, another source's)
   is **adopted**: its empty fields are filled, fields that differ are conflicts (the local value stays), and it
   records the source, key and values from then on. A source value that is empty says nothing at adoption.
-  A new slug or time zone recomputes the agency's open requests (as `foia.agencies.service.update_agency`).
+  A new slug or time zone queues a recompute of the agency's open requests (a `recompute_clocks` scheduler job, as
+  `foia.agencies.service.update_agency`).
   Every created or changed row is audited (actions create / update as in the directory's own edits; `import`
   for a row whose only change is what the source last said).
 - **Reported figures** (FOIA.gov) are upserted per (agency, fiscal year, source); a component is matched to a
@@ -44,11 +45,10 @@ from foia.agencies.sources.records import (
     Skipped,
     normalise_name,
 )
-from foia.clocks.service import recompute_open
+from foia.clocks.jobs import queue_recompute
 from foia.core.audit import audit, jsonable
 from foia.core.clock import default_timezone
 from foia.models import Agency, AgencyReportedStat, User
-from foia.reminders.planner import replan_moved
 
 #: The fields merged from a source (`parent` is the parent's slug).
 MERGE_FIELDS: tuple[str, ...] = (
@@ -400,10 +400,9 @@ def _update(session: Session, agency: Agency, updates: dict[str, Any], meta: dic
     audit(session, actor=actor, now=now, action="update", entity=agency, before=before, after=after)
     if agency.slug != old_slug:
         index.moved(agency, old_slug)
-    if "slug" in updates or "timezone" in updates:
-        moved = recompute_open(session, now=now, actor=actor, reason=f"agency {agency.slug} updated by an import",
-                               agency_id=agency.id)
-        replan_moved(session, moved, now=now)
+    if "slug" in updates or "timezone" in updates:  # a scheduler job, never inside the import (web or CLI)
+        queue_recompute(session, now=now, actor=actor, reason=f"agency {agency.slug} updated by an import",
+                        agency_id=agency.id)
 
 
 # ---------------------------------------------------------------------------------------- reported figures

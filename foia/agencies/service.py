@@ -1,5 +1,6 @@
-"""The shared agency directory: validation, creation and updates (an update that moves dates recomputes clocks),
-and the preview of which open requests' dates an update would move, computed without saving anything.
+"""The shared agency directory: validation, creation and updates (an update that can move dates queues a clock
+recompute, a `recompute_clocks` scheduler job), and the preview of which open requests' dates an update would
+move, computed without saving anything (bounded: above PREVIEW_LIMIT open requests only counted).
 
 Every organization's requests, letters and deadlines depend on these rows, so only administrators change
 them (`foia.core.access.can_edit_agencies`); everyone else suggests changes (`foia.agencies.changes`)."""
@@ -13,18 +14,18 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from foia.agencies.directory import require_methods
+from foia.clocks.jobs import queue_recompute
 from foia.clocks.service import recompute_open
 from foia.core.audit import audit, snapshot
 from foia.core.clock import valid_timezone
 from foia.core.errors import ValidationError
 from foia.deadlines import law_slugs
-from foia.models import Agency, Organization, Request, RequestClock, User
-from foia.reminders.planner import replan_moved
+from foia.models import CLOSED_STATUSES, Agency, Organization, Request, RequestClock, User
 
 AGENCY_FIELDS = (
     "slug", "name", "abbreviation", "parent", "department", "jurisdiction", "law", "website", "filing_methods",
@@ -170,9 +171,20 @@ def create_agency(session: Session, *, actor: User, now: datetime, data: Mapping
     return agency
 
 
+#: The agency fields whose change can move open requests' dates (law overrides by short name, receipt time zone).
+RECOMPUTE_FIELDS = ("slug", "timezone")
+
+
+def moves_dates(changes: Mapping[str, Any]) -> bool:
+    """Whether saving these changes (field -> anything) queues a recompute of the agency's open requests."""
+    return any(f in changes for f in RECOMPUTE_FIELDS)
+
+
 def update_agency(session: Session, *, actor: User, now: datetime, agency: Agency, data: Mapping[str, Any]) -> Agency:
     """Change an agency's details. A new short name or time zone can change which law overrides and
-    receipt rules apply, so the agency's open requests are recomputed (and their reminders re-planned)."""
+    receipt rules apply, so a recompute of the agency's open requests is queued in this transaction (a
+    `recompute_clocks` job: the scheduler recomputes them and re-plans their reminders, never the web request;
+    request pages compute from the ledger and show the new dates at once)."""
     clean, errors = validate_agency_input(session, data, agency=agency)
     if errors:
         raise ValidationError(errors)
@@ -189,10 +201,8 @@ def update_agency(session: Session, *, actor: User, now: datetime, agency: Agenc
         raise ValidationError({"slug": "Another agency already uses this short name."}) from None
     audit(session, actor=actor, now=now, action="update", entity=agency,
           before={k: before[k] for k in changed}, after=changed)
-    if "slug" in changed or "timezone" in changed:
-        moved = recompute_open(session, now=now, actor=actor, reason=f"agency {agency.slug} updated",
-                               agency_id=agency.id)
-        replan_moved(session, moved, now=now)
+    if moves_dates(changed):
+        queue_recompute(session, now=now, actor=actor, reason=f"agency {agency.slug} updated", agency_id=agency.id)
     return agency
 
 
@@ -221,16 +231,40 @@ def rules_key(clean: Mapping[str, str]) -> str:
     return "|".join(f"{f}={clean.get(f, '')}" for f in RULE_FIELDS)
 
 
-def preview_impact(session: Session, *, now: datetime, agency: Agency, data: Mapping[str, Any]) -> list[Impact]:
+#: The most open requests a preview recomputes inside the web request (a fraction of a second); an agency with
+#: more gets their count instead, and saving recomputes them in the background.
+PREVIEW_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What saving a change would do to open requests' dates: `impact` (every date that moves) when the agency has
+    at most PREVIEW_LIMIT open requests (`computed`), else only how many open requests will be recomputed."""
+
+    impact: list[Impact]
+    open_requests: int
+    computed: bool
+
+
+def preview_impact(session: Session, *, now: datetime, agency: Agency, data: Mapping[str, Any]) -> Preview:
     """Which open requests' dates saving `data` on `agency` would move, and to what, without saving anything:
-    the change and the recomputation run in a savepoint (through the same `recompute_open` as a real update)
-    that is rolled back. Raises ValidationError for input an edit would refuse."""
+    the change and the recomputation run in a savepoint (through the same `recompute_open` as the job a real
+    update queues) that is rolled back. Bounded: above PREVIEW_LIMIT open requests nothing is recomputed, the
+    preview only counts them. Raises ValidationError for input an edit would refuse."""
     clean, errors = validate_agency_input(session, data, agency=agency)
     if errors:
         raise ValidationError(errors)
     changes = rule_changes(agency, clean)
-    if "slug" not in changes and "timezone" not in changes:
-        return []  # a new law applies to requests filed from now on: no open request's dates move
+    if not moves_dates(changes):
+        return Preview([], 0, True)  # a new law applies to requests filed from now on: no open request's dates move
+    open_requests = session.scalar(select(func.count(Request.id)).where(
+        Request.agency_id == agency.id, Request.status.not_in(CLOSED_STATUSES))) or 0
+    if open_requests > PREVIEW_LIMIT:
+        return Preview([], open_requests, False)
+    return Preview(_impact(session, now=now, agency=agency, clean=clean), open_requests, True)
+
+
+def _impact(session: Session, *, now: datetime, agency: Agency, clean: Mapping[str, str]) -> list[Impact]:
     session.flush()
     savepoint = session.begin_nested()
     try:

@@ -25,6 +25,7 @@ from foia.agencies.service import (
     AGENCY_SLUG_PATTERN,
     agency_values,
     create_agency,
+    moves_dates,
     preview_impact,
     rule_changes,
     rules_key,
@@ -41,6 +42,10 @@ from foia.extensions import db
 from foia.models import Agency, AgencyChange, AuditLog, Organization, User
 
 bp = Blueprint("agencies", __name__, url_prefix="/agencies")
+
+#: Said after a save that queued a recompute of the agency's open requests (a scheduler job, not this request).
+RECOMPUTING = (" The dates of its open requests are being recomputed in the background: each request's page shows"
+               " the new dates now; lists and reminders follow within a few minutes.")
 
 
 def _law_choices() -> list[tuple[str, str]]:
@@ -244,9 +249,10 @@ def edit(slug: str):
                 impact = preview_impact(session, now=utcnow(), agency=agency, data=data)
                 confirm = rules_key(clean)
             else:
+                recompute = moves_dates(rule_changes(agency, clean))
                 saved = update_agency(session, actor=current_user, now=utcnow(), agency=agency, data=data)
                 session.commit()
-                flash(f"Agency {saved.name} saved.", "success")
+                flash(f"Agency {saved.name} saved." + (RECOMPUTING if recompute else ""), "success")
                 return redirect(url_for("agencies.show", slug=saved.slug))
         except ValidationError as exc:
             db.session.rollback()
@@ -356,6 +362,7 @@ def accept(change_id: int):
             raise ValidationError({"status": f"This suggestion was already {change.status}."})
         data = proposed_data(session, change)
         agency = session.get(Agency, change.agency_id) if change.agency_id is not None else None
+        recompute = False
         if agency is not None:
             clean, problems = validate_agency_input(session, data, agency=agency)
             if problems:
@@ -366,13 +373,14 @@ def accept(change_id: int):
                 agency = session.get(Agency, change.agency_id)
                 return render_template("agencies/confirm.html", change=change, agency=agency, impact=impact,
                                        rules=rules, confirm=rules_key(clean), note=note)
+            recompute = moves_dates(rules)
         saved = accept_change(session, actor=current_user, now=utcnow(), change=change, note=note)
     except ValidationError as exc:
         db.session.rollback()
         flash("The suggestion could not be applied: " + " ".join(exc.errors.values()), "error")
         return redirect(url_for("agencies.changes")), 303
     session.commit()
-    flash(f"Suggestion accepted: {saved.name} is updated.", "success")
+    flash(f"Suggestion accepted: {saved.name} is updated." + (RECOMPUTING if recompute else ""), "success")
     return redirect(url_for("agencies.changes"))
 
 

@@ -1,6 +1,7 @@
-"""A closure's recompute as a background job (issue 17, F5): the admin page records the closure and queues a
-`recompute_clocks` job in the same transaction; the scheduler process runs it (`run_recompute_job`), never a
-web request. The recompute itself is `clocks.service.recompute_open`, under its exclusive clocks lock.
+"""A calendar or agency change's recompute as a background job (issue 17, F5; issue 18): the admin page records the
+closure (or `agencies.service.update_agency` / the directory importer the agency's new short name or time zone) and
+queues a `recompute_clocks` job in the same transaction; the scheduler process runs it (`run_recompute_job`), never
+a web request. The recompute itself is `clocks.service.recompute_open`, under its exclusive clocks lock.
 
 Until the job has run, the request pages are already right (they compute from the ledger and the closures
 live); only the cached dates lag, and a reminder whose date no longer matches is skipped, never sent wrong.

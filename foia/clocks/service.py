@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, false, func, null, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, bindparam, case, false, func, null, or_, select, text, tuple_, update
+from sqlalchemy.orm import Session, aliased
 
 from foia.core.clock import default_timezone
 from foia.deadlines import (
@@ -221,6 +221,32 @@ def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
     return clocks  # the caller re-plans reminders from these (reminders.plan)
 
 
+#: Requests per recompute chunk; and how sparse a chunk's id range may be: it spans at most CHUNK_SPREAD ids per
+#: request in it, plus CHUNK_SLACK (the reads filter the range down to the chosen requests in SQL; this bounds the
+#: range each statement scans when the few requests a past closure affects are spread over a million).
+CHUNK_ROWS = 2000
+CHUNK_SPREAD = 64
+CHUNK_SLACK = 65536
+
+
+def id_chunks(ids: Sequence[int], *, rows: int = CHUNK_ROWS, spread: int = CHUNK_SPREAD,
+              slack: int = CHUNK_SLACK) -> list[tuple[int, int, int, int]]:
+    """Cut ascending ids into chunks read by id range: (lo, hi, start, stop), where ids[start:stop] are the chunk's
+    ids, lo = ids[start] and hi = ids[stop - 1]. A chunk holds at most `rows` ids and spans fewer than
+    spread * len(chunk) + slack ids (hi - lo); every id is in exactly one chunk, and the ranges do not overlap."""
+    out: list[tuple[int, int, int, int]] = []
+    start = 0
+    n = len(ids)
+    while start < n:
+        lo = ids[start]
+        stop = start + 1
+        while stop < n and stop - start < rows and ids[stop] - lo < spread * (stop - start + 1) + slack:
+            stop += 1
+        out.append((lo, ids[stop - 1], start, stop))
+        start = stop
+    return out
+
+
 @dataclass
 class Moved:
     ref: str
@@ -246,23 +272,30 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
 
     Concurrency (review F5): the exclusive clocks lock (`lock_clocks`) is taken before the requests are chosen,
     so no ledger write is half-way through its clock computation while this reads, and none starts one until
-    this commits; each chunk's request rows are then locked in id order (`lock_requests`) before its ledger is
-    read."""
+    this commits; each chunk's open request rows are then locked in id order (as `lock_requests`) before its
+    ledger is read."""
     session.flush()
     lock_clocks(session, exclusive=True)
+    if _dialect(session) == "postgresql":
+        # The selection below is estimated costly enough for PostgreSQL's JIT, whose compilation (~0.2 s) is
+        # most of a small recompute's time and saves nothing on these index-driven reads. Until commit only.
+        session.execute(text("SET LOCAL jit = off"))
     stmt = (select(Request.id, Request.ref, Request.law, Request.expedited, Request.agency_id, Request.response_due,
                    Request.next_due, Agency.slug, Agency.timezone, Request.fee_category)
             .join(Agency, Agency.id == Request.agency_id)
             .where(Request.status.not_in(CLOSED_STATUSES)))
     if agency_id is not None:
         stmt = stmt.where(Request.agency_id == agency_id)
+    affected: ColumnElement[bool] | None = None
     if affected_from is not None:
-        stmt = stmt.where(or_(
-            select(RequestClock.id).where(RequestClock.request_id == Request.id, RequestClock.due >= affected_from).exists(),
-            select(Event.id).where(Event.request_id == Request.id, Event.occurred_on >= affected_from,
-                                   Event.voided_at.is_(None)).exists(),
-            ~select(RequestClock.id).where(RequestClock.request_id == Request.id).exists(),
-        ))
+        c_due, e_on, c_any = aliased(RequestClock), aliased(Event), aliased(RequestClock)  # never the outer tables
+        affected = or_(
+            select(c_due.id).where(c_due.request_id == Request.id, c_due.due >= affected_from).exists(),
+            select(e_on.id).where(e_on.request_id == Request.id, e_on.occurred_on >= affected_from,
+                                  e_on.voided_at.is_(None)).exists(),
+            ~select(c_any.id).where(c_any.request_id == Request.id).exists(),
+        )
+        stmt = stmt.where(affected)
     conn = session.connection()  # plain rows: no ORM loading for 100k requests
     laws: dict[tuple[str, str], Any] = {}
 
@@ -282,22 +315,46 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     request_updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     stale_ids: list[int] = []
-    for chunk_start in range(0, len(rows), 2000):
-        chunk = rows[chunk_start:chunk_start + 2000]
-        ids = [r[0] for r in chunk]
-        lock_requests(session, ids)
-        events_by_req: dict[int, list[Any]] = defaultdict(list)
-        for e in conn.execute(
-                select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
+    # The ledger and the cached clocks are read by id range (`id_chunks`), never by a list of ids: a 2,000-id IN
+    # list became, once psycopg prepared it, a generic plan comparing every row with every id (review §4.2).
+    # The range on both sides of each join: PostgreSQL does not carry a range across a join's equality.
+    in_scope: list[ColumnElement[bool]] = [Request.id.between(bindparam("lo"), bindparam("hi")),
+                                           Request.status.not_in(CLOSED_STATUSES)]
+    if agency_id is not None:
+        in_scope.append(Request.agency_id == agency_id)
+    # Exactly the requests chosen above, in SQL too, so a range never reads another request's ledger: the
+    # affected filter again (per range, so once per request in all), and the calendar as (law, agency) pairs.
+    if affected is not None:
+        in_scope.append(affected)
+    if calendar_id is not None:
+        in_scope.append(tuple_(Request.law, Request.agency_id).in_(sorted({(r[2], r[4]) for r in rows}) or [("", 0)]))
+    events_q = (select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
                        case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
-                .where(Event.request_id.in_(ids), Event.kind.in_(LEDGER_KINDS), Event.voided_at.is_(None))
-                .order_by(Event.request_id, Event.occurred_on, Event.id)):
-            events_by_req[e[0]].append(e)
+                .join(Request, Request.id == Event.request_id)
+                .where(Event.request_id.between(bindparam("lo"), bindparam("hi")), Event.kind.in_(LEDGER_KINDS),
+                       Event.voided_at.is_(None), *in_scope)
+                .order_by(Event.request_id, Event.occurred_on, Event.id))
+    clocks_q = (select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
+                       RequestClock.status, RequestClock.label)
+                .join(Request, Request.id == RequestClock.request_id)
+                .where(RequestClock.request_id.between(bindparam("lo"), bindparam("hi")), *in_scope))
+    lock_q = (select(Request.id).where(*in_scope)
+              .order_by(Request.id).with_for_update(of=Request, key_share=True))
+    postgres = _dialect(session) == "postgresql"
+    for lo, hi, start, stop in id_chunks([r[0] for r in rows], rows=CHUNK_ROWS, spread=CHUNK_SPREAD, slack=CHUNK_SLACK):
+        chunk = rows[start:stop]
+        bounds = {"lo": lo, "hi": hi}
+        wanted = {r[0] for r in chunk}
+        if postgres:  # row locks in id order (as `lock_requests`), on the range's open requests
+            conn.execute(lock_q, bounds)
+        events_by_req: dict[int, list[Any]] = defaultdict(list)
+        for e in conn.execute(events_q, bounds):
+            if e[0] in wanted:
+                events_by_req[e[0]].append(e)
         cached: dict[int, dict[str, Any]] = defaultdict(dict)
-        for crow in conn.execute(select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
-                                        RequestClock.status, RequestClock.label)
-                                 .where(RequestClock.request_id.in_(ids))):
-            cached[crow[1]][crow[2]] = crow
+        for crow in conn.execute(clocks_q, bounds):
+            if crow[1] in wanted:
+                cached[crow[1]][crow[2]] = crow
         agencies: dict[tuple[str, str], AgencyRules] = {}
         for rid, ref, law_slug, expedited, req_agency_id, cur_response_due, cur_next_due, agency_slug, tz, fee_cat in chunk:
             law = law_for(law_slug, agency_slug)
@@ -340,7 +397,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
                     "before": {"reason": reason, **{m.kind: m.before.isoformat() if m.before else None for m in changes}},
                     "after": {"reason": reason, **{m.kind: m.after.isoformat() if m.after else None for m in changes}},
                 })
-    # Plain table statements with executemany: the ORM's bulk paths cost more than the work itself here.
+    # Plain table statements with executemany (psycopg pipelines them): the ORM's bulk paths cost more than the
+    # work itself here. Every statement is keyed by one id, so it plans the same prepared or not.
     clocks_t, requests_t = RequestClock.__table__, Request.__table__
     if clock_updates:
         conn.execute(clocks_t.update().where(clocks_t.c.id == bindparam("b_id"))
@@ -350,16 +408,16 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     if clock_inserts:
         conn.execute(clocks_t.insert(), clock_inserts)
     if clock_deletes:
-        conn.execute(clocks_t.delete().where(clocks_t.c.id.in_(clock_deletes)))
+        conn.execute(clocks_t.delete().where(clocks_t.c.id == bindparam("b_id")), [{"b_id": i} for i in clock_deletes])
     if request_updates:
         conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id"))
                      .values(response_due=bindparam("response_due"), next_due=bindparam("next_due")),
                      [{"b_id": u.pop("id"), **u} for u in request_updates])
     if audits:
         conn.execute(AuditLog.__table__.insert(), audits)
-    for start in range(0, len(stale_ids), 5000):  # their reminders follow the old dates until re-planned
-        session.execute(update(Request).where(Request.id.in_(stale_ids[start:start + 5000]))
-                        .values(reminders_stale=True).execution_options(synchronize_session=False))
+    if stale_ids:  # their reminders follow the old dates until re-planned
+        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id")).values(reminders_stale=True),
+                     [{"b_id": i} for i in stale_ids])
     if clock_updates or clock_inserts or clock_deletes or request_updates or stale_ids:
         session.expire_all()  # bulk statements bypass the identity map: reload what the caller holds
     return moved

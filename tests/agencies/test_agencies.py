@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from foia.dashboard.cache import clear_stats_cache
-from foia.models import Agency, AuditLog, RequestClock
+from foia.models import Agency, AuditLog, Job, RequestClock
 from foia.requests.service import RequestInput, create_request, log_event
+from foia.scheduler import recompute_clocks
+from tests.clocks.writes import clock_writes
 from tests.conftest import NOW, csrf_token
 
 GOOD = {
@@ -100,14 +102,28 @@ def test_changing_an_agency_time_zone_recomputes_its_open_requests(login_as, wor
     data = {f: getattr(agency, f) for f in GOOD}
     resp = post(client, "/agencies/dhs-ice/edit", **dict(data, timezone="Pacific/Honolulu"))
     assert resp.status_code == 200 and "Check the dates this change moves" in resp.get_data(as_text=True)
-    resp = post(client, "/agencies/dhs-ice/edit", **dict(data, timezone="Pacific/Honolulu",
-                confirm_rules="slug=dhs-ice|timezone=Pacific/Honolulu|law=us-foia"))
+    with clock_writes() as writes:
+        resp = post(client, "/agencies/dhs-ice/edit", **dict(data, timezone="Pacific/Honolulu",
+                    confirm_rules="slug=dhs-ice|timezone=Pacific/Honolulu|law=us-foia"))
     assert resp.status_code == 302
     actions = session.scalars(select(AuditLog.action).where(AuditLog.entity_type == "agencies")).all()
     assert actions == ["update"]
+    # The save queued the recompute (issue 18) and wrote no clock: the web request recomputed nothing.
+    assert writes == []
     session.expire_all()
-    assert session.scalar(select(RequestClock.due).where(RequestClock.request_id == req.id,
-                                                         RequestClock.kind == "response")) == date(2026, 4, 2)
+    response_due = select(RequestClock.due).where(RequestClock.request_id == req.id, RequestClock.kind == "response")
+    assert session.scalar(response_due) == date(2026, 4, 3)
+    (job,) = session.scalars(select(Job).where(Job.kind == "recompute_clocks")).all()
+    assert job.status == "queued" and job.payload["agency_id"] == agency.id
+    assert "being recomputed in the background" in client.get("/agencies/dhs-ice").get_data(as_text=True)
+    # The request's page computes from the ledger: it shows the new date before the job runs.
+    assert "April 2, 2026" in client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    with clock_writes() as writes:
+        assert recompute_clocks(client.application) == 1  # what the scheduler runs every 15 s
+    assert writes
+    session.expire_all()
+    assert session.scalar(response_due) == date(2026, 4, 2)
+    assert session.get_one(Job, job.id).status == "done"
 
 
 @pytest.mark.parametrize("role", ["reporter", "staff", "news_staff"])

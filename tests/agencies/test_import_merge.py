@@ -15,7 +15,8 @@ from foia.agencies.importer import DATA_DIR, import_paths, import_shipped
 from foia.agencies.sources import SourceError
 from foia.deadlines import load_law
 from foia.demo import upsert_agencies
-from foia.models import Agency, AgencyReportedStat, AuditLog, User
+from foia.models import Agency, AgencyReportedStat, AuditLog, Job, User
+from tests.clocks.writes import clock_writes
 from tests.conftest import NOW
 
 YAML_DIR = DATA_DIR / "18f" / "yaml"
@@ -183,20 +184,20 @@ def test_adopting_a_hand_typed_agency(session, yaml_dir):
     assert again.counts()["updated"] == again.counts()["conflicts"] == 0
 
 
-def test_slug_change_recomputes_open_requests(session, tmp_path, monkeypatch):
-    calls = []
-    import foia.agencies.importer as importer
-
-    real = importer.recompute_open
-    monkeypatch.setattr(importer, "recompute_open",
-                        lambda s, **kw: calls.append(kw["agency_id"]) or real(s, **kw))
+def test_slug_change_queues_a_recompute_of_open_requests(session, tmp_path):
+    """A new slug or time zone queues a `recompute_clocks` job for the agency (issue 18: never recomputed inside
+    the import, which the web may run); the scheduler runs it."""
     path = tmp_path / "state.csv"
     path.write_text("slug,name,jurisdiction,law,timezone\nst-a,Agency A,State,ca-cpra,America/Los_Angeles\n")
     import_paths(session, [path], now=NOW)
-    assert calls == []
+    recomputes = select(Job).where(Job.kind == "recompute_clocks")
+    assert session.scalars(recomputes).all() == []
     path.write_text("slug,name,jurisdiction,law,timezone\nst-a,Agency A,State,ca-cpra,America/Denver\n")
-    report = import_paths(session, [path], now=NOW)
-    assert report.sources[0].updated == ["st-a"] and calls == [agency(session, "st-a").id]
+    with clock_writes() as writes:
+        report = import_paths(session, [path], now=NOW)
+    assert report.sources[0].updated == ["st-a"] and writes == []
+    (job,) = session.scalars(recomputes).all()
+    assert job.status == "queued" and job.payload["agency_id"] == agency(session, "st-a").id
 
 
 # ---------------------------------------------------------------------------------------- all or nothing

@@ -13,6 +13,8 @@ from foia.agencies.service import AGENCY_FIELDS, preview_impact
 from foia.core.audit import snapshot
 from foia.models import Agency, AgencyChange, AuditLog, RequestClock
 from foia.requests.service import RequestInput, create_request, log_event
+from foia.scheduler import recompute_clocks
+from tests.clocks.writes import clock_writes
 from tests.conftest import NOW, csrf_token
 
 
@@ -122,6 +124,11 @@ def test_suggestion_changes_nothing_until_accepted_then_applies_and_audits(login
     assert session.scalar(select(Agency.id).where(Agency.slug == "dhs-privacy")) is None
     agency = session.scalar(select(Agency).where(Agency.slug == "privacy-office"))
     assert agency is not None
+    # The recompute is a scheduler job queued with the change (issue 18), not part of the request.
+    assert _appeal_due(session, dhs_privacy_appeal) == date(2026, 7, 9)
+    assert "being recomputed in the background" in admin.get("/agencies/changes").get_data(as_text=True)
+    assert recompute_clocks(admin.application) == 1
+    session.expire_all()
     assert _appeal_due(session, dhs_privacy_appeal) == date(2026, 5, 31)  # the clocks were recomputed
     change = session.get(AgencyChange, change.id)
     assert change.status == "accepted" and change.decided_by_id == world["users"]["admin"].id
@@ -183,9 +190,10 @@ def test_admin_edit_of_a_rule_field_shows_the_moved_dates_before_saving(login_as
     (6 C.F.R. § 5.8(a)(1)): Mar 3-31 (21), April (43), May less Memorial Day (63), June less Juneteenth (84),
     Jul 1-2 (86), Jul 3 observed holiday, Jul 6-9 (90) -> 2026-07-09. Renamed away from dhs-*, the default applies:
     90 calendar days, Mar 31 (29), Apr 30 (59), May 31 (90) -> Sun 2026-05-31, no roll-forward."""
-    impact = preview_impact(session, now=NOW, agency=session.scalar(select(Agency).where(Agency.slug == "dhs-privacy")),
-                            data=_form(session, "dhs-privacy", slug="privacy-office"))
-    assert [(i.ref, i.organization, i.clock, i.before, i.after) for i in impact] == [
+    preview = preview_impact(session, now=NOW, agency=session.scalar(select(Agency).where(Agency.slug == "dhs-privacy")),
+                             data=_form(session, "dhs-privacy", slug="privacy-office"))
+    assert preview.computed and preview.open_requests == 1
+    assert [(i.ref, i.organization, i.clock, i.before, i.after) for i in preview.impact] == [
         (dhs_privacy_appeal.ref, "City of Los Angeles", "Administrative appeal must be filed by",
          date(2026, 7, 9), date(2026, 5, 31))]
     session.commit()  # the preview left nothing to commit
@@ -204,7 +212,30 @@ def test_admin_edit_of_a_rule_field_shows_the_moved_dates_before_saving(login_as
     resp = _post(admin, "/agencies/dhs-privacy/edit",
                  {**data, "confirm_rules": "slug=privacy-office|timezone=America/New_York|law=us-foia"})
     assert resp.status_code == 302 and resp.headers["Location"] == "/agencies/privacy-office"
+    assert _appeal_due(session, dhs_privacy_appeal) == date(2026, 7, 9)  # queued, not recomputed in the request
+    assert recompute_clocks(admin.application) == 1
+    session.expire_all()
     assert _appeal_due(session, dhs_privacy_appeal) == date(2026, 5, 31)
     # a change to no rule field saves at once
     resp = _post(admin, "/agencies/privacy-office/edit", _form(session, "privacy-office", phone="(202) 555-0100"))
     assert resp.status_code == 302
+
+
+def test_a_preview_of_an_agency_with_many_open_requests_counts_them_instead(login_as, world, session, dhs_privacy_appeal,
+                                                                             monkeypatch):
+    """Above PREVIEW_LIMIT open requests the preview recomputes nothing inside the web request (issue 18): it says
+    how many open requests saving will recompute in the background."""
+    import foia.agencies.service as service
+
+    monkeypatch.setattr(service, "PREVIEW_LIMIT", 0)
+    admin = login_as("admin")
+    data = _form(session, "dhs-privacy", slug="privacy-office")
+    with clock_writes() as writes:
+        resp = _post(admin, "/agencies/dhs-privacy/edit", data)
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "too many to work out every date here" in body
+    assert "This agency has 1 open requests" in body and "2026-05-31" not in body
+    assert writes == []  # not even inside a rolled-back savepoint
+    preview = service.preview_impact(session, now=NOW, agency=session.scalar(select(Agency).where(Agency.slug == "dhs-privacy")),
+                                     data=data)
+    assert not preview.computed and preview.open_requests == 1 and preview.impact == []

@@ -220,3 +220,35 @@ def test_a_title_differing_only_in_case_is_a_duplicate_even_outside_ascii(sessio
     session.commit()
     pv = preview_file(session, actor=staff, now=NOW, data=csv_bytes([again], encoding="utf-8"), filename="b.csv")
     assert [(r.state, r.duplicate_of) for r in pv.rows] == [("duplicate", ref)]
+
+
+def test_a_big_import_from_the_command_line_analyzes_the_tables_it_grew(cli, session, directory, tmp_path, monkeypatch):
+    """After a bulk load the planner's statistics are stale (review §4.2): an import of at least ANALYZE_AFTER
+    requests ANALYZEs requests, events and request_clocks; a smaller one, a dry run or a refused file does not."""
+    from sqlalchemy import event
+
+    from foia.extensions import db
+    from foia.imports import cli as import_cli
+
+    seen: list[str] = []
+
+    def listen(_conn, _cursor, statement, *_args) -> None:
+        if statement.strip().upper().startswith("ANALYZE"):
+            seen.append(statement.strip())
+
+    monkeypatch.setattr(import_cli, "ANALYZE_AFTER", 1)
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        path = _write(tmp_path, "csv")
+        assert _invoke(cli, path, "--skip-invalid", "--dry-run").exit_code == 0
+        assert _invoke(cli, path).exit_code == 2  # refused: bad rows, nothing imported
+        assert seen == []
+        result = _invoke(cli, path, "--skip-invalid", "--json")
+        assert result.exit_code == 0 and json.loads(result.output)["imported"], result.output
+        assert seen == ["ANALYZE requests", "ANALYZE events", "ANALYZE request_clocks"]
+        seen.clear()
+        again = _invoke(cli, path, "--skip-invalid", "--json")  # every row a duplicate: 0 imported, under 1
+        assert again.exit_code == 0 and not json.loads(again.output)["imported"], again.output
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert seen == []
