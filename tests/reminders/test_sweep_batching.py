@@ -240,7 +240,7 @@ def test_the_reminder_sweep_runs_neither_statistics_nor_extraction(app, world, s
     from foia import scheduler
 
     calls: list[str] = []
-    monkeypatch.setattr(scheduler, "refresh_snapshots", lambda *a, **k: calls.append("statistics"))
+    monkeypatch.setattr(scheduler, "refresh_stats", lambda *a, **k: calls.append("statistics"))
     monkeypatch.setattr(scheduler, "run_jobs", lambda *a, **k: calls.append("extraction"))
     assert _many_due(world, session, 2, date(2026, 6, 1)) == 2
     session.commit()
