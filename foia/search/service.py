@@ -9,9 +9,11 @@ Bounded ranking: a search ranks only the ``RANK_WINDOW`` newest matching entries
 entry id, newest first), never every match, so a common word costs about what a rare one does however
 large the corpus. SQLite reads the FTS5 index in descending rowid order and stops at the window.
 PostgreSQL looks in the newest ``FIRST_SPAN`` entries first (a backward walk of the primary key, testing
-each entry: a common word fills the window in a few hundred rows) and then in spans ``SPAN_GROWTH`` times
-wider, where the GIN index finds the matches (intersected with the span), until the window is full or the
-span covers every entry. Each step is bounded by its span or by the word's matches in it.
+each entry: a common word fills the window there), then in a span as wide as the matches seen so far say
+the window needs (``SPAN_GROWTH`` times wider when none were seen): walked again while it is at most
+``WALK_LIMIT`` entries, else through bitmaps only (the GIN index, the span's id range and the visibility
+indexes), until the window is full or the span covers every entry. Each step is bounded by its span or
+by the word's matches in it.
 
 What a person types is never handed to FTS5 syntax: ``query_terms`` keeps words only (no quotes,
 operators, prefixes, column filters or parentheses) and each word becomes a quoted FTS5 string,
@@ -45,8 +47,10 @@ SNIPPET_TOKENS = 12
 #: How many of the newest matching entries a person may see are ranked (README: Documents and search).
 RANK_WINDOW = 500
 #: PostgreSQL: the newest entries looked at first, and how many times wider each further look is.
-FIRST_SPAN = 4_000
+FIRST_SPAN = 2_000
 SPAN_GROWTH = 8
+#: PostgreSQL: spans up to this many entries are walked (each entry tested); wider ones use the GIN index.
+WALK_LIMIT = 10_000
 # PostgreSQL stores each entry's tsvector in a generated column with a GIN index (migration 0011), so
 # matching and ranking read it instead of recomputing it from the text.
 PG_TSVECTOR = "search_entries.tsv"
@@ -179,26 +183,46 @@ def _newest_matches_postgres(session: Session, user: User, terms: list[str]) -> 
     top = session.scalar(select(func.max(SearchEntry.id)))
     if top is None:
         return []
-    tsv: ColumnClause[Any] = literal_column(PG_TSVECTOR)
-    span = FIRST_SPAN
+    span, walk = FIRST_SPAN, True
     while True:
-        floor = top - span
-        # The first, small span: walking the primary key backwards is cheap and stops at the window (a common
-        # word). Wider spans: "+ 0" keeps that walk off the table, so the database intersects the GIN index
-        # with the span (a rarer word: a match is found in the index, not by testing every entry's tsvector).
-        order = SearchEntry.id if span == FIRST_SPAN else SearchEntry.id + 0
-        newest = (select(SearchEntry.id).where(tsv.op("@@")(_tsquery(terms)), search_visible_clause(user))
-                  .order_by(order.desc()).limit(RANK_WINDOW))
-        if floor > 0:
-            newest = newest.where(SearchEntry.id > floor)
-        # ts_rank only for the window's rows (the LIMITed subquery is not flattened into the ranking).
-        ids = newest.subquery("newest")
-        ranked = session.execute(
-            select(SearchEntry.id, func.ts_rank(tsv, _tsquery(terms)))
-            .join(ids, ids.c.id == SearchEntry.id)).all()
-        if len(ranked) >= RANK_WINDOW or floor <= 0:
-            return [(int(entry_id), float(rank)) for entry_id, rank in ranked]
-        span *= SPAN_GROWTH
+        ranked = _window_postgres(session, user, terms, floor=top - span, walk=walk)
+        if len(ranked) >= RANK_WINDOW or span >= top:
+            return ranked
+        # How wide a span should hold the window, from the density of matches seen so far (half again
+        # for safety), at least twice as wide as this one; nothing seen: SPAN_GROWTH times wider.
+        span = max(span * 2, -(-span * RANK_WINDOW * 3 // (2 * len(ranked)))) if ranked else span * SPAN_GROWTH
+        walk = span <= WALK_LIMIT
+
+
+def _window_postgres(session: Session, user: User, terms: list[str], *, floor: int,
+                     walk: bool) -> list[tuple[int, float]]:
+    """The RANK_WINDOW newest visible matches with an id above ``floor``, with their ts_rank.
+
+    ``walk``: a narrow span, where matches are dense: walk the primary key backwards, testing each entry,
+    and stop at the window. Otherwise the matches are sparse, and the planner's cost model, which counts a
+    tsvector test as nearly free, would still walk (or scan) every entry of the span: this query may then
+    only use bitmaps (GIN index AND the span's id range AND the visibility indexes), set for this
+    statement alone."""
+    tsv: ColumnClause[Any] = literal_column(PG_TSVECTOR)
+    newest = (select(SearchEntry.id).where(tsv.op("@@")(_tsquery(terms)), search_visible_clause(user))
+              .order_by(SearchEntry.id.desc()).limit(RANK_WINDOW))
+    if floor > 0:
+        newest = newest.where(SearchEntry.id > floor)
+    # ts_rank only for the window's rows (the LIMITed subquery is not flattened into the ranking).
+    ids = newest.subquery("newest")
+    stmt = select(SearchEntry.id, func.ts_rank(tsv, _tsquery(terms))).join(ids, ids.c.id == SearchEntry.id)
+    if walk:
+        rows = session.execute(stmt).all()
+    else:
+        before = session.execute(text(
+            "SELECT current_setting('enable_indexscan'), current_setting('enable_seqscan'), "
+            "set_config('enable_indexscan', 'off', true), set_config('enable_seqscan', 'off', true)")).one()
+        try:
+            rows = session.execute(stmt).all()
+        finally:
+            session.execute(text("SELECT set_config('enable_indexscan', :i, true), set_config('enable_seqscan', :s, true)"),
+                            {"i": before[0], "s": before[1]})
+    return [(int(entry_id), float(rank)) for entry_id, rank in rows]
 
 
 def _search_postgres(session: Session, user: User, terms: list[str], limit: int) -> list[SearchHit]:

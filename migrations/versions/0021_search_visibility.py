@@ -44,6 +44,8 @@ SEARCH_INDEXES = (
 SORT_INDEXES = (
     ("ix_requests_title_lower", "lower(title), id"),
     ("ix_requests_tracking", "(tracking_number = ''), tracking_number, id"),
+    # Undated-last either way: the descending order keeps "(tracking_number = '')" ascending.
+    ("ix_requests_tracking_desc", "(tracking_number = ''), tracking_number DESC, id DESC"),
     ("ix_requests_updated", "updated_at, id"),
 )
 TRGM_INDEXES = (
