@@ -161,7 +161,8 @@ def _search_sqlite(session: Session, user: User, terms: list[str], limit: int) -
 
     return _hits(session, user, best, (snip(1), snip(0)),
                  select_from=fts.join(SearchEntry, SearchEntry.id == fts.c.rowid),
-                 where=(text("search_fts MATCH :q").bindparams(q=q),))
+                 where=(text("search_fts MATCH :q").bindparams(q=q),  # rowid IN: FTS5 looks up each row
+                        fts.c.rowid.in_([entry_id for entry_id, _ in best])))
 
 
 def _prefer_marked(body: str | None, title: str | None) -> str:
