@@ -150,9 +150,9 @@ def main() -> None:
     parser.add_argument("--list", action="store_true", help="also time the requests list's text filter")
     parser.add_argument("--code", default=None, help="import the app from this folder instead of this checkout")
     args = parser.parse_args()
-    sys.path.insert(0, str(Path(args.code).resolve() if args.code else ROOT))
+    from scale_data import normalise  # (it puts this checkout on sys.path: --code goes before it)
 
-    from scale_data import normalise
+    sys.path.insert(0, str(Path(args.code).resolve() if args.code else ROOT))
 
     tmp = Path(tempfile.mkdtemp(prefix="foia-bench-search-"))
     if args.db:
