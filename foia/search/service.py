@@ -48,7 +48,7 @@ SNIPPET_TOKENS = 12
 RANK_WINDOW = 500
 #: PostgreSQL: the newest entries looked at first, and how many times wider each further look is.
 FIRST_SPAN = 2_000
-SPAN_GROWTH = 8
+SPAN_GROWTH = 32
 #: PostgreSQL: spans up to this many entries are walked (each entry tested); wider ones use the GIN index.
 WALK_LIMIT = 10_000
 # PostgreSQL stores each entry's tsvector in a generated column with a GIN index (migration 0011), so
