@@ -60,15 +60,20 @@ def wipe(url: str) -> None:
 def add_search_entries(session, rng: random.Random) -> int:
     """One search entry per request, as the app writes for a request's own text."""
     from bench_search import make_text
-    from sqlalchemy import insert, select
+    from sqlalchemy import insert, inspect, select
 
     from foia.models import Request, SearchEntry
 
+    # From revision 0021 on, an entry carries its request's visibility columns (as SearchEntry.of writes them).
+    carries = "visibility" in {c["name"] for c in inspect(session.get_bind()).get_columns("search_entries")}
     rows = []
     count = 0
-    for rid, title in session.execute(select(Request.id, Request.title).order_by(Request.id)):
+    for rid, title, org, requester, vis in session.execute(
+            select(Request.id, Request.title, Request.organization_id, Request.requester_id, Request.visibility)
+            .order_by(Request.id)):
         body = make_text(rng)[: rng.randint(400, 800)]
-        rows.append(dict(request_id=rid, source_type="request", source_id=rid, title=title, body=body))
+        rows.append(dict(request_id=rid, source_type="request", source_id=rid, title=title, body=body,
+                         **(dict(organization_id=org, requester_id=requester, visibility=vis) if carries else {})))
         if len(rows) == 5000:
             session.execute(insert(SearchEntry), rows)
             count += len(rows)

@@ -111,8 +111,8 @@ def log_communication(session: Session, *, actor: User | None, now: datetime, re
 
     event = _apply_effect(session, actor=actor, now=now, req=req, comm=comm, kind=kind, clean=clean)
 
-    session.add(SearchEntry(request_id=req.id, source_type="communication", source_id=comm.id,
-                            title=clean["subject"], body=clean["body"]))
+    session.add(SearchEntry.of(req, source_type="communication", source_id=comm.id,
+                               title=clean["subject"], body=clean["body"]))
     audit(session, actor=actor, now=now, action="create", entity=comm, after={
         "request": req.ref, "kind": kind, "direction": direction, "occurred_on": on.isoformat(),
         "subject": clean["subject"], "tracking_number": clean["tracking_number"],

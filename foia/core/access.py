@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from foia.models import Request, User, Watcher
-from foia.models.communication import UnmatchedMail
+from foia.models.communication import SearchEntry, UnmatchedMail
 
 REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")
 
@@ -41,6 +41,24 @@ def visible_clause(user: User) -> ColumnElement[bool]:
         and_(Request.organization_id == user.organization_id, Request.visibility == "organization"),
         public,
     ))
+
+
+def search_visible_clause(user: User) -> ColumnElement[bool]:
+    """`visible_clause` on a search entry's own copies of its request's columns (organization, requester,
+    visibility: `SearchEntry`), so search filters without joining requests. Entries of a deleted draft are
+    deleted with it (`requests.corrections.delete_draft`)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return false()
+    if user.role == "admin":
+        return true()
+    public = SearchEntry.visibility == "public"
+    if user.role == "staff":
+        return or_(SearchEntry.organization_id == user.organization_id, public)
+    return or_(
+        SearchEntry.requester_id == user.id,
+        and_(SearchEntry.organization_id == user.organization_id, SearchEntry.visibility == "organization"),
+        public,
+    )
 
 
 def can_view(user: User, req: Request) -> bool:

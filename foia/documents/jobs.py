@@ -188,8 +188,8 @@ def _index(session: Session, doc: Document, text: str) -> None:
     entry = session.scalar(select(SearchEntry).where(SearchEntry.source_type == "document",
                                                      SearchEntry.source_id == doc.id))
     if entry is None:
-        session.add(SearchEntry(request_id=doc.request_id, source_type="document", source_id=doc.id,
-                                title=doc.filename, body=text))
+        session.add(SearchEntry.of(session.get(Request, doc.request_id), source_type="document", source_id=doc.id,
+                                   title=doc.filename, body=text))
     else:
         entry.body = text
 

@@ -217,8 +217,7 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
         session.flush()
         if doc.text_status == "pending":
             enqueue_extract(session, doc, now)  # read later, in a limited process, outside this transaction
-        session.add(SearchEntry(request_id=req.id, source_type="document", source_id=doc.id,
-                                title=name, body=""))
+        session.add(SearchEntry.of(req, source_type="document", source_id=doc.id, title=name, body=""))
         audit(session, actor=actor, now=now, action="document:add", entity=doc,
               after={"request": req.ref, **{f: getattr(doc, f) for f in DOCUMENT_FIELDS}})
         session.flush()

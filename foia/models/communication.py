@@ -135,6 +135,10 @@ class SearchEntry(Model):
     __table_args__ = (
         Index("ix_search_entries_source", "source_type", "source_id", unique=True),
         Index("ix_search_entries_request", "request_id"),
+        # The visibility predicate on the entry itself, newest first (migration 0021).
+        Index("ix_search_entries_org_vis", "organization_id", "visibility", "id"),
+        Index("ix_search_entries_requester", "requester_id", "id"),
+        Index("ix_search_entries_visibility", "visibility", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -143,6 +147,18 @@ class SearchEntry(Model):
     source_id: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # Copies of the request's columns that decide who may see it (foia.core.access.visible_clause), so search
+    # applies visibility on this table alone. Written with the entry (`SearchEntry.of`) and kept in step when
+    # the request's visibility changes (`foia.search.service.sync_request_visibility`, same transaction).
+    organization_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    requester_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    visibility: Mapped[str] = mapped_column(String(20), default="private", server_default="private")
+
+    @classmethod
+    def of(cls, req: Any, *, source_type: str, source_id: int, title: str = "", body: str = "") -> SearchEntry:
+        """A new entry for `req`'s text, carrying the request's visibility columns."""
+        return cls(request_id=req.id, source_type=source_type, source_id=source_id, title=title, body=body,
+                   organization_id=req.organization_id, requester_id=req.requester_id, visibility=req.visibility)
 
 
 class UnmatchedMail(Model):

@@ -29,7 +29,7 @@ from foia.models import (
     User,
 )
 from foia.reminders.planner import plan
-from foia.search.service import index_request
+from foia.search.service import index_request, sync_request_visibility
 from foia.webhooks.service import emit
 
 REF_PREFIX = "FT"
@@ -193,6 +193,8 @@ def update_request(session: Session, *, actor: User | None, now: datetime, req: 
     if "title" in changed or "records_sought" in changed:
 
         index_request(session, req)  # keep the request's own text searchable as it is now
+    if "visibility" in changed:  # who may find its text changes with it, in this transaction
+        sync_request_visibility(session, req)
     if changed:
         audit(session, actor=actor, now=now, action="update", entity=req,
               before={k: before[k] for k in changed}, after=changed)
