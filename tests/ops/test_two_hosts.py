@@ -43,7 +43,7 @@ class Inbox:
         self.ids: list[str] = []
         self.lock = threading.Lock()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         time.sleep(0.05)  # a real server takes a moment: sweeps overlap
         message_id = message_from_bytes(envelope.content)["Message-ID"]
         with self.lock:
