@@ -9,7 +9,6 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.local import LocalProxy
 
-from foia.core.cli import parse_now
 from foia.extensions import db
 from foia.ops.diskfull import guard_cli_group
 from foia.ops.downgrade import install_downgrade_guard
@@ -122,6 +121,7 @@ def demo_command(now_s: str | None, no_directory: bool) -> None:
     """Load the Los Angeles demo agencies, accounts and requests and the shipped agency directory (safe to run
     again)."""
     from foia.agencies.cli import report_lines
+    from foia.core.cli import parse_now
     from foia.demo import load_demo
 
     counts = load_demo(db.session(), now=parse_now(now_s), tz=current_app.config["FOIA_TIMEZONE"],

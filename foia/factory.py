@@ -15,7 +15,6 @@ from foia.config import load_config
 from foia.core.clock import set_default_timezone
 from foia.deadlines.laws import set_laws_dirs
 from foia.extensions import configure_engine, csrf, db, limiter, login_manager, migrate
-from foia.models.types import include_name, render_item
 from foia.ops.schema import refuse_unless_at_head
 
 #: `flask` options that take a value (so the value is not mistaken for the command's name).
@@ -70,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, web: bool | None = No
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
-                     render_item=render_item, include_name=include_name)
+                     render_item=_render_item, include_name=_include_name)
     _trust_proxies(app)
     limiter.init_app(app)  # before CSRF: a throttled client gets 429 whatever it posts
     csrf.init_app(app)
@@ -88,6 +87,20 @@ def create_app(config: Mapping[str, Any] | None = None, *, web: bool | None = No
     # Served by gunicorn or `flask run` against a schema not at head: one line naming both revisions, then exit.
     refuse_unless_at_head(app)
     return app
+
+
+# Alembic's autogenerate hooks, imported when autogenerate calls them: importing foia.models.types imports every
+# model, which `flask foia --help` does not need.
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> Any:
+    from foia.models.types import render_item
+
+    return render_item(type_, obj, autogen_context)
+
+
+def _include_name(name: Any, type_: str, parent_names: Any) -> bool:
+    from foia.models.types import include_name
+
+    return include_name(name, type_, parent_names)
 
 
 def _use_laws_dirs(app: Flask) -> None:
