@@ -37,10 +37,13 @@ def flask(env: Mapping[str, str], *args: str) -> str:
 
 def start_gunicorn(env: Mapping[str, str], port: int, **settings: str) -> subprocess.Popen[bytes]:
     """gunicorn -c gunicorn.conf.py app:app on `port`; `settings` are extra environment variables
-    (WEB_CONCURRENCY, FOIA_WORKER_CLASS, FOIA_THREADS...). Returns once /healthz answers."""
+    (WEB_CONCURRENCY, FOIA_WORKER_CLASS, FOIA_THREADS...). Returns once /healthz answers. Its output goes to
+    gunicorn-PORT.log beside the access log (a pipe nobody reads would block it once full)."""
     proc_env = dict(env, PORT=str(port), **settings)
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT,
-                            env=proc_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    log_path = Path(proc_env.get("FOIA_ACCESS_LOG", "/tmp/x")).parent / f"gunicorn-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT,
+                                env=proc_env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -52,8 +55,7 @@ def start_gunicorn(env: Mapping[str, str], port: int, **settings: str) -> subpro
                 break
             time.sleep(0.1)
     proc.kill()
-    out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-    raise RuntimeError("gunicorn did not start:\n" + out)
+    raise RuntimeError("gunicorn did not start:\n" + log_path.read_text(errors="replace"))
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:
