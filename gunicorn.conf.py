@@ -23,10 +23,13 @@ def _int(name: str, default: int) -> int:
 bind = os.environ.get("FOIA_BIND") or f"127.0.0.1:{os.environ.get('PORT', '5000')}"
 workers = _int("WEB_CONCURRENCY", 2)
 worker_class = os.environ.get("FOIA_WORKER_CLASS", "gthread")
-threads = _int("FOIA_THREADS", 8)  # with FOIA_WORKER_CLASS=sync set FOIA_THREADS=1: gunicorn turns sync with threads into gthread
-# A request that runs longer than this is killed (its transaction rolled back): nothing a person waits for may
-# take that long, long work belongs to the scheduler's jobs. With gthread the worker's heartbeat is separate from
-# the requests, so a slow upload from a slow client is not killed by it while its bytes keep arriving.
+# With FOIA_WORKER_CLASS=sync set FOIA_THREADS=1: gunicorn turns sync workers with threads into gthread.
+threads = _int("FOIA_THREADS", 8)
+# A worker that stops answering its master for this long is killed and replaced (its transactions roll back). With
+# gthread that is a hung worker (its main loop stuck, e.g. in C code holding the GIL), not a slow request: a request
+# in a thread is not cut off by it, so a slow upload that keeps arriving is not killed either. Requests are kept
+# short by design instead: nothing a person waits for runs long, long work (recompute, text extraction, OCR) goes
+# to the scheduler's jobs. With FOIA_WORKER_CLASS=sync it is the per-request limit.
 timeout = _int("FOIA_TIMEOUT", 60)
 graceful_timeout = _int("FOIA_GRACEFUL_TIMEOUT", 30)  # SIGTERM: in-flight requests get this long to finish
 keepalive = _int("FOIA_KEEPALIVE", 5)
