@@ -31,7 +31,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -63,9 +63,10 @@ def seed(db_url: str, n: int, users: int) -> list[str]:
     with app.app_context():
         seed_requests(n, datetime.now(ZoneInfo(app.config["FOIA_TIMEZONE"])).date())
         org = db.session.scalar(select(Organization).where(Organization.name == "Bench City"))
+        assert org is not None
         now = datetime.now(ZoneInfo("UTC"))
         for i in range(1, users):
-            create_user(db.session, email=f"bench{i}@example.org", name=f"Bench {i}", role="staff", organization=org,
+            create_user(db.session(), email=f"bench{i}@example.org", name=f"Bench {i}", role="staff", organization=org,
                         password=PASSWORD, now=now)
         db.session.commit()
         refs = list(db.session.scalars(select(Request.ref).where(Request.organization_id == org.id)
@@ -110,6 +111,9 @@ class User:
         raise ValueError(op)
 
 
+KINDS: Counter[str] = Counter()  # what the errors were: HTTP status or exception name
+
+
 def phase(users: list[User], seconds: float, ops: list[str], weights: list[int],
           results: dict[str, list[float]], errors: dict[str, int]) -> float:
     """All users loop over `ops` for `seconds`; latencies appended to results[op]. Returns the elapsed time."""
@@ -120,15 +124,18 @@ def phase(users: list[User], seconds: float, ops: list[str], weights: list[int],
         while time.monotonic() < stop_at:
             op = user.rng.choices(ops, weights)[0]
             t0 = time.perf_counter()
+            kind = ""
             try:
-                ok = user.one(op).status_code < 400
-            except requests.RequestException:
-                ok = False
+                status = user.one(op).status_code
+                kind = f"HTTP {status}" if status >= 400 else ""
+            except requests.RequestException as exc:
+                kind = type(exc).__name__
             elapsed = time.perf_counter() - t0
             with lock:
                 results[op].append(elapsed)
-                if not ok:
+                if kind:
                     errors[op] += 1
+                    KINDS[f"{op}: {kind}"] += 1
 
     t0 = time.monotonic()
     threads = [threading.Thread(target=loop, args=(u,)) for u in users]
@@ -209,6 +216,8 @@ def main() -> int:
         line(f"  {op}", app_res[op], app_time, app_err[op])
     line("mixed load (all)", all_app, app_time, sum(app_err.values()))
     line("bare route (floor)", bare, bare_time, bare_err["bare route"])
+    if KINDS:
+        print("errors: " + ", ".join(f"{k} x{n}" for k, n in KINDS.most_common()))
     print(f"ratio bare / app: throughput {len(bare) / bare_time / (len(all_app) / app_time):.1f}x; "
           f"p50 app / bare {pct(all_app, 50) / pct(bare, 50):.1f}x; p99 app / bare {pct(all_app, 99) / pct(bare, 99):.1f}x")
     return 0
