@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,19 +11,42 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from foia.api.setup import init_api
-from foia.blueprints import register_blueprints
-from foia.cli import register_cli
 from foia.config import load_config
 from foia.core.clock import set_default_timezone
 from foia.deadlines.laws import set_laws_dirs
 from foia.extensions import configure_engine, csrf, db, limiter, login_manager, migrate
-from foia.models.types import include_name, render_item
 from foia.ops.schema import refuse_unless_at_head
 
+#: `flask` options that take a value (so the value is not mistaken for the command's name).
+_VALUE_OPTIONS = frozenset({"-A", "--app", "-e", "--env-file"})
+#: `flask` commands that serve no page: their app is built without blueprints and API (faster start-up).
+_NO_PAGES = frozenset({"foia", "db"})
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application. `config` overrides settings read from FOIA_* variables."""
+
+def serves_pages(argv: list[str]) -> bool:
+    """False when this process is the `flask` command running `flask foia ...` or `flask db ...`;
+    True for gunicorn, `flask run`, `flask routes`, `flask shell`, tests and anything else."""
+    prog = argv[0] if argv else ""
+    is_flask_cli = os.path.basename(prog) == "flask" or prog.endswith(os.path.join("flask", "__main__.py"))
+    if not is_flask_cli:
+        return True
+    args = iter(argv[1:])
+    for arg in args:
+        if arg in _VALUE_OPTIONS:
+            next(args, None)
+        elif not arg.startswith("-"):
+            return arg not in _NO_PAGES
+    return True  # `flask --help` lists every command, run and routes included
+
+
+def create_app(config: Mapping[str, Any] | None = None, *, web: bool | None = None) -> Flask:
+    """Build the application. `config` overrides settings read from FOIA_* variables.
+
+    `web=False` leaves out what only serves pages: the blueprints, their views and the JSON API (about half of
+    start-up). By default (None) it is left out only for `flask foia ...` and `flask db ...` (`serves_pages`):
+    commands never need them, since mail and letters build their links from FOIA_BASE_URL, not url_for."""
+    if web is None:
+        web = serves_pages(sys.argv)
     root = Path(__file__).resolve().parent.parent
     app = Flask(
         "foia",  # the package's name: Flask finds the instance folder beside it
@@ -45,17 +69,38 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
-                     render_item=render_item, include_name=include_name)
+                     render_item=_render_item, include_name=_include_name)
     _trust_proxies(app)
     limiter.init_app(app)  # before CSRF: a throttled client gets 429 whatever it posts
     csrf.init_app(app)
     login_manager.init_app(app)
-    register_blueprints(app)
-    init_api(app)  # the JSON API: flask-smorest's Api, /api/v1, its OpenAPI document and docs page
+    if web:
+        # Imported here, not at the top: the CLI (web=False) never imports a view, flask-smorest or apispec.
+        from foia.api.setup import init_api
+        from foia.blueprints import register_blueprints
+
+        register_blueprints(app)
+        init_api(app)  # the JSON API: flask-smorest's Api, /api/v1, its OpenAPI document and docs page
+    from foia.cli import register_cli
+
     register_cli(app)
     # Served by gunicorn or `flask run` against a schema not at head: one line naming both revisions, then exit.
     refuse_unless_at_head(app)
     return app
+
+
+# Alembic's autogenerate hooks, imported when autogenerate calls them: importing foia.models.types imports every
+# model, which `flask foia --help` does not need.
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> Any:
+    from foia.models.types import render_item
+
+    return render_item(type_, obj, autogen_context)
+
+
+def _include_name(name: Any, type_: str, parent_names: Any) -> bool:
+    from foia.models.types import include_name
+
+    return include_name(name, type_, parent_names)
 
 
 def _use_laws_dirs(app: Flask) -> None:

@@ -24,13 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
@@ -42,6 +37,9 @@ from foia.deadlines import Calendar, load_law
 from foia.deadlines.laws import closures_count_on
 from foia.models import STATUSES, Agency, Organization, Request, RequestClock, User
 from foia.requests.queries import ListQuery, list_filters, list_order
+
+if TYPE_CHECKING:  # openpyxl is imported when a workbook is written: `flask foia` commands start without it
+    from openpyxl.styles import Font
 
 Cell = str | int | date | datetime | None
 
@@ -211,6 +209,9 @@ def write_csv(export: RequestExport, *, rows_per_chunk: int = 200) -> Iterator[b
 
 
 def _xlsx_cells(ws: Any, values: Iterable[Cell], *, bold: Font | None = None) -> list[Any]:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     cells = []
     for value in values:
         if isinstance(value, str):
@@ -232,6 +233,10 @@ def _xlsx_cells(ws: Any, values: Iterable[Cell], *, bold: Font | None = None) ->
 def write_xlsx(export: RequestExport, out: IO[bytes]) -> None:
     """The table as an XLSX workbook written to `out`: openpyxl's write-only mode keeps rows on disk, not in
     memory. Text cells are strings, dates real dates, days left numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Requests")
     widths = {"Reference": 14, "Title": 40, "Tracking number": 18, "Agency": 30, "Organization": 24,
