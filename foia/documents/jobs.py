@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, case, func, or_, select, update
+from sqlalchemy import CursorResult, and_, case, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from foia.core.audit import audit
@@ -77,6 +77,7 @@ OCR = "ocr"
 KINDS = (EXTRACT, OCR)
 #: A page with fewer non-blank characters than this is OCR'd (a scanned page, or one with only a stamp on it).
 OCR_MIN_CHARS = 20
+_JOBS = Job.__table__
 MAX_ATTEMPTS = 3
 RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15))
 
@@ -85,9 +86,12 @@ RETRY_WAITS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15)
 class JobSettings:
     storage_root: str | Path
     limits: ExtractionLimits = field(default_factory=ExtractionLimits)
-    #: How long a claim holds; longer than the sandbox's wall-clock limits, so a live runner never loses it.
+    #: How long a claim holds; longer than the sandbox's wall-clock limit, so a live runner never loses it.
     lease_seconds: int = 300
     ocr: OcrLimits = field(default_factory=OcrLimits)
+    #: The same for an OCR job (longer than the OCR wall-clock limit): a dead runner's extraction jobs are
+    #: still taken over after minutes, not after the half hour an OCR may take.
+    ocr_lease_seconds: int = 1860
     #: Queue OCR for pages without text (FOIA_OCR); off: such documents simply have less (or no) text.
     ocr_enabled: bool = True
 
@@ -97,10 +101,11 @@ def job_settings(config: Mapping[str, Any]) -> JobSettings:
 
     limits = limits_from_config(config)
     ocr = ocr_limits_from_config(config)
+    lease = int(config.get("FOIA_JOB_LEASE_SECONDS") or 300)
     return JobSettings(storage_root=blob_root(config), limits=limits, ocr=ocr,
                        ocr_enabled=bool(config.get("FOIA_OCR", True)),
-                       lease_seconds=max(int(config.get("FOIA_JOB_LEASE_SECONDS") or 300),
-                                         int(limits.wall_seconds) + 60, int(ocr.wall_seconds) + 60))
+                       lease_seconds=max(lease, int(limits.wall_seconds) + 60),
+                       ocr_lease_seconds=max(lease, int(ocr.wall_seconds) + 60))
 
 
 @dataclass
@@ -180,7 +185,7 @@ class _Claimed:
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-def _claim(session: Session, now: datetime, lease_seconds: int) -> _Claimed | None:
+def _claim(session: Session, now: datetime, lease_seconds: int, ocr_lease_seconds: int | None = None) -> _Claimed | None:
     """Claim one due job (queued and due at ``now``, or running with a lease expired on the database's
     clock) and commit at once. started_at and finished_at are the database's clock too: a pass shares one
     ``now``, so they would not show how long a job took."""
@@ -191,7 +196,10 @@ def _claim(session: Session, now: datetime, lease_seconds: int) -> _Claimed | No
     # Text extraction first (seconds each), then OCR (minutes for a long scan).
     candidate = (select(Job.id).where(due).order_by(case((Job.kind == OCR, 1), else_=0), Job.run_after, Job.id)
                  .limit(1))
-    values = {"status": "running", "claim_token": token, "claimed_until": db_now + timedelta(seconds=lease_seconds),
+    until_type = _JOBS.c.claimed_until.type
+    until = case((Job.kind == OCR, literal(db_now + timedelta(seconds=ocr_lease_seconds or lease_seconds), until_type)),
+                 else_=literal(db_now + timedelta(seconds=lease_seconds), until_type))
+    values = {"status": "running", "claim_token": token, "claimed_until": until,
               "started_at": db_now, "attempts": Job.attempts + 1}
     if session.get_bind().dialect.name == "postgresql":
         job_id = session.scalar(candidate.with_for_update(skip_locked=True))
@@ -217,8 +225,6 @@ def _claim(session: Session, now: datetime, lease_seconds: int) -> _Claimed | No
     return _Claimed(job_id=row[0], token=token, attempts=row[1], document_id=row[2], sha256=row[3], mime=row[4],
                     kind=row[5], payload=dict(row[6] or {}))
 
-
-_JOBS = Job.__table__
 
 
 def _release(session: Session, claimed: _Claimed, now: datetime, **values: Any) -> bool:
@@ -322,7 +328,7 @@ def _retry_later(session: Session, claimed: _Claimed, now: datetime, reason: str
 
 def run_one(session: Session, *, now: datetime, settings: JobSettings) -> str | None:
     """Claim and run one due job; its outcome ("done", "failed", "retrying", "lost"), or None if none is due."""
-    claimed = _claim(session, now, settings.lease_seconds)
+    claimed = _claim(session, now, settings.lease_seconds, settings.ocr_lease_seconds)
     if claimed is None:
         return None
     if claimed.document_id is None or claimed.sha256 is None or claimed.mime is None:

@@ -384,6 +384,7 @@ def test_cli_attach_search_and_show_json(cli, world, session, app, tmp_path, ade
     assert [(d["filename"], d["pages"], d["size"]) for d in shown["documents"]] == [
         ("release.pdf", 1, len(adelanto_pdf)), ("memo.txt", None, txt.stat().st_size)]
     assert shown["documents"][0]["sha256"] == __import__("hashlib").sha256(adelanto_pdf).hexdigest()
+    assert [(d["text_status"], d["text_source"]) for d in shown["documents"]] == [("done", "embedded")] * 2
 
     found = json.loads(cli.invoke(args=["foia", "search", "adelanto", "--json"]).output)
     assert {m["document"] for m in found} == {"release.pdf", "memo.txt"}

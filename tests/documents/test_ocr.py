@@ -289,3 +289,31 @@ def test_the_migration_backfills_where_text_came_from(app, world, session):
     upgrade()
     rows = session.execute(text("SELECT filename, text_source FROM documents ORDER BY filename")).all()
     assert [tuple(r) for r in rows] == [("0.txt", "embedded"), ("1.txt", "none")]
+
+
+def test_an_ocr_job_holds_its_claim_longer_than_an_extraction(app, world, session, monkeypatch, scan_png):
+    """A dead runner's extraction job is taken over after minutes, its OCR job only after the OCR time limit."""
+    from foia.core.paths import blob_root
+    from foia.documents.jobs import database_now
+    from foia.documents.sandbox import Extraction
+    from foia.documents.service import add_document
+    from foia.extensions import db
+
+    leases: dict[str, float] = {}
+
+    def looking(*args, **kwargs):
+        row = db.session().execute(select(Job.kind, Job.claimed_until).where(Job.status == "running")).one()
+        leases[row.kind] = (row.claimed_until - database_now(db.session())).total_seconds()
+        db.session().rollback()
+        return Extraction(text="", pages=None, error="", seconds=0.0)
+
+    monkeypatch.setattr(jobs_module, "extract_in_sandbox", looking)
+    monkeypatch.setattr(jobs_module, "ocr_in_sandbox", looking)
+    add_document(session, actor=None, now=utcnow(), req=world["requests"][("staff", "private")],
+                 stream=io.BytesIO(scan_png), filename="scan.png", storage_root=blob_root(app.config), max_bytes=10**6)
+    session.commit()
+    assert run_queued(app, session) == JobPass(done=2)
+    settings = job_settings(app.config)
+    assert (settings.lease_seconds, settings.ocr_lease_seconds) == (300, 1860)
+    assert settings.lease_seconds - 60 < leases["extract_text"] <= settings.lease_seconds
+    assert settings.ocr_lease_seconds - 60 < leases[OCR] <= settings.ocr_lease_seconds
