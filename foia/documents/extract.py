@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DOCX", "OCR_IMAGES", "PDF_ENGINES", "PPTX", "XLSX", "check_declared", "extract_text", "may_render_inline",
-    "pdf_page_count", "sniff", "sparse_pages",
+    "pages_with_images", "pdf_page_count", "sniff", "sparse_pages",
 ]
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -308,6 +308,30 @@ def _pdf_text(path: str | Path, max_chars: int, engine: str = "pdfium", max_page
     except Exception:
         log.debug("pdf %s: unreadable", path, exc_info=True)
     return "\f".join(parts)[:max_chars]  # form feed between pages, as pdftotext does
+
+
+def pages_with_images(path: str | Path, pages: list[int] | None) -> list[int]:
+    """Which of ``pages`` (1-based; None: all) of the PDF show an image (a scan), looking into form XObjects too.
+    A page without one has nothing for OCR to read: a blank separator, or vector text the extractor already had."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        wanted = pages if pages is not None else list(range(1, len(pdf) + 1))
+        found = []
+        for number in wanted:
+            if not 1 <= number <= len(pdf):
+                continue
+            page = pdf[number - 1]
+            try:
+                if next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])), None) is not None:
+                    found.append(number)
+            finally:
+                page.close()
+        return found
+    finally:
+        pdf.close()
 
 
 def sparse_pages(text: str, pages: int | None, *, min_chars: int = 20) -> list[int]:

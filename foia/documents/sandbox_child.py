@@ -8,7 +8,8 @@ Text: PDFs are counted and read with pypdfium2 (``engine`` "pdfium"; "pypdf" is 
 kept for the bench). With ``pdftotext`` set it counts the pages, writes the header and *execs* poppler's
 pdftotext instead, which keeps the limits. Other types are read by ``foia.documents.extract``.
 
-OCR (``mode`` "ocr"): it runs ocrmypdf (Tesseract, Ghostscript) as its own child, which inherits the
+OCR (``mode`` "ocr"): of the pages asked for, those that show an image (a scan; others have nothing for OCR
+to read) go to ocrmypdf (Tesseract, Ghostscript), run as its own child, which inherits the
 limits (each process its own CPU seconds and address space; files may be written, up to ``file_bytes``
 each, in the private TMPDIR the parent made and removes), with the recognised text ("sidecar") going
 straight to stdout and the OCR'd PDF itself discarded.
@@ -88,9 +89,13 @@ def _ocr(job: dict, is_pdf: bool) -> int:
     argv = [sys.executable, "-I", "-m", "ocrmypdf", "--quiet", "--jobs", "1", "--output-type", "none",
             "--sidecar", "-", "--language", job.get("language") or "eng"]
     if is_pdf:
-        argv += ["--force-ocr"]  # rasterise the pages asked for, whatever text layer they have
-        if job.get("ocr_pages"):
-            argv += ["--pages", ",".join(str(int(n)) for n in job["ocr_pages"])]
+        from foia.documents.extract import pages_with_images
+
+        # Only pages that show an image (a scan): a blank or vector-only page has nothing more to read.
+        pages = pages_with_images(path, [int(n) for n in job["ocr_pages"]] if job.get("ocr_pages") else None)
+        if not pages:
+            return 0
+        argv += ["--force-ocr", "--pages", ",".join(map(str, pages))]  # rasterise those, whatever text they have
     elif _image_dpi(path) < 70:  # a scan that does not say its resolution (or says 72 "screen" dpi)
         argv += ["--image-dpi", "300"]
     argv += [path, os.devnull]

@@ -208,22 +208,28 @@ def test_without_tesseract_the_job_records_how_to_install_it(app, login_as, worl
     assert (doc.text_status, doc.text_source) == ("done", "ocr") and SCAN_WORD in body_of(session, doc)
 
 
-def test_a_corrupt_scan_fails_safely_and_the_embedded_text_stays(app, world, session, login_as, monkeypatch):
+def test_a_corrupt_scan_fails_safely_and_the_embedded_text_stays(app, world, session, login_as, monkeypatch,
+                                                                 mixed_pdf):
     client = login_as("staff")
     req = world["requests"][("staff", "private")]
     broken = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\xff" * 400
-    cover = weasyprint.HTML(string="<p>Pelicanburg cover letter with enough words to count as text.</p>"
+    blank = weasyprint.HTML(string="<p>Pelicanburg cover letter with enough words to count as text.</p>"
                                    "<p style='page-break-before: always'></p>").write_pdf()
-    assert upload(client, req.ref, [(broken, "broken.png"), (cover, "cover.pdf")]).status_code == 303
-    monkeypatch.setitem(app.config, "FOIA_OCR_CPU_SECONDS", 1)  # the blank page 2 of cover.pdf cannot be OCR'd
+    assert upload(client, req.ref, [(broken, "broken.png"), (mixed_pdf, "scanned.pdf"),
+                                    (blank, "blank-page.pdf")]).status_code == 303
+    monkeypatch.setitem(app.config, "FOIA_OCR_CPU_SECONDS", 1)  # too little for ocrmypdf to read a page
     result = run_queued(app, session)
-    assert (result.done, result.failed) == (2, 2)
+    assert (result.done, result.failed) == (4, 2)  # three extractions and the blank page's OCR; two OCRs failed
     png = doc_named(session, "broken.png")
     assert (png.text_status, png.text_source) == ("failed", "none") and png.text_error.startswith("OCR failed")
-    pdf = doc_named(session, "cover.pdf")
+    pdf = doc_named(session, "scanned.pdf")
     assert (pdf.text_status, pdf.text_source, pdf.text_error) == ("failed", "embedded", "CPU time limit")
-    assert "Pelicanburg" in body_of(session, pdf)  # what the text layer had stays searchable
-    assert [h.filename for h in search(session, world["users"]["staff"], "Pelicanburg")] == ["cover.pdf"]
+    assert "Quillfeather" in body_of(session, pdf)  # what the text layer had stays searchable
+    assert [h.filename for h in search(session, world["users"]["staff"], "Quillfeather")] == ["scanned.pdf"]
+    # A blank page queues OCR, which finds no image on it and runs no Tesseract: the text is the embedded text.
+    blank_doc = doc_named(session, "blank-page.pdf")
+    assert (blank_doc.text_status, blank_doc.text_source) == ("done", "embedded")
+    assert "Pelicanburg" in body_of(session, blank_doc)
     page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
     assert "Text not extracted (CPU time limit)" in page and "Embedded text only" in page
 
