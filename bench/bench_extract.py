@@ -14,6 +14,9 @@ Text, interleaved rounds (the order rotates each round), pages/s min/median/max 
   * floor:      bare `pdftotext FILE -` with nothing around it (no sandbox, no page count)
 and the ratio of each to the floor (time / floor time; 1.00 is the floor), then before -> after.
 
+The review's PDF bomb, interleaved: seconds of pdftotext and of pypdfium2 in the sandbox (no floor: a
+comparison of the two engines on a hostile file).
+
 OCR, interleaved: seconds per page of ocr_in_sandbox() (ocrmypdf in the limited child, one page image
 rasterised and read by Tesseract) against bare `tesseract page.png -` on the same page (floor).
 """
@@ -32,6 +35,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fault_pdf_bomb import content_stream_bomb  # the same file as the fault script (bench/ is on sys.path)
 
 from foia.documents.sandbox import ExtractionLimits, OcrLimits, extract_in_sandbox, ocr_in_sandbox
 
@@ -103,6 +108,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds of each text extractor")
     ap.add_argument("--ocr-pages", type=int, default=2, help="pages of the scanned PDF (0: no OCR measurement)")
     ap.add_argument("--ocr-rounds", type=int, default=3, help="interleaved rounds of OCR")
+    ap.add_argument("--bomb-rounds", type=int, default=2, help="interleaved rounds on the review's PDF bomb")
     args = ap.parse_args()
     pdftotext = shutil.which("pdftotext")
     if not pdftotext:
@@ -146,6 +152,25 @@ def main() -> None:
               f"({before / statistics.median(seconds['app']):.1f}x faster); pypdfium2 alone "
               f"{args.pages / statistics.median(seconds['pdfium']):.0f} "
               f"({before / statistics.median(seconds['pdfium']):.1f}x faster)")
+
+        # A hostile file: the review's 9 KB PDF whose six pages share one 8 MB content stream (security M5).
+        bomb = tmp / "bomb.pdf"
+        bomb.write_bytes(content_stream_bomb())
+        generous = {"cpu_seconds": 120, "wall_seconds": 600.0}
+        bomb_runs: dict[str, Callable[[], object]] = {
+            "pdftotext": lambda: extract_in_sandbox(bomb, "application/pdf",
+                                                    ExtractionLimits(pdftotext=pdftotext, **generous)),
+            "pdfium": lambda: extract_in_sandbox(bomb, "application/pdf", ExtractionLimits(pdftotext="", **generous)),
+        }
+        bomb_seconds: dict[str, list[float]] = {name: [] for name in bomb_runs}
+        for r in range(args.bomb_rounds):
+            for name in list(bomb_runs)[r % 2:] + list(bomb_runs)[:r % 2]:
+                bomb_seconds[name].append(timed(bomb_runs[name]))
+        if args.bomb_rounds:
+            print(f"\nthe review's PDF bomb (9 KB, 6 pages of one 8 MB content stream), seconds in the sandbox, "
+                  f"{args.bomb_rounds} interleaved rounds:")
+            for name, values in bomb_seconds.items():
+                print(f"{name:>10}  {spread(values, 2)}")
 
         if args.ocr_pages <= 0:
             return
