@@ -218,9 +218,10 @@ def check_declared(path: str | Path, declared_filename: str) -> str | None:
 
 # --------------------------------------------------------------------------- PDFs
 #
-# PDFs are read with pypdfium2 (Google's PDFium, the engine of Chrome's PDF viewer, as a wheel from PyPI):
-# bench/bench_extract.py measures it at about poppler's pdftotext speed and 20-50x pypdf's. pypdf stays
-# selectable (``engine="pypdf"``) only so the bench can measure the old path.
+# PDFs are read with pypdfium2 (Google's PDFium, the engine of Chrome's PDF viewer, as a wheel from PyPI) when
+# poppler's pdftotext is not used (foia/documents/sandbox.py): bench/bench_extract.py measures it at about 3x
+# pypdf's pages/s and 0.6x pdftotext's. pypdf stays selectable (``engine="pypdf"``) only so the bench can
+# measure the old path.
 
 PDF_ENGINES = ("pdfium", "pypdf")
 
