@@ -144,7 +144,15 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "FOIA_EXTRACT_WALL_SECONDS": float(env.get("FOIA_EXTRACT_WALL_SECONDS") or 120),
         "FOIA_EXTRACT_MAX_PAGES": int(env.get("FOIA_EXTRACT_MAX_PAGES") or 5000),
         "FOIA_EXTRACT_MAX_OUTPUT_MB": int(env.get("FOIA_EXTRACT_MAX_OUTPUT_MB") or 16),
-        # poppler's pdftotext (unset: found on PATH; empty: always pypdf in the child).
+        # poppler's pdftotext (unset: found on PATH; empty: always pypdfium2 in the child).
         "FOIA_PDFTOTEXT": env.get("FOIA_PDFTOTEXT"),
+        # OCR of scanned PDFs and images (a background job; ocrmypdf + Tesseract in a limited child process).
+        "FOIA_OCR": _truthy(env.get("FOIA_OCR") or "1"),
+        "FOIA_OCR_CPU_SECONDS": int(env.get("FOIA_OCR_CPU_SECONDS") or 1800),
+        "FOIA_OCR_MEMORY_MB": int(env.get("FOIA_OCR_MEMORY_MB") or 2048),
+        "FOIA_OCR_WALL_SECONDS": float(env.get("FOIA_OCR_WALL_SECONDS") or 1800),
+        "FOIA_OCR_MAX_PAGES": int(env.get("FOIA_OCR_MAX_PAGES") or 1000),
+        "FOIA_OCR_LANGUAGE": env.get("FOIA_OCR_LANGUAGE") or "eng",
+        "FOIA_TESSERACT": env.get("FOIA_TESSERACT"),
         "FOIA_JOB_INTERVAL": int(env.get("FOIA_JOB_INTERVAL") or 15),
     }

@@ -1,4 +1,4 @@
-"""`flask foia attach`, `flask foia documents extract` and `flask foia documents sweep`."""
+"""`flask foia attach`, `flask foia documents extract` (text extraction and OCR jobs) and `flask foia documents sweep`."""
 
 from __future__ import annotations
 
@@ -59,13 +59,13 @@ def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communica
         sys.exit(2)
 
 
-documents_cli = AppGroup("documents", help="Documents: extract text waiting for search, sweep orphan blobs.")
+documents_cli = AppGroup("documents", help="Documents: extract (and OCR) text waiting for search, sweep orphan blobs.")
 
 
 @documents_cli.command("extract")
 @click.option("--limit", type=int, default=None, help="Stop after this many jobs (default: every due one).")
 def documents_extract(limit: int | None) -> None:
-    """Run the queued text-extraction jobs now (each in a limited child process), as the scheduler does."""
+    """Run the queued text-extraction and OCR jobs now (each in a limited child process), as the scheduler does."""
 
     result = run_jobs(db.session(), now=parse_now(None), settings=job_settings(current_app.config), limit=limit)
     click.echo(f"Extracted text from {result.done} document(s); {result.failed} not extracted (see the admin "

@@ -21,6 +21,7 @@ import logging
 import ntpath
 import re
 import zipfile
+from collections.abc import Iterator
 from email.message import EmailMessage, MIMEPart
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,14 +32,17 @@ if TYPE_CHECKING:
     from pypdf import PdfReader
 
 __all__ = [
-    "DOCX", "PPTX", "XLSX", "check_declared", "extract_text", "may_render_inline",
-    "pdf_page_count", "sniff",
+    "DOCX", "OCR_IMAGES", "PDF_ENGINES", "PPTX", "XLSX", "check_declared", "extract_text", "may_render_inline",
+    "pages_with_images", "pdf_page_count", "sniff", "sparse_pages",
 ]
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 OCTET = "application/octet-stream"
+
+#: Scanned images whose text is read by OCR (foia/documents/jobs.py); PDFs without a text layer are OCR'd too.
+OCR_IMAGES = frozenset({"image/png", "image/jpeg", "image/tiff"})
 
 SNIFF_BYTES = 8192
 MAX_SCAN_BYTES = 64 << 20  # e-mail and HTML: read at most this much, whatever max_chars says
@@ -85,6 +89,8 @@ def sniff(path: str | Path) -> str:
         return "image/jpeg"
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "image/gif"
+    if head.startswith((b"II*\x00", b"MM\x00*")):
+        return "image/tiff"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _sniff_zip(path)
     if _looks_like_html(head):  # before any text check: cp1252 or UTF-16 HTML is still HTML to a browser
@@ -184,6 +190,8 @@ _DECLARED: dict[str, tuple[frozenset[str], str]] = {
     ".jpg": (frozenset({"image/jpeg"}), "a JPEG image"),
     ".jpeg": (frozenset({"image/jpeg"}), "a JPEG image"),
     ".gif": (frozenset({"image/gif"}), "a GIF image"),
+    ".tif": (frozenset({"image/tiff"}), "a TIFF image"),
+    ".tiff": (frozenset({"image/tiff"}), "a TIFF image"),
     ".docx": (frozenset({DOCX}), "a Word document"),
     ".xlsx": (frozenset({XLSX}), "an Excel spreadsheet"),
     ".pptx": (frozenset({PPTX}), "a PowerPoint presentation"),
@@ -209,21 +217,35 @@ def check_declared(path: str | Path, declared_filename: str) -> str | None:
 
 
 # --------------------------------------------------------------------------- PDFs
+#
+# PDFs are read with pypdfium2 (Google's PDFium, the engine of Chrome's PDF viewer, as a wheel from PyPI) when
+# poppler's pdftotext is not used (foia/documents/sandbox.py): bench/bench_extract.py measures it at about 3x
+# pypdf's pages/s and 0.6x pdftotext's. pypdf stays selectable (``engine="pypdf"``) only so the bench can
+# measure the old path.
+
+PDF_ENGINES = ("pdfium", "pypdf")
 
 
-def pdf_page_count(path: str | Path) -> int | None:
-    """Number of pages, or None if pypdf cannot make sense of the file."""
+def pdf_page_count(path: str | Path, engine: str = "pdfium") -> int | None:
+    """Number of pages, or None if the PDF cannot be opened."""
     try:
-        reader = _open_pdf(path)
-        return len(reader.pages)
+        if engine == "pypdf":
+            return len(_open_pypdf(path).pages)
+        import pypdfium2 as pdfium  # type: ignore[import-untyped]  # imported lazily: most callers never touch a PDF
+
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
     except MemoryError:
         raise  # the extraction sandbox reports its memory limit; nothing else may swallow it
     except Exception:
         return None
 
 
-def _open_pdf(path: str | Path) -> PdfReader:
-    from pypdf import PdfReader  # imported lazily: most callers never touch a PDF
+def _open_pypdf(path: str | Path) -> PdfReader:
+    from pypdf import PdfReader
 
     reader = PdfReader(path, strict=False)
     if reader.is_encrypted:
@@ -231,19 +253,53 @@ def _open_pdf(path: str | Path) -> PdfReader:
     return reader
 
 
-def _pdf_text(path: str | Path, max_chars: int) -> str:
-    parts: list[str] = []
-    total = 0
+def _pdf_pages_pdfium(path: str | Path, max_pages: int | None) -> Iterator[str]:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))  # an empty user password is tried by PDFium itself
     try:
-        reader = _open_pdf(path)
-        for index in range(len(reader.pages)):
+        count = len(pdf) if max_pages is None else min(len(pdf), max_pages)
+        for index in range(count):
             try:
-                text = reader.pages[index].extract_text() or ""
+                page = pdf[index]
+                try:
+                    textpage = page.get_textpage()
+                    try:
+                        text = textpage.get_text_range()
+                    finally:
+                        textpage.close()
+                finally:
+                    page.close()
             except MemoryError:
                 raise
             except Exception:
                 log.debug("pdf page %d of %s: text extraction failed", index + 1, path, exc_info=True)
                 text = ""
+            yield text.replace("\r\n", "\n").replace("\r", "\n")
+    finally:
+        pdf.close()
+
+
+def _pdf_pages_pypdf(path: str | Path, max_pages: int | None) -> Iterator[str]:
+    reader = _open_pypdf(path)
+    count = len(reader.pages) if max_pages is None else min(len(reader.pages), max_pages)
+    for index in range(count):
+        try:
+            text = reader.pages[index].extract_text() or ""
+        except MemoryError:
+            raise
+        except Exception:
+            log.debug("pdf page %d of %s: text extraction failed", index + 1, path, exc_info=True)
+            text = ""
+        yield text
+
+
+def _pdf_text(path: str | Path, max_chars: int, engine: str = "pdfium", max_pages: int | None = None) -> str:
+    parts: list[str] = []
+    total = 0
+    pages = _pdf_pages_pypdf if engine == "pypdf" else _pdf_pages_pdfium
+    try:
+        for text in pages(path, max_pages):
             parts.append(text)
             total += len(text) + 1
             if total >= max_chars:
@@ -255,17 +311,56 @@ def _pdf_text(path: str | Path, max_chars: int) -> str:
     return "\f".join(parts)[:max_chars]  # form feed between pages, as pdftotext does
 
 
+def pages_with_images(path: str | Path, pages: list[int] | None) -> list[int]:
+    """Which of ``pages`` (1-based; None: all) of the PDF show an image (a scan), looking into form XObjects too.
+    A page without one has nothing for OCR to read: a blank separator, or vector text the extractor already had."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c  # type: ignore[import-untyped]
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        wanted = pages if pages is not None else list(range(1, len(pdf) + 1))
+        found = []
+        for number in wanted:
+            if not 1 <= number <= len(pdf):
+                continue
+            page = pdf[number - 1]
+            try:
+                if next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])), None) is not None:
+                    found.append(number)
+            finally:
+                page.close()
+        return found
+    finally:
+        pdf.close()
+
+
+def sparse_pages(text: str, pages: int | None, *, min_chars: int = 20) -> list[int]:
+    """The 1-based numbers of the pages of extracted ``text`` (pages separated by form feeds) with fewer than
+    ``min_chars`` non-blank characters: scanned pages with no text layer, or only a stamped Bates number.
+    Pages missing at the end of the text (trailing empty pages are trimmed) count as sparse too."""
+    found = text.split("\f") if text else []
+    sparse = [i + 1 for i, page in enumerate(found) if len("".join(page.split())) < min_chars]
+    if pages is not None and pages > len(found):
+        sparse.extend(range(len(found) + 1, pages + 1))
+    elif pages is None and not found:
+        sparse.append(1)
+    return sparse
+
+
 # --------------------------------------------------------------------------- text, e-mail, HTML
 
 
-def extract_text(path: str | Path, mime: str, *, max_chars: int = 2_000_000) -> str:
-    """Plain text of the document for search, at most ``max_chars`` characters; "" if none."""
+def extract_text(path: str | Path, mime: str, *, max_chars: int = 2_000_000, engine: str = "pdfium",
+                 max_pages: int | None = None) -> str:
+    """Plain text of the document for search, at most ``max_chars`` characters; "" if none.
+    ``engine`` reads PDFs ("pdfium" or "pypdf"), at most ``max_pages`` of them."""
     if max_chars <= 0:
         return ""
     kind = _base_type(mime)
     try:
         if kind == "application/pdf":
-            return _pdf_text(path, max_chars)
+            return _pdf_text(path, max_chars, engine, max_pages)
         if kind in ("text/plain", "text/csv"):
             return _read_prefix(path, max_chars * 4).decode("utf-8", errors="replace").lstrip("\ufeff")[:max_chars]
         if kind == "message/rfc822":

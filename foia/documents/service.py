@@ -36,6 +36,7 @@ from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.documents.extract import (
     DOCX,
+    OCR_IMAGES,
     PPTX,
     XLSX,
     check_declared,
@@ -68,11 +69,11 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Types with text extract_text can read; anything else is searchable by its file name only.
-_EXTRACTABLE = frozenset({"application/pdf", "text/plain", "text/csv", "message/rfc822", "text/html"})
+# Types with text extract_text can read, or OCR (scanned images); anything else is searchable by its file name only.
+_EXTRACTABLE = frozenset({"application/pdf", "text/plain", "text/csv", "message/rfc822", "text/html"}) | OCR_IMAGES
 # Types served under their own name (always as an attachment); everything else is octet-stream.
-_SERVED_AS_IS = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv",
-                           "application/zip", "message/rfc822", DOCX, XLSX, PPTX})
+_SERVED_AS_IS = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "image/tiff", "text/plain",
+                           "text/csv", "application/zip", "message/rfc822", DOCX, XLSX, PPTX})
 DOCUMENT_FIELDS = ("filename", "sha256", "size", "mime", "pages", "text_status", "communication_id")
 
 

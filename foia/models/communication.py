@@ -115,6 +115,10 @@ class Document(Model):
     #: Why the text was not extracted (a limit hit: "CPU time", "memory", "pages", "output", or an error),
     #: shown as "text not extracted (reason)"; '' otherwise.
     text_error: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    #: Where its searchable text comes from: "embedded" (the file's own text layer), "ocr" (Tesseract read the
+    #: scanned pages) or "none". While text_status is "pending" it is the source being read ("ocr": waiting
+    #: for OCR).
+    text_source: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Removed from the request by a person: hidden from its page, search and downloads, but the row and the

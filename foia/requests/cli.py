@@ -117,7 +117,8 @@ def show_command(ref: str, as_json: bool) -> None:
     data["documents"] = [
         {"id": row.document.id, "filename": row.document.filename, "sha256": row.document.sha256,
          "size": row.document.size, "mime": row.document.mime, "pages": row.document.pages,
-         "communication_id": row.document.communication_id, "text_status": row.document.text_status}
+         "communication_id": row.document.communication_id, "text_status": row.document.text_status,
+         "text_source": row.document.text_source}
         for row in documents_for(db.session(), req)
     ]
     if as_json:

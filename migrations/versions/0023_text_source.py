@@ -17,8 +17,18 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('text_source', sa.String(length=10), server_default='none', nullable=False))
+    # Backfill: a document whose extracted text is in the search index got it from its own text layer (there
+    # was no OCR before this revision); every other one has none. OCR jobs are kind 'ocr' in the jobs table.
+    op.execute(
+        "UPDATE documents SET text_source = 'embedded' WHERE EXISTS ("
+        "SELECT 1 FROM search_entries s WHERE s.source_type = 'document' AND s.source_id = documents.id"
+        " AND s.body <> '')"
+    )
 
 
 def downgrade():
-    pass
+    op.execute("DELETE FROM jobs WHERE kind = 'ocr'")
+    with op.batch_alter_table('documents', schema=None) as batch_op:
+        batch_op.drop_column('text_source')

@@ -334,8 +334,9 @@ def test_uploads_wait_for_the_extract_job(session, world, app, cli, adelanto_pdf
     root = blob_root(app.config)
     doc = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(adelanto_pdf), filename="big.pdf",
                        storage_root=root, max_bytes=10**6)
-    image = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"0" * 50),
-                         filename="scan.png", storage_root=root, max_bytes=10**6)
+    # A GIF has no text and is not OCR'd (PNG, JPEG and TIFF scans are: tests/documents/test_ocr.py).
+    image = add_document(session, actor=None, now=NOW, req=req, stream=io.BytesIO(b"GIF89a" + b"0" * 50),
+                         filename="logo.gif", storage_root=root, max_bytes=10**6)
     session.commit()
     assert (doc.text_status, image.text_status) == ("pending", "none")
     entry = session.scalar(select(SearchEntry).where(SearchEntry.source_type == "document",
@@ -383,6 +384,7 @@ def test_cli_attach_search_and_show_json(cli, world, session, app, tmp_path, ade
     assert [(d["filename"], d["pages"], d["size"]) for d in shown["documents"]] == [
         ("release.pdf", 1, len(adelanto_pdf)), ("memo.txt", None, txt.stat().st_size)]
     assert shown["documents"][0]["sha256"] == __import__("hashlib").sha256(adelanto_pdf).hexdigest()
+    assert [(d["text_status"], d["text_source"]) for d in shown["documents"]] == [("done", "embedded")] * 2
 
     found = json.loads(cli.invoke(args=["foia", "search", "adelanto", "--json"]).output)
     assert {m["document"] for m in found} == {"release.pdf", "memo.txt"}

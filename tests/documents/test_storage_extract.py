@@ -198,13 +198,19 @@ def test_extract_text_from_pdf_stops_at_max_chars(pdf_dir: Path) -> None:
     assert text == "First page\fS"
 
 
-def test_extract_text_from_pdf_reads_no_pages_past_max_chars(pdf_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("engine", ["pdfium", "pypdf"])
+def test_extract_text_from_pdf_reads_no_pages_past_max_chars(pdf_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             engine: str) -> None:
+    import pypdfium2
     from pypdf import PageObject
 
     calls: list[int] = []
     original = PageObject.extract_text
     monkeypatch.setattr(PageObject, "extract_text", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
-    assert extract_text(pdf_dir / "three.pdf", "application/pdf", max_chars=5) == "First"
+    original_textpage = pypdfium2.PdfPage.get_textpage
+    monkeypatch.setattr(pypdfium2.PdfPage, "get_textpage",
+                        lambda self, *a, **k: calls.append(1) or original_textpage(self, *a, **k))
+    assert extract_text(pdf_dir / "three.pdf", "application/pdf", max_chars=5, engine=engine) == "First"
     assert len(calls) == 1
 
 
