@@ -31,7 +31,7 @@ from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.core.text import index_text
 from foia.documents.sandbox import Extraction, ExtractionLimits, extract_in_sandbox, limits_from_config
-from foia.documents.storage import BlobStore
+from foia.documents.stores import open_store
 from foia.models import Job, Request, User
 from foia.models.communication import Document, SearchEntry
 
@@ -243,10 +243,11 @@ def run_one(session: Session, *, now: datetime, settings: JobSettings) -> str | 
         reason = f"gave up after {claimed.attempts - 1} attempts that never finished"
         return "failed" if _fail(session, claimed, now, reason) else "lost"
     try:
-        path = BlobStore(settings.storage_root).path_for(claimed.sha256)
-        if not path.is_file():
+        try:
+            with open_store(settings.storage_root).local_copy(claimed.sha256) as path:  # S3: a temp download
+                result = extract_in_sandbox(path, claimed.mime, settings.limits)  # no transaction is open here
+        except FileNotFoundError:
             return "failed" if _fail(session, claimed, now, "the file is missing from storage") else "lost"
-        result = extract_in_sandbox(path, claimed.mime, settings.limits)  # no transaction is open here
     except Exception as exc:
         log.exception("job %s: the extractor could not run", claimed.job_id)
         session.rollback()
