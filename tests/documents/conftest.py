@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -35,15 +36,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_moto(port: int | None = None) -> tuple[str, subprocess.Popen[bytes]]:
-    """Start ``python -m moto.server`` on loopback and wait until it answers; fail with a hint if it cannot."""
+def start_moto(log: Path, port: int | None = None) -> tuple[str, subprocess.Popen[bytes]]:
+    """Start ``python -m moto.server`` on loopback and wait until it answers; fail with a hint if it cannot.
+    Its request log goes to ``log`` (a pipe nobody reads would fill up and stall the server)."""
     port = port or _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with open(log, "ab") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=sink, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            err = log.read_text(errors="replace")
             pytest.fail(f"moto's S3 server did not start (install moto[server]): {err[-2000:]}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -55,10 +58,10 @@ def start_moto(port: int | None = None) -> tuple[str, subprocess.Popen[bytes]]:
 
 
 @pytest.fixture(scope="session")
-def s3_server() -> Iterator[S3Server]:
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     saved = {k: os.environ.get(k) for k in S3_ENV}
     os.environ.update(S3_ENV)
-    endpoint, proc = start_moto()
+    endpoint, proc = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     try:
         yield S3Server(endpoint, proc)
     finally:
