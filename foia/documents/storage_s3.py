@@ -83,9 +83,15 @@ def parse_s3_locator(locator: str) -> dict[str, Any]:
             "endpoint_url": query.get("endpoint_url") or None, "staging_dir": query.get("staging_dir") or None}
 
 
-@functools.lru_cache(maxsize=16)
 def s3_store(locator: str) -> S3BlobStore:
-    """One store (and one thread-safe boto3 client) per locator and process."""
+    """One store (and one thread-safe boto3 client) per locator and process (a client is not shared across a
+    fork: gunicorn's workers each make their own)."""
+    return _s3_store(locator, os.getpid())
+
+
+@functools.lru_cache(maxsize=16)
+def _s3_store(locator: str, pid: int) -> S3BlobStore:
+    del pid  # part of the cache key only
     parts = parse_s3_locator(locator)
     staging = parts["staging_dir"] or os.path.join(tempfile.gettempdir(), "foia-staging")
     return S3BlobStore(parts["bucket"], parts["prefix"], staging_dir=staging, endpoint_url=parts["endpoint_url"])
