@@ -14,6 +14,7 @@ import pytest
 import weasyprint
 from sqlalchemy import func, select
 
+from foia.core.clock import utcnow
 from foia.core.paths import blob_root
 from foia.extensions import db
 from foia.models import Document, SearchEntry
@@ -129,6 +130,13 @@ def test_s3_down_on_upload_and_download_says_so_and_writes_nothing(s3_app, s3_se
     down = client.get(f"/documents/{doc_id}/download")
     assert down.status_code == 503 and "Document storage is unavailable" in down.get_data(as_text=True)
     assert down.headers["Retry-After"] == "60"
+    from foia.api.tokens import create_token
+
+    token = create_token(session, actor=world["users"]["staff"], owner=world["users"]["staff"], name="t",
+                         now=utcnow()).token
+    session.commit()
+    api = s3_app.test_client().get(f"/api/v1/documents/{doc_id}/download", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 503 and "Document storage is unavailable" in api.get_json()["message"]
     session.expire_all()
     assert session.scalar(select(func.count(Document.id))) == 1  # no row without its blob
     assert _local_files(s3_app) == []  # and no staged file left behind
