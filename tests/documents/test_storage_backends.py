@@ -246,3 +246,19 @@ def test_open_store_picks_the_backend_from_the_location(tmp_path: Path, s3_serve
     assert store.location == f"s3://{s3_bucket}/{PREFIX}/"
     with pytest.raises(ValueError):
         parse_s3_locator("s3:///no-bucket")
+
+
+def test_config_builds_the_locator_and_refuses_a_bad_url(tmp_path: Path) -> None:
+    from foia.config import load_config
+    from foia.core.paths import blob_root
+
+    env = {"FOIA_STORAGE_DIR": str(tmp_path / "storage"), "FOIA_SECRET_KEY": "x"}
+    assert blob_root(load_config(str(tmp_path), env)) == str(tmp_path / "storage" / "blobs")
+    config = load_config(str(tmp_path), {**env, "FOIA_STORAGE_URL": "s3://records/city/foia",
+                                         "FOIA_S3_ENDPOINT_URL": "https://s3.example.org"})
+    assert parse_s3_locator(blob_root(config)) == {
+        "bucket": "records", "prefix": "city/foia", "endpoint_url": "https://s3.example.org",
+        "staging_dir": str(tmp_path / "storage" / "blobs")}
+    for bad in ("s3://", "https://bucket/prefix", "/srv/blobs"):
+        with pytest.raises(ValueError, match="FOIA_STORAGE_URL"):
+            load_config(str(tmp_path), {**env, "FOIA_STORAGE_URL": bad})
