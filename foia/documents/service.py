@@ -1,7 +1,7 @@
 """Documents attached to a request: store the bytes, check the type, extract text for search.
 
-The bytes go to content-addressed storage (foia/documents/storage.py: a folder or an S3 bucket) by streaming, never whole into
-memory; the same content attached twice is stored once on disk and gets two Document rows.
+The bytes go to content-addressed storage (foia/documents/storage.py: a folder or an S3 bucket) by
+streaming, never whole into memory; the same content attached twice is stored once on disk and gets two Document rows.
 The type comes from the content (foia/extract.py), never from the name, and a name that
 promises a type the content is not (a ".pdf" that is HTML) is refused with nothing left behind.
 
@@ -201,7 +201,14 @@ def sweep_orphans(session: Session, storage_root: str | Path | BlobStorage, *,
     """Remove blobs no row references and temp files of killed uploads, once older than ``grace_seconds``
     (review F9). Reads only; the caller need not commit."""
     store = open_store(storage_root)
-    result = store.sweep(lambda shas: unreferenced_blobs(session, shas), grace_seconds=grace_seconds)
+
+    def fresh_look(shas: Iterable[str]) -> set[str]:
+        # A new read transaction for every look: the sweep's second look must see rows committed since the
+        # first (a SQLite read transaction keeps one snapshot; S3 has no atomic move-aside to fall back on).
+        session.rollback()
+        return unreferenced_blobs(session, shas)
+
+    result = store.sweep(fresh_look, grace_seconds=grace_seconds)
     session.rollback()  # end the read transaction
     return result
 

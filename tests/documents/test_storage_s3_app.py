@@ -189,3 +189,25 @@ def test_backup_and_restore_with_s3(s3_app, s3_server, s3_bucket, cli, session, 
         again = target.test_cli_runner().invoke(args=["foia", "restore", str(out)])
         db.engine.dispose()
     assert again.exit_code == 1 and "not empty" in again.output
+
+
+def test_orphan_sweep_on_s3_asks_the_database(s3_app, s3_server, s3_bucket, session, world):
+    import time
+    from datetime import UTC, datetime
+
+    from foia.documents.service import add_document, sweep_orphans
+    from foia.documents.stores import open_store
+
+    store = open_store(blob_root(s3_app.config))
+    doc = add_document(session, actor=world["users"]["staff"], now=datetime.now(UTC),
+                       req=world["requests"][("staff", "private")], stream=io.BytesIO(b"kept: a row names it\n"),
+                       filename="kept.txt", storage_root=store, max_bytes=1 << 20)
+    session.commit()
+    orphan = store.put_stream(io.BytesIO(b"no row names this one\n"), max_bytes=1 << 20)  # e.g. a rolled-back upload
+    time.sleep(1.1)  # LastModified has one-second resolution
+    recent = sweep_orphans(session, blob_root(s3_app.config), grace_seconds=3600)
+    assert recent.blobs_removed == 0 and recent.kept_recent == 2
+    result = sweep_orphans(session, blob_root(s3_app.config), grace_seconds=1)
+    assert (result.blobs_removed, result.kept_referenced) == (1, 1)
+    assert _keys(s3_server, s3_bucket) == [store.key_for(doc.sha256)]
+    assert not store.exists(orphan.sha256)
