@@ -5,7 +5,7 @@
 Builds its own data (a ``--size-mb`` file of random bytes, written 1 MiB at a time) and starts its own
 ``python -m moto.server``. Each round, interleaved in the same run:
 
-- floor upload: boto3 ``upload_fileobj`` of the file (the same multipart settings);
+- floor upload: boto3 ``upload_file`` of the file (the same multipart settings);
 - app upload: ``S3BlobStore.put_stream(stage=True)`` (stream into a local temp file, sha256, size cap),
   ``promote`` (the multipart upload) and ``confirm`` (HEAD, drop the temp file);
 - floor download: ``get_object`` body read in 1 MiB chunks;
@@ -73,7 +73,7 @@ def child(kind: str, endpoint: str, bucket: str, source: str, staging: str) -> N
     idle = _hwm_kb()
     with open(source, "rb") as fh:
         if kind == "floor":
-            client.upload_fileobj(fh, bucket, f"floor/{kind}", Config=TRANSFER)
+            client.upload_file(source, bucket, f"floor/{kind}", Config=TRANSFER)
         else:
             blob = store.put_stream(fh, max_bytes=os.path.getsize(source), stage=True)
             store.confirm(store.promote(blob))
@@ -116,8 +116,7 @@ def main() -> int:
             sha = None
             for _ in range(args.rounds):
                 t = time.perf_counter()
-                with open(source, "rb") as fh:
-                    client.upload_fileobj(fh, bucket, "floor/object", Config=TRANSFER)
+                client.upload_file(str(source), bucket, "floor/object", Config=TRANSFER)
                 times["floor upload"].append(time.perf_counter() - t)
                 if sha:
                     client.delete_object(Bucket=bucket, Key=store.key_for(sha))  # a real upload each round

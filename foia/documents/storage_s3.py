@@ -3,7 +3,7 @@
 Object keys are ``<prefix>/ab/cd/<sha256>``, built from a validated digest only (no key injection). Uploads
 are streamed to a local ``.upload-*.part`` file in the staging folder (``FOIA_STORAGE_DIR/blobs``), hashed and
 size-checked chunk by chunk exactly as on the filesystem; a staged upload stays local until ``promote``, which
-sends it with a streamed multipart upload (boto3 ``upload_fileobj``) unless an object with that digest exists
+sends it with a streamed multipart upload (boto3 ``upload_file`` from that file) unless an object with that digest exists
 already (deduplication). Downloads stream the object's body; ``local_copy`` downloads to a temp file in the
 staging folder for the code that needs a real file.
 
@@ -34,6 +34,7 @@ from typing import IO, Any, BinaryIO, NoReturn, cast
 from urllib.parse import parse_qs, urlsplit
 
 import boto3  # type: ignore[import-untyped]
+from boto3.exceptions import Boto3Error  # type: ignore[import-untyped]
 from boto3.s3.transfer import TransferConfig  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
@@ -127,7 +128,7 @@ class S3BlobStore:
             if _is_not_found(exc):
                 return None
             _unavailable(exc)
-        except BotoCoreError as exc:
+        except (BotoCoreError, Boto3Error) as exc:
             _unavailable(exc)
 
     def exists(self, sha256: str) -> bool:
@@ -143,7 +144,7 @@ class S3BlobStore:
             if _is_not_found(exc):
                 raise FileNotFoundError(f"no blob {sha256}") from exc
             _unavailable(exc)
-        except BotoCoreError as exc:
+        except (BotoCoreError, Boto3Error) as exc:
             _unavailable(exc)
         return cast(BinaryIO, body)
 
@@ -161,7 +162,7 @@ class S3BlobStore:
                     if _is_not_found(exc):
                         raise FileNotFoundError(f"no blob {sha256}") from exc
                     _unavailable(exc)
-                except BotoCoreError as exc:
+                except (BotoCoreError, Boto3Error) as exc:
                     _unavailable(exc)
             os.chmod(path, 0o640)
             yield path
@@ -195,10 +196,11 @@ class S3BlobStore:
 
     def _upload(self, path: Path, sha256: str) -> None:
         try:
-            with open(path, "rb") as fh:
-                self.client.upload_fileobj(fh, self.bucket, self.key_for(sha256), Config=TRANSFER,
-                                           ExtraArgs={"ContentType": "application/octet-stream"})
-        except (ClientError, BotoCoreError) as exc:
+            # upload_file, not upload_fileobj: from a named file each part is read from disk as it is sent, so
+            # memory stays at a few parts whatever the size (upload_fileobj buffers up to 10 parts per upload).
+            self.client.upload_file(str(path), self.bucket, self.key_for(sha256), Config=TRANSFER,
+                                    ExtraArgs={"ContentType": "application/octet-stream"})
+        except (ClientError, BotoCoreError, Boto3Error) as exc:
             _unavailable(exc)
 
     def promote(self, blob: StoredBlob) -> StoredBlob:
@@ -235,7 +237,7 @@ class S3BlobStore:
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 yield from page.get("Contents", [])
-        except (ClientError, BotoCoreError) as exc:
+        except (ClientError, BotoCoreError, Boto3Error) as exc:
             _unavailable(exc)
 
     def blob_digests(self) -> Iterator[tuple[str, int]]:
@@ -316,7 +318,7 @@ class S3BlobStore:
             if _is_not_found(exc):
                 return
             _unavailable(exc)
-        except BotoCoreError as exc:
+        except (BotoCoreError, Boto3Error) as exc:
             _unavailable(exc)
         result.blobs_removed += 1
         result.bytes_freed += size
