@@ -274,9 +274,12 @@ class S3BlobStore:
                 validate_sha256(sha)
             except ValueError:
                 continue
-            if self._head(self.key_for(sha)) is None:
-                self._copy(obj["Key"], self.key_for(sha))
-            self.client.delete_object(Bucket=self.bucket, Key=obj["Key"])
+            try:
+                if self._head(self.key_for(sha)) is None:
+                    self._copy(obj["Key"], self.key_for(sha))
+                self.client.delete_object(Bucket=self.bucket, Key=obj["Key"])
+            except (ClientError, BotoCoreError, Boto3Error) as exc:
+                _unavailable(exc)
         candidates: dict[str, int] = {}
         for obj in self._objects(self.prefix):
             match = _KEY_RE.fullmatch(obj["Key"][len(self.prefix):])
