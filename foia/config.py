@@ -73,6 +73,9 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
     max_upload = int(env.get("FOIA_MAX_UPLOAD_BYTES") or 200 * 1024 * 1024)
     storage_dir = env.get("FOIA_STORAGE_DIR") or str(inst / "storage")
+    storage_url = (env.get("FOIA_STORAGE_URL") or "").strip() or None
+    if storage_url and not (storage_url.startswith("s3://") and len(storage_url) > len("s3://")):
+        raise ValueError("FOIA_STORAGE_URL must be s3://bucket/prefix (or unset for FOIA_STORAGE_DIR/blobs)")
     outbox_dir = env.get("FOIA_OUTBOX_DIR") or str(inst / "outbox")
     # Whether or not a secret key is given: SQLite cannot create a missing folder
     # ("unable to open database file"), and the first upload or mail needs the others.
@@ -81,6 +84,10 @@ def load_config(instance_path: str, env: Mapping[str, str] | None = None) -> dic
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SECRET_KEY": env.get("FOIA_SECRET_KEY") or _secret_key(inst),
         "FOIA_STORAGE_DIR": storage_dir,
+        # Document blobs in an S3-compatible bucket instead of FOIA_STORAGE_DIR/blobs (which then holds only
+        # uploads being staged); credentials and region from the standard AWS_* variables.
+        "FOIA_STORAGE_URL": storage_url,
+        "FOIA_S3_ENDPOINT_URL": (env.get("FOIA_S3_ENDPOINT_URL") or "").strip() or None,
         "FOIA_OUTBOX_DIR": outbox_dir,
         "FOIA_SMTP_URL": env.get("FOIA_SMTP_URL") or None,
         "FOIA_MAIL_FROM": env.get("FOIA_MAIL_FROM") or "FOIA Tracker <foia-tracker@localhost>",

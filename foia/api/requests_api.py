@@ -31,7 +31,7 @@ from foia.core.clock import local_today, utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
 from foia.documents.service import add_document, documents_for, download_mimetype, get_visible_document
-from foia.documents.storage import BlobStore
+from foia.documents.stores import open_store
 from foia.extensions import db
 from foia.models import Communication, Request
 from foia.models.communication import Document
@@ -288,7 +288,7 @@ def download_document(document_id: int):
     if doc is None:
         fail(404, message="No such document, or you do not have access to it.")
     try:
-        fh = BlobStore(blob_root(current_app.config)).open_blob(doc.sha256)
+        fh = open_store(blob_root(current_app.config)).open_blob(doc.sha256)
     except (FileNotFoundError, ValueError):
         current_app.logger.error("document %s: blob %s is missing", doc.id, doc.sha256)
         fail(404, message="The file of this document is missing.")

@@ -64,7 +64,7 @@ from foia.communications.validation import (
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.documents.service import add_document, cleanup_blobs
-from foia.documents.storage import BlobStore
+from foia.documents.stores import open_store
 from foia.models import (
     COMMUNICATION_KINDS,
     Communication,
@@ -141,7 +141,7 @@ def log_communication_with_files(session: Session, *, actor: User, now: datetime
                                storage_root=storage_root, max_bytes=max_bytes, communication=comm)
         except ValidationError as exc:
             session.rollback()
-            cleanup_blobs(session, BlobStore(Path(storage_root)), written)
+            cleanup_blobs(session, open_store(storage_root), written)
             raise ValidationError({"attachments": f"{name or '(no name)'}: " + " ".join(exc.errors.values())
                                                   + " Nothing was saved; choose the files again."}) from exc
         written.append(doc.sha256)

@@ -49,7 +49,7 @@ from foia.documents.sandbox import (
     ocr_in_sandbox,
     ocr_limits_from_config,
 )
-from foia.documents.storage import BlobStore
+from foia.documents.stores import open_store
 from foia.models import Job, Request, User
 from foia.models.communication import Document, SearchEntry
 
@@ -338,14 +338,15 @@ def run_one(session: Session, *, now: datetime, settings: JobSettings) -> str | 
         reason = f"gave up after {claimed.attempts - 1} attempts that never finished"
         return "failed" if _fail(session, claimed, now, reason) else "lost"
     try:
-        path = BlobStore(settings.storage_root).path_for(claimed.sha256)
-        if not path.is_file():
+        try:
+            with open_store(settings.storage_root).local_copy(claimed.sha256) as path:  # S3: a temp download
+                if claimed.kind == OCR:  # no transaction is open here
+                    pages = [int(n) for n in claimed.payload.get("pages") or []] or None
+                    result = ocr_in_sandbox(path, claimed.mime, pages, settings.ocr)
+                else:
+                    result = extract_in_sandbox(path, claimed.mime, settings.limits)
+        except FileNotFoundError:
             return "failed" if _fail(session, claimed, now, "the file is missing from storage") else "lost"
-        if claimed.kind == OCR:  # no transaction is open here either
-            pages = [int(n) for n in claimed.payload.get("pages") or []] or None
-            result = ocr_in_sandbox(path, claimed.mime, pages, settings.ocr)
-        else:
-            result = extract_in_sandbox(path, claimed.mime, settings.limits)  # no transaction is open here
     except Exception as exc:
         log.exception("job %s: the extractor could not run", claimed.job_id)
         session.rollback()

@@ -1,7 +1,7 @@
 """Documents attached to a request: store the bytes, check the type, extract text for search.
 
-The bytes go to content-addressed storage (foia/storage.py) by streaming, never whole into
-memory; the same content attached twice is stored once on disk and gets two Document rows.
+The bytes go to content-addressed storage (foia/documents/storage.py: a folder or an S3 bucket) by
+streaming, never whole into memory; the same content attached twice is stored once on disk and gets two Document rows.
 The type comes from the content (foia/extract.py), never from the name, and a name that
 promises a type the content is not (a ".pdf" that is HTML) is refused with nothing left behind.
 
@@ -44,7 +44,14 @@ from foia.documents.extract import (
     sniff,
 )
 from foia.documents.jobs import enqueue_extract
-from foia.documents.storage import DEFAULT_GRACE_SECONDS, BlobStore, StoredBlob, SweepResult, UploadRejected
+from foia.documents.storage import (
+    DEFAULT_GRACE_SECONDS,
+    BlobStorage,
+    StoredBlob,
+    SweepResult,
+    UploadRejected,
+)
+from foia.documents.stores import open_store
 from foia.mail import safe_filename
 from foia.models import Request, User
 from foia.models.communication import (
@@ -113,7 +120,7 @@ def unreferenced_blobs(session: Session, shas: Iterable[str]) -> set[str]:
     return wanted - used
 
 
-def cleanup_blobs(session: Session, store: BlobStore, shas: set[str] | list[str]) -> None:
+def cleanup_blobs(session: Session, store: BlobStorage | None, shas: set[str] | list[str]) -> None:
     """Kept for callers that stored blobs themselves and rolled back: it deliberately removes nothing.
 
     Deleting an unreferenced blob at once is unsafe: another transaction may be committing a row that uses the
@@ -125,9 +132,10 @@ def cleanup_blobs(session: Session, store: BlobStore, shas: set[str] | list[str]
 # ---------------------------------------------------------------------------- staged blobs
 
 _STAGED = "foia_staged_blobs"
+_PROMOTED = "foia_promoted_blobs"
 
 
-def stage_blob(session: Session, store: BlobStore, stream: IO[bytes], *, max_bytes: int) -> StoredBlob:
+def stage_blob(session: Session, store: BlobStorage, stream: IO[bytes], *, max_bytes: int) -> StoredBlob:
     """Write ``stream`` to a temp file of its own (raises UploadRejected as ``put_stream``) and tie it to
     ``session``: it is promoted into the store when the session's transaction commits and removed when it
     rolls back. Check the content at ``blob.path``; ``unstage`` it when refusing it."""
@@ -154,14 +162,27 @@ def _promote_staged(session: Session) -> None:
     if session.get_nested_transaction() is not None:
         return
     staged = session.info.pop(_STAGED, None)
+    promoted = session.info.setdefault(_PROMOTED, [])
     while staged:
         store, blob = staged.pop(0)
         try:
-            store.promote(blob)
+            promoted.append((store, store.promote(blob)))
         except BaseException:
+            # S3 unreachable (StorageUnavailable) or a full disk: the commit fails, so no row is written.
             for other_store, other in [(store, blob), *staged]:
                 other_store.discard(other)
             raise
+
+
+@event.listens_for(Session, "after_commit")
+def _confirm_promoted(session: Session) -> None:
+    """The rows committed: let each store check its promoted blobs are still there and drop staged copies
+    (on S3 an object a concurrent sweep removed is uploaded again from the staged file)."""
+    for store, blob in session.info.pop(_PROMOTED, None) or []:
+        try:
+            store.confirm(blob)
+        except Exception:
+            log.error("blob %s: could not confirm it after commit", blob.sha256, exc_info=True)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -169,25 +190,32 @@ def _discard_staged(session: Session, transaction: SessionTransaction) -> None:
     """The outermost transaction ended without promoting (a rollback, or close): drop what it staged."""
     if transaction.parent is not None or transaction.nested:
         return
-    for store, blob in session.info.pop(_STAGED, None) or []:
+    for store, blob in (session.info.pop(_STAGED, None) or []) + (session.info.pop(_PROMOTED, None) or []):
         try:
             store.discard(blob)
         except OSError:
             log.warning("could not remove staged file %s", blob.path, exc_info=True)
 
 
-def sweep_orphans(session: Session, storage_root: str | Path, *,
+def sweep_orphans(session: Session, storage_root: str | Path | BlobStorage, *,
                   grace_seconds: float = DEFAULT_GRACE_SECONDS) -> SweepResult:
     """Remove blobs no row references and temp files of killed uploads, once older than ``grace_seconds``
     (review F9). Reads only; the caller need not commit."""
-    store = BlobStore(storage_root)
-    result = store.sweep(lambda shas: unreferenced_blobs(session, shas), grace_seconds=grace_seconds)
+    store = open_store(storage_root)
+
+    def fresh_look(shas: Iterable[str]) -> set[str]:
+        # A new read transaction for every look: the sweep's second look must see rows committed since the
+        # first (a SQLite read transaction keeps one snapshot; S3 has no atomic move-aside to fall back on).
+        session.rollback()
+        return unreferenced_blobs(session, shas)
+
+    result = store.sweep(fresh_look, grace_seconds=grace_seconds)
     session.rollback()  # end the read transaction
     return result
 
 
 def add_document(session: Session, *, actor: User | None, now: datetime, req: Request, stream: IO[bytes],
-                 filename: str | None, storage_root: str | Path, max_bytes: int,
+                 filename: str | None, storage_root: str | Path | BlobStorage, max_bytes: int,
                  communication: Communication | None = None) -> Document:
     """Store ``stream`` as a document of ``req`` (optionally of one of its communications).
 
@@ -200,7 +228,7 @@ def add_document(session: Session, *, actor: User | None, now: datetime, req: Re
         raise ValidationError({"file": "The file has no usable name."})
     if communication is not None and communication.request_id != req.id:
         raise ValidationError({"communication": "Choose a communication of this request."})
-    store = BlobStore(storage_root)
+    store = open_store(storage_root)
     try:
         blob = stage_blob(session, store, stream, max_bytes=max_bytes)
     except UploadRejected as exc:

@@ -17,6 +17,14 @@ so a blob about to be referenced is never older than the grace period.
 
 The digest is the only way to name a blob: ``path_for``/``open_blob``/``exists`` accept
 nothing but 64 lowercase hex characters, so a caller can never reach outside ``root``.
+
+Two backends share this contract (``BlobStorage``): ``BlobStore`` here (the filesystem, the default) and
+``S3BlobStore`` (foia/documents/storage_s3.py, ``FOIA_STORAGE_URL=s3://bucket/prefix``). ``open_store``
+(foia/documents/stores.py) picks
+one from a location (a folder, or the ``s3://`` locator ``foia.core.paths.blob_root`` builds). Callers that
+need a real file (the extraction sandbox, evidence bundles) ask ``local_copy(sha)``: the blob's own path on
+the filesystem, a temporary download on S3. After the transaction that references a promoted blob commits,
+the caller calls ``confirm`` (a no-op here; on S3 it re-uploads a blob the sweep removed meanwhile).
 """
 
 from __future__ import annotations
@@ -26,12 +34,14 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, Protocol
 
-__all__ = ["BlobStore", "StoredBlob", "SweepResult", "UploadRejected", "human_size", "validate_sha256"]
+__all__ = ["BlobStorage", "BlobStore", "StorageUnavailable", "StoredBlob", "SweepResult", "UploadRejected",
+           "human_size", "validate_sha256", "write_temp"]
 
 BLOB_MODE = 0o640
 DIR_MODE = 0o750
@@ -47,6 +57,15 @@ class UploadRejected(ValueError):
     """An upload refused for a reason the person uploading can act on; ``message`` is shown to them."""
 
     def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class StorageUnavailable(RuntimeError):
+    """The blob store cannot be reached (an S3 endpoint down, refusing, timing out); ``message`` is for people."""
+
+    def __init__(self, message: str = "Document storage is unavailable right now. Nothing was saved; "
+                 "try again in a few minutes.") -> None:
         super().__init__(message)
         self.message = message
 
@@ -90,12 +109,88 @@ def validate_sha256(sha256: object) -> str:
     return sha256
 
 
+def write_temp(stream: IO[bytes], folder: Path, *, max_bytes: int, chunk_size: int) -> tuple[Path, str, int]:
+    """Stream ``stream`` into a new ``.upload-*.part`` file in ``folder``, hashing and size-checking chunk by
+    chunk; return (temp path, sha256, size). Raises UploadRejected for an empty or oversized stream; on any
+    exception the temp file is removed."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=folder)
+    tmp_path = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb", buffering=0) as out:
+            while True:
+                # Never ask for more than one byte past the limit: that byte is the proof of "too large".
+                chunk = stream.read(min(chunk_size, max_bytes + 1 - size))
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UploadRejected(f"The file is larger than the {human_size(max_bytes)} limit.")
+                digest.update(chunk)
+                view = memoryview(chunk)
+                while view:  # unbuffered writes may be partial
+                    written = out.write(view)
+                    view = view[written or 0 :]
+                del view, chunk
+            if size == 0:
+                raise UploadRejected("The file is empty.")
+            os.fchmod(out.fileno(), BLOB_MODE)
+            os.fsync(out.fileno())
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return tmp_path, digest.hexdigest(), size
+
+
+class BlobStorage(Protocol):
+    """What every backend offers (see the module docstring)."""
+
+    @property
+    def location(self) -> str: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def open_blob(self, sha256: str) -> BinaryIO: ...
+
+    def local_copy(self, sha256: str) -> AbstractContextManager[Path]: ...
+
+    def put_stream(self, stream: IO[bytes], *, max_bytes: int, chunk_size: int = 1 << 20,
+                   stage: bool = False) -> StoredBlob: ...
+
+    def promote(self, blob: StoredBlob) -> StoredBlob: ...
+
+    def confirm(self, blob: StoredBlob) -> None: ...
+
+    def discard(self, blob: StoredBlob) -> None: ...
+
+    def sweep(self, unreferenced: Callable[[Iterable[str]], set[str]], *, grace_seconds: float = DEFAULT_GRACE_SECONDS,
+              now: float | None = None) -> SweepResult: ...
+
+
 class BlobStore:
     """Filesystem blob store rooted at ``root`` (created if missing)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root).resolve()
         self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    @contextmanager
+    def local_copy(self, sha256: str) -> Iterator[Path]:
+        """The blob as a local file (here: its own path; read it, never change it). FileNotFoundError if none."""
+        path = self.path_for(sha256)
+        if not path.is_file():
+            raise FileNotFoundError(f"no blob {sha256}")
+        yield path
+
+    def confirm(self, blob: StoredBlob) -> None:
+        """After the referencing row committed: nothing to do on a filesystem (promotion was an atomic rename
+        and the sweep's move-aside puts back a blob that a row came to reference)."""
+        del blob
 
     def path_for(self, sha256: str) -> Path:
         digest = validate_sha256(sha256)
@@ -121,32 +216,9 @@ class BlobStore:
             raise ValueError("max_bytes must be positive")
         if chunk_size < 1:
             raise ValueError("chunk_size must be positive")
-        digest = hashlib.sha256()
-        size = 0
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.root)
-        tmp_path = Path(tmp_name)
+        tmp_path, sha256, size = write_temp(stream, self.root, max_bytes=max_bytes, chunk_size=chunk_size)
         keep_tmp = False
         try:
-            with os.fdopen(fd, "wb", buffering=0) as out:
-                while True:
-                    # Never ask for more than one byte past the limit: that byte is the proof of "too large".
-                    chunk = stream.read(min(chunk_size, max_bytes + 1 - size))
-                    if not chunk:
-                        break
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise UploadRejected(f"The file is larger than the {human_size(max_bytes)} limit.")
-                    digest.update(chunk)
-                    view = memoryview(chunk)
-                    while view:  # unbuffered writes may be partial
-                        written = out.write(view)
-                        view = view[written or 0 :]
-                    del view, chunk
-                if size == 0:
-                    raise UploadRejected("The file is empty.")
-                os.fchmod(out.fileno(), BLOB_MODE)
-                os.fsync(out.fileno())
-            sha256 = digest.hexdigest()
             final = self.path_for(sha256)
             if stage:
                 keep_tmp = True  # the caller owns it now: promote() or discard()

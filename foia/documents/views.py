@@ -28,7 +28,8 @@ from foia.documents.service import (
     download_mimetype,
     get_visible_document,
 )
-from foia.documents.storage import BlobStore, human_size
+from foia.documents.storage import StorageUnavailable, human_size
+from foia.documents.stores import open_store
 from foia.extensions import db
 from foia.models import Communication, Request
 
@@ -90,11 +91,12 @@ def download(document_id: int):
     doc = get_visible_document(db.session(), current_user, document_id)
     if doc is None:
         abort(404)
-    try:
-        fh = BlobStore(blob_root(current_app.config)).open_blob(doc.sha256)
+    try:  # the access check above comes first; the bytes stream through the app (never a redirect to S3)
+        fh = open_store(blob_root(current_app.config)).open_blob(doc.sha256)
     except (FileNotFoundError, ValueError):
         current_app.logger.error("document %s: blob %s is missing", doc.id, doc.sha256)
         abort(404)
+    # StorageUnavailable (S3 unreachable) goes to storage_unavailable below: 503.
     # Never inline: attachment, no sniffing, HTML (and anything unknown) as octet-stream, and a
     # sandboxing CSP in case a browser shows it anyway.
     resp = send_file(fh, mimetype=download_mimetype(doc.mime), as_attachment=True, download_name=doc.filename,
@@ -102,6 +104,31 @@ def download(document_id: int):
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+STORAGE_DOWN_MESSAGE = ("Document storage is unavailable right now, so files cannot be uploaded or downloaded. "
+                        "Nothing was saved from this action. Try again in a few minutes; if it keeps happening "
+                        "tell an administrator.")
+
+
+@bp.app_errorhandler(StorageUnavailable)
+def storage_unavailable(exc: StorageUnavailable):
+    """The blob store (an S3 endpoint) cannot be reached, on any page or API call: 503 with a clear message,
+    after rolling back (a staged upload is discarded with its transaction: no row without its blob)."""
+    from werkzeug.exceptions import ServiceUnavailable
+
+    from foia.api.auth import error_response, is_api_path
+
+    current_app.logger.error("document storage unavailable on %s %s: %s", request.method, request.path,
+                             exc.__cause__ or exc)
+    db.session.rollback()
+    if is_api_path(request.path):
+        resp = error_response(ServiceUnavailable(STORAGE_DOWN_MESSAGE))
+    else:
+        resp = current_app.make_response((render_template("error.html", code=503, title="Document storage unavailable",
+                                                          message=STORAGE_DOWN_MESSAGE), 503))
+    resp.headers["Retry-After"] = "60"
     return resp
 
 

@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session
 from foia.clocks.service import compute_for
 from foia.core.text import spreadsheet_safe
 from foia.deadlines import load_law
-from foia.documents.storage import BlobStore
+from foia.documents.storage import BlobStorage
+from foia.documents.stores import open_store
 from foia.letters.render import render_pdf
 from foia.letters.service import version_pdf
 from foia.mail import build_message, safe_filename
@@ -70,7 +71,7 @@ def _sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def _comm_eml(comm: Communication, req: Request, store: BlobStore, mail_from: str) -> bytes:
+def _comm_eml(comm: Communication, req: Request, store: BlobStorage, mail_from: str) -> bytes:
     if comm.raw_sha256 and store.exists(comm.raw_sha256):
         with store.open_blob(comm.raw_sha256) as fh:
             return fh.read()
@@ -111,7 +112,7 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
                  letter_cache: str | Path, mail_from: str, now: datetime) -> dict[str, Any]:
 
     out_path = Path(out_path)
-    store = BlobStore(Path(storage_root))
+    store = open_store(storage_root)
     files: list[dict[str, Any]] = []
     items: list[dict[str, Any]] = []
 
@@ -190,7 +191,8 @@ def build_bundle(session: Session, req: Request, *, out_path: str | Path, storag
             items.append({"date": when.date().isoformat(), "at": when, "what": f"Emailed {dl.kind} letter ({dl.status_label})",
                           "details": f"to {dl.to_addr}, {dl.message_id}{reply}", "file": eml or record_name})
         for d in session.scalars(select(Document).where(Document.request_id == req.id).order_by(Document.id)):
-            name = add(zf, f"documents/{d.id}-{safe_filename(d.filename, f'document-{d.id}')}", path=store.path_for(d.sha256))
+            with store.local_copy(d.sha256) as local:  # the blob's own file, or a temp download from S3
+                name = add(zf, f"documents/{d.id}-{safe_filename(d.filename, f'document-{d.id}')}", path=local)
             details = d.filename
             if d.removed_at is not None:  # still in the bundle (the manifest keeps matching), listed as removed
                 details += f" [REMOVED {_who_when(d.removed_by_id, d.removed_at)}: {d.remove_reason}]"

@@ -53,7 +53,8 @@ from foia.communications.service import TO_CLASSIFY
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root
 from foia.documents.service import cleanup_blobs
-from foia.documents.storage import BlobStore, UploadRejected
+from foia.documents.storage import UploadRejected
+from foia.documents.stores import open_store
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.mailroom.addresses import tagged_references, token_matches
 from foia.mailroom.bounces import BounceNotifier, delivery_for, detect_bounce, record_bounce
@@ -329,7 +330,7 @@ def process_message(session: Session, *, now: datetime, data: bytes, reply_base:
     except EmailParseError:
         parsed = None  # kept as unmatched mail all the same
     mid = (parsed.message_id if parsed else None) or synthetic_message_id(data)
-    store = BlobStore(Path(storage_root))
+    store = open_store(storage_root)
     new_shas: set[str] = set()
     try:
         bounce = detect_bounce(data)

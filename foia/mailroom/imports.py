@@ -27,7 +27,8 @@ from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
 from foia.documents.service import add_document, cleanup_blobs, stage_blob
-from foia.documents.storage import BlobStore, UploadRejected
+from foia.documents.storage import UploadRejected
+from foia.documents.stores import open_store
 from foia.mail import EmailParseError, ParsedEmail, find_references, parse_eml
 from foia.mail.inbound import EmailTooLarge
 from foia.models import COMMUNICATION_KINDS, Communication, Request, UnmatchedMail, User
@@ -142,7 +143,7 @@ def import_eml(session: Session, *, actor: User, now: datetime, data: bytes, sto
     duplicate = _already_imported(session, actor, parsed.message_id, req)
     if duplicate is not None:
         return duplicate
-    store = BlobStore(Path(storage_root))
+    store = open_store(storage_root)
     new_shas: set[str] = set()
     try:
         raw = stage_blob(session, store, io.BytesIO(data), max_bytes=max_bytes)
@@ -187,7 +188,7 @@ def assign_unmatched(session: Session, *, actor: User, now: datetime, row: Unmat
     """Log a waiting message on the request staff chose."""
     if not can_edit(actor, req):
         raise ValidationError({"ref": "You cannot add to that request."})
-    data = BlobStore(Path(storage_root)).open_blob(row.raw_sha256).read()
+    data = open_store(storage_root).open_blob(row.raw_sha256).read()
     row_id = row.id
     result = import_eml(session, actor=actor, now=now, data=data, storage_root=storage_root, max_bytes=max_bytes,
                         kind=kind, req=req)

@@ -49,7 +49,7 @@ from foia.core.audit import audit
 from foia.core.clock import zone
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
-from foia.documents.storage import BlobStore
+from foia.documents.stores import open_store
 from foia.letters.compare import letter_text
 from foia.letters.render import email_recipient
 from foia.letters.service import mark_sent, version_pdf
@@ -207,7 +207,7 @@ def _create(session: Session, *, actor: User, now: datetime, req: Request, versi
     message_id = make_message_id(f"letter:{version.id}:{req.ref}", sender.rpartition("@")[2])
     raw, from_header, reply_to = _build(req, version, to=to, settings=settings, now=now, message_id=message_id,
                                         sender=sender)
-    stored = BlobStore(settings.storage_root).put_stream(io.BytesIO(raw), max_bytes=len(raw))
+    stored = open_store(settings.storage_root).put_stream(io.BytesIO(raw), max_bytes=len(raw))
     delivery = Delivery(request_id=req.id, organization_id=req.organization_id, letter_version_id=version.id,
                         kind=version.kind, message_id=message_id, to_addr=to, from_addr=from_header,
                         reply_to=reply_to, subject=_subject(req, version), status="sending", attempts=1, error="",
@@ -283,7 +283,7 @@ def send_letter(session: Session, *, actor: User, now: datetime, version: Letter
     session.commit()  # the row and the stored bytes exist before the server hears of the message
 
     assert delivery.raw_sha256 is not None
-    with BlobStore(settings.storage_root).open_blob(delivery.raw_sha256) as fh:
+    with open_store(settings.storage_root).open_blob(delivery.raw_sha256) as fh:
         raw = fh.read()
     if hashlib.sha256(raw).hexdigest() != delivery.raw_sha256:
         raise RuntimeError(f"stored message {delivery.raw_sha256} of delivery {delivery.id} is damaged")

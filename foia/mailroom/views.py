@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -25,7 +24,7 @@ from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.core.web import request_or_404
-from foia.documents.storage import BlobStore
+from foia.documents.stores import open_store
 from foia.extensions import db
 from foia.mail import EmailParseError, parse_eml
 from foia.mailroom.export import build_bundle
@@ -91,7 +90,7 @@ def _render_message(row: UnmatchedMail, *, errors: dict[str, str] | None = None,
     root, _max = _storage()
     parsed = None
     try:
-        parsed = parse_eml(BlobStore(Path(root)).open_blob(row.raw_sha256).read())
+        parsed = parse_eml(open_store(root).open_blob(row.raw_sha256).read())
     except (EmailParseError, OSError, ValueError):
         pass  # shown as "cannot be read"; the stored file stays for the record
     q = (request.args.get("q") or "").strip()

@@ -12,6 +12,11 @@ The database is copied first, the blobs after: a row's blob is written before th
 blob a row of the snapshot names is already on disk (the backup checks, and says which are missing).
 Blobs written later are copied too and are harmless. Restore checks every hash before writing anything, then
 fills an empty database and blob store (or, with --force, replaces the database and adds the blobs).
+
+Both document stores are covered: with ``FOIA_STORAGE_URL=s3://...`` the backup streams every object of the
+bucket's prefix into ``blobs/`` (checking each against its digest) and restore uploads them (a filesystem
+backup restored with S3 configured is also how an installation moves its documents to S3). Bucket versioning
+or replication is a good second line for S3, not a replacement for this.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import URL, Connection, Engine
 
 from foia.core.paths import blob_root
+from foia.documents.storage import BlobStorage, BlobStore
+from foia.documents.stores import open_store
 from foia.ops.schema import current_revisions
 
 FORMAT = 1
@@ -82,6 +89,16 @@ def _blob_files(root: Path) -> Iterator[Path]:
         if path.is_file() and _is_digest(path.name) and path.parent.name == path.name[2:4] \
                 and path.parent.parent.name == path.name[0:2]:
             yield path
+
+
+def _stored_digests(store: BlobStorage) -> list[str]:
+    """The digests of every blob in the store (files aa/bb/<sha256>, or the objects under the S3 prefix)."""
+    if isinstance(store, BlobStore):
+        return [path.name for path in _blob_files(store.root)]
+    from foia.documents.storage_s3 import S3BlobStore
+
+    assert isinstance(store, S3BlobStore)
+    return sorted(sha for sha, _size in store.blob_digests())
 
 
 def _row_counts(conn: Connection) -> dict[str, int]:
@@ -167,19 +184,20 @@ def backup(engine: Engine, config: Mapping[str, Any], out: Path, *, now: datetim
     os.chmod(db_file, 0o600)
 
     files: dict[str, str] = {db_file.name: sha256_file(db_file)}
-    root = Path(blob_root(config))
+    store = open_store(blob_root(config))
     copied: set[str] = set()
     total = 0
-    for src in _blob_files(root):
-        rel = src.relative_to(root)
+    for sha in _stored_digests(store):
+        rel = Path(sha[0:2]) / sha[2:4] / sha
         dst = out / BLOBS / rel
         dst.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        shutil.copyfile(src, dst)
+        with store.open_blob(sha) as src, open(dst, "wb") as fh:  # streamed (an S3 object's body in chunks)
+            shutil.copyfileobj(src, fh, 1 << 20)
         digest = sha256_file(dst)
-        if digest != src.name:  # a damaged blob in the store: say so rather than back it up as if whole
+        if digest != sha:  # a damaged blob in the store: say so rather than back it up as if whole
             raise BackupError(f"blob {rel} does not match its name (its content hashes to {digest})")
         files[f"{BLOBS}/{rel.as_posix()}"] = digest
-        copied.add(src.name)
+        copied.add(sha)
         total += dst.stat().st_size
     missing = sorted(referenced - copied)
 
@@ -278,14 +296,14 @@ def restore(engine: Engine, config: Mapping[str, Any], folder: Path, *, force: b
     engine_name = engine.url.get_backend_name()
     if manifest["engine"] != engine_name:
         raise BackupError(f"this is a {manifest['engine']} backup; the configured database is {engine_name}")
-    root = Path(blob_root(config))
-    stored = list(_blob_files(root))
+    store = open_store(blob_root(config))
+    stored = _stored_digests(store)
     if not force:
         if not _database_empty(engine):
             raise BackupError("the database is not empty: restore into an empty database, or pass --force to "
                               "replace its contents")
         if stored:
-            raise BackupError(f"the document store {root} already holds {len(stored)} blob(s): restore into an "
+            raise BackupError(f"the document store {store.location} already holds {len(stored)} blob(s): restore into an "
                               "empty store, or pass --force")
 
     db_file = folder / manifest["database_file"]
@@ -319,9 +337,17 @@ def restore(engine: Engine, config: Mapping[str, Any], folder: Path, *, force: b
         if not name.startswith(BLOBS + "/"):
             continue
         rel = Path(name).relative_to(BLOBS)
-        dst = root / rel
         count += 1
         total += (folder / name).stat().st_size
+        if not isinstance(store, BlobStore):
+            # S3: uploaded from the checked file (put_stream hashes it again on the way) unless already there.
+            if not store.exists(digest):
+                with open(folder / name, "rb") as fh:
+                    put = store.put_stream(fh, max_bytes=max(1, (folder / name).stat().st_size))
+                if put.sha256 != digest or rel.name != digest:
+                    raise BackupError(f"{name} changed while it was being restored")
+            continue
+        dst = store.root / rel
         if dst.is_file() and sha256_file(dst) == digest:
             continue
         dst.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
