@@ -11,7 +11,6 @@ from werkzeug.local import LocalProxy
 
 from foia.extensions import db
 from foia.ops.diskfull import guard_cli_group
-from foia.ops.downgrade import install_downgrade_guard
 
 #: Every feature's command: name -> (module, attribute, the first line of its help). A command's module is
 #: imported only when that command runs (or asks for its own --help), so `flask foia --help` and
@@ -39,7 +38,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "attach": ("foia.documents.cli", "attach_command",
                "Attach FILE... to request REF as documents (stored once by content, text extracted for search)."),
     "documents": ("foia.documents.cli", "documents_cli",
-                  "Documents: extract text waiting for search, sweep orphan blobs."),
+                  "Documents: extract (and OCR) text waiting for search, sweep orphan blobs."),
     "import-requests": ("foia.imports.cli", "import_requests_command",
                         "Import a request log (CSV or XLSX): one request per row, with its sent, acknowledged and "
                         "closed events and its deadlines."),
@@ -156,5 +155,8 @@ def register_cli(app: Flask) -> None:
     for command in (demo_command, scheduler_command):
         foia_cli.add_command(command)
     guard_cli_group(foia_cli)  # a full disk: one line and exit status 1, not a traceback
-    install_downgrade_guard()  # `flask db downgrade` refuses to delete user data unless --force
+    if "migrate" in app.extensions:  # not under `flask foia ...` (foia.factory.needs_migrations)
+        from foia.ops.downgrade import install_downgrade_guard
+
+        install_downgrade_guard()  # `flask db downgrade` refuses to delete user data unless --force
     app.cli.add_command(foia_cli)

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, ClassVar
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, Table, event
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 #: Rate limits (storage: RATELIMIT_STORAGE_URI, from FOIA_RATELIMIT_STORAGE_URI). Keyed by the client's

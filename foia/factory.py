@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from foia.config import load_config
 from foia.core.clock import set_default_timezone
 from foia.deadlines.laws import set_laws_dirs
-from foia.extensions import configure_engine, csrf, db, limiter, login_manager, migrate
+from foia.extensions import configure_engine, csrf, db, limiter, login_manager
 from foia.ops.schema import refuse_unless_at_head
 
 #: `flask` options that take a value (so the value is not mistaken for the command's name).
@@ -23,20 +23,33 @@ _VALUE_OPTIONS = frozenset({"-A", "--app", "-e", "--env-file"})
 _NO_PAGES = frozenset({"foia", "db"})
 
 
-def serves_pages(argv: list[str]) -> bool:
-    """False when this process is the `flask` command running `flask foia ...` or `flask db ...`;
-    True for gunicorn, `flask run`, `flask routes`, `flask shell`, tests and anything else."""
+def _flask_command(argv: list[str]) -> str | None:
+    """The `flask` sub-command this process runs (`foia`, `db`, `run`...), '' for bare `flask [--help]`, or
+    None when the process is not the `flask` command (gunicorn, tests, scripts)."""
     prog = argv[0] if argv else ""
     is_flask_cli = os.path.basename(prog) == "flask" or prog.endswith(os.path.join("flask", "__main__.py"))
     if not is_flask_cli:
-        return True
+        return None
     args = iter(argv[1:])
     for arg in args:
         if arg in _VALUE_OPTIONS:
             next(args, None)
         elif not arg.startswith("-"):
-            return arg not in _NO_PAGES
-    return True  # `flask --help` lists every command, run and routes included
+            return arg
+    return ""
+
+
+def needs_migrations(argv: list[str]) -> bool:
+    """False only for `flask foia ...`: its commands never migrate, so Flask-Migrate and Alembic (a sixth of
+    its start-up) are not imported. `flask db ...`, `flask --help`, servers, tests and scripts get them."""
+    return _flask_command(argv) != "foia"
+
+
+def serves_pages(argv: list[str]) -> bool:
+    """False when this process is the `flask` command running `flask foia ...` or `flask db ...`;
+    True for gunicorn, `flask run`, `flask routes`, `flask shell`, tests and anything else."""
+    command = _flask_command(argv)
+    return command is None or command not in _NO_PAGES  # `flask --help` ('') lists every command
 
 
 def create_app(config: Mapping[str, Any] | None = None, *, web: bool | None = None) -> Flask:
@@ -68,8 +81,11 @@ def create_app(config: Mapping[str, Any] | None = None, *, web: bool | None = No
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
-                     render_item=_render_item, include_name=_include_name)
+    if needs_migrations(sys.argv):
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(root / "migrations"), render_as_batch=True, compare_type=True,
+                render_item=_render_item, include_name=_include_name)
     _trust_proxies(app)
     limiter.init_app(app)  # before CSRF: a throttled client gets 429 whatever it posts
     csrf.init_app(app)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from foia.cli import LAZY_COMMANDS, foia_cli
-from foia.factory import serves_pages
+from foia.factory import needs_migrations, serves_pages
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Imported only by what renders a page, a PDF, a spreadsheet or an OCR pass, or runs the scheduler.
@@ -32,7 +32,8 @@ try:
 except SystemExit as exc:
     code = exc.code
 print("\\n@@" + json.dumps({"code": code, "heavy": [m for m in heavy if m in sys.modules],
-                          "loaded": [m for m in ("foia.factory", "foia.cli", "foia.models") if m in sys.modules]}))
+                          "loaded": [m for m in ("foia.factory", "foia.cli", "foia.models", "flask_migrate", "alembic")
+                                     if m in sys.modules]}))
 """
 
 
@@ -55,6 +56,7 @@ def test_commands_that_do_not_render_import_nothing_heavy(tmp_path, args):
     assert "Usage: flask foia" in text
     assert result["loaded"][:2] == ["foia.factory", "foia.cli"]  # the app was really built
     assert result["heavy"] == []
+    assert "flask_migrate" not in result["loaded"] and "alembic" not in result["loaded"]  # no command migrates
     if args == ["foia", "--help"]:
         assert "foia.models" not in result["loaded"]  # listing commands imports no model
 
@@ -85,6 +87,14 @@ def test_pages_are_built_for_every_server_and_for_flask_run():
     assert serves_pages(["/usr/bin/flask", "--help"])
     assert not serves_pages(["/usr/bin/flask", "foia", "reminders", "dispatch"])
     assert not serves_pages(["/venv/lib/python3.11/site-packages/flask/__main__.py", "-A", "app", "db", "upgrade"])
+
+
+def test_migrations_are_loaded_for_everything_but_flask_foia(tmp_path):
+    assert not needs_migrations(["/usr/bin/flask", "foia", "reminders", "dispatch"])
+    assert needs_migrations(["/usr/bin/flask", "--app", "app", "db", "upgrade"])
+    assert needs_migrations(["/usr/bin/flask", "--help"]) and needs_migrations(["pytest"])
+    text, result = run_flask(tmp_path, "db", "downgrade", "--help")
+    assert result["code"] == 0 and "--force" in text  # the guarded downgrade is still installed
 
 
 def test_the_web_app_still_has_its_pages_and_the_cli_app_has_every_command(app):
