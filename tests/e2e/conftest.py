@@ -52,13 +52,16 @@ def live_server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 90  # preload_app: the port opens once the master has imported the app
+    while True:
         try:
             urllib.request.urlopen(base + "/healthz?checks=database,schema", timeout=2)  # no scheduler runs here
             break
         except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                break
             time.sleep(0.1)
-    else:
+    if proc.poll() is not None or time.monotonic() > deadline:
         proc.kill()
         raise RuntimeError("the app did not start: " + proc.stdout.read().decode(errors="replace"))
     yield {"base": base, "env": env, "tmp": tmp}
