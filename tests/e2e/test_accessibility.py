@@ -26,7 +26,12 @@ def _pages_for(page, role: str) -> list[str]:
     # each request's history, edit form and log-a-communication form (corrections, issue 13)
     for ref in sorted(set(refs))[:2]:
         paths += [f"/requests/{ref}/history", f"/requests/{ref}/edit", f"/requests/{ref}/communications/new"]
-    paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl"]
+    paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl", "/fees"]
+    if role == "staff":  # fee steps and the litigation ledger (issue 19) on requests of their own organization
+        page.goto("/requests?scope=mine")
+        mine = sorted(set(re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())))[:2]
+        assert mine, "the demo data gives this person requests of their own"
+        paths += [f"/requests/{ref}/{part}" for ref in mine for part in ("fees", "litigation")]
     if role == "admin":
         paths += ["/admin/calendars", "/admin/reminders", "/admin/jobs", "/admin/outbox", "/admin/users", "/admin/organizations",
                   "/admin/webhooks",
@@ -50,7 +55,8 @@ def test_every_page_has_no_violations(page, role):
     sign_in(page, ROLES[role])
     problems = {}
     for path in _pages_for(page, role):
-        page.goto(path)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
         assert page.title(), path
         found = axe_violations(page)
         if found:
