@@ -26,39 +26,38 @@ from foia.models.communication import SearchEntry, UnmatchedMail
 REF_PATTERN = re.compile(r"[A-Z]{2}-\d{4}-\d{4,6}")
 
 
-def visible_clause(user: User) -> ColumnElement[bool]:
-    """A WHERE clause selecting the requests `user` may read (never a deleted draft)."""
+def visibility_rule(user: User, *, organization_id: Any, requester_id: Any, visibility: Any) -> ColumnElement[bool]:
+    """Who may read a request, on any table that carries (a copy of) its organization, requester and
+    visibility columns: the requests themselves, their search entries, the maintained counts. The one place the
+    rule is written: admins read everything; staff their organization's requests and public ones; reporters
+    their own, those shared with their organization, and public ones."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
-    live = Request.deleted_at.is_(None)
     if user.role == "admin":
-        return live
-    public = Request.visibility == "public"
+        return true()
+    public = visibility == "public"
     if user.role == "staff":
-        return and_(live, or_(Request.organization_id == user.organization_id, public))
-    return and_(live, or_(
-        Request.requester_id == user.id,
-        and_(Request.organization_id == user.organization_id, Request.visibility == "organization"),
+        return or_(organization_id == user.organization_id, public)
+    return or_(
+        requester_id == user.id,
+        and_(organization_id == user.organization_id, visibility == "organization"),
         public,
-    ))
+    )
+
+
+def visible_clause(user: User) -> ColumnElement[bool]:
+    """A WHERE clause selecting the requests `user` may read (never a deleted draft)."""
+    return and_(Request.deleted_at.is_(None),
+                visibility_rule(user, organization_id=Request.organization_id, requester_id=Request.requester_id,
+                                visibility=Request.visibility))
 
 
 def search_visible_clause(user: User) -> ColumnElement[bool]:
     """`visible_clause` on a search entry's own copies of its request's columns (organization, requester,
     visibility: `SearchEntry`), so search filters without joining requests. Entries of a deleted draft are
     deleted with it (`requests.corrections.delete_draft`)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return false()
-    if user.role == "admin":
-        return true()
-    public = SearchEntry.visibility == "public"
-    if user.role == "staff":
-        return or_(SearchEntry.organization_id == user.organization_id, public)
-    return or_(
-        SearchEntry.requester_id == user.id,
-        and_(SearchEntry.organization_id == user.organization_id, SearchEntry.visibility == "organization"),
-        public,
-    )
+    return visibility_rule(user, organization_id=SearchEntry.organization_id, requester_id=SearchEntry.requester_id,
+                           visibility=SearchEntry.visibility)
 
 
 def can_view(user: User, req: Request) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, delete, false, func, insert, or_, select, text, true
+from sqlalchemy import delete, func, insert, select, text, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from foia.core.access import visibility_rule
 from foia.models import CLOSED_STATUSES, DeadlineCount, Request, RequestClock, RequestCount, User
 
 KEY = (RequestCount.organization_id, RequestCount.requester_id, RequestCount.visibility, RequestCount.status)
@@ -22,19 +23,9 @@ KEY = (RequestCount.organization_id, RequestCount.requester_id, RequestCount.vis
 
 def visible_counts_clause(user: User, table: type[RequestCount] | type[DeadlineCount] = RequestCount) -> ColumnElement[bool]:
     """The rows of request_counts (or deadline_counts) that count requests `user` may read
-    (foia.core.access.visible_clause)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return false()
-    if user.role == "admin":
-        return true()
-    public = table.visibility == "public"
-    if user.role == "staff":
-        return or_(table.organization_id == user.organization_id, public)
-    return or_(
-        table.requester_id == user.id,
-        and_(table.organization_id == user.organization_id, table.visibility == "organization"),
-        public,
-    )
+    (foia.core.access.visibility_rule; deleted drafts are never counted)."""
+    return visibility_rule(user, organization_id=table.organization_id, requester_id=table.requester_id,
+                           visibility=table.visibility)
 
 
 def deadlines_by_day(session: Session, user: User, first: date, last: date) -> dict[date, int]:
