@@ -327,6 +327,15 @@ def restore(engine: Engine, config: Mapping[str, Any], folder: Path, *, force: b
         with engine.begin() as conn:  # empty tables (or, with --force, full ones): the dump recreates them all
             for table in inspect(conn).get_table_names():
                 conn.execute(text(f'DROP TABLE IF EXISTS "{table}" CASCADE'))
+            # and the functions our migrations made (0022's counting triggers call them): the dump creates them
+            # again, and pg_restore stops at the first that already exists. Extensions' own functions (pg_trgm)
+            # stay: the dump says CREATE EXTENSION IF NOT EXISTS.
+            own = conn.execute(text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = current_schema() AND NOT EXISTS "
+                "(SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')")).scalars().all()
+            for signature in own:
+                conn.execute(text(f"DROP FUNCTION IF EXISTS {signature} CASCADE"))
         _run(args, env)
     engine.dispose()
 

@@ -244,7 +244,9 @@ def test_a_corrupt_scan_fails_safely_and_the_embedded_text_stays(app, world, ses
     png = doc_named(session, "broken.png")
     assert (png.text_status, png.text_source) == ("failed", "none") and png.text_error.startswith("OCR failed")
     pdf = doc_named(session, "scanned.pdf")
-    assert (pdf.text_status, pdf.text_source, pdf.text_error) == ("failed", "embedded", "CPU time limit")
+    # The limit stops ocrmypdf itself ("CPU time limit") or the Tesseract it runs, which ocrmypdf then reports.
+    assert (pdf.text_status, pdf.text_source) == ("failed", "embedded")
+    assert pdf.text_error == "CPU time limit" or pdf.text_error.startswith("OCR failed (ocrmypdf exit"), pdf.text_error
     assert "Quillfeather" in body_of(session, pdf)  # what the text layer had stays searchable
     assert [h.filename for h in search(session, world["users"]["staff"], "Quillfeather")] == ["scanned.pdf"]
     # A blank page queues OCR, which finds no image on it and runs no Tesseract: the text is the embedded text.
@@ -252,7 +254,7 @@ def test_a_corrupt_scan_fails_safely_and_the_embedded_text_stays(app, world, ses
     assert (blank_doc.text_status, blank_doc.text_source) == ("done", "embedded")
     assert "Pelicanburg" in body_of(session, blank_doc)
     page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
-    assert "Text not extracted (CPU time limit)" in page and "Embedded text only" in page
+    assert f"Text not extracted ({pdf.text_error})" in page and "Embedded text only" in page
 
 
 def test_ocr_can_be_turned_off(app, world, session, login_as, monkeypatch, scan_png):
