@@ -349,7 +349,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     # parameter on PostgreSQL (`= ANY(:ids)`: one index probe per id, prepared or not) and an IN list on SQLite.
     postgres = _dialect(session) == "postgresql"
     by_ids = affected_from is not None
-    in_scope: list[ColumnElement[bool]] = [Request.status.not_in(CLOSED_STATUSES)]
+    in_scope: list[ColumnElement[bool]] = [] if by_ids else [Request.id.between(bindparam("lo"), bindparam("hi"))]
+    in_scope.append(Request.status.not_in(CLOSED_STATUSES))
     if agency_id is not None:
         in_scope.append(Request.agency_id == agency_id)
     if by_ids:
@@ -367,7 +368,6 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
         lock_q = (select(Request.id).where(of_ids(Request.id), *in_scope)
                   .order_by(Request.id).with_for_update(of=Request, key_share=True))
     else:
-        in_scope.append(Request.id.between(bindparam("lo"), bindparam("hi")))
         if calendar_id is not None:  # exactly the calendar's requests, as (law, agency) pairs
             in_scope.append(tuple_(Request.law, Request.agency_id).in_(sorted({(r[2], r[4]) for r in rows})
                                                                        or [("", 0)]))
