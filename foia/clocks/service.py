@@ -20,7 +20,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, false, func, null, or_, select, text, tuple_, update
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Integer,
+    any_,
+    bindparam,
+    case,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+    union,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 
 from foia.core.clock import default_timezone
@@ -39,6 +55,7 @@ from foia.deadlines.laws import closures_count_on
 from foia.deadlines.ledger import FEE_EVENT_KINDS
 from foia.models import (
     CLOSED_STATUSES,
+    STATUSES,
     Agency,
     AuditLog,
     CalendarClosure,
@@ -286,16 +303,26 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
             .where(Request.status.not_in(CLOSED_STATUSES)))
     if agency_id is not None:
         stmt = stmt.where(Request.agency_id == agency_id)
-    affected: ColumnElement[bool] | None = None
     if affected_from is not None:
-        c_due, e_on, c_any = aliased(RequestClock), aliased(Event), aliased(RequestClock)  # never the outer tables
-        affected = or_(
-            select(c_due.id).where(c_due.request_id == Request.id, c_due.due >= affected_from).exists(),
-            select(e_on.id).where(e_on.request_id == Request.id, e_on.occurred_on >= affected_from,
-                                  e_on.voided_at.is_(None)).exists(),
-            ~select(c_any.id).where(c_any.request_id == Request.id).exists(),
-        )
-        stmt = stmt.where(affected)
+        # The requests a change from `affected_from` on can affect, found through indexes and never by testing every
+        # open request: a cached clock date on or after it (ix_request_clocks_due), an event on or after it, or no
+        # cached clock at all. A request without clock rows has no next_due (it is only ever set from its clocks),
+        # so those are looked for among next_due IS NULL (ix_requests_next_due_id).
+        # (The open statuses listed, for ix_requests_status_next_due; OFFSET 0 keeps PostgreSQL probing each one's
+        # clocks by index rather than hashing every clock row, as it would for the ~30% of requests, closed ones,
+        # it expects under next_due IS NULL.)
+        c_any = aliased(RequestClock)
+        no_clock = select(c_any.id).where(c_any.request_id == Request.id)
+        if _dialect(session) == "postgresql":
+            no_clock = no_clock.offset(0)
+        candidates = union(
+            select(RequestClock.request_id.label("rid")).where(RequestClock.due >= affected_from),
+            select(Event.request_id.label("rid")).where(Event.occurred_on >= affected_from, Event.voided_at.is_(None)),
+            select(Request.id.label("rid")).where(
+                Request.status.in_(sorted(set(STATUSES) - CLOSED_STATUSES)), Request.next_due.is_(None),
+                ~no_clock.exists()),
+        ).subquery()
+        stmt = stmt.where(Request.id.in_(select(candidates.c.rid)))
     conn = session.connection()  # plain rows: no ORM loading for 100k requests
     laws: dict[tuple[str, str], Any] = {}
 
@@ -315,44 +342,60 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     request_updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     stale_ids: list[int] = []
-    # The ledger and the cached clocks are read by id range (`id_chunks`), never by a list of ids: a 2,000-id IN
-    # list became, once psycopg prepared it, a generic plan comparing every row with every id (review §4.2).
-    # The range on both sides of each join: PostgreSQL does not carry a range across a join's equality.
-    in_scope: list[ColumnElement[bool]] = [Request.id.between(bindparam("lo"), bindparam("hi")),
-                                           Request.status.not_in(CLOSED_STATUSES)]
+    # Every open request: the ledger and the cached clocks are read by id range (`id_chunks`), never by a list of ids:
+    # a 2,000-id IN list became, once psycopg prepared it, a generic plan comparing every row with every id (review
+    # §4.2). The range on both sides of each join: PostgreSQL does not carry a range across a join's equality.
+    # A change from a date on (`affected_from`) picks a sparse set: its chunks are read by their ids, as one array
+    # parameter on PostgreSQL (`= ANY(:ids)`: one index probe per id, prepared or not) and an IN list on SQLite.
+    postgres = _dialect(session) == "postgresql"
+    by_ids = affected_from is not None
+    in_scope: list[ColumnElement[bool]] = [] if by_ids else [Request.id.between(bindparam("lo"), bindparam("hi"))]
+    in_scope.append(Request.status.not_in(CLOSED_STATUSES))
     if agency_id is not None:
         in_scope.append(Request.agency_id == agency_id)
-    # Exactly the requests chosen above, in SQL too, so a range never reads another request's ledger: the
-    # affected filter again (per range, so once per request in all), and the calendar as (law, agency) pairs.
-    if affected is not None:
-        in_scope.append(affected)
-    if calendar_id is not None:
-        in_scope.append(tuple_(Request.law, Request.agency_id).in_(sorted({(r[2], r[4]) for r in rows}) or [("", 0)]))
-    events_q = (select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
-                       case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
-                .join(Request, Request.id == Event.request_id)
-                .where(Event.request_id.between(bindparam("lo"), bindparam("hi")), Event.kind.in_(LEDGER_KINDS),
-                       Event.voided_at.is_(None), *in_scope)
-                .order_by(Event.request_id, Event.occurred_on, Event.id))
-    clocks_q = (select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
-                       RequestClock.status, RequestClock.label)
-                .join(Request, Request.id == RequestClock.request_id)
-                .where(RequestClock.request_id.between(bindparam("lo"), bindparam("hi")), *in_scope))
-    lock_q = (select(Request.id).where(*in_scope)
-              .order_by(Request.id).with_for_update(of=Request, key_share=True))
-    postgres = _dialect(session) == "postgresql"
-    for lo, hi, start, stop in id_chunks([r[0] for r in rows], rows=CHUNK_ROWS, spread=CHUNK_SPREAD, slack=CHUNK_SLACK):
+    if by_ids:
+        ids_param = bindparam("ids", type_=ARRAY(Integer)) if postgres else bindparam("ids", expanding=True)
+
+        def of_ids(col: Any) -> ColumnElement[bool]:
+            return col == any_(ids_param) if postgres else col.in_(ids_param)
+
+        events_q = (select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
+                           case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
+                    .where(of_ids(Event.request_id), Event.kind.in_(LEDGER_KINDS), Event.voided_at.is_(None))
+                    .order_by(Event.request_id, Event.occurred_on, Event.id))
+        clocks_q = (select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
+                           RequestClock.status, RequestClock.label).where(of_ids(RequestClock.request_id)))
+        lock_q = (select(Request.id).where(of_ids(Request.id), *in_scope)
+                  .order_by(Request.id).with_for_update(of=Request, key_share=True))
+    else:
+        if calendar_id is not None:  # exactly the calendar's requests, as (law, agency) pairs
+            in_scope.append(tuple_(Request.law, Request.agency_id).in_(sorted({(r[2], r[4]) for r in rows})
+                                                                       or [("", 0)]))
+        events_q = (select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
+                           case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
+                    .join(Request, Request.id == Event.request_id)
+                    .where(Event.request_id.between(bindparam("lo"), bindparam("hi")), Event.kind.in_(LEDGER_KINDS),
+                           Event.voided_at.is_(None), *in_scope)
+                    .order_by(Event.request_id, Event.occurred_on, Event.id))
+        clocks_q = (select(RequestClock.id, RequestClock.request_id, RequestClock.kind, RequestClock.due,
+                           RequestClock.status, RequestClock.label)
+                    .join(Request, Request.id == RequestClock.request_id)
+                    .where(RequestClock.request_id.between(bindparam("lo"), bindparam("hi")), *in_scope))
+        lock_q = (select(Request.id).where(*in_scope)
+                  .order_by(Request.id).with_for_update(of=Request, key_share=True))
+    for lo, hi, start, stop in id_chunks([r[0] for r in rows], rows=CHUNK_ROWS, spread=CHUNK_SPREAD,
+                                         slack=CHUNK_SLACK if not by_ids else 1 << 62):
         chunk = rows[start:stop]
-        bounds = {"lo": lo, "hi": hi}
         wanted = {r[0] for r in chunk}
+        bounds: dict[str, Any] = {"ids": [r[0] for r in chunk]} if by_ids else {"lo": lo, "hi": hi}
         if postgres:  # row locks in id order (as `lock_requests`), on the range's open requests
             conn.execute(lock_q, bounds)
         events_by_req: dict[int, list[Any]] = defaultdict(list)
-        for e in conn.execute(events_q, bounds):
+        for e in conn.execute(events_q, bounds).all():
             if e[0] in wanted:
                 events_by_req[e[0]].append(e)
         cached: dict[int, dict[str, Any]] = defaultdict(dict)
-        for crow in conn.execute(clocks_q, bounds):
+        for crow in conn.execute(clocks_q, bounds).all():
             if crow[1] in wanted:
                 cached[crow[1]][crow[2]] = crow
         agencies: dict[tuple[str, str], AgencyRules] = {}
