@@ -82,6 +82,15 @@ class _Req:
 LEDGER_KINDS = (*sorted(ENGINE_EVENT_KINDS), "sent", "delivery_failed")
 
 
+def _voided(e: Any) -> bool:
+    """Whether a ledger row is voided. A result row of the bulk recompute has only the columns it selected (its
+    query already left voided events out); asking a row for a column it lacks costs SQLAlchemy an exception."""
+    mapping = getattr(e, "_mapping", None)
+    if mapping is not None:
+        return mapping.get("voided_at") is not None
+    return getattr(e, "voided_at", None) is not None
+
+
 def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
     """Engine events from ledger rows. A request counts as received when the agency received it;
     if nobody logged a separate receipt, the day it was sent is taken as the day of receipt
@@ -90,7 +99,7 @@ def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
     A "sent" event named by a "delivery_failed" event (the email bounced) is ignored: the request was
     never received that way, so the clocks are computed as if it had not been sent; a later successful
     resend is a new "sent" event and starts them then. Voided events (corrections) are skipped."""
-    events = [e for e in events if getattr(e, "voided_at", None) is None]  # a voided fact counts for nothing
+    events = [e for e in events if not _voided(e)]  # a voided fact counts for nothing
     has_received = any(e.kind == "received" for e in events)
     bounced = {e.data.get("event_id") for e in events if e.kind == "delivery_failed" and e.data}
     out: list[LedgerEvent] = []
