@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
+
 from foia.core.files import atomic_write
 
 MAX_AGE_SECONDS = 24 * 3600
@@ -85,3 +87,8 @@ class UploadStore:
             except OSError:
                 continue
         return removed
+
+
+def upload_store(app: Flask) -> UploadStore:
+    """The app's upload store: FOIA_IMPORT_DIR, or `imports` under the instance folder."""
+    return UploadStore(app.config.get("FOIA_IMPORT_DIR") or f"{app.instance_path}/imports")
