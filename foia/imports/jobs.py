@@ -106,7 +106,7 @@ def run_import_job(session: Session, *, now: datetime, job: Job, token: str, sto
         result = run_import(session, actor=actor, now=now, preview=preview, skip_invalid=bool(p.get("skip_invalid")),
                             timezone=timezone, source=str(p.get("filename") or ""))
     except ImportFailed as exc:
-        raise ImportJobFailed(f"Row {exc.row}: {exc.reason} Nothing was imported.") from exc
+        raise ImportJobFailed(f"Row {exc.row}: {exc.reason}") from exc
     outcome = {**result.as_dict(), "imported_rows": [[row, ref] for row, ref in result.imported]}
     done = cast(CursorResult[Any], session.execute(
         update(Job).where(Job.id == job.id, Job.claim_token == token)
@@ -162,8 +162,9 @@ def run_import_jobs(session: Session, *, now: datetime, store: UploadStore, time
         except Exception as exc:
             session.rollback()
             log.exception("import job %d failed; it will be tried again", job_id)
-            import_failed(session, now=now, job_id=job_id, token=token, error=f"Unexpected error: {exc!r}",
-                          final=False)
+            # the status page shows this to the importer: the error's kind only, the details are in the log
+            import_failed(session, now=now, job_id=job_id, token=token, final=False,
+                          error=f"An unexpected error ({type(exc).__name__}) stopped the import.")
             session.commit()
             if session.get_one(Job, job_id).status == "failed":
                 out.failed += 1

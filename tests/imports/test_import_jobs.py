@@ -141,8 +141,9 @@ def test_a_failed_attempt_imports_nothing_and_its_retry_does_not_duplicate(clien
     assert import_requests(app).retrying == 1
     assert _requests(session) == before  # all rows or none: the first two were rolled back
     job = session.get_one(Job, job_id)
-    assert job.status == "queued" and job.attempts == 1 and "connection lost" in job.last_error
-    assert "to be tried again" in client.get(status).get_data(as_text=True)
+    assert job.status == "queued" and job.attempts == 1 and "unexpected error (RuntimeError)" in job.last_error
+    assert "connection lost" not in job.last_error  # details stay in the log
+    assert "to be tried again after an error" in client.get(status).get_data(as_text=True)
     assert import_requests(app).done == 0  # not due yet (backoff)
     job.run_after = utcnow() - timedelta(seconds=1)
     session.commit()
@@ -171,3 +172,27 @@ def test_the_command_runs_the_queue_once(cli, client, session, world, directory)
     assert out.exit_code == 0, out.output
     assert "Imports: 1 done, 0 failed, 0 to retry." in out.output
     assert _requests(session) == before + len(GOOD)
+
+
+def test_an_import_that_keeps_failing_gives_up_with_its_reason(client, app, session, world, directory, monkeypatch):
+    import foia.imports.jobs as import_jobs
+
+    before = _requests(session)
+    _token, status, job_id = _confirm(client, world["users"]["staff"])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(import_service, "import_row", broken)
+    monkeypatch.setattr(import_jobs, "MAX_ATTEMPTS", 2)
+    assert import_requests(app).retrying == 1
+    job = session.get_one(Job, job_id)
+    job.run_after = utcnow() - timedelta(seconds=1)
+    session.commit()
+    result = import_requests(app)
+    assert result is not None and (result.failed, result.retrying) == (1, 0)
+    job = session.get_one(Job, job_id, populate_existing=True)
+    assert (job.status, job.attempts) == ("failed", 2) and job.finished_at is not None
+    assert _requests(session) == before
+    page = client.get(status).get_data(as_text=True)
+    assert "The import failed" in page and "An unexpected error (RuntimeError) stopped the import" in page
