@@ -42,6 +42,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "import-requests": ("foia.imports.cli", "import_requests_command",
                         "Import a request log (CSV or XLSX): one request per row, with its sent, acknowledged and "
                         "closed events and its deadlines."),
+    "import-jobs": ("foia.imports.cli", "import_jobs_command",
+                    "Run the queued web imports of request logs now (the scheduler runs them every 15 seconds)."),
     "letter": ("foia.letters.cli", "letter_command",
                "The latest final letter of KIND for REF as a PDF (-o FILE.pdf) or HTML (--html); rendered from the "
                "request's current data when no version is final yet."),

@@ -22,6 +22,8 @@ from foia.dashboard.stats import RefreshResult, refresh_stats
 from foia.documents.jobs import JobPass, job_settings, run_jobs
 from foia.documents.service import sweep_orphans
 from foia.extensions import db
+from foia.imports.jobs import ImportPass, run_import_jobs
+from foia.imports.store import upload_store
 from foia.mailroom.fetch import FetchResult, MailboxError, poll_mailbox
 from foia.ops.heartbeat import record_sweep
 from foia.ops.schema import refuse_unless_at_head
@@ -136,6 +138,23 @@ def recompute_clocks(app: Flask, *, limit: int = 5) -> int:
     return done
 
 
+def import_requests(app: Flask, *, limit: int = 5) -> ImportPass | None:
+    """Run queued web imports of request logs (`foia.imports.jobs`), each in its own transaction."""
+    with app.app_context():
+        try:
+            result = run_import_jobs(db.session(), now=datetime.now(UTC), store=upload_store(app),
+                                     timezone=app.config["FOIA_TIMEZONE"], limit=limit)
+        except Exception:
+            db.session.rollback()
+            log.exception("import jobs failed; they will run again at the next interval")
+            return None
+        finally:
+            db.session.remove()
+    if result.done or result.failed or result.retrying:
+        log.info("imports: %d done, %d failed, %d to retry", result.done, result.failed, result.retrying)
+    return result
+
+
 def sweep_storage(app: Flask) -> None:
     """Remove blobs no row references and temp files of killed uploads, once older than the grace period
     (FOIA_ORPHAN_GRACE_SECONDS, default an hour). Uploads never delete blobs themselves (review F3, F9)."""
@@ -204,6 +223,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     scheduler.add_job(deliver_webhooks, "interval", seconds=interval, args=[app], id="webhook-delivery",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(recompute_clocks, "interval", seconds=min(interval, 15), args=[app], id="clock-recompute",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(import_requests, "interval", seconds=min(interval, 15), args=[app], id="request-imports",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(sweep_storage, "interval", hours=1, args=[app], id="storage-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)

@@ -120,3 +120,21 @@ def import_requests_command(file: Path, org_name: str, as_email: str, dry_run: b
     if result.refused:
         sys.exit(2)
 
+
+
+@click.command("import-jobs")
+@click.option("--limit", default=20, show_default=True, help="Run at most this many imports.")
+@with_appcontext
+def import_jobs_command(limit: int) -> None:
+    """Run the queued web imports of request logs now (the scheduler runs them every 15 seconds).
+
+    Each import is all rows or none; a failed one says why on its status page."""
+    from datetime import UTC, datetime
+
+    from foia.imports.jobs import run_import_jobs
+    from foia.imports.store import upload_store
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    result = run_import_jobs(db.session(), now=datetime.now(UTC), store=upload_store(app),
+                             timezone=app.config["FOIA_TIMEZONE"], limit=limit)
+    click.echo(f"Imports: {result.done} done, {result.failed} failed, {result.retrying} to retry.")

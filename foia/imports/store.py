@@ -3,8 +3,9 @@
 A file under the instance folder, named by a random token (192 bits) and bound to the user who uploaded
 it: every step reloads the file from here, and a token of another user (or a made-up one) is "not found".
 Nothing about the upload travels through the client except the token in the URL. Uploads older than a
-day are removed whenever someone uploads; an import removes its upload at once and keeps only its
-result (the references it created) for the result page."""
+day are removed whenever someone uploads. A confirmed import is a job (foia.imports.jobs) that reads the upload
+from here as the person who queued it and removes the file once its import is committed; its result is kept in
+the job, for the status page."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
 
 from foia.core.files import atomic_write
 
@@ -85,3 +88,8 @@ class UploadStore:
             except OSError:
                 continue
         return removed
+
+
+def upload_store(app: Flask) -> UploadStore:
+    """The app's upload store: FOIA_IMPORT_DIR, or `imports` under the instance folder."""
+    return UploadStore(app.config.get("FOIA_IMPORT_DIR") or f"{app.instance_path}/imports")

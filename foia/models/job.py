@@ -13,8 +13,10 @@ from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
 #: What a job does. recompute_clocks: recompute open requests' clocks after a calendar closure was added or
-#: removed (foia.clocks.jobs; payload: calendar_id, agency_id, affected_from, reason, actor_id).
-JOB_KINDS: tuple[str, ...] = ("extract_text", "recompute_clocks")
+#: removed (foia.clocks.jobs; payload: calendar_id, agency_id, affected_from, reason, actor_id). import_requests: a
+#: confirmed web import of a request log (foia.imports.jobs; payload: token, filename, actor_id, organization_id,
+#: mapping, choices, skip_invalid, rows; once done, result).
+JOB_KINDS: tuple[str, ...] = ("extract_text", "recompute_clocks", "import_requests")
 #: queued (waiting, or waiting to retry at run_after), running (claimed), done, failed (gave up; last_error says why).
 JOB_STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed")
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from foia.models import Request
+from foia.scheduler import import_requests
 from tests.conftest import csrf_token, login
 from tests.imports.import_data import GOOD, csv_bytes, make_directory, xlsx_bytes
 
@@ -32,7 +33,7 @@ def _token(resp) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_upload_map_preview_answer_and_import(client, session, world, directory, fmt):
+def test_upload_map_preview_answer_and_import(client, app, session, world, directory, fmt):
     login(client, world["users"]["staff"].email)
     assert "Import a spreadsheet" in client.get("/requests").get_data(as_text=True)
     data, name = (csv_bytes(), "log.csv") if fmt == "csv" else (xlsx_bytes(), "log.xlsx")
@@ -69,9 +70,16 @@ def test_upload_map_preview_answer_and_import(client, session, world, directory,
 
     before = session.scalar(select(func.count(Request.id)))
     done = client.post(f"/requests/import/{token}/preview", data={"csrf_token": csrf, "q-0": str(sdsd), "action": "import"})
-    assert done.status_code == 303 and done.headers["Location"].endswith(f"/requests/import/{token}/done")
+    assert done.status_code == 303
+    status = re.fullmatch(r".*/requests/import/jobs/(\d+)", done.headers["Location"])
+    assert status, done.headers["Location"]
+    assert session.scalar(select(func.count(Request.id))) == before  # queued: nothing imported in the request
+    queued = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Importing 7 requests" in queued and 'role="status"' in queued and ">Refresh</a>" in queued
+    assert import_requests(app).done == 1  # the scheduler's job
+    session.expire_all()
     assert session.scalar(select(func.count(Request.id))) == before + 7
-    body = client.get(f"/requests/import/{token}/done").get_data(as_text=True)
+    body = client.get(done.headers["Location"]).get_data(as_text=True)
     refs = re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', body)
     assert len(refs) == 7 and "Imported 7 requests" in body
     assert session.scalar(select(Request).where(Request.external_id == "R-008")).agency.slug == "sdsd"
