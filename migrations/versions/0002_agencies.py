@@ -3,9 +3,8 @@
 Revision ID: 0002_agencies
 Revises: 0001_organizations_users
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_agencies'
 down_revision = '0001_organizations_users'

@@ -3,9 +3,8 @@
 Revision ID: 0003_requests
 Revises: 0002_agencies
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003_requests'
 down_revision = '0002_agencies'

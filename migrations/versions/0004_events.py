@@ -3,9 +3,8 @@
 Revision ID: 0004_events
 Revises: 0003_requests
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0004_events'
 down_revision = '0003_requests'

@@ -3,9 +3,8 @@
 Revision ID: 0005_audit_log
 Revises: 0004_events
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0005_audit_log'
 down_revision = '0004_events'

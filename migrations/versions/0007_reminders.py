@@ -5,9 +5,8 @@ Revises: 0006_closures_clocks
 
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0007_reminders'

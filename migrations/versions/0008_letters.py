@@ -4,9 +4,8 @@ Revision ID: 0008_letters
 Revises: 0007_reminders
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0008_letters'

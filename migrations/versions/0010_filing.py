@@ -5,9 +5,8 @@ Revises: 0009_communications
 
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0010_filing'

@@ -5,9 +5,8 @@ Revises: 0011_search_tsv
 
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012_reminders_stale'

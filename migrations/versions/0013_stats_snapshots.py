@@ -5,9 +5,8 @@ Revises: 0012_reminders_stale
 
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0013_stats_snapshots'
