@@ -10,15 +10,14 @@ very long recompute is still going costs work, not correctness."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from foia.clocks.service import Moved, recompute_open
+from foia.core.jobs import claim_job
 from foia.models import Job, User
 
 RECOMPUTE = "recompute_clocks"
@@ -45,21 +44,8 @@ def pending_recomputes(session: Session) -> int:
 
 
 def claim_recompute(session: Session, *, now: datetime) -> tuple[Job, str] | None:
-    """Claim the oldest due recompute job (or one whose claimant's lease ran out) with a conditional UPDATE,
-    and commit the claim. Returns the job and the claim token, or None."""
-    due = and_(Job.kind == RECOMPUTE, or_(and_(Job.status == "queued", Job.run_after <= now),
-                                          and_(Job.status == "running", Job.claimed_until < now)))
-    for job_id in session.scalars(select(Job.id).where(due).order_by(Job.id).limit(5)).all():
-        token = secrets.token_hex(16)
-        result = cast(CursorResult[Any], session.execute(
-            update(Job).where(Job.id == job_id, due)
-            .values(status="running", claim_token=token, claimed_until=now + LEASE, started_at=now,
-                    attempts=Job.attempts + 1)
-            .execution_options(synchronize_session=False)))
-        session.commit()
-        if result.rowcount == 1:
-            return session.get_one(Job, job_id, populate_existing=True), token
-    return None
+    """Claim the oldest due recompute job (foia.core.jobs.claim_job) and commit the claim."""
+    return claim_job(session, kind=RECOMPUTE, now=now, lease=LEASE)
 
 
 @dataclass

@@ -14,15 +14,15 @@ status page); any other error is retried with backoff, like the clock recompute 
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from foia.core.errors import ValidationError
+from foia.core.jobs import claim_job
 from foia.imports.service import ImportFailed, preview_file, run_import
 from foia.imports.store import UploadStore
 from foia.models import Job, User
@@ -68,20 +68,8 @@ def import_job_for(session: Session, *, job_id: int, viewer: User) -> Job | None
 
 
 def claim_import(session: Session, *, now: datetime) -> tuple[Job, str] | None:
-    """Claim the oldest due import job (or one whose lease ran out) and commit the claim."""
-    due = and_(Job.kind == IMPORT, or_(and_(Job.status == "queued", Job.run_after <= now),
-                                       and_(Job.status == "running", Job.claimed_until < now)))
-    for job_id in session.scalars(select(Job.id).where(due).order_by(Job.id).limit(5)).all():
-        token = secrets.token_hex(16)
-        result = cast(CursorResult[Any], session.execute(
-            update(Job).where(Job.id == job_id, due)
-            .values(status="running", claim_token=token, claimed_until=now + LEASE, started_at=now,
-                    attempts=Job.attempts + 1)
-            .execution_options(synchronize_session=False)))
-        session.commit()
-        if result.rowcount == 1:
-            return session.get_one(Job, job_id, populate_existing=True), token
-    return None
+    """Claim the oldest due import job (foia.core.jobs.claim_job) and commit the claim."""
+    return claim_job(session, kind=IMPORT, now=now, lease=LEASE)
 
 
 def run_import_job(session: Session, *, now: datetime, job: Job, token: str, store: UploadStore,
