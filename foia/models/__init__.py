@@ -50,6 +50,7 @@ from foia.models.request import (
     Request,
 )
 from foia.models.snapshot import StatsSnapshot
+from foia.models.team import RequestTag, SavedView, Tag
 from foia.models.user import ROLES, TOKEN_PURPOSES, AccountToken, Organization, User, UserSession
 
 __all__ = [
@@ -100,8 +101,11 @@ __all__ = [
     "RequestClock",
     "RequestCount",
     "RequestGroup",
+    "RequestTag",
+    "SavedView",
     "SearchEntry",
     "StatsSnapshot",
+    "Tag",
     "UnmatchedMail",
     "User",
     "UserSession",

@@ -75,6 +75,8 @@ class Request(Model):
         Index("ix_requests_status_next_due", "status", "next_due", "id"),
         Index("ix_requests_agency_next_due", "agency_id", "next_due", "id"),
         Index("ix_requests_visibility_next_due", "visibility", "next_due", "id"),
+        # "Assigned to me / to X / unassigned" on the list (issue 19, migration 0027).
+        Index("ix_requests_assignee_next_due", "assignee_id", "next_due", "id"),
         Index("ix_requests_reminders_stale", "id", postgresql_where=text("reminders_stale"),
               sqlite_where=text("reminders_stale")),
     )
@@ -121,8 +123,11 @@ class Request(Model):
     #: The id a request had in the spreadsheet it was imported from (its organization's own key), so a
     #: re-import of the same log finds it instead of creating a duplicate.
     external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: Who in the request's organization owns the work on it (foia.team.service.assign); None: nobody yet.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    requester: Mapped[User] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     organization: Mapped[Organization] = relationship()
     agency: Mapped[Agency] = relationship()
 

@@ -85,14 +85,17 @@ class RequestExport:
 
 def export_requests(session: Session, actor: User, now: datetime, lq: ListQuery, *,
                     organization_id: int | None = None, tz: str | None = None,
-                    chunk: int = CHUNK) -> RequestExport:
+                    chunk: int = CHUNK, request_ids: list[int] | None = None) -> RequestExport:
     """The requests `actor` sees in the list for `lq` (every page, in the list's order), as a header and a
     generator of rows. `organization_id` narrows them to one organization (the CLI's --org); `tz` is the
     zone whose "today" counts the days left and in which "Last updated" is given (default: the
-    installation's). The rows are read while the generator is consumed: keep the session open until then."""
+    installation's). `request_ids` narrows them to those requests (a bulk export of the list's selection). The
+    rows are read while the generator is consumed: keep the session open until then."""
     filters = list_filters(session, actor, lq)
     if organization_id is not None:
         filters.append(Request.organization_id == organization_id)
+    if request_ids is not None:
+        filters.append(Request.id.in_(request_ids))
     ids = select(Request.id).where(*filters)
     kinds = sorted(session.scalars(select(RequestClock.kind).distinct()
                                    .where(RequestClock.due.is_not(None), RequestClock.request_id.in_(ids))),

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from foia.core.access import can_edit, visible_clause
 from foia.core.db import parse_id
-from foia.models import STATUSES, Agency, Event, Request, RequestClock, User
+from foia.models import STATUSES, Agency, Event, Request, RequestClock, RequestTag, User
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,8 @@ def list_requests(session: Session, user: User, *, status: str | None = None, ag
     if not keys:
         return [], None
     loaded = {r.id: r for r in session.scalars(
-        select(Request).options(joinedload(Request.agency), joinedload(Request.requester))
+        select(Request).options(joinedload(Request.agency), joinedload(Request.requester),
+                                joinedload(Request.assignee))
         .where(Request.id.in_([k[1] for k in keys]))).unique()}
     rows = [loaded[k[1]] for k in keys if k[1] in loaded]
     cursor = Cursor(keys[-1][0], keys[-1][1]) if more else None
@@ -141,6 +142,10 @@ class ListQuery:
     agency_slug: str | None = None
     scope: str = "all"
     page: int = 1
+    #: Who owns the requests (issue 19): "" anyone, "me", "none" (unassigned) or a person's id.
+    assignee: str = ""
+    #: A tag's id ("" any tag).
+    tag: str = ""
 
     @property
     def is_default_order(self) -> bool:
@@ -148,9 +153,14 @@ class ListQuery:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ListQuery:
-        """The list's query string (`q`, `status`, `agency`, `scope`, `sort`, `dir`, `page`) as the list and its
-        downloads read it: unknown values fall back to the defaults, the text is trimmed to 100 characters."""
+        """The list's query string (`q`, `status`, `agency`, `scope`, `assignee`, `tag`, `sort`, `dir`, `page`) as
+        the list and its downloads read it: unknown values fall back to the defaults, the text is trimmed to 100
+        characters."""
         status = args.get("status") or None
+        assignee = (args.get("assignee") or "").strip()
+        if assignee not in ("me", "none") and parse_id(assignee) is None:
+            assignee = ""
+        tag = (args.get("tag") or "").strip()
         sort = args.get("sort", "")
         scope = args.get("scope", "")
         page = args.get("page", "1")
@@ -159,7 +169,8 @@ class ListQuery:
                    status=status if status in STATUSES else None,
                    agency_slug=(args.get("agency") or "").strip() or None,
                    scope=scope if scope in SCOPES else "all",
-                   page=int(page) if page.isdigit() and len(page) < 7 else 1)
+                   page=int(page) if page.isdigit() and len(page) < 7 else 1,
+                   assignee=assignee, tag=tag if parse_id(tag) is not None else "")
 
 
 @dataclass
@@ -285,6 +296,14 @@ def list_filters(session: Session, user: User, lq: ListQuery) -> list:
         filters.append(Request.organization_id == user.organization_id)
     if lq.status:
         filters.append(Request.status == lq.status)
+    if lq.assignee == "me":
+        filters.append(Request.assignee_id == user.id)
+    elif lq.assignee == "none":
+        filters.append(Request.assignee_id.is_(None))
+    elif lq.assignee:
+        filters.append(Request.assignee_id == int(lq.assignee))
+    if lq.tag:
+        filters.append(Request.id.in_(select(RequestTag.request_id).where(RequestTag.tag_id == int(lq.tag))))
     if lq.agency_slug:
         agency_id = session.scalar(select(Agency.id).where(Agency.slug == lq.agency_slug))
         filters.append(Request.agency_id == (agency_id if agency_id is not None else -1))
@@ -326,14 +345,16 @@ def browse_requests(session: Session, user: User, lq: ListQuery, *, per_page: in
     elif lq.sort in UNINDEXED_SORTS and total > MAX_ROWS:
         # No index orders these columns: sorting more than MAX_ROWS rows would sort the whole table on every
         # page. The page says so and keeps the deadline order until a filter narrows the list.
-        lq = ListQuery(q=lq.q, status=lq.status, agency_slug=lq.agency_slug, scope=lq.scope, page=page)
+        lq = ListQuery(q=lq.q, status=lq.status, agency_slug=lq.agency_slug, scope=lq.scope, page=page,
+                       assignee=lq.assignee, tag=lq.tag)
         ids = _by_deadline(session, filters, desc=False, offset=offset, limit=per_page)
         sort_refused = True
     else:
         ids = list(session.scalars(select(Request.id).where(*filters).order_by(*_order(lq.sort, lq.desc))
                                    .offset(offset).limit(per_page)))
     loaded = {r.id: r for r in session.scalars(
-        select(Request).options(joinedload(Request.agency), joinedload(Request.requester))
+        select(Request).options(joinedload(Request.agency), joinedload(Request.requester),
+                                joinedload(Request.assignee))
         .where(Request.id.in_(ids))).unique()} if ids else {}
     rows = [loaded[i] for i in ids if i in loaded]
     cursor = None

@@ -97,7 +97,8 @@ def index():
         lq = replace(lq, sort=DEFAULT_SORT, desc=False)
     agencies = db.session.execute(select(Agency.slug, Agency.name).order_by(Agency.name)).all()
     filters = {k: v for k, v in (("q", lq.q), ("status", lq.status), ("agency", lq.agency_slug),
-                                 ("scope", None if lq.scope == "all" else lq.scope)) if v}
+                                 ("scope", None if lq.scope == "all" else lq.scope),
+                                 ("assignee", lq.assignee), ("tag", lq.tag)) if v}
     order = {} if lq.is_default_order else {"sort": lq.sort, "dir": "desc" if lq.desc else "asc"}
     if per_page != default_size:
         filters["per_page"] = str(per_page)

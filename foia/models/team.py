@@ -1,0 +1,68 @@
+"""Working as a team on requests (issue 19): tags per organization and saved list views.
+
+The request's assignee is a column of `requests` (`Request.assignee_id`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from foia.extensions import Model
+from foia.models.types import UTCDateTime
+from foia.models.user import User
+
+
+class Tag(Model):
+    """A label an organization puts on its requests ("ICE operations 2025"). Names are unique per
+    organization, whatever their case (`name_key` is the lower-cased name)."""
+
+    __tablename__ = "tags"
+    __table_args__ = (UniqueConstraint("organization_id", "name_key", name="uq_tags_organization_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(60))
+    name_key: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+
+class RequestTag(Model):
+    """One tag on one request."""
+
+    __tablename__ = "request_tags"
+    __table_args__ = (
+        UniqueConstraint("request_id", "tag_id", name="uq_request_tags_request_tag"),
+        # The list's tag filter: the requests carrying a tag.
+        Index("ix_request_tags_tag_request", "tag_id", "request_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    tag: Mapped[Tag] = relationship()
+
+
+class SavedView(Model):
+    """A named set of request-list filters (the list's query string) saved by a person, optionally shared
+    with their organization."""
+
+    __tablename__ = "saved_views"
+    __table_args__ = (
+        UniqueConstraint("user_id", "name", name="uq_saved_views_user_name"),
+        Index("ix_saved_views_org_shared", "organization_id", "shared"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(80))
+    query: Mapped[str] = mapped_column(String(1000))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,271 @@
+"""Routes for working as a team: a request's assignee and tags (its page's Team panel), saved list views, and
+the list's bulk actions. Parse, authorize, call `team.service` / `team.bulk`, commit once, render or redirect."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from urllib.parse import parse_qsl
+
+from flask import (
+    Blueprint,
+    abort,
+    after_this_request,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from foia.core.access import can_edit
+from foia.core.clock import local_today, utcnow
+from foia.core.db import parse_id
+from foia.core.errors import ValidationError
+from foia.core.paths import blob_root, letter_cache_dir
+from foia.core.web import request_or_404
+from foia.extensions import db
+from foia.mail import MailError
+from foia.models import VISIBILITIES, Request, SavedView, User
+from foia.reminders.dispatch import mailer_for
+from foia.team.bulk import BULK_ACTIONS, MAX_EXPORT, bulk_apply, export_bundles
+from foia.team.mail import assignment_message
+from foia.team.service import (
+    add_tag,
+    assign,
+    assignable_users,
+    can_see_team,
+    delete_view,
+    organization_members,
+    organization_tags,
+    remove_tag,
+    save_view,
+    tags_by_request,
+    tags_for,
+    visible_views,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("team", __name__)
+
+
+def _team_request(ref: str) -> Request:
+    """The request for a Team-panel change: 404 unless the person may see it and its working labels (its
+    organization's people and admins), 403 when they may only read it."""
+    req = request_or_404(ref)
+    if not can_see_team(current_user, req):
+        abort(404)
+    if not can_edit(current_user, req):
+        abort(403)
+    return req
+
+
+def _back(req: Request):
+    return redirect(url_for("requests.show", ref=req.ref) + "#team", 303)
+
+
+def _mail_assignment(assignee: User, reqs: Sequence[Request]) -> None:
+    """Tell the new assignee (never the person who assigned themselves), after the change is committed."""
+    if assignee.id == current_user.id or not reqs:
+        return
+    now = utcnow()
+    try:
+        mailer_for(current_app.config).send(assignment_message(current_app.config, assignee=assignee,
+                                                               actor=current_user, requests=reqs, now=now))
+    except MailError as exc:
+        log.warning("assignment email to %s not sent: %s", assignee.email, exc)
+        flash(f"The assignment is saved, but the email to {assignee.name} could not be sent.", "warning")
+
+
+@bp.route("/requests/<ref>/assignee", methods=["POST"])
+@login_required
+def set_assignee(ref: str):
+    req = _team_request(ref)
+    raw = request.form.get("user_id", "")
+    assignee = None
+    if raw:
+        user_id = parse_id(raw)
+        assignee = db.session.get(User, user_id) if user_id is not None else None
+        if assignee is None:
+            flash("Not assigned: choose a person from the list.", "error")
+            return _back(req)
+    try:
+        changed = assign(db.session(), actor=current_user, now=utcnow(), req=req, assignee=assignee)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Not assigned: " + " ".join(exc.errors.values()), "error")
+        return _back(req)
+    db.session.commit()
+    if not changed:
+        flash("Nothing changed.", "info")
+    elif assignee is None:
+        flash(f"{req.ref} is now unassigned.", "success")
+    else:
+        flash(f"{req.ref} is now assigned to {assignee.name}.", "success")
+        _mail_assignment(assignee, [req])
+    return _back(req)
+
+
+@bp.route("/requests/<ref>/tags", methods=["POST"])
+@login_required
+def add_tag_view(ref: str):
+    req = _team_request(ref)
+    try:
+        tag = add_tag(db.session(), actor=current_user, now=utcnow(), req=req, name=request.form.get("name", ""))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Tag not added: " + " ".join(exc.errors.values()), "error")
+        return _back(req)
+    db.session.commit()
+    flash(f"Tagged \u201c{tag.name}\u201d.", "success")
+    return _back(req)
+
+
+@bp.route("/requests/<ref>/tags/<int:tag_id>/remove", methods=["POST"])
+@login_required
+def remove_tag_view(ref: str, tag_id: int):
+    req = _team_request(ref)
+    try:
+        tag = remove_tag(db.session(), actor=current_user, now=utcnow(), req=req, tag_id=tag_id)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("Tag not removed: " + " ".join(exc.errors.values()), "error")
+        return _back(req)
+    db.session.commit()
+    flash(f"Removed the tag \u201c{tag.name}\u201d.", "success")
+    return _back(req)
+
+
+# ---------------------------------------------------------------------------- saved views
+
+def _list_url(query: str = ""):
+    return url_for("requests.index") + (f"?{query}" if query else "")
+
+
+@bp.route("/saved-views", methods=["POST"])
+@login_required
+def save_view_route():
+    args = dict(parse_qsl(request.form.get("query", ""), keep_blank_values=False))
+    try:
+        view = save_view(db.session(), actor=current_user, now=utcnow(), name=request.form.get("name", ""),
+                         args=args, shared=bool(request.form.get("shared")))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("View not saved: " + " ".join(exc.errors.values()), "error")
+        return redirect(_list_url(request.form.get("query", "")[:1000]) + "#saved-views", 303)
+    db.session.commit()
+    flash(f"Saved the view \u201c{view.name}\u201d" + (", shared with your organization." if view.shared else "."),
+          "success")
+    return redirect(_list_url(view.query) + "#saved-views", 303)
+
+
+@bp.route("/saved-views/<int:view_id>/delete", methods=["POST"])
+@login_required
+def delete_view_route(view_id: int):
+    view = db.session.get(SavedView, view_id)
+    if view is None or view not in visible_views(db.session(), current_user):
+        abort(404)
+    try:
+        delete_view(db.session(), actor=current_user, now=utcnow(), view=view)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash("View not deleted: " + " ".join(exc.errors.values()), "error")
+    else:
+        db.session.commit()
+        flash("View deleted.", "success")
+    return redirect(_list_url() + "#saved-views", 303)
+
+
+# ---------------------------------------------------------------------------- bulk actions
+
+def _person(field: str) -> User | None:
+    user_id = parse_id(request.form.get(field))
+    return db.session.get(User, user_id) if user_id is not None else None
+
+
+@bp.route("/requests/bulk", methods=["POST"])
+@login_required
+def bulk():
+    back = _list_url(request.form.get("back", "")[:1000])
+    ids = [i for i in (parse_id(v) for v in request.form.getlist("request_id")) if i is not None]
+    action = request.form.get("action", "")
+    now = utcnow()
+    if action == "export":
+        return _bulk_export(ids, back)
+    try:
+        result = bulk_apply(db.session(), actor=current_user, now=now, ids=ids, action=action,
+                            assignee=_person("assignee_id"), tag=request.form.get("tag", ""),
+                            visibility=request.form.get("visibility", ""), watcher=_person("watcher_id"))
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+        return redirect(back, 303)
+    db.session.commit()
+    n = len(result.requests)
+    what = f"{n} request{'s' if n != 1 else ''}"
+    if action == "assign" and result.assignee is not None:
+        flash(f"Assigned {what} to {result.assignee.name}.", "success")
+        _mail_assignment(result.assignee, result.changed)
+    elif action == "unassign":
+        flash(f"Removed the assignee of {what}.", "success")
+    elif action == "tag":
+        flash(f"Tagged {what} \u201c{' '.join(request.form.get('tag', '').split())}\u201d.", "success")
+    elif action == "visibility":
+        flash(f"{what[0].upper() + what[1:]} now visible to: {VISIBILITIES[request.form['visibility']]}.", "success")
+    elif action == "watch" and result.watcher is not None:
+        flash(f"{result.watcher.name} now gets the reminders of {what}.", "success")
+    return redirect(back, 303)
+
+
+def _bulk_export(ids: list[int], back: str):
+    fd, path = tempfile.mkstemp(suffix=".zip", prefix="foia-bulk-export-")
+    os.close(fd)
+
+    @after_this_request
+    def _remove(resp):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return resp
+
+    now = utcnow()
+    try:
+        export_bundles(db.session(), actor=current_user, now=now, ids=ids, out_path=path,
+                       storage_root=blob_root(current_app.config), letter_cache=letter_cache_dir(current_app.config),
+                       mail_from=current_app.config["FOIA_MAIL_FROM"])
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.errors.values()), "error")
+        return redirect(back, 303)
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"requests-{local_today(now).isoformat()}-evidence.zip")
+
+
+@bp.app_context_processor
+def team_helpers():
+    """For templates: a request's Team panel and the list's filters, saved views and bulk form."""
+
+    def team_panel(req: Request) -> dict | None:
+        if not can_see_team(current_user, req):
+            return None
+        session = db.session()
+        return {"tags": tags_for(session, req), "may_edit": can_edit(current_user, req),
+                "candidates": assignable_users(session, req),
+                "org_tags": organization_tags(session, req.organization_id)}
+
+    def team_list(rows: Sequence[Request]) -> dict:
+        session = db.session()
+        own = [r.id for r in rows if can_see_team(current_user, r)]
+        return {"views": visible_views(session, current_user),
+                "members": organization_members(session, current_user.organization_id),
+                "tags": organization_tags(session, current_user.organization_id),
+                "row_tags": tags_by_request(session, own), "team_rows": set(own),
+                "actions": BULK_ACTIONS, "visibilities": VISIBILITIES, "max_export": MAX_EXPORT}
+
+    return {"team_panel": team_panel, "team_list": team_list}
