@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from foia.core.access import can_edit, visible_clause
 from foia.core.db import parse_id
-from foia.models import STATUSES, Agency, Event, Request, RequestClock, RequestTag, User
+from foia.models import STATUSES, Agency, Event, Request, RequestClock, RequestTag, Tag, User
 
 
 @dataclass(frozen=True)
@@ -296,14 +296,22 @@ def list_filters(session: Session, user: User, lq: ListQuery) -> list:
         filters.append(Request.organization_id == user.organization_id)
     if lq.status:
         filters.append(Request.status == lq.status)
+    # Assignees and tags are an organization's working labels: outside admins, filtering by them keeps to the
+    # person's own organization (another organization's public requests do not tell who owns them).
+    own_org = user.role != "admin"
     if lq.assignee == "me":
         filters.append(Request.assignee_id == user.id)
     elif lq.assignee == "none":
         filters.append(Request.assignee_id.is_(None))
     elif lq.assignee:
         filters.append(Request.assignee_id == int(lq.assignee))
+    if lq.assignee and own_org:
+        filters.append(Request.organization_id == user.organization_id)
     if lq.tag:
-        filters.append(Request.id.in_(select(RequestTag.request_id).where(RequestTag.tag_id == int(lq.tag))))
+        tagged = select(RequestTag.request_id).join(Tag, Tag.id == RequestTag.tag_id).where(Tag.id == int(lq.tag))
+        if own_org:
+            tagged = tagged.where(Tag.organization_id == user.organization_id)
+        filters.append(Request.id.in_(tagged))
     if lq.agency_slug:
         agency_id = session.scalar(select(Agency.id).where(Agency.slug == lq.agency_slug))
         filters.append(Request.agency_id == (agency_id if agency_id is not None else -1))

@@ -155,3 +155,50 @@ def test_the_directory_pages_have_no_violations(page, live_server):
         problems["/requests/new (agency filter used)"] = found
     forget_the_draft(page)
     assert problems == {}
+
+
+def test_team_work_pages_have_no_violations(page):
+    """Team work (issue 19) as a person does it: tick a request on the list, tag it and assign it to oneself in
+    bulk, filter the list by assignee and tag, save the filters as a shared view, and open the request's Team
+    panel; axe checks each state as it is shown."""
+    problems = {}
+
+    def check(name: str) -> None:
+        found = axe_violations(page)
+        if found:
+            problems[name] = found
+
+    sign_in(page, ROLES["staff"])
+    page.goto("/requests?scope=mine")
+    ref = sorted(set(re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())))[0]
+    check("list with the bulk form")
+    page.get_by_label(re.compile(f"^Select {ref} ")).check()
+    page.get_by_label("Action").select_option(label="Add a tag")
+    page.get_by_label("Tag to add").fill("ICE operations 2025")
+    page.get_by_role("button", name="Apply to the selected requests").click()
+    page.wait_for_load_state()
+    assert "Tagged 1 request" in page.content()
+    check("list after a bulk tag")
+    page.get_by_label(re.compile(f"^Select {ref} ")).check()
+    page.get_by_label("Action").select_option(label="Assign to a person")
+    page.get_by_label("Person to assign").select_option(label="Maria Alvarez (me)")
+    page.get_by_role("button", name="Apply to the selected requests").click()
+    page.wait_for_load_state()
+    assert "Assigned 1 request to" in page.content()
+    page.get_by_label("Assigned to").select_option(label="Me")
+    page.get_by_label("Tag", exact=True).select_option(label="ICE operations 2025")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content()) == [ref]
+    check("list filtered by assignee and tag")
+    page.get_by_label("Save these filters as a view").fill("My ICE requests")
+    page.locator("label[for=view-shared]").click()  # USWDS draws the box on the label
+    page.get_by_role("button", name="Save view").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("link", name="My ICE requests").is_visible()
+    assert "shared with your organization." in page.content()
+    check("list with a saved view")
+    page.goto(f"/requests/{ref}")
+    assert "ICE operations 2025" in page.content()
+    check("request page with assignee and tag")
+    assert problems == {}

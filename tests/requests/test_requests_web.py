@@ -209,7 +209,9 @@ def test_list_page_query_count_does_not_grow_with_rows(login_as, world, session)
     _many_requests(session, world["users"]["admin"], 30)
     many = queries_for("/requests")
     assert few == many, (few, many)  # no N+1: same number of queries for 6 rows and 36 rows
-    assert many <= 7  # session, user, page, count, agencies for the filter, the page's open appeal windows, ...
+    # session, user, page, count, agencies for the filter, the page's open appeal windows, ...; team work (issue 19)
+    # adds four, whatever the rows: saved views, the organization's people and tags, the page's rows' tags.
+    assert many <= 11
 
 
 def test_one_request_to_several_agencies_becomes_a_group(login_as, session):
