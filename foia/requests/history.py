@@ -43,6 +43,7 @@ FIELD_LABELS = {
     "appeal_filing": "Appeal must be filed by", "appeal_decision": "Appeal decision due",
     "estimated_completion": "Agency's estimated completion", "voided_at": "Voided", "removed_at": "Removed",
     "deleted_at": "Deleted", "review_status": "Review", "watcher": "Watcher", "name": "Name",
+    "assignee": "Assignee", "tag": "Tag",
 }
 # Keys of an audit row that are bookkeeping, not something a person changed.
 _SKIP = {"event_id", "voided_events", "voided_event", "request", "request_id", "data", "exemptions",
@@ -167,6 +168,12 @@ def _what(row: AuditLog, related: dict[tuple[str, str], Any]) -> str:
             return f"Added {a.get('watcher', 'a watcher')} as a watcher"
         if action == "unwatch":
             return f"Removed {b.get('watcher', 'a watcher')} as a watcher"
+        if action == "assign":  # team work (issue 19)
+            return f"Assigned to {a['assignee']}" if a.get("assignee") else "Removed the assignee"
+        if action == "tag":
+            return f"Tagged \u201c{a.get('tag', '')}\u201d"
+        if action == "untag":
+            return f"Removed the tag \u201c{b.get('tag', '')}\u201d"
         if action.startswith("event:"):
             kind = action.split(":", 1)[1]
             return f"Ledger: {EVENT_KINDS.get(kind, kind)} ({_day(a.get('occurred_on'))})"

@@ -83,6 +83,8 @@ def test_assigning_is_audited_and_emails_the_new_assignee(as_user, world, sessio
     assert session.get(Request, req.id).assignee_id is None
     assert [a.after["assignee"] for a in audits(session, req, "assign")] == [colleague.email, me.email, None]
     assert len(mail_to.inbox.messages) == 1
+    history = client.get(f"/requests/{req.ref}/history").get_data(as_text=True)
+    assert f"Assigned to {colleague.email}" in history and "Removed the assignee" in history
 
 
 def test_someone_of_another_organization_cannot_be_assigned(as_user, world, session, mail_to):
