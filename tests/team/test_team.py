@@ -325,3 +325,17 @@ def test_bulk_export_is_one_zip_of_evidence_bundles(as_user, world, session):
     hidden = world["requests"][("staff", "private")]
     resp = bulk(client, [reqs[0].id, hidden.id], action="export")
     assert resp.status_code == 303 and urlsplit(resp.headers["Location"]).path == "/requests"
+
+
+def test_an_unreachable_mail_server_keeps_the_assignment_and_says_so(as_user, world, session, ctx, monkeypatch):
+    from tests.reminders.conftest import free_port
+
+    monkeypatch.setitem(ctx.config, "FOIA_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nothing listens there
+    monkeypatch.setitem(ctx.config, "FOIA_SMTP_CONNECT_TIMEOUT", 1)
+    client = as_user("news_staff")
+    req = world["requests"][("reporter", "organization")]
+    post(client, f"/requests/{req.ref}/assignee", {"user_id": world["users"]["colleague"].id}, f"/requests/{req.ref}")
+    session.expire_all()
+    assert session.get(Request, req.id).assignee_id == world["users"]["colleague"].id
+    page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    assert "The assignment is saved, but the email to Colleague could not be sent." in page
