@@ -50,6 +50,7 @@ from foia.models.request import (
     Request,
 )
 from foia.models.snapshot import StatsSnapshot
+from foia.models.task import TASK_DIRECTIONS, TASK_UNITS, Task
 from foia.models.user import ROLES, TOKEN_PURPOSES, AccountToken, Organization, User, UserSession
 
 __all__ = [
@@ -71,6 +72,8 @@ __all__ = [
     "RULE_KIND",
     "SEND_METHODS",
     "STATUSES",
+    "TASK_DIRECTIONS",
+    "TASK_UNITS",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
     "WEBHOOK_DELIVERY_STATUSES",
@@ -102,6 +105,7 @@ __all__ = [
     "RequestGroup",
     "SearchEntry",
     "StatsSnapshot",
+    "Task",
     "UnmatchedMail",
     "User",
     "UserSession",
