@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from foia.clocks.service import request_calendar
 from foia.core.access import can_edit, can_see_internal, can_view, internal_clause
-from foia.core.audit import audit, snapshot
+from foia.core.audit import audit, jsonable
 from foia.core.errors import ValidationError
 from foia.deadlines import Calendar, load_law
 from foia.deadlines.relative import DIRECTIONS, MAX_OFFSET, UNITS, describe, relative_date
@@ -30,8 +30,6 @@ from foia.models import TASK_UNITS, Request, RequestClock, Task, User
 MAX_TITLE = 200
 #: What every task date is called, wherever it is shown, so it never looks like a statutory deadline.
 INTERNAL = "Internal"
-TASK_FIELDS = ("title", "assignee_id", "due", "relative_clock", "relative_days", "relative_unit",
-               "relative_direction", "done_at", "done_by_id")
 
 
 def can_see_tasks(user: User | None, req: Request) -> bool:
@@ -120,6 +118,19 @@ def _validated(session: Session, req: Request, data: TaskInput) -> dict[str, obj
     return values
 
 
+def _state(session: Session, task: Task, req: Request) -> dict[str, object]:
+    """What an audit row records of a task, in words a person reads on the request's History."""
+
+    def name(user_id: int | None) -> str | None:
+        user = session.get(User, user_id) if user_id is not None else None
+        return user.name if user is not None else None
+
+    label = dict(clock_choices(req)).get(task.relative_clock or "", task.relative_clock or "")
+    return {"title": task.title, "assignee": name(task.assignee_id), "internal_date": jsonable(task.due),
+            "internal_date_rule": relative_text(task, label) or "set by hand",
+            "done_at": jsonable(task.done_at), "done_by": name(task.done_by_id)}
+
+
 def _require_editor(actor: User, req: Request) -> None:
     if not can_change_tasks(actor, req):
         raise ValidationError({"task": "Only people who can edit this request can change its tasks."})
@@ -137,7 +148,7 @@ def add_task(session: Session, *, actor: User, now: datetime, req: Request, data
     session.add(task)
     session.flush()
     audit(session, actor=actor, now=now, action="task:add", entity=task,
-          after={"request": req.ref, **snapshot(task, TASK_FIELDS)})
+          after={"request": req.ref, **_state(session, task, req)})
     return task
 
 
@@ -146,10 +157,10 @@ def complete_task(session: Session, *, actor: User, now: datetime, req: Request,
     _own(req, task)
     if task.done_at is not None:
         raise ValidationError({"task": "That task is already done."})
-    before = snapshot(task, TASK_FIELDS)
+    before = _state(session, task, req)
     task.done_at, task.done_by_id, task.updated_at = now, actor.id, now
     audit(session, actor=actor, now=now, action="task:done", entity=task, before=before,
-          after={"request": req.ref, **snapshot(task, TASK_FIELDS)})
+          after={"request": req.ref, **_state(session, task, req)})
     session.flush()
     return task
 
@@ -161,7 +172,7 @@ def reopen_task(session: Session, *, actor: User, now: datetime, req: Request, t
     _own(req, task)
     if task.done_at is None:
         raise ValidationError({"task": "That task is not done."})
-    before = snapshot(task, TASK_FIELDS)
+    before = _state(session, task, req)
     task.done_at, task.done_by_id, task.updated_at = None, None, now
     if task.relative_clock is not None:
         base = _clock_due(session, req, task.relative_clock)
@@ -169,7 +180,7 @@ def reopen_task(session: Session, *, actor: User, now: datetime, req: Request, t
             task.due = relative_date(request_calendar(session, req), base, task.relative_days or 0,
                                      task.relative_unit or "working", task.relative_direction or "before")
     audit(session, actor=actor, now=now, action="task:reopen", entity=task, before=before,
-          after={"request": req.ref, **snapshot(task, TASK_FIELDS)})
+          after={"request": req.ref, **_state(session, task, req)})
     session.flush()
     return task
 
@@ -179,7 +190,7 @@ def delete_task(session: Session, *, actor: User, now: datetime, req: Request, t
     _require_editor(actor, req)
     _own(req, task)
     audit(session, actor=actor, now=now, action="task:delete", entity=task,
-          before={"request": req.ref, **snapshot(task, TASK_FIELDS)})
+          before={"request": req.ref, **_state(session, task, req)})
     session.delete(task)
     session.flush()
 

@@ -139,7 +139,8 @@ def test_complete_reopen_delete_write_audit_rows(world, session):
                             .where(AuditLog.entity_type == "tasks").order_by(AuditLog.id)).all()
     assert [a for a, *_ in trail] == ["task:add", "task:done", "task:reopen", "task:delete"]
     assert all(rid == req.id for _, rid, *_ in trail)  # filed under the request's history
-    assert trail[-1].before["title"] == "Review the 400 pages" and trail[-1].before["due"] == "2026-02-01"
+    assert trail[-1].before["title"] == "Review the 400 pages" and trail[-1].before["internal_date"] == "2026-02-01"
+    assert trail[1].after["done_by"] == clerk.name and trail[0].after["assignee"] == clerk.name
 
 
 @pytest.mark.parametrize(("data", "field", "message"), [
