@@ -19,7 +19,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload
 
-from foia.clocks.service import request_calendar
+from foia.clocks.service import lock_clocks, lock_requests, request_calendar
 from foia.core.access import can_edit, can_see_internal, can_view, internal_clause
 from foia.core.audit import audit, jsonable
 from foia.core.errors import ValidationError
@@ -68,6 +68,12 @@ def assignee_choices(session: Session, req: Request) -> list[User]:
 
 
 def _clock_due(session: Session, req: Request, kind: str) -> date | None:
+    """The clock's stored date, read under the locks a ledger writer and a calendar recompute take (the shared
+    clocks lock, then the request's row: as `requests.service.lock_request`), so neither can move the clock between
+    this read and our commit without seeing the task and moving it too (`clocks.service.follow_tasks`)."""
+    session.flush()
+    lock_clocks(session)
+    lock_requests(session, [req.id])
     return session.scalar(select(RequestClock.due).where(RequestClock.request_id == req.id, RequestClock.kind == kind))
 
 

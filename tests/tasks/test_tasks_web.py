@@ -153,3 +153,23 @@ def test_dashboard_lists_my_open_tasks_marked_internal(login_as, world, session)
     assert f"#task-{mine.id}" in section and f"#task-{late.id}" in section
     # statutory sections carry no "Internal" tag
     assert "task-internal-tag" not in page.split('id="tasks-heading"')[0]
+
+
+def test_a_date_relative_to_the_response_deadline_from_the_form(login_as, world, session):
+    from datetime import date
+
+    from tests.reminders.conftest import send_request
+
+    req, clerk = world["requests"][("staff", "private")], world["users"]["staff"]
+    client = login_as("staff")
+    resp = client.post(f"/requests/{req.ref}/tasks", data=_add_form(
+        client, req.ref, assignee_id=str(clerk.id), mode="relative", days="5", unit="working", direction="before",
+        clock="response", due=""), follow_redirects=True)
+    page = resp.get_data(as_text=True)
+    assert "Task added: Chase ICE by phone." in page
+    assert "Determination due has no date yet, so neither has this task." in page  # a draft: no clock yet
+    send_request(session, req, clerk, date(2026, 6, 1))  # determination due Tue 2026-06-30
+    page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
+    row = page.split('class="task-row')[1].split("</tr>")[0]
+    assert 'datetime="2026-06-23"' in row and "5 working days before Determination due" in row
+    assert "Internal" in row
