@@ -187,3 +187,18 @@ def test_only_editors_of_the_request_change_tasks(world, session):
     task = add_task(session, actor=users["reporter"], now=NOW, req=shared,
                     data=TaskInput(title="Help me", assignee_id=users["colleague"].id, due="2026-02-01"))
     assert task.assignee_id == users["colleague"].id
+
+
+def test_a_paused_clock_leaves_the_task_on_its_last_date_and_says_so(world, session):
+    req, clerk = _ice(world)
+    send_request(session, req, clerk, date(2026, 6, 1))
+    task = add_task(session, actor=clerk, now=at(date(2026, 6, 2)), req=req, data=_relative(clerk, 5))
+    session.commit()
+    log_event(session, actor=clerk, now=at(date(2026, 6, 8)), req=req, kind="toll_start", occurred_on=date(2026, 6, 8))
+    session.commit()
+    clock = session.scalar(select(RequestClock).where(RequestClock.request_id == req.id, RequestClock.kind == "response"))
+    assert (clock.status, clock.due) == ("paused", None)
+    assert session.get(Task, task.id).due == date(2026, 6, 23)
+    note = panel_rows(session, req, [session.get(Task, task.id)])[0].anchor_note
+    assert note == ("Determination due has no date now (the clock is paused): this internal date was computed "
+                    "from its last date.")
