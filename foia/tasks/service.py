@@ -25,7 +25,7 @@ from foia.core.audit import audit, jsonable
 from foia.core.errors import ValidationError
 from foia.deadlines import Calendar, load_law
 from foia.deadlines.relative import DIRECTIONS, MAX_OFFSET, UNITS, describe, relative_date
-from foia.models import TASK_UNITS, Request, RequestClock, Task, User
+from foia.models import Request, RequestClock, Task, User
 
 MAX_TITLE = 200
 #: What every task date is called, wherever it is shown, so it never looks like a statutory deadline.
@@ -300,7 +300,3 @@ def feed_tasks(session: Session, user: User, scope: str) -> list[tuple[Task, Req
             .where(and_(*cond))
             .order_by(Task.due, Task.id))
     return [(t, r) for t, r in session.execute(stmt)]
-
-
-def unit_label(unit: str) -> str:
-    return TASK_UNITS.get(unit, unit)
