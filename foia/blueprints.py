@@ -39,6 +39,7 @@ from foia.reminders.views import bp as watchers_bp
 from foia.requests.export_views import bp as requests_export_bp
 from foia.requests.views import bp as requests_bp
 from foia.search.views import bp as search_bp
+from foia.tasks.views import bp as tasks_bp
 from foia.team.views import bp as team_bp
 from foia.webhooks.views import bp as webhooks_bp
 
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)  # issue 16: Requests → Import a spreadsheet
     app.register_blueprint(ops_bp)  # /metrics (loopback or FOIA_METRICS_TOKEN)
     app.register_blueprint(team_bp)  # issue 19: assignee, tags, saved views, bulk actions
+    app.register_blueprint(tasks_bp)  # issue 19: a request's tasks with internal dates
     register_name_filters(app)
 
     @app.errorhandler(CSRFError)

@@ -8,6 +8,7 @@
 - `recompute_open(...)` re-runs every open request that a calendar change can affect, in bulk,
   and writes an audit row for each request whose dates moved.
 - `add_closure` / `remove_closure` change a calendar and trigger that recompute.
+- `follow_tasks(...)`: tasks whose internal date is set relative to a clock follow that clock's stored date.
 - `lock_clocks(...)` / `lock_requests(...)`: what keeps a recompute and a clock computation on the
   same request from overwriting each other (issue 17, F4/F5; see `lock_clocks`).
 """
@@ -15,7 +16,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -53,6 +54,7 @@ from foia.deadlines import (
 )
 from foia.deadlines.laws import closures_count_on
 from foia.deadlines.ledger import FEE_EVENT_KINDS
+from foia.deadlines.relative import relative_date
 from foia.models import (
     CLOSED_STATUSES,
     STATUSES,
@@ -62,6 +64,7 @@ from foia.models import (
     Event,
     Request,
     RequestClock,
+    Task,
     User,
 )
 
@@ -230,6 +233,38 @@ def _store(session: Session, req: Request, clocks: Sequence[Clock], now: datetim
     req.response_due, req.next_due = _summary(clocks)
     if req.is_closed:
         req.next_due = None
+    follow_tasks(session, {req.id: {c.kind: c.due for c in clocks}}, lambda _rid: request_calendar(session, req))
+
+
+#: Requests per statement when tasks follow a bulk recompute.
+TASK_CHUNK = 500
+
+
+def follow_tasks(session: Session, dues: Mapping[int, Mapping[str, date | None]],
+                 calendar_of: Callable[[int], Calendar]) -> int:
+    """Move the open tasks whose internal date is relative to a clock ("5 working days before the response is
+    due") to follow that clock's new date. `dues`: per request id, each clock kind's date as just computed;
+    `calendar_of(request_id)`: the request's working-day calendar (`request_calendar`), so a task counts the same
+    working days as its clock. A task whose clock has no date now (paused, gone) keeps its last date; the request
+    page says so. Done tasks keep the date they had. Returns how many tasks moved."""
+    moved = 0
+    ids = sorted(dues)
+    for start in range(0, len(ids), TASK_CHUNK):
+        chunk = ids[start:start + TASK_CHUNK]
+        tasks = session.scalars(select(Task).where(Task.request_id.in_(chunk), Task.relative_clock.is_not(None),
+                                                   Task.done_at.is_(None)))
+        for task in tasks:
+            base = dues[task.request_id].get(task.relative_clock or "")
+            if base is None:
+                continue
+            due = relative_date(calendar_of(task.request_id), base, task.relative_days or 0,
+                                task.relative_unit or "working", task.relative_direction or "before")
+            if due != task.due:
+                task.due = due
+                moved += 1
+    if moved:
+        session.flush()  # before a bulk recompute expires the session
+    return moved
 
 
 def refresh(session: Session, req: Request, *, now: datetime) -> list[Clock]:
@@ -351,6 +386,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     request_updates: list[dict[str, Any]] = []
     audits: list[dict[str, Any]] = []
     stale_ids: list[int] = []
+    followed: dict[int, dict[str, date | None]] = {}  # clocks of the requests whose dates moved, for their tasks
+    calendar_key: dict[int, tuple[str, int]] = {}
     # Every open request: the ledger and the cached clocks are read by id range (`id_chunks`), never by a list of ids:
     # a 2,000-id IN list became, once psycopg prepared it, a generic plan comparing every row with every id (review
     # §4.2). The range on both sides of each join: PostgreSQL does not carry a range across a join's equality.
@@ -443,6 +480,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
             if changes:
                 stale_ids.append(rid)
                 moved.extend(changes)
+                followed[rid] = {c.kind: c.due for c in clocks}
+                calendar_key[rid] = key
                 audits.append({
                     "at": now, "actor_id": actor.id if actor else None, "action": "recompute", "request_id": r.id,
                     "entity_type": "requests", "entity_id": str(r.id),
@@ -470,6 +509,8 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     if stale_ids:  # their reminders follow the old dates until re-planned
         conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id")).values(reminders_stale=True),
                      [{"b_id": i} for i in stale_ids])
+    if followed:  # tasks set relative to a clock that moved follow it, on the clock's own calendar
+        follow_tasks(session, followed, lambda rid: agency_calendar(session, *calendar_key[rid]))
     if clock_updates or clock_inserts or clock_deletes or request_updates or stale_ids:
         session.expire_all()  # bulk statements bypass the identity map: reload what the caller holds
     return moved

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from foia.core.clock import local_today, utcnow
 from foia.dashboard.cache import agency_stats
 from foia.dashboard.queries import (
+    UPCOMING_WORKING_DAYS,
     WEEKDAYS,
     month_calendar,
     overdue,
@@ -19,6 +20,7 @@ from foia.dashboard.queries import (
 )
 from foia.dashboard.stats import DEFINITION, calendars_for
 from foia.extensions import db
+from foia.tasks.service import open_tasks_of
 
 bp = Blueprint("dashboard", __name__)
 
@@ -39,6 +41,8 @@ def index():
     late = overdue(db.session(), current_user, today=today, resolve=resolve)
     soon = upcoming(db.session(), current_user, today=today, resolve=resolve)
     counts = status_counts(db.session(), current_user)
+    my_tasks = open_tasks_of(db.session(), current_user, today=today, horizon=UPCOMING_WORKING_DAYS,
+                             calendar_of=lambda r: resolve(r.law, r.agency.slug, r.agency_id))
     view = month_calendar(db.session(), current_user, month=month, today=today)
     stored = agency_stats(current_user)
     stats = stored or []
@@ -48,4 +52,4 @@ def index():
     return render_template("dashboard.html", today=today, overdue=late, upcoming=soon, counts=counts,
                            max_count=max_count, month=view, weekdays=WEEKDAYS, stats=stats,
                            max_median=max_median, definition=DEFINITION, bar_step=bar_step, stats_pending=stored is None,
-                           to_classify=to_classify)
+                           to_classify=to_classify, my_tasks=my_tasks, task_horizon=UPCOMING_WORKING_DAYS)

@@ -50,6 +50,7 @@ from foia.models.request import (
     Request,
 )
 from foia.models.snapshot import StatsSnapshot
+from foia.models.task import TASK_DIRECTIONS, TASK_UNITS, Task
 from foia.models.team import RequestTag, SavedView, Tag
 from foia.models.user import ROLES, TOKEN_PURPOSES, AccountToken, Organization, User, UserSession
 
@@ -72,6 +73,8 @@ __all__ = [
     "RULE_KIND",
     "SEND_METHODS",
     "STATUSES",
+    "TASK_DIRECTIONS",
+    "TASK_UNITS",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
     "WEBHOOK_DELIVERY_STATUSES",
@@ -106,6 +109,7 @@ __all__ = [
     "SearchEntry",
     "StatsSnapshot",
     "Tag",
+    "Task",
     "UnmatchedMail",
     "User",
     "UserSession",

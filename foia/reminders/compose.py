@@ -18,6 +18,10 @@ from foia.core.access import followed_clause
 from foia.core.clock import local_today
 from foia.deadlines import Calendar, load_law
 from foia.models import CLOSED_STATUSES, QUIET_STATUSES, REMINDER_RULES, Request, RequestClock, User
+from foia.tasks.service import open_tasks_of
+
+#: Working days ahead a digest looks, for statutory deadlines and internal task dates alike.
+DIGEST_WORKING_DAYS = 5
 
 
 @cache
@@ -131,7 +135,7 @@ def compose_digest(session: Session, row: DueReminder, *, now: datetime, base_ur
 
 def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, base_url: str) -> tuple[Content | None, str]:
     """Everything due in the next five working days (and anything overdue) on the requests this
-    person filed or watches."""
+    person filed or watches, and, apart and marked "Internal", their own open tasks due by then (issue 19)."""
     rows = session.execute(
         select(Request, RequestClock).join(RequestClock, RequestClock.request_id == Request.id)
         .options(joinedload(Request.agency))
@@ -140,18 +144,32 @@ def _digest(session: Session, row: DueReminder, user: User, *, now: datetime, ba
         .order_by(RequestClock.due, Request.id)
     ).all()
     today = row.due
+    base = base_url.rstrip('/')
     items = []
     for req, clock in rows:
         if req.is_closed or req.status in QUIET_STATUSES or clock.due is None:  # (the query leaves out undated clocks)
             continue
         left = request_calendar(session, req).working_days_between(today, clock.due)
-        if left > 5:
+        if left > DIGEST_WORKING_DAYS:
             continue
+        law = load_law(req.law).for_agency(req.agency.slug)
+        rule_def = law.clock(clock.kind)
         items.append({"req": req, "label": clock.label, "due": _fmt(clock.due),
+                      "citation": rule_def.citation if rule_def else law.citation,
                       "phrase": _phrase("digest", left, "working day"),
-                      "link": f"{base_url.rstrip('/')}/requests/{req.ref}", "overdue": left < 0})
-    if not items:
+                      "link": f"{base}/requests/{req.ref}", "overdue": left < 0})
+    tasks = [{"ref": t.ref, "request_title": t.request_title, "title": t.title, "due": _fmt(t.due),
+              "relative": t.relative, "overdue": t.due < today,
+              "phrase": "internal date passed" if t.due < today else _phrase("digest", t.working_days, "working day"),
+              "link": f"{base}/requests/{t.ref}#task-{t.id}"}
+             for t in open_tasks_of(session, user, today=today, horizon=DIGEST_WORKING_DAYS)]
+    if not items and not tasks:
         return None, "Nothing due in the next five working days."
-    ctx = {"user": user, "items": items, "day": _fmt(today), "settings_link": f"{base_url.rstrip('/')}/settings"}
-    subject = f"FOIA Tracker digest for {_fmt(today)}: {len(items)} deadline{'s' if len(items) != 1 else ''}"
+    ctx = {"user": user, "items": items, "tasks": tasks, "day": _fmt(today), "settings_link": f"{base}/settings"}
+    parts = []
+    if items or not tasks:
+        parts.append(f"{len(items)} deadline{'s' if len(items) != 1 else ''}")
+    if tasks:
+        parts.append(f"{len(tasks)} internal task date{'s' if len(tasks) != 1 else ''}")
+    subject = f"FOIA Tracker digest for {_fmt(today)}: {', '.join(parts)}"
     return Content(subject, _template("digest.txt").render(ctx), _template("digest.html").render(ctx)), ""

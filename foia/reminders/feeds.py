@@ -2,7 +2,8 @@
 
 Every open clock with a date becomes an all-day event with a reminder alarm the day before.
 The feed is built from the cached clocks (request_clocks), so it is one query however many
-requests there are."""
+requests there are. Open tasks with a date (issue 19) are events too, apart from the statutory ones: summary
+"Internal: ...", a description saying it is an internal date and not a statutory deadline, category INTERNAL."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from foia.core.access import followed_clause, visible_clause
 from foia.models import CLOSED_STATUSES, Agency, Request, RequestClock, User
+from foia.tasks.service import feed_tasks
 
 
 def new_token() -> str:
@@ -66,5 +68,21 @@ def build_feed(session: Session, user: User, *, scope: str, base_url: str, now: 
         alarm.add("description", f"{ref}: {label} tomorrow")
         alarm.add("trigger", timedelta(hours=-15))  # 9:00 the day before
         ev.add_component(alarm)
+        cal.add_component(ev)
+    for task, req in feed_tasks(session, user, scope):
+        if task.due is None:  # (the query leaves out undated tasks)
+            continue
+        link = f"{base_url.rstrip('/')}/requests/{req.ref}#task-{task.id}"
+        ev = Event()
+        ev.add("uid", f"{req.ref}-task-{task.id}@foia-tracker")
+        ev.add("dtstamp", now)
+        ev.add("dtstart", task.due)
+        ev.add("dtend", task.due + timedelta(days=1))
+        ev.add("summary", f"Internal: {req.ref}: {task.title}")
+        ev.add("description", f"Internal date set by your organization for a task; not a statutory deadline.\n"
+                              f"{req.title}\n{link}")
+        ev.add("categories", ["INTERNAL"])
+        ev.add("url", link)
+        ev.add("transp", "TRANSPARENT")
         cal.add_component(ev)
     return cal.to_ical()

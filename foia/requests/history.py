@@ -43,7 +43,10 @@ FIELD_LABELS = {
     "appeal_filing": "Appeal must be filed by", "appeal_decision": "Appeal decision due",
     "estimated_completion": "Agency's estimated completion", "voided_at": "Voided", "removed_at": "Removed",
     "deleted_at": "Deleted", "review_status": "Review", "watcher": "Watcher", "name": "Name",
+    # team (foia.team): assignee and tags; tasks (foia.tasks): internal dates, never statutory ones
     "assignee": "Assignee", "tag": "Tag",
+    "internal_date": "Internal date", "internal_date_rule": "Internal date set",
+    "done_at": "Done", "done_by": "Done by",
 }
 # Keys of an audit row that are bookkeeping, not something a person changed.
 _SKIP = {"event_id", "voided_events", "voided_event", "request", "request_id", "data", "exemptions",
@@ -224,6 +227,11 @@ def _what(row: AuditLog, related: dict[tuple[str, str], Any]) -> str:
                 "bounce": f"The letter emailed to {to} bounced"}.get(action, f"Email: {action}")
     if et == "internal_notes":
         return {"create": "Added an internal note", "remove": "Removed an internal note"}.get(action, f"Note: {action}")
+    if et == "tasks":
+        title = a.get("title") or b.get("title") or "a task"
+        return {"task:add": f"Added the task \u201c{title}\u201d", "task:done": f"Marked the task \u201c{title}\u201d done",
+                "task:reopen": f"Reopened the task \u201c{title}\u201d",
+                "task:delete": f"Deleted the task \u201c{title}\u201d"}.get(action, f"Task: {action}")
     return f"{action.replace('_', ' ').capitalize()} ({et.replace('_', ' ')})"
 
 

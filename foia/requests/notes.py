@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from foia.core.access import can_edit, can_view
+from foia.core.access import can_edit, can_see_internal
 from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.models import Request, User
@@ -24,9 +24,7 @@ MAX_NOTE = 5000
 
 
 def can_see_notes(user: User | None, req: Request) -> bool:
-    if user is None or not can_view(user, req):
-        return False
-    return user.role == "admin" or user.organization_id == req.organization_id
+    return can_see_internal(user, req)
 
 
 def can_remove_note(user: User | None, req: Request, note: InternalNote) -> bool:

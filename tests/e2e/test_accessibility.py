@@ -32,6 +32,7 @@ def _pages_for(page, role: str) -> list[str]:
         mine = sorted(set(re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())))[:2]
         assert mine, "the demo data gives this person requests of their own"
         paths += [f"/requests/{ref}/{part}" for ref in mine for part in ("fees", "litigation")]
+        _add_tasks(page, mine[0])  # the request page's Tasks panel with open and done tasks; the dashboard's list
     if role == "admin":
         paths += ["/admin/calendars", "/admin/reminders", "/admin/jobs", "/admin/outbox", "/admin/users", "/admin/organizations",
                   "/admin/webhooks",
@@ -41,6 +42,26 @@ def _pages_for(page, role: str) -> list[str]:
     else:  # the shared directory: everyone else suggests
         paths += ["/agencies/suggest", "/agencies/dhs-ice/suggest"]
     return paths
+
+
+def _add_tasks(page, ref: str) -> None:
+    """Give a request tasks through its panel (issue 19): one relative to the response deadline (marked done) and one
+    due today, so the walk sees the task table, its buttons and confirm dialog, and the dashboard's internal dates."""
+    page.goto(f"/requests/{ref}")
+    page.locator("#task-title").fill("Chase the agency by phone")
+    page.locator("label[for=task-mode-relative]").click()  # (USWDS hides the radio itself behind its label)
+    page.locator("#task-days").fill("5")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add task").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Mark done Chase the agency by phone").click()
+    page.locator("summary", has_text="Add a task").click()
+    page.locator("#task-title").fill("Review the 400 pages")
+    page.locator("#task-due").fill(time.strftime("%Y-%m-%d"))
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add task").click()
+    assert page.locator(".task-row").count() == 2
+    assert page.locator(".task-done").count() == 1
 
 
 @pytest.mark.parametrize("path", ["/login", "/forgot", "/reset?token=not-a-valid-link", "/help", "/laws",

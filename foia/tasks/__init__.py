@@ -1,0 +1,1 @@
+"""Tasks on a request with internal due dates (issue 19)."""
