@@ -215,6 +215,8 @@ def _what(row: AuditLog, related: dict[tuple[str, str], Any]) -> str:
         return {"create": f"Emailing a letter to {to}", "sent": f"The mail server accepted the letter emailed to {to}",
                 "send_failed": f"Emailing the letter to {to} failed", "retry": f"Retried emailing the letter to {to}",
                 "bounce": f"The letter emailed to {to} bounced"}.get(action, f"Email: {action}")
+    if et == "clauses" and action == "use":
+        return f"Inserted the clause \u201c{a.get('title', '')}\u201d into a letter draft"
     if et == "internal_notes":
         return {"note:add": "Added an internal note", "note:remove": "Removed an internal note",
                 "create": "Added an internal note", "remove": "Removed an internal note"}.get(action, f"Note: {action}")
@@ -223,11 +225,11 @@ def _what(row: AuditLog, related: dict[tuple[str, str], Any]) -> str:
 
 def history_for(session: Session, req: Request, *, tz: str | None = None, internal: bool = False) -> list[HistoryRow]:
     """The request's History, oldest first (see the module docstring). `tz`: the zone times are shown in (the
-    installation's by default). `internal`: include the internal notes' rows, only for people of the request's
+    installation's by default). `internal`: include the rows of internal notes and of clauses inserted from the organization's library, only for people of the request's
     organization (`foia.requests.notes.can_see_notes`); never in the evidence bundle."""
     query = select(AuditLog).where(AuditLog.request_id == req.id)
     if not internal:
-        query = query.where(AuditLog.entity_type != "internal_notes")
+        query = query.where(AuditLog.entity_type.not_in(("internal_notes", "clauses")))
     rows = list(session.scalars(query.order_by(AuditLog.at, AuditLog.id)))
     user_ids = {r.actor_id for r in rows if r.actor_id is not None}
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) \
