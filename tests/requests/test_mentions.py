@@ -192,3 +192,20 @@ def test_the_evidence_bundle_history_leaves_notes_out(world, login_as, session):
     assert any(r.entity == "internal_notes" for r in history_for(session, req, internal=True))
     assert not any(r.entity == "internal_notes" for r in history_for(session, req))
     assert re.search("internal only", str([r.what for r in history_for(session, req, internal=True)])) is None
+
+
+def test_the_scheduler_job_sends_the_queued_mentions(world, login_as, session, smtp, app, monkeypatch):
+    from foia.scheduler import send_mentions
+
+    req = world["requests"][("reporter", "organization")]
+    _add_note(login_as("reporter"), req, "@editor the scheduler mails this")
+    monkeypatch.setitem(app.config, "FOIA_SMTP_URL", smtp.url)
+    result = send_mentions(app)
+    assert result is not None and result.sent == 1
+    smtp.inbox.wait_for(1)
+    msg = smtp.inbox.messages[0]
+    assert msg["To"] == "editor@newsroom.example"
+    link = f"{app.config['FOIA_BASE_URL'].rstrip('/')}/requests/{req.ref}#note-"
+    assert link in msg.get_body(("plain",)).get_content()
+    session.expire_all()
+    assert session.scalar(select(NoteMention.status)) == "sent"
