@@ -61,6 +61,7 @@ def test_each_mentioned_colleague_gets_one_email_with_a_link(world, login_as, se
     page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
     assert "Mentioned (emailed a link): Colleague, Editor" in page
     assert "first part of their email address" in page  # the form says how to mention
+    assert f'/requests/{req.ref}/notes/{note.id}/remove' in page  # the author may remove it
 
     result = _send(session, smtp)
     assert (result.sent, result.failed, result.dropped) == (2, 0, 0)
