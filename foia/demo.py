@@ -164,7 +164,7 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
     return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created, "directory": report}
 
 
-DEMO_CLAUSES = (
+DEMO_CLAUSES: tuple[tuple[str, str, list[str]], ...] = (
     ("Fee waiver: public interest", "Disclosure of these records is in the public interest: it is likely to "
      "contribute significantly to public understanding of the operations of the government, and it is not "
      "primarily in our commercial interest.", ["us-foia"]),
