@@ -19,6 +19,7 @@ from foia.agencies.views import bp as agencies_bp
 from foia.api.auth import error_response as api_error_response
 from foia.api.auth import is_api_path
 from foia.api.auth import server_error_response as api_server_error
+from foia.clauses.views import bp as clauses_bp
 from foia.clocks.views import bp as laws_bp
 from foia.communications.views import bp as communications_bp
 from foia.core.names import register_name_filters
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)  # /metrics (loopback or FOIA_METRICS_TOKEN)
     app.register_blueprint(team_bp)  # issue 19: assignee, tags, saved views, bulk actions
     app.register_blueprint(tasks_bp)  # issue 19: a request's tasks with internal dates
+    app.register_blueprint(clauses_bp)  # issue 19: the organization's clause library
     register_name_filters(app)
 
     @app.errorhandler(CSRFError)

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 
 from foia.accounts.service import create_user, get_or_create_organization
 from foia.agencies.importer import import_shipped
+from foia.clauses.service import create_clause
 from foia.clocks.service import refresh
 from foia.communications.service import TO_CLASSIFY, log_communication
-from foia.models import Agency, Event, Organization, Request, User
+from foia.models import Agency, Clause, Event, Organization, Request, User
 from foia.reminders.planner import plan
 from foia.requests.service import (
     RequestInput,
@@ -158,8 +159,26 @@ def load_demo(session: Session, *, now: datetime, tz: str = "America/Los_Angeles
                               message_id=f"demo-{req.ref}-{day.isoformat()}@{req.agency.slug}.example",
                               review_status=TO_CLASSIFY, suggested_kind=suggested)
         created += 1
+    _demo_clauses(session, clerk, now)
     session.flush()
     return {"agencies": len(AGENCIES), "users": len(users), "requests_created": created, "directory": report}
+
+
+DEMO_CLAUSES: tuple[tuple[str, str, list[str]], ...] = (
+    ("Fee waiver: public interest", "Disclosure of these records is in the public interest: it is likely to "
+     "contribute significantly to public understanding of the operations of the government, and it is not "
+     "primarily in our commercial interest.", ["us-foia"]),
+    ("Format: searchable electronic copies", "Please provide the records in electronic form, as searchable PDFs "
+     "or in their native format, by email or a download link.", []),
+)
+
+
+def _demo_clauses(session: Session, clerk: User, now: datetime) -> None:
+    """The city's clause library (issue 19): two clauses, one limited to federal FOIA. Left alone if present."""
+    for title, body, laws in DEMO_CLAUSES:
+        if session.scalar(select(Clause.id).where(Clause.organization_id == clerk.organization_id,
+                                                  Clause.title == title)) is None:
+            create_clause(session, actor=clerk, now=now, title=title, body=body, laws=laws)
 
 
 def _demo_requests(today: date) -> list[dict]:

@@ -29,6 +29,7 @@ from foia.ops.heartbeat import record_sweep
 from foia.ops.schema import refuse_unless_at_head
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 from foia.reminders.planner import replan_moved
+from foia.requests.mentions import MentionPass, mention_settings, send_mention_mail
 from foia.webhooks.delivery import WebhookPass, deliver_due, webhook_settings
 from foia.webhooks.service import sweep_deadlines
 
@@ -55,6 +56,24 @@ def sweep(app: Flask) -> int:
     if sent:
         log.info("sent %d reminder(s)", sent)
     return sent
+
+
+def send_mentions(app: Flask) -> MentionPass | None:
+    """Email the colleagues @mentioned in internal notes (`foia.requests.mentions`), each once; a job of its own
+    so a slow mail server never delays reminders. Failures are retried by later passes."""
+    with app.app_context():
+        try:
+            result = send_mention_mail(db.session(), now=datetime.now(UTC), mailer=mailer_for(app.config),
+                                       settings=mention_settings(app.config))
+        except Exception:
+            db.session.rollback()
+            log.exception("mention emails failed; they will be tried again at the next interval")
+            return None
+        finally:
+            db.session.remove()
+    if result.sent or result.retrying or result.failed:
+        log.info("mentions: emailed %d, to retry %d, failed %d", result.sent, result.retrying, result.failed)
+    return result
 
 
 def poll_mail(app: Flask) -> FetchResult | None:
@@ -225,6 +244,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     scheduler.add_job(recompute_clocks, "interval", seconds=min(interval, 15), args=[app], id="clock-recompute",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(import_requests, "interval", seconds=min(interval, 15), args=[app], id="request-imports",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(send_mentions, "interval", seconds=min(interval, 15), args=[app], id="mention-mail",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(sweep_storage, "interval", hours=1, args=[app], id="storage-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)

@@ -159,20 +159,19 @@ def may_follow(user: User, req: Request) -> bool:
 
 
 def can_see_internal(user: User | None, req: Request) -> bool:
-    """May `user` see the request's internal work (notes, tasks): they may read it and belong to its organization,
-    or are an admin. A public request is readable by everyone; its internal work stays with its organization."""
+    """May `user` see the request's internal work (notes, tasks, assignee, tags): they may read it and belong to
+    its organization. A public request is readable by everyone, and an admin may read every request; its
+    internal work stays with its organization (issue 19: "visible only inside the organization")."""
     if user is None or not can_view(user, req):
         return False
-    return user.role == "admin" or user.organization_id == req.organization_id
+    return user.organization_id == req.organization_id
 
 
 def internal_clause(user: User) -> ColumnElement[bool]:
     """The requests whose internal work (notes, tasks) `user` may see: those they may read AND that belong to
-    their organization (admins: every request they may read). The SQL form of `can_see_internal`."""
+    their organization, admins included. The SQL form of `can_see_internal`."""
     if user is None or not getattr(user, "is_authenticated", False):
         return false()
-    if user.role == "admin":
-        return visible_clause(user)
     return and_(visible_clause(user), Request.organization_id == user.organization_id)
 
 

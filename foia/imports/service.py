@@ -111,7 +111,7 @@ def import_row(session: Session, *, actor: User, now: datetime, plan: RowPlan, t
                           subject=f"{CLOSING_LABELS[plan.closing]} (imported"
                                   + (f"; status “{plan.status_text}”" if plan.status_text else "") + ")")
     if plan.notes:
-        add_note(session, actor=actor, now=now, req=req, body=plan.notes)
+        add_note(session, actor=actor, now=now, req=req, body=plan.notes, mentions=False)
     return req
 
 

@@ -29,6 +29,8 @@ from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from foia.accounts.form_stash import take_stashed_form
+from foia.clauses.service import TARGETS as CLAUSE_TARGETS
+from foia.clauses.service import insert_clause
 from foia.clocks.service import clock_rows, compute_for, request_calendar
 from foia.core.access import can_edit, can_view
 from foia.core.clock import local_today, utcnow
@@ -129,6 +131,17 @@ def _custom_from(form: LetterForm) -> dict[str, str]:
     return {name: getattr(form, name).data or "" for name in CUSTOM_FIELDS}
 
 
+def _with_clause(req: Request, kind: str, custom: dict[str, str]) -> tuple[dict[str, str], str]:
+    """The draft's boxes with a library clause appended when the form's "Insert clause" button was pressed
+    (foia.clauses; its use is counted in the same transaction as the draft), and the message saying so."""
+    if not request.form.get("insert_clause"):
+        return custom, ""
+    into = request.form.get("clause_into", "")
+    custom, clause = insert_clause(db.session(), actor=current_user, now=utcnow(), req=req, kind=kind,
+                                   clause_id=request.form.get("clause_id"), into=into, custom=custom)
+    return custom, f"Clause \u201c{clause.title}\u201d inserted into the {CLAUSE_TARGETS[into].lower()}. "
+
+
 def _letter_response(html: str) -> Response:
     """Letter HTML as its own document, with a CSP that allows only the letter's stylesheet and fonts."""
     css = url_for("letters.asset", name="letter.css")
@@ -205,14 +218,15 @@ def new(ref: str):
     if request.method == "POST":
         if form.validate():
             try:
+                custom, inserted = _with_clause(req, kind, _custom_from(form))
                 version = new_draft(db.session(), actor=current_user, now=utcnow(), req=req, kind=kind,
-                                    custom=_custom_from(form))
+                                    custom=custom)
             except ValidationError as exc:
                 db.session.rollback()
                 errors = exc.errors
             else:
                 db.session.commit()
-                flash(f"{version.kind_label} version {version.version} saved as a draft.", "success")
+                flash(inserted + f"{version.kind_label} version {version.version} saved as a draft.", "success")
                 return redirect(url_for("letters.show", ref=req.ref, version_id=version.id))
         else:
             errors = {name: msgs[0] for name, msgs in form.errors.items()}
@@ -273,12 +287,13 @@ def show(ref: str, version_id: int):
         return _render_show(req, version, form=form, status=400,
                             errors={name: msgs[0] for name, msgs in form.errors.items()})
     try:
-        revise_draft(db.session(), actor=current_user, now=utcnow(), version=version, custom=_custom_from(form))
+        custom, inserted = _with_clause(req, version.kind, _custom_from(form))
+        revise_draft(db.session(), actor=current_user, now=utcnow(), version=version, custom=custom)
     except ValidationError as exc:
         db.session.rollback()
         return _render_show(req, version, form=form, errors=exc.errors, status=400)
     db.session.commit()
-    flash(f"Draft version {version.version} saved.", "success")
+    flash(inserted + f"Draft version {version.version} saved.", "success")
     return redirect(url_for("letters.show", ref=req.ref, version_id=version.id))
 
 

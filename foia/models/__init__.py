@@ -3,7 +3,9 @@
 from foia.models.agency import CHANGE_STATUSES, Agency, AgencyChange, AgencyReportedStat
 from foia.models.audit import AuditLog
 from foia.models.calendar import CalendarClosure
+from foia.models.clause import Clause
 from foia.models.clock import RequestClock
+from foia.models.comments import MENTION_STATUSES, NoteMention
 from foia.models.communication import (
     COMMUNICATION_KINDS,
     DIRECTIONS,
@@ -66,6 +68,7 @@ __all__ = [
     "JOB_KINDS",
     "JOB_STATUSES",
     "LETTER_KIND_LABELS",
+    "MENTION_STATUSES",
     "QUIET_STATUSES",
     "REMINDER_KINDS",
     "REMINDER_RULES",
@@ -88,6 +91,7 @@ __all__ = [
     "ApiToken",
     "AuditLog",
     "CalendarClosure",
+    "Clause",
     "Communication",
     "DeadlineCount",
     "Delivery",
@@ -98,6 +102,7 @@ __all__ = [
     "Job",
     "LetterVersion",
     "MailboxCursor",
+    "NoteMention",
     "Organization",
     "Reminder",
     "Request",

@@ -155,7 +155,7 @@ def history_command(ref: str, as_json: bool) -> None:
     if req is None:
         click.echo(f"Error: no request with reference {ref!r}.", err=True)
         sys.exit(1)
-    rows = history_for(db.session(), req, tz=current_app.config.get("FOIA_TIMEZONE"))
+    rows = history_for(db.session(), req, tz=current_app.config.get("FOIA_TIMEZONE"), internal=True)
     if as_json:
         click.echo(json.dumps(history_as_dicts(rows), indent=2))
         return

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from foia.core.clock import zone
@@ -53,6 +53,9 @@ _SKIP = {"event_id", "voided_events", "voided_event", "request", "request_id", "
          "clock_labels", "reason", "replaced_by", "pdf_sha256", "sha256", "suggested_kind", "headers", "version",
          "method_was", "filename", "size", "mime", "pages", "text_status", "communication_id", "subject",
          "direction", "notes"}
+#: Audit rows of a request's internal work (issue 19), shown only inside its organization (`history_for`).
+INTERNAL_ENTITIES = ("internal_notes", "clauses", "tasks")
+INTERNAL_REQUEST_ACTIONS = ("assign", "tag", "untag")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
@@ -225,8 +228,11 @@ def _what(row: AuditLog, related: dict[tuple[str, str], Any]) -> str:
         return {"create": f"Emailing a letter to {to}", "sent": f"The mail server accepted the letter emailed to {to}",
                 "send_failed": f"Emailing the letter to {to} failed", "retry": f"Retried emailing the letter to {to}",
                 "bounce": f"The letter emailed to {to} bounced"}.get(action, f"Email: {action}")
+    if et == "clauses" and action == "use":
+        return f"Inserted the clause \u201c{a.get('title', '')}\u201d into a letter draft"
     if et == "internal_notes":
-        return {"create": "Added an internal note", "remove": "Removed an internal note"}.get(action, f"Note: {action}")
+        return {"note:add": "Added an internal note", "note:remove": "Removed an internal note",
+                "create": "Added an internal note", "remove": "Removed an internal note"}.get(action, f"Note: {action}")
     if et == "tasks":
         title = a.get("title") or b.get("title") or "a task"
         return {"task:add": f"Added the task \u201c{title}\u201d", "task:done": f"Marked the task \u201c{title}\u201d done",
@@ -235,11 +241,16 @@ def _what(row: AuditLog, related: dict[tuple[str, str], Any]) -> str:
     return f"{action.replace('_', ' ').capitalize()} ({et.replace('_', ' ')})"
 
 
-def history_for(session: Session, req: Request, *, tz: str | None = None) -> list[HistoryRow]:
+def history_for(session: Session, req: Request, *, tz: str | None = None, internal: bool = False) -> list[HistoryRow]:
     """The request's History, oldest first (see the module docstring). `tz`: the zone times are shown in (the
-    installation's by default)."""
-    rows = list(session.scalars(select(AuditLog).where(AuditLog.request_id == req.id)
-                                .order_by(AuditLog.at, AuditLog.id)))
+    installation's by default). `internal`: include the rows of the organization's internal work (notes, clauses
+    inserted from its library, tasks, the assignee and tags), only for people of the request's organization
+    (`foia.core.access.can_see_internal`); never in the evidence bundle."""
+    query = select(AuditLog).where(AuditLog.request_id == req.id)
+    if not internal:
+        query = query.where(AuditLog.entity_type.not_in(INTERNAL_ENTITIES),
+                            ~and_(AuditLog.entity_type == "requests", AuditLog.action.in_(INTERNAL_REQUEST_ACTIONS)))
+    rows = list(session.scalars(query.order_by(AuditLog.at, AuditLog.id)))
     user_ids = {r.actor_id for r in rows if r.actor_id is not None}
     names = dict(session.execute(select(User.id, User.name).where(User.id.in_(user_ids))).all()) \
         if user_ids else {}

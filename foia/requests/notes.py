@@ -1,10 +1,12 @@
 """Internal notes on a request: private remarks for colleagues.
 
 A note is not a communication: it is never sent to the agency, never shown as correspondence ("From the
-agency"), never written to the ledger (so it moves no clock) and not emailed. Who sees notes: people who
-may see the request AND belong to its organization (or an admin). A public request is visible to every
-signed-in user, but its notes stay with the organization that keeps the request ("for colleagues").
-Removing a note hides it (removed_at) and keeps the row; both writes are audited.
+agency"), never written to the ledger (so it moves no clock). Who sees notes: people who may see the request AND belong
+to its organization, administrators included only when they belong to it (issue 19: "visible only inside the
+organization"). A public request is visible to every signed-in user, but its notes stay with the organization
+that keeps the request; they are left out of its History for everyone else and out of the evidence bundle.
+A note may @mention colleagues (foia.requests.mentions): each gets one email with a link, sent by the
+scheduler. Removing a note hides it (removed_at) and keeps the row; both writes are audited.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from foia.core.audit import audit
 from foia.core.errors import ValidationError
 from foia.models import Request, User
 from foia.models.communication import InternalNote
+from foia.requests.mentions import add_mentions, resolve
 
 MAX_NOTE = 5000
 
@@ -40,7 +43,10 @@ def notes_for(session: Session, req: Request) -> list[InternalNote]:
                                 .order_by(InternalNote.created_at, InternalNote.id)))
 
 
-def add_note(session: Session, *, actor: User, now: datetime, req: Request, body: str) -> InternalNote:
+def add_note(session: Session, *, actor: User, now: datetime, req: Request, body: str,
+             mentions: bool = True) -> InternalNote:
+    """Add a note; with `mentions`, the colleagues it @mentions are resolved (or the note refused whole) and
+    queued for one email each. Imported notes pass mentions=False: an import mails nobody."""
     text = (body or "").replace("\r\n", "\n").strip()
     if not text:
         raise ValidationError({"body": "Write the note (up to 5,000 characters)."})
@@ -50,11 +56,15 @@ def add_note(session: Session, *, actor: User, now: datetime, req: Request, body
         raise ValidationError({"body": "The note contains a NUL character, which cannot be saved."})
     if not can_see_notes(actor, req):
         raise ValidationError({"body": "Only people of the request's organization can add notes to it."})
+    mentioned = resolve(session, actor=actor, req=req, text=text) if mentions else []  # before any write
     note = InternalNote(request_id=req.id, author_id=actor.id, body=text, created_at=now)
     session.add(note)
     session.flush()
-    audit(session, actor=actor, now=now, action="note:add", entity=note,
-          after={"request": req.ref, "body": text})
+    add_mentions(session, note=note, mentioned=mentioned, now=now)
+    after: dict[str, object] = {"request": req.ref, "body": text}
+    if mentioned:
+        after["mentions"] = [user.email for _, user in mentioned]
+    audit(session, actor=actor, now=now, action="note:add", entity=note, after=after)
     return note
 
 

@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -62,6 +63,7 @@ from foia.requests.filing import (
 )
 from foia.requests.forms import EditRequestForm, RequestForm
 from foia.requests.history import history_for
+from foia.requests.mentions import HOW_TO_MENTION, mentions_by_note
 from foia.requests.next_step import allowed_letter_kinds, appeal_window, clock_phrase, next_step
 from foia.requests.notes import add_note, can_remove_note, can_see_notes, notes_for, remove_note
 from foia.requests.queries import (
@@ -371,7 +373,8 @@ def delete(ref: str):
 def history(ref: str):
     """Everything done to the request, oldest first, with before and after (anyone who can see it)."""
     req = request_or_404(ref)
-    rows = history_for(db.session(), req, tz=current_app.config.get("FOIA_TIMEZONE"))
+    rows = history_for(db.session(), req, tz=current_app.config.get("FOIA_TIMEZONE"),
+                       internal=can_see_notes(current_user, req))
     return render_template("requests/history.html", req=req, rows=rows)
 
 
@@ -425,15 +428,35 @@ def _notes_request(ref: str) -> Request:
 @login_required
 def add_note_view(ref: str):
     req = _notes_request(ref)
+    body = request.form.get("body", "")
     try:
-        add_note(db.session(), actor=current_user, now=utcnow(), req=req, body=request.form.get("body", ""))
+        note = add_note(db.session(), actor=current_user, now=utcnow(), req=req, body=body)
     except ValidationError as exc:
         db.session.rollback()
+        # The page again, with the text kept and the reason beside the box (a refused @mention loses nothing).
+        g.note_draft = {"body": body, "error": " ".join(exc.errors.values())}
         flash("The note was not saved: " + " ".join(exc.errors.values()), "error")
-        return redirect(url_for("requests.show", ref=req.ref) + "#notes", 303)
+        return show(req.ref), 400
+    mentioned = len(mentions_by_note(db.session(), [note]).get(note.id, []))
     db.session.commit()
-    flash("Note added. Only people of your organization who can see this request see it.", "success")
+    flash("Note added. Only people of your organization who can see this request see it."
+          + (f" {mentioned} colleague{'s' if mentioned != 1 else ''} will be emailed a link." if mentioned else ""),
+          "success")
     return redirect(url_for("requests.show", ref=req.ref) + "#notes", 303)
+
+
+@bp.app_context_processor
+def notes_helpers():
+    """For the notes panel (requests/_notes.html): who each note mentions (one query), the text of a refused
+    note with its reason, and how to mention someone."""
+
+    def note_mentions(notes: list[InternalNote]) -> dict[int, list]:
+        return mentions_by_note(db.session(), list(notes))
+
+    def note_draft(req: Request) -> dict[str, str]:
+        return getattr(g, "note_draft", None) or {"body": "", "error": ""}
+
+    return {"note_mentions": note_mentions, "note_draft": note_draft, "how_to_mention": HOW_TO_MENTION}
 
 
 @bp.route("/<ref>/notes/<int:note_id>/remove", methods=["POST"])

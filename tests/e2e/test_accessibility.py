@@ -26,13 +26,22 @@ def _pages_for(page, role: str) -> list[str]:
     # each request's history, edit form and log-a-communication form (corrections, issue 13)
     for ref in sorted(set(refs))[:2]:
         paths += [f"/requests/{ref}/history", f"/requests/{ref}/edit", f"/requests/{ref}/communications/new"]
-    paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl", "/fees"]
+    paths += ["/laws", "/laws/us-foia", "/laws/ak-pra", "/laws/wi-prl", "/fees", "/clauses"]
     if role == "staff":  # fee steps and the litigation ledger (issue 19) on requests of their own organization
         page.goto("/requests?scope=mine")
         mine = sorted(set(re.findall(r'href="/requests/(FT-\d{4}-\d{4})"', page.content())))[:2]
         assert mine, "the demo data gives this person requests of their own"
         paths += [f"/requests/{ref}/{part}" for ref in mine for part in ("fees", "litigation")]
         _add_tasks(page, mine[0])  # the request page's Tasks panel with open and done tasks; the dashboard's list
+        # the clause library's forms (issue 19) and a letter draft form offering its clauses
+        page.goto("/clauses")
+        paths += ["/clauses/new"] + sorted(set(re.findall(r'href="(/clauses/\d+/edit)"', page.content())))[:1]
+        letter_forms = []
+        for ref in mine:
+            page.goto(f"/requests/{ref}")
+            letter_forms += re.findall(r'href="(/requests/FT-\d{4}-\d{4}/letters/new\?kind=[\w-]+)"', page.content())
+        assert letter_forms, "a letter draft form (with the clause picker) is walked"
+        paths += letter_forms[:1]
     if role == "admin":
         paths += ["/admin/calendars", "/admin/reminders", "/admin/jobs", "/admin/outbox", "/admin/users", "/admin/organizations",
                   "/admin/webhooks",

@@ -111,8 +111,10 @@ def test_colleague_reads_notes_but_only_editors_write_and_remove(world, login_as
     req = world["requests"][("reporter", "organization")]
     reporter = login_as("reporter")
     _add_note(reporter, req, "Source says the logs exist.")
-    assert _add_note(reporter, req, "   ").status_code == 303  # empty: refused with a message
-    assert _add_note(reporter, req, "x" * 5001).status_code == 303
+    resp = _add_note(reporter, req, "   ")  # empty: refused with a message beside the box, the page again
+    assert resp.status_code == 400 and "Write the note" in resp.get_data(as_text=True)
+    resp = _add_note(reporter, req, "x" * 5001)
+    assert resp.status_code == 400 and "Keep the note under 5,000 characters" in resp.get_data(as_text=True)
     assert session.scalar(select(func.count(InternalNote.id))) == 1
     note = session.scalar(select(InternalNote))
     reporter.post("/logout", data={"csrf_token": csrf_token(reporter, "/requests")})
