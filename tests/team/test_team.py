@@ -339,3 +339,27 @@ def test_an_unreachable_mail_server_keeps_the_assignment_and_says_so(as_user, wo
     assert session.get(Request, req.id).assignee_id == world["users"]["colleague"].id
     page = client.get(f"/requests/{req.ref}").get_data(as_text=True)
     assert "The assignment is saved, but the email to Colleague could not be sent." in page
+
+
+def test_history_keeps_the_organizations_internal_work_from_everyone_else(as_user, world, session):
+    """A public request's History is readable by everyone; its assignments, tags and tasks are not (issue 19:
+    internal work is visible only inside the organization, admins of other organizations included)."""
+    from foia.tasks.service import TaskInput, add_task
+    from foia.team.service import add_tag, assign
+
+    req = world["requests"][("reporter", "public")]
+    editor, colleague = world["users"]["news_staff"], world["users"]["colleague"]
+    assign(session, actor=editor, now=NOW, req=req, assignee=colleague)
+    add_tag(session, actor=editor, now=NOW, req=req, name="ICE operations 2025")
+    add_task(session, actor=editor, now=NOW, req=req,
+             data=TaskInput(title="Chase ICE by phone", assignee_id=colleague.id, due="2026-02-02"))
+    session.commit()
+    internal = (f"Assigned to {colleague.email}", "Tagged \u201cICE operations 2025\u201d",
+                "Added the task \u201cChase ICE by phone\u201d")
+    inside = as_user("news_staff").get(f"/requests/{req.ref}/history").get_data(as_text=True)
+    assert all(line in inside for line in internal)
+    for role in ("outsider", "admin"):
+        resp = as_user(role).get(f"/requests/{req.ref}/history")
+        assert resp.status_code == 200  # the request is public: its History is readable...
+        page = resp.get_data(as_text=True)
+        assert not [line for line in internal if line in page], role  # ...but not its internal work
