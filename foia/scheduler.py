@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import logging
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from foia.clocks.jobs import claim_recompute, recompute_failed, run_recompute_job
 from foia.core.clock import local_today
@@ -34,6 +37,25 @@ from foia.webhooks.delivery import WebhookPass, deliver_due, webhook_settings
 from foia.webhooks.service import sweep_deadlines
 
 log = logging.getLogger("foia.scheduler")
+T = TypeVar("T")
+
+
+def _one_pass(app: Flask, what: str, run: Callable[[Session], T], *, commit: bool = False) -> T | None:
+    """Run one pass of a scheduler job, `run(session)`, in the app's context with a fresh session (committed after
+    `run` when `commit`). Any error is rolled back and logged, and the pass gives None: the job's next interval
+    tries again, and one failing job never stops the others."""
+    with app.app_context():
+        try:
+            result = run(db.session())
+            if commit:
+                db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            log.exception("%s failed; it will run again at the next interval", what)
+            return None
+        finally:
+            db.session.remove()
 
 
 def sweep(app: Flask) -> int:
@@ -61,17 +83,9 @@ def sweep(app: Flask) -> int:
 def send_mentions(app: Flask) -> MentionPass | None:
     """Email the colleagues @mentioned in internal notes (`foia.requests.mentions`), each once; a job of its own
     so a slow mail server never delays reminders. Failures are retried by later passes."""
-    with app.app_context():
-        try:
-            result = send_mention_mail(db.session(), now=datetime.now(UTC), mailer=mailer_for(app.config),
-                                       settings=mention_settings(app.config))
-        except Exception:
-            db.session.rollback()
-            log.exception("mention emails failed; they will be tried again at the next interval")
-            return None
-        finally:
-            db.session.remove()
-    if result.sent or result.retrying or result.failed:
+    result = _one_pass(app, "mention emails", lambda session: send_mention_mail(
+        session, now=datetime.now(UTC), mailer=mailer_for(app.config), settings=mention_settings(app.config)))
+    if result is not None and (result.sent or result.retrying or result.failed):
         log.info("mentions: emailed %d, to retry %d, failed %d", result.sent, result.retrying, result.failed)
     return result
 
@@ -105,18 +119,17 @@ def deliver_webhooks(app: Flask) -> WebhookPass | None:
     """One webhook pass, a job of its own so a slow receiver never delays reminders: enqueue the deadline
     events that came due (each once), then POST every due delivery. Failures are retried by later passes."""
     now = datetime.now(UTC)
-    with app.app_context():
-        try:
-            queued = sweep_deadlines(db.session(), now=now, tz=app.config["FOIA_TIMEZONE"],
-                                     approaching_days=int(app.config.get("FOIA_WEBHOOK_APPROACHING_DAYS") or 5))
-            db.session.commit()
-            result = deliver_due(db.session(), now=now, settings=webhook_settings(app.config))
-        except Exception:
-            db.session.rollback()
-            log.exception("webhook delivery failed; it will run again at the next interval")
-            return None
-        finally:
-            db.session.remove()
+
+    def run(session: Session) -> tuple[int, WebhookPass]:
+        queued = sweep_deadlines(session, now=now, tz=app.config["FOIA_TIMEZONE"],
+                                 approaching_days=int(app.config.get("FOIA_WEBHOOK_APPROACHING_DAYS") or 5))
+        session.commit()
+        return queued, deliver_due(session, now=now, settings=webhook_settings(app.config))
+
+    passed = _one_pass(app, "webhook delivery", run)
+    if passed is None:
+        return None
+    queued, result = passed
     if queued or result.attempts:
         log.info("webhooks: queued %d deadline event(s); delivered %d, to retry %d, failed %d", queued,
                  result.delivered, result.retrying, result.failed)
@@ -159,17 +172,9 @@ def recompute_clocks(app: Flask, *, limit: int = 5) -> int:
 
 def import_requests(app: Flask, *, limit: int = 5) -> ImportPass | None:
     """Run queued web imports of request logs (`foia.imports.jobs`), each in its own transaction."""
-    with app.app_context():
-        try:
-            result = run_import_jobs(db.session(), now=datetime.now(UTC), store=upload_store(app),
-                                     timezone=app.config["FOIA_TIMEZONE"], limit=limit)
-        except Exception:
-            db.session.rollback()
-            log.exception("import jobs failed; they will run again at the next interval")
-            return None
-        finally:
-            db.session.remove()
-    if result.done or result.failed or result.retrying:
+    result = _one_pass(app, "import jobs", lambda session: run_import_jobs(
+        session, now=datetime.now(UTC), store=upload_store(app), timezone=app.config["FOIA_TIMEZONE"], limit=limit))
+    if result is not None and (result.done or result.failed or result.retrying):
         log.info("imports: %d done, %d failed, %d to retry", result.done, result.failed, result.retrying)
     return result
 
@@ -177,17 +182,9 @@ def import_requests(app: Flask, *, limit: int = 5) -> ImportPass | None:
 def sweep_storage(app: Flask) -> None:
     """Remove blobs no row references and temp files of killed uploads, once older than the grace period
     (FOIA_ORPHAN_GRACE_SECONDS, default an hour). Uploads never delete blobs themselves (review F3, F9)."""
-    with app.app_context():
-        try:
-            result = sweep_orphans(db.session(), blob_root(app.config),
-                                   grace_seconds=float(app.config.get("FOIA_ORPHAN_GRACE_SECONDS") or 3600))
-        except Exception:
-            db.session.rollback()
-            log.exception("storage sweep failed; it will run again at the next interval")
-            return
-        finally:
-            db.session.remove()
-    if result.blobs_removed or result.temps_removed:
+    result = _one_pass(app, "storage sweep", lambda session: sweep_orphans(
+        session, blob_root(app.config), grace_seconds=float(app.config.get("FOIA_ORPHAN_GRACE_SECONDS") or 3600)))
+    if result is not None and (result.blobs_removed or result.temps_removed):
         log.info("storage sweep: removed %d orphan blob(s) and %d temp file(s), %d bytes", result.blobs_removed,
                  result.temps_removed, result.bytes_freed)
 
@@ -196,16 +193,9 @@ def background_jobs(app: Flask, *, limit: int = 20) -> JobPass | None:
     """One pass of the jobs table (text extraction), a scheduler job of its own so a hostile file never
     delays reminders: each job parses its file in a limited child process with no transaction open."""
     now = datetime.now(UTC)
-    with app.app_context():
-        try:
-            result = run_jobs(db.session(), now=now, settings=job_settings(app.config), limit=limit)
-        except Exception:
-            db.session.rollback()
-            log.exception("background jobs failed; they will run again at the next interval")
-            return None
-        finally:
-            db.session.remove()
-    if result.ran:
+    result = _one_pass(app, "background jobs",
+                       lambda session: run_jobs(session, now=now, settings=job_settings(app.config), limit=limit))
+    if result is not None and result.ran:
         log.info("jobs: extracted text from %d document(s), %d not extracted, %d to retry", result.done,
                  result.failed, result.retrying)
     return result
@@ -215,17 +205,8 @@ def refresh_statistics(app: Flask) -> RefreshResult | None:
     """The dashboard's agency statistics, stored for every scope: only the agencies changed since the last
     refresh are recomputed (every agency once a day). Its own job, so it never delays the reminder sweep."""
     now = datetime.now(UTC)
-    with app.app_context():
-        try:
-            result = refresh_stats(db.session(), today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now)
-            db.session.commit()
-            return result
-        except Exception:
-            db.session.rollback()
-            log.exception("refreshing agency statistics failed; they will be refreshed at the next interval")
-            return None
-        finally:
-            db.session.remove()
+    return _one_pass(app, "refreshing agency statistics", lambda session: refresh_stats(
+        session, today=local_today(now, app.config["FOIA_TIMEZONE"]), now=now), commit=True)
 
 
 def run_scheduler(app: Flask, *, interval: int = 60) -> None:

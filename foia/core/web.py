@@ -3,9 +3,11 @@ integer ids from URLs, forms and query strings without ever passing the database
 
 from __future__ import annotations
 
+import os
+import tempfile
 from typing import Any
 
-from flask import abort
+from flask import abort, after_this_request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -24,6 +26,23 @@ def request_or_404(ref: str, *, edit: bool = False) -> Request:
     if edit and not can_edit(current_user, req):
         abort(403)
     return req
+
+
+def temp_download(prefix: str, suffix: str = ".zip") -> str:
+    """A new empty temporary file for a download built in this request, removed once the response is made
+    (the response streams it from an open handle, so removing the name is safe)."""
+    fd, path = tempfile.mkstemp(suffix=suffix, prefix=prefix)
+    os.close(fd)
+
+    @after_this_request
+    def _remove(resp: Any) -> Any:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+        return resp
+
+    return path
 
 
 class BoundedIntConverter(IntegerConverter):

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import os
-import tempfile
 
 from flask import (
     Blueprint,
     abort,
-    after_this_request,
     current_app,
     flash,
     redirect,
@@ -23,7 +21,7 @@ from foia.core.access import can_assign, can_edit, get_visible_request
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
-from foia.core.web import request_or_404
+from foia.core.web import request_or_404, temp_download
 from foia.documents.stores import open_store
 from foia.extensions import db
 from foia.mail import EmailParseError, parse_eml
@@ -143,19 +141,8 @@ def assign(row_id: int):
 @bp.route("/requests/<ref>/export")
 @login_required
 def export(ref: str):
-
     req = request_or_404(ref)
-    fd, path = tempfile.mkstemp(suffix=".zip", prefix="foia-export-")
-    os.close(fd)
-
-    @after_this_request
-    def _remove(resp):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-        return resp
-
+    path = temp_download("foia-export-")
     build_bundle(db.session(), req, out_path=path, storage_root=blob_root(current_app.config),
                  letter_cache=letter_cache_dir(current_app.config),
                  mail_from=current_app.config["FOIA_MAIL_FROM"], now=utcnow())

@@ -4,15 +4,12 @@ the list's bulk actions. Parse, authorize, call `team.service` / `team.bulk`, co
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from urllib.parse import parse_qsl
 
 from flask import (
     Blueprint,
     abort,
-    after_this_request,
     current_app,
     flash,
     redirect,
@@ -27,7 +24,7 @@ from foia.core.clock import local_today, utcnow
 from foia.core.db import parse_id
 from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
-from foia.core.web import request_or_404
+from foia.core.web import request_or_404, temp_download
 from foia.extensions import db
 from foia.mail import MailError
 from foia.models import VISIBILITIES, Request, SavedView, User
@@ -223,16 +220,7 @@ def bulk():
 
 
 def _bulk_export(ids: list[int], back: str):
-    fd, path = tempfile.mkstemp(suffix=".zip", prefix="foia-bulk-export-")
-    os.close(fd)
-
-    @after_this_request
-    def _remove(resp):
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-        return resp
+    path = temp_download("foia-bulk-export-")
 
     now = utcnow()
     try:
