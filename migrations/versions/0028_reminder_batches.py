@@ -1,4 +1,4 @@
-"""partial index on reminders.claim_token for the sweep's per-batch lookups at 1M reminder rows (issue 18)
+"""partial indexes for issue 18: reminders.claim_token (the sweep's per-batch reads), events by day (closure recompute)
 
 Revision ID: 0028_reminder_batches
 Revises: 0027_team
@@ -22,12 +22,19 @@ depends_on = None
 # on PostgreSQL). The same-deadline lookup needs no new index: uq_reminders_identity leads with
 # (request_id, user_id, clock_kind, due).
 CLAIMED = "claim_token IS NOT NULL"
+# A closure's recompute (clocks.service.recompute_open with affected_from) looks for the requests with a live event
+# on or after the closure's day; without an index on the day that scanned every event (issue 18, the recompute
+# bench's closure case). A plain CREATE INDEX: the table (and 0022's counting triggers on it) is not rebuilt.
+LIVE = "voided_at IS NULL"
 
 
 def upgrade():
     op.create_index('ix_reminders_claim', 'reminders', ['claim_token'], unique=False,
                     postgresql_where=sa.text(CLAIMED), sqlite_where=sa.text(CLAIMED))
+    op.create_index('ix_events_live_on', 'events', ['occurred_on', 'request_id'], unique=False,
+                    postgresql_where=sa.text(LIVE), sqlite_where=sa.text(LIVE))
 
 
 def downgrade():
+    op.drop_index('ix_events_live_on', table_name='events')
     op.drop_index('ix_reminders_claim', table_name='reminders')
