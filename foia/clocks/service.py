@@ -52,7 +52,7 @@ from foia.deadlines import (
     compute_clocks,
     load_law,
 )
-from foia.deadlines.laws import closures_count_on
+from foia.deadlines.laws import closures_count_on, laws_on_calendar
 from foia.deadlines.ledger import FEE_EVENT_KINDS
 from foia.deadlines.relative import relative_date
 from foia.models import (
@@ -347,11 +347,13 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
             .where(Request.status.not_in(CLOSED_STATUSES)))
     if agency_id is not None:
         stmt = stmt.where(Request.agency_id == agency_id)
+    if calendar_id is not None:  # only the laws that may count on it (each request's is checked below)
+        stmt = stmt.where(Request.law.in_(laws_on_calendar(calendar_id)))
     if affected_from is not None:
         # The requests a change from `affected_from` on can affect, found through indexes and never by testing every
-        # open request: a cached clock date on or after it (ix_request_clocks_due), an event on or after it, or no
-        # cached clock at all. A request without clock rows has no next_due (it is only ever set from its clocks),
-        # so those are looked for among next_due IS NULL (ix_requests_next_due_id).
+        # open request: a cached clock date on or after it (ix_request_clocks_due), a live event on or after it
+        # (ix_events_live_on), or no cached clock at all. A request without clock rows has no next_due (it is only
+        # ever set from its clocks), so those are looked for among next_due IS NULL (ix_requests_next_due_id).
         # (The open statuses listed, for ix_requests_status_next_due; OFFSET 0 keeps PostgreSQL probing each one's
         # clocks by index rather than hashing every clock row, as it would for the ~30% of requests, closed ones,
         # it expects under next_due IS NULL.)

@@ -628,6 +628,7 @@ def reset_law_cache() -> None:
     load_law.cache_clear()
     _law_for_agency.cache_clear()
     _law_with_options.cache_clear()
+    laws_on_calendar.cache_clear()
 
 
 @cache
@@ -723,6 +724,27 @@ def _law_for_agency(slug: str, agency_slug: str) -> Law:
     if merged is base:  # no override matches: the law's defaults
         return _build(base, f"{slug}.toml", agency_slug)
     return _build(merged, f"{slug}.toml [agencies {agency_slug}]", agency_slug, ", ".join(names))
+
+
+def _calendars_named(table: Any) -> set[str]:
+    """Every value of a ``calendar`` key anywhere in a law file's tables (the law's, its agency overrides', its
+    options')."""
+    found: set[str] = set()
+    if isinstance(table, Mapping):
+        for key, value in table.items():
+            if key == "calendar" and isinstance(value, str):
+                found.add(value)
+            else:
+                found |= _calendars_named(value)
+    return found
+
+
+@cache
+def laws_on_calendar(calendar_id: str) -> tuple[str, ...]:
+    """The laws that may count on ``calendar_id`` at some agency: those whose file names that calendar for the
+    law or in any override. A superset (an agency's law is still checked with ``for_agency``), so a query can
+    leave every other law's requests out before they are read."""
+    return tuple(slug for slug in law_slugs() if calendar_id in _calendars_named(_read(slug)))
 
 
 def closures_count_on(calendar_id: str) -> bool:

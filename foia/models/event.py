@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foia.extensions import Model
@@ -43,7 +43,13 @@ EVENT_KINDS: dict[str, str] = {
 
 class Event(Model):
     __tablename__ = "events"
-    __table_args__ = (Index("ix_events_request_on", "request_id", "occurred_on", "id"),)
+    __table_args__ = (
+        Index("ix_events_request_on", "request_id", "occurred_on", "id"),
+        # A closure's recompute finds the requests with a live event on or after its day (clocks.service.recompute_open)
+        # by this index, not by scanning every event.
+        Index("ix_events_live_on", "occurred_on", "request_id", postgresql_where=text("voided_at IS NULL"),
+              sqlite_where=text("voided_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))

@@ -60,6 +60,9 @@ class Reminder(Model):
         Index("uq_reminders_digest", "user_id", "due", "rule", unique=True,
               postgresql_where=text("request_id IS NULL"), sqlite_where=text("request_id IS NULL")),
         Index("ix_reminders_request", "request_id", "status"),
+        # A claimed batch is found by its token; only rows in flight carry one, so this index stays tiny.
+        Index("ix_reminders_claim", "claim_token", postgresql_where=text("claim_token IS NOT NULL"),
+              sqlite_where=text("claim_token IS NOT NULL")),
         Index("ix_reminders_user", "user_id", "send_at"),
     )
 

@@ -548,21 +548,29 @@ def _deadline(row: DueReminder) -> tuple[Any, ...]:
     return (row.request_id, row.user_id, row.clock_kind, row.due)
 
 
+# Deadlines per same-deadline query: 4 bound parameters each, well inside SQLite's limit.
+_DEADLINES_PER_QUERY = 500
+
+
 def _same_deadline_rows(session: Session, rows: list[DueReminder]) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
-    """For a batch, in one query: the other live rows for each row's deadline (status, send_at, sent_at, id)."""
-    if not rows:
-        return {}
+    """For a batch, in one query (per 500 deadlines): the other live rows for each row's deadline (status, send_at, sent_at, id).
+
+    Selects exactly the batch's deadlines, an OR of ``request_id = ? AND user_id = ? AND clock_kind = ? AND
+    due = ?``: each term is an equality lookup on the leading columns of ``uq_reminders_identity`` (PostgreSQL:
+    a BitmapOr; SQLite: a MULTI-INDEX OR), so a batch reads only its own deadlines' rows however many reminders
+    each request has had (issue 18). A row-value ``IN (VALUES ...)`` would be simpler, but SQLite scans the
+    table for it."""
     found: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
-    wanted = {_deadline(r) for r in rows}
-    for request_id, user_id, kind, due, status, send_at, sent_at, row_id in session.execute(
-            select(Reminder.request_id, Reminder.user_id, Reminder.clock_kind, Reminder.due, Reminder.status,
-                   Reminder.send_at, Reminder.sent_at, Reminder.id)
-            .where(Reminder.request_id.in_({r.request_id for r in rows}),
-                   Reminder.user_id.in_({r.user_id for r in rows}),
-                   Reminder.status.in_(("pending", "sending", "sent")))):
-        key = (request_id, user_id, kind, due)
-        if key in wanted:
-            found.setdefault(key, []).append((status, send_at, sent_at, row_id))
+    wanted = list({_deadline(r) for r in rows})
+    for start in range(0, len(wanted), _DEADLINES_PER_QUERY):
+        deadlines = or_(*[and_(Reminder.request_id == request_id, Reminder.user_id == user_id,
+                               Reminder.clock_kind == kind, Reminder.due == due)
+                          for request_id, user_id, kind, due in wanted[start:start + _DEADLINES_PER_QUERY]])
+        for request_id, user_id, kind, due, status, send_at, sent_at, row_id in session.execute(
+                select(Reminder.request_id, Reminder.user_id, Reminder.clock_kind, Reminder.due, Reminder.status,
+                       Reminder.send_at, Reminder.sent_at, Reminder.id)
+                .where(deadlines, Reminder.status.in_(("pending", "sending", "sent")))):
+            found.setdefault((request_id, user_id, kind, due), []).append((status, send_at, sent_at, row_id))
     return found
 
 

@@ -95,3 +95,30 @@ def test_a_closure_moves_exactly_what_a_full_recompute_would(world, session, mon
     session.commit()
     assert _cache(session) == before
     assert {(m.ref, m.kind) for m in back} == {(m.ref, m.kind) for m in moved if m.ref != blank.ref}
+
+
+def test_a_calendar_s_recompute_reads_every_law_that_may_count_on_it(tmp_path):
+    """`laws_on_calendar` (the SQL pre-filter of a calendar's recompute) names every law whose file puts it on that
+    calendar, for the law or for some agency (an override), and no law that never counts on it."""
+    from foia.deadlines import law_slugs, load_law
+    from foia.deadlines.laws import laws_on_calendar, set_laws_dirs
+    from tests.deadlines.test_laws_pluggable import LAW_TOML, SLUG
+
+    folder = tmp_path / "laws"
+    folder.mkdir()
+    # The throwaway law counts on the federal calendar, except at its court agencies (an override).
+    (folder / f"{SLUG}.toml").write_text(LAW_TOML + '\n[agencies."xx-court-*"]\ncalendar = "ca-court"\n',
+                                         encoding="utf-8")
+    set_laws_dirs([str(folder)])
+    try:
+        law = load_law(SLUG)
+        assert law.calendar == "us-federal" and law.for_agency("xx-court-7").calendar == "ca-court"
+        assert law.for_agency("xx-police").calendar == "us-federal"
+        court, federal = laws_on_calendar("ca-court"), laws_on_calendar("us-federal")
+        assert SLUG in court and "ca-cpra" in court and "us-foia" not in court
+        assert SLUG in federal and "us-foia" in federal and "ca-cpra" not in federal
+        for slug in law_slugs():  # every shipped law is found under its own calendar
+            assert slug in laws_on_calendar(load_law(slug).calendar), slug
+    finally:
+        set_laws_dirs(())
+    assert SLUG not in laws_on_calendar("ca-court")  # the cache was reset with the folders

@@ -251,3 +251,48 @@ def test_the_reminder_sweep_runs_neither_statistics_nor_extraction(app, world, s
     assert calls == []
     scheduler.refresh_statistics(app)
     assert calls == ["statistics"]
+
+
+def test_the_same_deadline_lookup_returns_exactly_the_batchs_deadlines(world, session):
+    """`_same_deadline_rows` selects the batch's (request, person, clock, due) tuples in SQL: rows that share
+    only some of those (another person on the same request, the same person on another request of the batch,
+    another due date or clock) and rows no longer live are not returned; every live row of each deadline is."""
+    from foia.reminders.dispatch import _load_claimed, _same_deadline_rows
+
+    a, b = world["requests"][("staff", "private")], world["requests"][("staff", "organization")]
+    u1, u2 = world["users"]["staff"], world["users"]["admin"]
+    d, other_day = date(2026, 6, 30), date(2026, 7, 1)
+    now = DUE_AT
+    session.execute(Reminder.__table__.delete())
+
+    def row(req, user, kind="response", due=d, rule="on_date", seq=0, status="pending", token=None):
+        r = Reminder(request_id=req.id if req else None, user_id=user.id, clock_kind=kind, due=due, rule=rule,
+                     seq=seq, send_at=now - timedelta(hours=1), status=status, attempts=0, last_error="",
+                     claim_token=token, sent_at=now - timedelta(days=1) if status == "sent" else None,
+                     message_id="", created_at=now)
+        session.add(r)
+        session.flush()
+        return r.id
+
+    mine_a = row(a, u1, token="t")  # the batch: (a, u1) and (b, u2)
+    mine_b = row(b, u2, token="t")
+    sent_a = row(a, u1, rule="before_1", status="sent")  # same deadline as mine_a: returned
+    pending_b = row(b, u2, rule="before_5")  # same deadline as mine_b: returned
+    row(a, u1, rule="before_10", status="skipped")  # not live
+    row(a, u1, rule="before_3", status="failed")  # not live
+    row(a, u2, status="sent")  # crosses: a with u2
+    row(b, u1, status="sent")  # crosses: b with u1
+    row(a, u1, due=other_day, status="sent")  # another due date
+    row(a, u1, kind="appeal", status="sent")  # another clock
+    row(None, u1, rule="digest", status="sent")  # a digest (no request)
+    session.commit()
+
+    batch = _load_claimed(session, "t")
+    assert sorted(r.id for r in batch) == sorted([mine_a, mine_b])
+    found = _same_deadline_rows(session, batch)
+    ids = {key: sorted(r[-1] for r in rows) for key, rows in found.items()}
+    assert ids == {(a.id, u1.id, "response", d): sorted([mine_a, sent_a]),
+                   (b.id, u2.id, "response", d): sorted([mine_b, pending_b])}
+    statuses = {r[-1]: r[0] for rows in found.values() for r in rows}
+    assert statuses == {mine_a: "pending", sent_a: "sent", mine_b: "pending", pending_b: "pending"}
+    assert _same_deadline_rows(session, []) == {}
