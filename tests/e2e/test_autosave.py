@@ -48,5 +48,5 @@ def test_a_filed_request_does_not_come_back_as_the_draft(page):
     assert TITLE not in page.content()
 
     page.goto("/requests")
-    assert page.content().count(TITLE) == 1, "filed exactly once"
+    assert page.locator("table.requests-table tbody tr", has_text=TITLE).count() == 1, "filed exactly once"
     assert f"/requests/{ref}" in page.content()

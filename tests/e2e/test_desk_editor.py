@@ -62,17 +62,17 @@ def test_a_desk_editors_morning(page):
     # 4. A task for the editor with an internal date of today (tasks relative to a statutory date: tests/tasks).
     if not page.locator("#task-title").is_visible():
         page.locator("summary", has_text="Add a task").click()
-    page.locator("#task-title").fill("Review the 400 pages before the agency's answer")
+    page.locator("#task-title").fill("Read the sheriff's transfer log (desk editor)")
     page.locator("#task-due").fill(time.strftime("%Y-%m-%d"))  # the server's date, as the panel counts it
     with page.expect_navigation():
         page.get_by_role("button", name="Add task").click()
-    row = page.locator(".task-row", has_text="Review the 400 pages")
+    row = page.locator(".task-row", has_text="transfer log (desk editor)")
     assert row.count() == 1 and "Internal" in row.inner_text()
     check("request page with the task")
 
     # 5. The dashboard again: the internal date in its own section, marked Internal, never Statutory.
     page.goto("/")
-    mine = page.locator("table.task-deadlines tbody tr", has_text="Review the 400 pages")
+    mine = page.locator("table.task-deadlines tbody tr", has_text="transfer log (desk editor)")
     assert mine.count() == 1, page.locator("#tasks-heading").inner_text()
     assert "Internal" in mine.inner_text() and "Statutory" not in mine.inner_text() and ref in mine.inner_text()
     assert page.locator("table.deadlines:not(.task-deadlines) .statutory-tag").count() >= 1

@@ -126,7 +126,9 @@ def test_the_directory_searches_pages_and_shows_reported_figures(page, live_serv
     first_row = page.locator("#agency-list tbody tr").first
     assert "Immigration and Customs Enforcement" in first_row.inner_text()
     page.goto("/agencies")
-    page.get_by_role("navigation", name="Pages of agencies").get_by_role("link", name="Next page").click()
+    with page.expect_navigation():
+        page.get_by_role("navigation", name="Pages of agencies").get_by_role("link", name="Next page").click()
+    page.wait_for_load_state()
     assert "page=2" in page.url and page.locator("#agency-list tbody tr").count() >= 1
     page.goto("/agencies/departments")
     page.get_by_role("link", name=re.compile("Department of Homeland Security")).first.click()

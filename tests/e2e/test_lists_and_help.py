@@ -45,7 +45,7 @@ def lister(page, live_server):
 
 
 def _titles(page) -> list[str]:
-    return page.locator("table.requests-table tbody tr td:nth-child(2)").all_inner_texts()
+    return page.locator("table.requests-table tbody tr td.request-title").all_inner_texts()
 
 
 def test_sort_filter_and_page_through_the_requests_list(lister):
