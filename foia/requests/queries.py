@@ -296,21 +296,20 @@ def list_filters(session: Session, user: User, lq: ListQuery) -> list:
         filters.append(Request.organization_id == user.organization_id)
     if lq.status:
         filters.append(Request.status == lq.status)
-    # Assignees and tags are an organization's working labels: outside admins, filtering by them keeps to the
-    # person's own organization (another organization's public requests do not tell who owns them).
-    own_org = user.role != "admin"
+    # Assignees and tags are an organization's internal work (`core.access.can_see_internal`): filtering by them
+    # keeps to the person's own organization, admins included (another organization's public requests do not
+    # tell who owns them or how they are labelled).
     if lq.assignee == "me":
         filters.append(Request.assignee_id == user.id)
     elif lq.assignee == "none":
         filters.append(Request.assignee_id.is_(None))
     elif lq.assignee:
         filters.append(Request.assignee_id == int(lq.assignee))
-    if lq.assignee and own_org:
+    if lq.assignee:
         filters.append(Request.organization_id == user.organization_id)
     if lq.tag:
         tagged = select(RequestTag.request_id).join(Tag, Tag.id == RequestTag.tag_id).where(Tag.id == int(lq.tag))
-        if own_org:
-            tagged = tagged.where(Tag.organization_id == user.organization_id)
+        tagged = tagged.where(Tag.organization_id == user.organization_id)
         filters.append(Request.id.in_(tagged))
     if lq.agency_slug:
         agency_id = session.scalar(select(Agency.id).where(Agency.slug == lq.agency_slug))

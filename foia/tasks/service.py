@@ -33,7 +33,7 @@ INTERNAL = "Internal"
 
 
 def can_see_tasks(user: User | None, req: Request) -> bool:
-    """The request's organization (and admins), as for internal notes."""
+    """Members of the request's organization only (`can_see_internal`), as for internal notes."""
     return can_see_internal(user, req)
 
 

@@ -1,8 +1,8 @@
 """Assignee, tags and saved list views. Every function takes the session, the actor and `now`; every change
 writes an audit row; nothing is committed here (the caller commits once, or rolls back on ValidationError).
 
-Who sees a request's assignee and tags: the people of its organization who may see it, and admins — the rule
-of internal notes (`foia.requests.notes.can_see_notes`): a public request's working labels stay with the
+Who sees a request's assignee and tags: the people of its organization who may see it, admins of other
+organizations not included — the rule of internal notes and tasks (`foia.core.access.can_see_internal`): a public request's working labels stay with the
 organization that keeps it. Who changes them: whoever may edit the request (`foia.core.access.can_edit`).
 """
 

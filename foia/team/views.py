@@ -53,7 +53,7 @@ bp = Blueprint("team", __name__)
 
 def _team_request(ref: str) -> Request:
     """The request for a Team-panel change: 404 unless the person may see it and its working labels (its
-    organization's people and admins), 403 when they may only read it."""
+    organization's people), 403 when they may only read it."""
     req = request_or_404(ref)
     if not can_see_team(current_user, req):
         abort(404)

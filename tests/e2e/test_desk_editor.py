@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import time
 
-from tests.e2e.conftest import axe_violations, sign_in
+from tests.e2e.conftest import axe_violations, screenshot, sign_in
 
 EDITOR = "admin@lacity.example"  # Sam Okafor, City of Los Angeles (demo data)
 REF_RE = r'href="/requests/(FT-\d{4}-\d{4})"'
@@ -18,6 +18,7 @@ def test_a_desk_editors_morning(page):
     problems: dict[str, list] = {}
 
     def check(name: str) -> None:
+        screenshot(page, "desk-editor-" + name.replace(" ", "-"))
         found = axe_violations(page)
         if found:
             problems[name] = found
