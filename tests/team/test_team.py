@@ -363,3 +363,10 @@ def test_history_keeps_the_organizations_internal_work_from_everyone_else(as_use
         assert resp.status_code == 200  # the request is public: its History is readable...
         page = resp.get_data(as_text=True)
         assert not [line for line in internal if line in page], role  # ...but not its internal work
+        # Nor can the list be filtered by the newsroom's tag or assignee to learn which public requests carry them.
+        client = as_user(role)
+        tag = session.scalar(select(Tag).where(Tag.name == "ICE operations 2025"))
+        assert req.id in listed_ids(client)  # the public request is listed...
+        assert req.id not in listed_ids(client, f"?tag={tag.id}")  # ...but not found by the newsroom's labels
+        assert req.id not in listed_ids(client, f"?assignee={colleague.id}")
+    assert req.id in listed_ids(as_user("news_staff"), f"?tag={tag.id}")  # (the newsroom finds it by them)
