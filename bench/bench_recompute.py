@@ -111,7 +111,7 @@ class Floor:
             closures = self.closures[(law.calendar, agency_id)]
             if extra is not None and law.calendar == CALENDAR:
                 closures = [*closures, extra]
-            n += len(compute_clocks(law, ledger_for(self.events.get(rid, ())), agency=self.rules[(agency_slug, tz)],
+            n += len(compute_clocks(law, ledger_for(self.events.get(rid, ()), live=True), agency=self.rules[(agency_slug, tz)],
                                     closures=closures, expedited=expedited, options=request_options(fee_cat)))
         return n
 

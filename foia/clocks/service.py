@@ -19,6 +19,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -72,37 +74,22 @@ from foia.models import (
 _DATA_KINDS = ("extension", "agreed_date", "estimated_completion", "delivery_failed", *sorted(FEE_EVENT_KINDS))
 
 
-@dataclass
-class _Req:
-    id: int
-    ref: str
-    response_due: date | None
-    next_due: date | None
-
-
 # Ledger kinds the engine may read (plus "sent", which stands in for receipt when none is logged, and
 # "delivery_failed", which takes a bounced "sent" back).
 LEDGER_KINDS = (*sorted(ENGINE_EVENT_KINDS), "sent", "delivery_failed")
 
 
-def _voided(e: Any) -> bool:
-    """Whether a ledger row is voided. A result row of the bulk recompute has only the columns it selected (its
-    query already left voided events out); asking a row for a column it lacks costs SQLAlchemy an exception."""
-    mapping = getattr(e, "_mapping", None)
-    if mapping is not None:
-        return mapping.get("voided_at") is not None
-    return getattr(e, "voided_at", None) is not None
-
-
-def ledger_for(events: Sequence[Any]) -> list[LedgerEvent]:
+def ledger_for(events: Sequence[Any], *, live: bool = False) -> list[LedgerEvent]:
     """Engine events from ledger rows. A request counts as received when the agency received it;
     if nobody logged a separate receipt, the day it was sent is taken as the day of receipt
     (right for email and portals; for postal mail, log the receipt).
 
     A "sent" event named by a "delivery_failed" event (the email bounced) is ignored: the request was
     never received that way, so the clocks are computed as if it had not been sent; a later successful
-    resend is a new "sent" event and starts them then. Voided events (corrections) are skipped."""
-    events = [e for e in events if not _voided(e)]  # a voided fact counts for nothing
+    resend is a new "sent" event and starts them then. Voided events (corrections) are skipped; `live=True` says the
+    caller's query already left them out (the bulk recompute's rows have no voided_at column to ask)."""
+    if not live:  # a voided fact counts for nothing (`live`: the rows were selected without voided ones)
+        events = [e for e in events if getattr(e, "voided_at", None) is None]
     has_received = any(e.kind == "received" for e in events)
     bounced = {e.data.get("event_id") for e in events if e.kind == "delivery_failed" and e.data}
     out: list[LedgerEvent] = []
@@ -434,59 +421,64 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
     for lo, hi, start, stop in id_chunks([r[0] for r in rows], rows=CHUNK_ROWS, spread=CHUNK_SPREAD,
                                          slack=CHUNK_SLACK if not by_ids else 1 << 62):
         chunk = rows[start:stop]
-        wanted = {r[0] for r in chunk}
         bounds: dict[str, Any] = {"ids": [r[0] for r in chunk]} if by_ids else {"lo": lo, "hi": hi}
         if postgres:  # row locks in id order (as `lock_requests`), on the range's open requests
             conn.execute(lock_q, bounds)
-        events_by_req: dict[int, list[Any]] = defaultdict(list)
-        for e in conn.execute(events_q, bounds).all():
-            if e[0] in wanted:
-                events_by_req[e[0]].append(e)
+        # Both reads select exactly the chunk's requests (the ranges repeat the selection in SQL, and nothing writes
+        # a ledger or a clock under the exclusive lock); the events come ordered by request.
+        events_by_req = {rid: list(group) for rid, group in groupby(conn.execute(events_q, bounds).all(),
+                                                                    key=itemgetter(0))}
         cached: dict[int, dict[str, Any]] = defaultdict(dict)
         for crow in conn.execute(clocks_q, bounds).all():
-            if crow[1] in wanted:
-                cached[crow[1]][crow[2]] = crow
+            cached[crow[1]][crow[2]] = crow
         agencies: dict[tuple[str, str], AgencyRules] = {}
         for rid, ref, law_slug, expedited, req_agency_id, cur_response_due, cur_next_due, agency_slug, tz, fee_cat in chunk:
-            law = law_for(law_slug, agency_slug)
+            law = laws.get((law_slug, agency_slug)) or law_for(law_slug, agency_slug)
             key = (law.calendar, req_agency_id)
-            if key not in closures_cache:
-                closures_cache[key] = _closures_for(session, law.calendar, req_agency_id)
+            closures = closures_cache.get(key)
+            if closures is None:
+                closures = closures_cache[key] = _closures_for(session, law.calendar, req_agency_id)
             akey = (agency_slug, tz)
-            if akey not in agencies:
-                agencies[akey] = AgencyRules(slug=agency_slug, timezone=tz or default_timezone())
-            clocks = compute_clocks(law, ledger_for(events_by_req.get(rid, ())), agency=agencies[akey],
-                                    closures=closures_cache[key], expedited=expedited,
+            rules = agencies.get(akey)
+            if rules is None:
+                rules = agencies[akey] = AgencyRules(slug=agency_slug, timezone=tz or default_timezone())
+            clocks = compute_clocks(law, ledger_for(events_by_req.get(rid, ()), live=True), agency=rules,
+                                    closures=closures, expedited=expedited,
                                     options=request_options(fee_cat))
-            r = _Req(rid, ref, cur_response_due, cur_next_due)
-            old = cached.get(rid, {})
-            changes = []
+            old = cached.get(rid)
+            changes: list[Moved] = []
+            response_due = next_due = None
+            seen_response = False
             for c in clocks:
-                row = old.get(c.kind)
+                due = c.due
+                if c.kind == "response" and not seen_response:
+                    response_due, seen_response = due, True
+                if due is not None and c.status == "open" and (next_due is None or due < next_due):
+                    next_due = due
+                row = old.get(c.kind) if old else None
                 if row is None:
-                    clock_inserts.append({"request_id": r.id, "kind": c.kind, "label": c.label, "due": c.due,
+                    clock_inserts.append({"request_id": rid, "kind": c.kind, "label": c.label, "due": due,
                                           "status": c.status, "computed_at": now})
-                    if c.due is not None:
-                        changes.append(Moved(r.ref, c.kind, None, c.due))
-                elif (row[3], row[4], row[5]) != (c.due, c.status, c.label):
-                    clock_updates.append({"id": row[0], "due": c.due, "status": c.status, "label": c.label,
+                    if due is not None:
+                        changes.append(Moved(ref, c.kind, None, due))
+                elif row[3] != due or row[4] != c.status or row[5] != c.label:
+                    clock_updates.append({"id": row[0], "due": due, "status": c.status, "label": c.label,
                                           "computed_at": now})
-                    if row[3] != c.due:
-                        changes.append(Moved(r.ref, c.kind, row[3], c.due))
+                    if row[3] != due:
+                        changes.append(Moved(ref, c.kind, row[3], due))
             if old:
                 kinds = {c.kind for c in clocks}
                 clock_deletes.extend(row[0] for kind, row in old.items() if kind not in kinds)
-            response_due, next_due = _summary(clocks)
-            if (response_due, next_due) != (r.response_due, r.next_due):
-                request_updates.append({"id": r.id, "response_due": response_due, "next_due": next_due})
+            if response_due != cur_response_due or next_due != cur_next_due:  # as _summary(clocks)
+                request_updates.append({"id": rid, "response_due": response_due, "next_due": next_due})
             if changes:
                 stale_ids.append(rid)
                 moved.extend(changes)
                 followed[rid] = {c.kind: c.due for c in clocks}
                 calendar_key[rid] = key
                 audits.append({
-                    "at": now, "actor_id": actor.id if actor else None, "action": "recompute", "request_id": r.id,
-                    "entity_type": "requests", "entity_id": str(r.id),
+                    "at": now, "actor_id": actor.id if actor else None, "action": "recompute", "request_id": rid,
+                    "entity_type": "requests", "entity_id": str(rid),
                     "before": {"reason": reason, **{m.kind: m.before.isoformat() if m.before else None for m in changes}},
                     "after": {"reason": reason, **{m.kind: m.after.isoformat() if m.after else None for m in changes}},
                 })
