@@ -328,6 +328,10 @@ def recompute_open(session: Session, *, now: datetime, actor: User | None, reaso
         # The selection below is estimated costly enough for PostgreSQL's JIT, whose compilation (~0.2 s) is
         # most of a small recompute's time and saves nothing on these index-driven reads. Until commit only.
         session.execute(text("SET LOCAL jit = off"))
+        # The default random_page_cost (4, for spinning disks) priced a chunk's 2,000 index probes of the ledger above
+        # a parallel seq scan of every event: 53 ms against 5 ms by ix_events_request_on at 100k requests. The
+        # ledger and the clock cache are read by id, mostly from cache; price random reads as such. Until commit.
+        session.execute(text("SET LOCAL random_page_cost = 1.1"))
     stmt = (select(Request.id, Request.ref, Request.law, Request.expedited, Request.agency_id, Request.response_due,
                    Request.next_due, Agency.slug, Agency.timezone, Request.fee_category)
             .join(Agency, Agency.id == Request.agency_id)
