@@ -3,8 +3,9 @@
 Revision ID: 0001_organizations_users
 Revises: 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0001_organizations_users'
 down_revision = None

@@ -3,8 +3,9 @@
 Revision ID: 0002_agencies
 Revises: 0001_organizations_users
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0002_agencies'
 down_revision = '0001_organizations_users'

@@ -3,8 +3,9 @@
 Revision ID: 0003_requests
 Revises: 0002_agencies
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0003_requests'
 down_revision = '0002_agencies'

@@ -3,8 +3,9 @@
 Revision ID: 0004_events
 Revises: 0003_requests
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0004_events'
 down_revision = '0003_requests'

@@ -3,8 +3,9 @@
 Revision ID: 0005_audit_log
 Revises: 0004_events
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0005_audit_log'
 down_revision = '0004_events'

@@ -5,8 +5,9 @@ Revises: 0005_audit_log
 
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0006_closures_clocks'

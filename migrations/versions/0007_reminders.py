@@ -5,8 +5,9 @@ Revises: 0006_closures_clocks
 
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0007_reminders'

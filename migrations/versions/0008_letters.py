@@ -4,8 +4,9 @@ Revision ID: 0008_letters
 Revises: 0007_reminders
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0008_letters'

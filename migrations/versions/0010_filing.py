@@ -5,8 +5,9 @@ Revises: 0009_communications
 
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0010_filing'

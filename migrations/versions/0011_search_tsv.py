@@ -9,6 +9,7 @@ Revises: 0010_filing
 """
 from alembic import op
 
+
 revision = '0011_search_tsv'
 down_revision = '0010_filing'
 branch_labels = None

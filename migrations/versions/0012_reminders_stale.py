@@ -5,8 +5,9 @@ Revises: 0011_search_tsv
 
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0012_reminders_stale'

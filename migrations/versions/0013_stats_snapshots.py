@@ -5,8 +5,9 @@ Revises: 0012_reminders_stale
 
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0013_stats_snapshots'
