@@ -11,17 +11,19 @@ from flask import abort, after_this_request
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
-from foia.core.access import can_edit, get_visible_request
+from foia.core.access import can_edit, can_see_internal, get_visible_request
 from foia.core.db import MAX_ID
 from foia.extensions import db
 from foia.models import Request
 
 
-def request_or_404(ref: str, *, edit: bool = False) -> Request:
+def request_or_404(ref: str, *, edit: bool = False, internal: bool = False) -> Request:
     """The request `ref` for the signed-in person: 404 when it is missing or hidden from them (the
-    two look alike), 403 when `edit` is asked and they may only read it."""
+    two look alike), 403 when `edit` is asked and they may only read it. `internal`: a route of the request's
+    internal work (notes, tasks, the Team panel) is also a 404 for anyone outside its organization, admins of
+    other organizations included, even on a public request (`can_see_internal`)."""
     req = get_visible_request(db.session(), current_user, ref)
-    if req is None:
+    if req is None or (internal and not can_see_internal(current_user, req)):
         abort(404)
     if edit and not can_edit(current_user, req):
         abort(403)

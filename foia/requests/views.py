@@ -413,21 +413,10 @@ def correction_helpers():
     return {"can_delete_request": can_delete_request, "event_void_refusal": event_void_refusal}
 
 
-def _notes_request(ref: str) -> Request:
-    """The request for a notes route: 404 when the person cannot see it or its notes (another organization,
-    even on a public request), 403 when they may read but not change it."""
-    req = request_or_404(ref)
-    if not can_see_notes(current_user, req):
-        abort(404)
-    if not can_edit(current_user, req):
-        abort(403)
-    return req
-
-
 @bp.route("/<ref>/notes", methods=["POST"])
 @login_required
 def add_note_view(ref: str):
-    req = _notes_request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     body = request.form.get("body", "")
     try:
         note = add_note(db.session(), actor=current_user, now=utcnow(), req=req, body=body)
@@ -462,7 +451,7 @@ def notes_helpers():
 @bp.route("/<ref>/notes/<int:note_id>/remove", methods=["POST"])
 @login_required
 def remove_note_view(ref: str, note_id: int):
-    req = _notes_request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     note = db.session.get(InternalNote, note_id)
     if note is None or note.request_id != req.id:
         abort(404)

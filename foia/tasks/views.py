@@ -38,17 +38,6 @@ def _back(req: Request):
     return redirect(url_for("requests.show", ref=req.ref) + "#tasks", 303)
 
 
-def _request(ref: str) -> Request:
-    """The request, for people of its organization (404 for anyone else: its tasks are internal); 403 for those
-    who may only read it."""
-    req = request_or_404(ref)
-    if not can_see_tasks(current_user, req):
-        abort(404)
-    if not can_change_tasks(current_user, req):
-        abort(403)
-    return req
-
-
 def _task(req: Request, task_id: int) -> Task:
     task = db.session.get(Task, task_id)
     if task is None or task.request_id != req.id:
@@ -59,7 +48,7 @@ def _task(req: Request, task_id: int) -> Task:
 @bp.route("", methods=["POST"])
 @login_required
 def add(ref: str):
-    req = _request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     form = request.form
     data = TaskInput(title=form.get("title", ""), assignee_id=parse_id(form.get("assignee_id")),
                      mode=form.get("mode", "date"), due=form.get("due", ""), days=form.get("days", ""),
@@ -77,7 +66,7 @@ def add(ref: str):
 
 
 def _change(ref: str, task_id: int, action, done_message: str, failed: str):
-    req = _request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     task = _task(req, task_id)
     try:
         action(db.session(), actor=current_user, now=utcnow(), req=req, task=task)

@@ -51,17 +51,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("team", __name__)
 
 
-def _team_request(ref: str) -> Request:
-    """The request for a Team-panel change: 404 unless the person may see it and its working labels (its
-    organization's people), 403 when they may only read it."""
-    req = request_or_404(ref)
-    if not can_see_team(current_user, req):
-        abort(404)
-    if not can_edit(current_user, req):
-        abort(403)
-    return req
-
-
 def _back(req: Request):
     return redirect(url_for("requests.show", ref=req.ref) + "#team", 303)
 
@@ -82,7 +71,7 @@ def _mail_assignment(assignee: User, reqs: Sequence[Request]) -> None:
 @bp.route("/requests/<ref>/assignee", methods=["POST"])
 @login_required
 def set_assignee(ref: str):
-    req = _team_request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     raw = request.form.get("user_id", "")
     assignee = None
     if raw:
@@ -111,7 +100,7 @@ def set_assignee(ref: str):
 @bp.route("/requests/<ref>/tags", methods=["POST"])
 @login_required
 def add_tag_view(ref: str):
-    req = _team_request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     try:
         tag = add_tag(db.session(), actor=current_user, now=utcnow(), req=req, name=request.form.get("name", ""))
     except ValidationError as exc:
@@ -126,7 +115,7 @@ def add_tag_view(ref: str):
 @bp.route("/requests/<ref>/tags/<int:tag_id>/remove", methods=["POST"])
 @login_required
 def remove_tag_view(ref: str, tag_id: int):
-    req = _team_request(ref)
+    req = request_or_404(ref, edit=True, internal=True)
     try:
         tag = remove_tag(db.session(), actor=current_user, now=utcnow(), req=req, tag_id=tag_id)
     except ValidationError as exc:
