@@ -109,3 +109,42 @@ def test_a_closure_added_on_the_admin_page_recomputes_in_the_scheduler_not_the_r
     assert {r.response_due for r in reqs} == {date(2025, 7, 1)}
     assert session.get_one(Job, job.id).status == "done"
     assert recompute_clocks(client.application) == 0  # nothing left queued
+
+
+def test_the_recompute_pauses_the_garbage_collector_and_gives_it_back(world, session, monkeypatch):
+    """`gc_paused`: the collector is off during the bulk pass, on again afterwards (also when the pass fails), and
+    left off if the caller had turned it off."""
+    import gc
+
+    import foia.clocks.service as service
+
+    seen: list[bool] = []
+    real = service.compute_clocks
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "compute_clocks", spy)
+    assert gc.isenabled()
+    recompute_open(session, now=NOW, actor=None, reason="gc test")
+    session.rollback()
+    assert seen and not any(seen) and gc.isenabled()
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("engine failed")
+
+    monkeypatch.setattr(service, "compute_clocks", boom)
+    try:
+        recompute_open(session, now=NOW, actor=None, reason="gc test")
+    except RuntimeError:
+        pass
+    session.rollback()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with service.gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
