@@ -14,8 +14,10 @@ from foia.ops.diskfull import guard_cli_group
 
 #: Every feature's command: name -> (module, attribute, the first line of its help). A command's module is
 #: imported only when that command runs (or asks for its own --help), so `flask foia --help` and
-#: `flask foia reminders ...` do not import every feature (openpyxl, the scheduler, the mail room...).
-#: tests/ops/test_startup.py checks each help line against the command's own.
+#: `flask foia reminders ...` do not import every feature (openpyxl, the scheduler, the mail room...). A command's
+#: module imports at its top only what `flask foia --help` has loaded already: the models, services, mail and
+#: importers are imported inside the commands, so a group's or a command's --help imports none of them.
+#: tests/ops/test_startup.py checks each help line against the command's own, and what each --help imports.
 LAZY_COMMANDS: dict[str, tuple[str, str, str]] = {
     "user": ("foia.accounts.cli", "user_cli", "Manage user accounts."),
     "agencies": ("foia.agencies.cli", "agencies_cli",

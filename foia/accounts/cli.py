@@ -7,12 +7,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from foia.accounts.passwords import check_new_password
-from foia.accounts.service import create_user, get_or_create_organization
 from foia.core.cli import parse_now
-from foia.core.errors import ValidationError
+from foia.core.vocab import ROLES
 from foia.extensions import db
-from foia.models import ROLES
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 
@@ -26,6 +23,9 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 def user_create(email: str, role: str, org_name: str, name: str, password_stdin: bool) -> None:
     """Create a user account. The password is prompted for, or read from stdin; it must meet the password
     policy (at least 12 characters, not easy to guess)."""
+    from foia.accounts.passwords import check_new_password
+    from foia.accounts.service import create_user, get_or_create_organization
+    from foia.core.errors import ValidationError
 
     if password_stdin or not sys.stdin.isatty():
         password = sys.stdin.readline().rstrip("\r\n")

@@ -12,32 +12,19 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 from flask.cli import AppGroup, with_appcontext
-from sqlalchemy import select
 
-from foia.agencies.directory import (
-    REPORTED_DEFINITION,
-    filing_methods,
-    label,
-    provenance,
-    reported_json,
-    reported_stats,
-    search_agencies,
-    verify_agency,
-)
-from foia.agencies.importer import ImportReport, import_paths
-from foia.agencies.service import AGENCY_FIELDS
-from foia.agencies.sources import SourceError
-from foia.core.access import can_edit_agencies
 from foia.core.cli import operator_user, parse_now
 from foia.core.clock import local_today
-from foia.dashboard.stats import DEFINITION, agency_responsiveness
 from foia.deadlines import law_slugs
 from foia.extensions import db
-from foia.models import Agency, User
+
+if TYPE_CHECKING:
+    from foia.agencies.importer import ImportReport
+    from foia.models import Agency
 
 agencies_cli = AppGroup("agencies", help="The agency directory: import public data, list, show and verify agencies.")
 
@@ -86,6 +73,9 @@ def _short(value: Any, width: int = 60) -> str:
 def import_command(paths: tuple[Path, ...], source_name: str | None, dry_run: bool, as_json: bool) -> None:
     """Import agencies (18F YAML folder, NYC OpenRecords agencies.csv, a CSV in the directory's layout) and
     FOIA.gov reported figures (FOIASetFull .zip, .xml or the extracted .csv). All or nothing."""
+    from foia.agencies.importer import import_paths
+    from foia.agencies.sources import SourceError
+
     if source_name is not None and not (0 < len(source_name.strip()) <= 50):
         _fail("--source takes a name of 1 to 50 characters.")
     try:
@@ -108,6 +98,8 @@ def import_command(paths: tuple[Path, ...], source_name: str | None, dry_run: bo
 # ---------------------------------------------------------------------------------------- list
 
 def agency_summary(agency: Agency) -> dict[str, Any]:
+    from foia.agencies.directory import filing_methods, label
+
     return {"slug": agency.slug, "name": agency.name, "abbreviation": agency.abbreviation,
             "parent": agency.parent.slug if agency.parent is not None else None, "department": agency.department,
             "jurisdiction": agency.jurisdiction, "law": agency.law, "label": label(agency),
@@ -124,6 +116,11 @@ def agency_summary(agency: Agency) -> dict[str, Any]:
 @with_appcontext
 def list_command(as_json: bool, law: str | None, q: str, parent: str | None, limit: int | None) -> None:
     """List the directory's agencies by name."""
+    from sqlalchemy import select
+
+    from foia.agencies.directory import search_agencies
+    from foia.models import Agency
+
     session = db.session()
     if law and law not in law_slugs():
         _fail(f"no law {law!r}; the laws are {', '.join(sorted(law_slugs()))}.")
@@ -148,6 +145,10 @@ def list_command(as_json: bool, law: str | None, q: str, parent: str | None, lim
 # ---------------------------------------------------------------------------------------- show
 
 def _agency_or_fail(slug: str) -> Agency:
+    from sqlalchemy import select
+
+    from foia.models import Agency
+
     agency = db.session.scalar(select(Agency).where(Agency.slug == slug.strip().lower()))
     if agency is None:
         _fail(f"no agency {slug!r} in the directory (flask foia agencies list --q ... finds one).")
@@ -156,6 +157,8 @@ def _agency_or_fail(slug: str) -> Agency:
 
 def measured_json(agency: Agency, *, today: Any) -> dict[str, Any]:
     """FOIA Tracker's own figures for the agency across every organization's requests."""
+    from foia.dashboard.stats import DEFINITION, agency_responsiveness
+
     stats = next((s for s in agency_responsiveness(db.session(), scope=("all",), today=today)
                   if s.agency_id == agency.id), None)
     figures = None if stats is None else {
@@ -165,6 +168,19 @@ def measured_json(agency: Agency, *, today: Any) -> dict[str, Any]:
 
 
 def agency_json(agency: Agency, *, today: Any) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from foia.agencies.directory import (
+        REPORTED_DEFINITION,
+        filing_methods,
+        label,
+        provenance,
+        reported_json,
+        reported_stats,
+    )
+    from foia.agencies.service import AGENCY_FIELDS
+    from foia.models import Agency, User
+
     prov = provenance(agency)
     verifier = db.session.get(User, agency.verified_by_id) if agency.verified_by_id else None
     out: dict[str, Any] = {f: getattr(agency, f) for f in AGENCY_FIELDS}
@@ -229,6 +245,9 @@ def show_command(slug: str, as_json: bool) -> None:
 @with_appcontext
 def verify_command(slug: str, as_email: str, withdraw: bool) -> None:
     """Record that an administrator confirmed the agency's contact details (re-imports then never overwrite it)."""
+    from foia.agencies.directory import provenance, verify_agency
+    from foia.core.access import can_edit_agencies
+
     agency = _agency_or_fail(slug)
     user = operator_user(as_email)
     if not can_edit_agencies(user):

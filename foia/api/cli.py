@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
 
-from foia.api.tokens import create_token, revoke_token, tokens_of
 from foia.core.cli import parse_now
-from foia.core.errors import ValidationError
 from foia.extensions import db
-from foia.models import User
-from foia.models.exchange import ApiToken
+
+if TYPE_CHECKING:
+    from foia.models import User
 
 token_cli = AppGroup("token", help="Personal API tokens: create (shown once), list, revoke.")
 
 
 def _user(email: str) -> User:
+    from sqlalchemy import select
+
+    from foia.models import User
+
     user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
     if user is None:
         click.echo(f"Error: no account {email!r}.", err=True)
@@ -36,6 +39,9 @@ def _when(value) -> str:
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Pretend it is this moment.")
 def token_create(email: str, name: str, now_s: str | None) -> None:
     """Create a token for the account EMAIL and print it (once: only its SHA-256 is kept)."""
+    from foia.api.tokens import create_token
+    from foia.core.errors import ValidationError
+
     user = _user(email)
     try:
         new = create_token(db.session(), actor=None, owner=user, name=name, now=parse_now(now_s))
@@ -53,6 +59,8 @@ def token_create(email: str, name: str, now_s: str | None) -> None:
 @click.argument("email")
 def token_list(email: str) -> None:
     """The account's tokens: id, name, prefix, created, last used, revoked."""
+    from foia.api.tokens import tokens_of
+
     user = _user(email)
     rows = tokens_of(db.session(), user)
     if not rows:
@@ -69,6 +77,9 @@ def token_list(email: str) -> None:
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Pretend it is this moment.")
 def token_revoke(token_id: int, now_s: str | None) -> None:
     """Revoke the token with this ID (from `flask foia token list`): it stops working at once."""
+    from foia.api.tokens import revoke_token
+    from foia.models.exchange import ApiToken
+
     token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
     if token is None:
         click.echo(f"Error: no token {token_id}.", err=True)

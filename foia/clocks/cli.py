@@ -11,19 +11,19 @@ from typing import Any
 import click
 from flask.cli import with_appcontext
 
-from foia.clocks.service import recompute_open
 from foia.core.cli import parse_now
 from foia.deadlines.engine import Clock, compute_clocks
 from foia.deadlines.laws import law_slugs, load_law
 from foia.deadlines.ledger import AgencyRules, LedgerEvent
 from foia.extensions import db
-from foia.reminders.planner import replan_moved
 
 
 @click.command("recompute")
 @with_appcontext
 def recompute_command() -> None:
     """Recompute every open request's deadlines from its ledger (after a law-file or calendar update)."""
+    from foia.clocks.service import recompute_open
+    from foia.reminders.planner import replan_moved
 
     now = parse_now(None)
     moved = recompute_open(db.session(), now=now, actor=None, reason="flask foia recompute")

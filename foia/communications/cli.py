@@ -7,15 +7,9 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from foia.communications.corrections import void_communication
-from foia.communications.effects import DEFAULT_DIRECTION
-from foia.communications.service import log_communication
-from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, operator_user, parse_now
 from foia.core.clock import local_today
-from foia.core.errors import ValidationError
 from foia.extensions import db
-from foia.models import COMMUNICATION_KINDS, Communication
 
 
 @click.command("log")
@@ -45,6 +39,11 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
                 outcome: str | None, amount: str | None, now_s: str | None) -> None:
     """Log a communication with the agency on request REF: writes the ledger event, moves the status and
     the deadlines (see foia/communications.py for what each kind does)."""
+    from foia.communications.effects import DEFAULT_DIRECTION
+    from foia.communications.service import log_communication
+    from foia.core.access import get_visible_request
+    from foia.core.errors import ValidationError
+    from foia.models import COMMUNICATION_KINDS
 
     if body is not None and body_file is not None:
         raise click.UsageError("Give either --body or --body-file, not both.")
@@ -84,6 +83,10 @@ def log_command(ref: str, kind: str, direction: str | None, on: str | None, subj
 def void_communication_command(ref: str, comm_id: int, reason: str, as_email: str | None, now_s: str | None) -> None:
     """Void communication COMM_ID of request REF (logged by mistake): it stays, marked voided; its ledger
     events stop counting; the status, deadlines and reminders are recomputed. Prints the dates that moved."""
+    from foia.communications.corrections import void_communication
+    from foia.core.access import get_visible_request
+    from foia.core.errors import ValidationError
+    from foia.models import Communication
 
     req = get_visible_request(db.session(), as_admin(), ref)
     comm = db.session.get(Communication, comm_id) if req is not None else None

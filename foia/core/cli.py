@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
 from foia.core.clock import zone
-from foia.extensions import db
-from foia.models import User
+
+if TYPE_CHECKING:
+    from foia.models import User
+
+# Every command module imports this one: it imports no model (nor the session) until a helper needs one, so a
+# command's --help imports none.
 
 
 def parse_now(value: str | None) -> datetime:
@@ -28,11 +32,18 @@ def parse_now(value: str | None) -> datetime:
 
 def as_admin() -> User:
     """The CLI is an operator's tool: it reads as an administrator would."""
+    from foia.models import User
+
     return User(id=0, role="admin", organization_id=0, email="cli@localhost", name="CLI", active=True)
 
 
 def operator_user(email: str | None) -> User:
     """The account a CLI action is recorded under: --as EMAIL, or the first active administrator."""
+    from sqlalchemy import select
+
+    from foia.extensions import db
+    from foia.models import User
+
     stmt = select(User).where(User.active.is_(True))
     stmt = stmt.where(User.email == email.strip().lower()) if email else stmt.where(User.role == "admin").order_by(User.id)
     user = db.session.scalar(stmt.limit(1))

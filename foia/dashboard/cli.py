@@ -9,14 +9,6 @@ import click
 from flask import current_app
 
 from foia.core.clock import local_today
-from foia.dashboard.counts import (
-    fresh_counts,
-    fresh_deadline_counts,
-    maintained_counts,
-    maintained_deadline_counts,
-    rebuild_counts,
-)
-from foia.dashboard.stats import refresh_stats
 from foia.extensions import db
 
 
@@ -28,6 +20,8 @@ def counts_cli() -> None:
 @counts_cli.command("rebuild")
 def counts_rebuild() -> None:
     """Recount the maintained counts from the requests table (after a restore or a manual SQL fix)."""
+    from foia.dashboard.counts import rebuild_counts
+
     n = rebuild_counts(db.session())
     db.session.commit()
     click.echo(f"request and deadline counts rebuilt: {n} row(s)")
@@ -36,6 +30,13 @@ def counts_rebuild() -> None:
 @counts_cli.command("check")
 def counts_check() -> None:
     """Compare the maintained counts with a fresh count; exit status 1 when they differ."""
+    from foia.dashboard.counts import (
+        fresh_counts,
+        fresh_deadline_counts,
+        maintained_counts,
+        maintained_deadline_counts,
+    )
+
     kept: dict = {**maintained_counts(db.session()), **maintained_deadline_counts(db.session())}
     fresh: dict = {**fresh_counts(db.session()), **fresh_deadline_counts(db.session())}
     db.session.rollback()
@@ -56,6 +57,8 @@ def stats_cli() -> None:
 @click.option("--full", is_flag=True, help="Recompute every agency of every scope (after a law data change).")
 def stats_refresh(full: bool) -> None:
     """Recompute the agencies changed since the last refresh (every agency with --full)."""
+    from foia.dashboard.stats import refresh_stats
+
     now = datetime.now(UTC)
     result = refresh_stats(db.session(), today=local_today(now, current_app.config["FOIA_TIMEZONE"]), now=now, full=full)
     db.session.commit()

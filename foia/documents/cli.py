@@ -9,14 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, parse_now
-from foia.core.errors import ValidationError
-from foia.core.paths import blob_root
-from foia.documents.jobs import job_settings, run_jobs
-from foia.documents.service import add_document, sweep_orphans
 from foia.extensions import db
-from foia.models import Communication
 
 
 @click.command("attach")
@@ -28,6 +22,11 @@ from foia.models import Communication
 @with_appcontext
 def attach_command(ref: str, files: tuple[str, ...], kind: str | None, communication_id: int | None) -> None:
     """Attach FILE... to request REF as documents (stored once by content, text extracted for search)."""
+    from foia.core.access import get_visible_request
+    from foia.core.errors import ValidationError
+    from foia.core.paths import blob_root
+    from foia.documents.service import add_document
+    from foia.models import Communication
 
     req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
@@ -66,6 +65,7 @@ documents_cli = AppGroup("documents", help="Documents: extract (and OCR) text wa
 @click.option("--limit", type=int, default=None, help="Stop after this many jobs (default: every due one).")
 def documents_extract(limit: int | None) -> None:
     """Run the queued text-extraction and OCR jobs now (each in a limited child process), as the scheduler does."""
+    from foia.documents.jobs import job_settings, run_jobs
 
     result = run_jobs(db.session(), now=parse_now(None), settings=job_settings(current_app.config), limit=limit)
     click.echo(f"Extracted text from {result.done} document(s); {result.failed} not extracted (see the admin "
@@ -80,6 +80,8 @@ def documents_extract(limit: int | None) -> None:
               help="Only remove what is older than this many seconds (default FOIA_ORPHAN_GRACE_SECONDS or 3600).")
 def documents_sweep(grace_seconds: float | None) -> None:
     """Remove blobs no row references and temp files of killed uploads (the scheduler does it every hour)."""
+    from foia.core.paths import blob_root
+    from foia.documents.service import sweep_orphans
 
     if grace_seconds is None:
         grace_seconds = float(current_app.config.get("FOIA_ORPHAN_GRACE_SECONDS") or 3600)

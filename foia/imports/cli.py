@@ -9,16 +9,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select, text
 
 from foia.core.cli import operator_user, parse_now
-from foia.core.errors import ValidationError
 from foia.extensions import db
-from foia.imports.columns import FIELDS, guess_mapping, normalise_header
-from foia.imports.preview import build_preview
-from foia.imports.reading import MAX_BYTES, read_table
-from foia.imports.service import ImportFailed, run_import
-from foia.models import Organization
+from foia.imports.columns import FIELDS  # a leaf (no model): --column's help names the fields
 
 #: An import of at least this many requests refreshes the planner's statistics of the tables it grew.
 ANALYZE_AFTER = 1000
@@ -28,6 +22,8 @@ def analyze_ledger(session) -> None:
     """ANALYZE the tables a bulk import grows (requests, their events and cached clocks), so the database plans
     the next queries (lists, the bulk recompute) on today's sizes, not on the statistics of an emptier table
     (review §4.2: stale statistics made PostgreSQL scan every row per lookup). Autovacuum would catch up later."""
+    from sqlalchemy import text
+
     for table in ("requests", "events", "request_clocks"):
         session.execute(text(f"ANALYZE {table}"))
     session.commit()
@@ -58,6 +54,15 @@ def import_requests_command(file: Path, org_name: str, as_email: str, dry_run: b
     """Import a request log (CSV or XLSX): one request per row, with its sent, acknowledged and closed events
     and its deadlines. Dates with slashes are read month first (6/20/2025). Exit status 2 when nothing was
     imported because of invalid rows (each listed with its row number)."""
+    from sqlalchemy import select
+
+    from foia.core.errors import ValidationError
+    from foia.imports.columns import guess_mapping, normalise_header
+    from foia.imports.preview import build_preview
+    from foia.imports.reading import MAX_BYTES, read_table
+    from foia.imports.service import ImportFailed, run_import
+    from foia.models import Organization
+
     session = db.session()
     now = parse_now(now_s)
     actor = operator_user(as_email)

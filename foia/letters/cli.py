@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, operator_user, parse_now
 from foia.core.clock import local_today
-from foia.core.errors import ValidationError
-from foia.core.paths import letter_cache_dir
 from foia.extensions import db
-from foia.letters.render import PdfCache, render_html
-from foia.letters.service import build_context, finalize, new_draft, pdf_options
-from foia.mailroom.outbound import SendFailed, delivery_as_dict, mailer_for, send_letter, send_settings
-from foia.models import LetterVersion
+
+if TYPE_CHECKING:
+    from foia.models import LetterVersion
 
 
 @click.command("letter")
@@ -33,6 +29,13 @@ from foia.models import LetterVersion
 def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> None:
     """The latest final letter of KIND for REF as a PDF (-o FILE.pdf) or HTML (--html); rendered from the
     request's current data when no version is final yet."""
+    from sqlalchemy import select
+
+    from foia.core.access import get_visible_request
+    from foia.core.paths import letter_cache_dir
+    from foia.letters.render import PdfCache, render_html
+    from foia.letters.service import build_context, pdf_options
+    from foia.models import LetterVersion
 
     if not output and not as_html:
         raise click.UsageError("Give -o FILE.pdf to write the PDF, or --html to print the HTML.")
@@ -61,6 +64,10 @@ def letter_command(ref: str, kind: str, output: str | None, as_html: bool) -> No
 
 
 def _latest(req_id: int, kind: str, status: str) -> LetterVersion | None:
+    from sqlalchemy import select
+
+    from foia.models import LetterVersion
+
     return db.session.scalar(select(LetterVersion).where(
         LetterVersion.request_id == req_id, LetterVersion.kind == kind, LetterVersion.status == status)
         .order_by(LetterVersion.version.desc()).limit(1))
@@ -83,6 +90,11 @@ def send_command(ref: str, kind: str, do_finalize: bool, to: str | None, as_emai
     clocks). Refused or unreachable: exit 1 with the reason, nothing recorded as sent; run it again to
     retry (the same message, same Message-ID). A letter that cannot be sent (none final, already sent,
     no agency email): exit 2."""
+    from foia.core.access import get_visible_request
+    from foia.core.errors import ValidationError
+    from foia.core.paths import letter_cache_dir
+    from foia.letters.service import finalize, new_draft
+    from foia.mailroom.outbound import SendFailed, delivery_as_dict, mailer_for, send_letter, send_settings
 
     session = db.session()
     req = get_visible_request(session, as_admin(), ref)

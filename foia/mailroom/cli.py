@@ -9,14 +9,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
-from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, operator_user, parse_now
-from foia.core.errors import ValidationError
-from foia.core.paths import blob_root, letter_cache_dir
 from foia.extensions import db
-from foia.mailroom.export import build_bundle
-from foia.mailroom.fetch import MailboxError, poll_mailbox
-from foia.mailroom.imports import import_eml
 
 
 @click.command("import-eml")
@@ -26,6 +20,9 @@ from foia.mailroom.imports import import_eml
 @with_appcontext
 def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) -> None:
     """Import agency email (.eml files): match each to its request, log it, store its attachments."""
+    from foia.core.errors import ValidationError
+    from foia.core.paths import blob_root
+    from foia.mailroom.imports import import_eml
 
     actor = operator_user(as_email)
     failed = 0
@@ -52,6 +49,9 @@ def import_eml_command(files: tuple[str, ...], kind: str, as_email: str | None) 
 @with_appcontext
 def export_command(ref: str, output: str) -> None:
     """Write a request's evidence bundle: letters, communications as .eml, documents, timeline, manifest."""
+    from foia.core.access import get_visible_request
+    from foia.core.paths import blob_root, letter_cache_dir
+    from foia.mailroom.export import build_bundle
 
     req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
@@ -71,6 +71,7 @@ mail_cli = AppGroup("mail", help="The city's mailbox: fetch agency replies and b
 @with_appcontext
 def mail_fetch_command(as_json: bool) -> None:
     """Poll the mailbox (FOIA_IMAP_URL) once: log replies to classify, record bounces, keep the rest unmatched."""
+    from foia.mailroom.fetch import MailboxError, poll_mailbox
 
     try:
         res = poll_mailbox(db.session(), now=parse_now(None), config=current_app.config)

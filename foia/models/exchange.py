@@ -10,15 +10,11 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
+from foia.core.vocab import WEBHOOK_EVENTS as WEBHOOK_EVENTS  # the events a webhook can subscribe to
+from foia.core.vocab import WEBHOOK_FORMATS as WEBHOOK_FORMATS  # payload formats: signed JSON, or Slack/Teams text
 from foia.extensions import Model
 from foia.models.types import UTCDateTime
 
-#: The events a webhook can subscribe to.
-WEBHOOK_EVENTS: tuple[str, ...] = (
-    "deadline.approaching", "deadline.missed", "reply.received", "status.changed", "delivery.failed",
-)
-#: Payload formats: our signed JSON, or a Slack/Teams-compatible {"text": ...} message (also signed).
-WEBHOOK_FORMATS: tuple[str, ...] = ("json", "slack")
 #: Where a delivery stands: waiting (first try or a retry), delivered, or given up after the last retry.
 WEBHOOK_DELIVERY_STATUSES: tuple[str, ...] = ("pending", "delivered", "failed")
 

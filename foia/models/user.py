@@ -8,10 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from foia.core.clock import default_timezone
+from foia.core.vocab import ROLES as ROLES  # defined in a leaf so that command options can offer them
 from foia.extensions import Model
 from foia.models.types import UTCDateTime
-
-ROLES = ("admin", "staff", "reporter")
 
 # scrypt (werkzeug's default KDF) with explicit, modern parameters.
 PASSWORD_METHOD = "scrypt:32768:8:1"

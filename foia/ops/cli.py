@@ -9,7 +9,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from foia.extensions import db
-from foia.ops.backup import BackupError, backup, restore
 
 
 def _size(n: int) -> str:
@@ -23,6 +22,8 @@ def _size(n: int) -> str:
 def backup_command(out: Path) -> None:
     """Back up the database (SQLite online backup, or pg_dump -Fc) and the document store, with a manifest of
     SHA-256 hashes. Safe while the app and scheduler run."""
+    from foia.ops.backup import BackupError, backup
+
     try:
         report = backup(db.engine, current_app.config, out)
     except BackupError as exc:
@@ -42,6 +43,8 @@ def backup_command(out: Path) -> None:
 def restore_command(folder: Path, force: bool) -> None:
     """Restore a `flask foia backup` folder into an empty database and document store, after checking every
     file's SHA-256. Stop the web server and the scheduler first."""
+    from foia.ops.backup import BackupError, restore
+
     try:
         report = restore(db.engine, current_app.config, folder, force=force)
     except BackupError as exc:

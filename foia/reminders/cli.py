@@ -8,14 +8,10 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
 
 from foia.core.cli import parse_now
 from foia.core.clock import utcnow
 from foia.extensions import db
-from foia.models import Reminder, Request, User
-from foia.ops.heartbeat import record_sweep
-from foia.reminders.dispatch import dispatch, dispatch_settings, mailer_for
 
 reminders_cli = AppGroup("reminders", help="Reminder emails: run a sweep, list the outbox table.")
 
@@ -28,6 +24,8 @@ def reminders_dispatch(now_s: str | None) -> None:
     """Run one sweep: send every reminder that is due (for cron, tests and catch-up).
 
     Exits 1 (and says why on stderr) when any send failed or the mail relay did not answer."""
+    from foia.ops.heartbeat import record_sweep
+    from foia.reminders.dispatch import dispatch, dispatch_settings, mailer_for
 
     result = dispatch(db.session(), now=parse_now(now_s), mailer=mailer_for(current_app.config),
                       settings=dispatch_settings(current_app.config))
@@ -45,6 +43,9 @@ def reminders_dispatch(now_s: str | None) -> None:
 @click.option("--all", "show_all", is_flag=True, help="Include sent and skipped rows (default: the last 200).")
 def reminders_list(as_json: bool, show_all: bool) -> None:
     """Show pending and sent reminder rows."""
+    from sqlalchemy import select
+
+    from foia.models import Reminder, Request, User
 
     stmt = (select(Reminder, Request.ref, User.email).outerjoin(Request, Request.id == Reminder.request_id)
             .join(User, User.id == Reminder.user_id).order_by(Reminder.send_at, Reminder.id))

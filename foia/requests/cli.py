@@ -11,20 +11,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
 
-from foia.clocks.service import compute_for
-from foia.communications.service import communication_as_dict, communications_for
-from foia.core.access import get_visible_request
 from foia.core.cli import as_admin, operator_user
 from foia.core.clock import utcnow
-from foia.documents.service import documents_for
 from foia.extensions import db
-from foia.mailroom.outbound import deliveries_for
-from foia.models import STATUSES, Agency, Organization
-from foia.requests.export import export_requests, write_csv, write_xlsx
-from foia.requests.history import history_as_dicts, history_for
-from foia.requests.queries import ListQuery, list_requests, request_events
 
 
 @click.command("requests")
@@ -34,6 +24,7 @@ from foia.requests.queries import ListQuery, list_requests, request_events
 @with_appcontext
 def requests_command(as_json: bool, status: str | None, agency: str | None) -> None:
     """List requests, soonest next deadline first."""
+    from foia.requests.queries import list_requests
 
     admin = as_admin()
     out: list[dict] = []
@@ -61,6 +52,8 @@ def requests_command(as_json: bool, status: str | None, agency: str | None) -> N
 def request_as_dict(req, events, communications=None, deliveries=None) -> dict:
     """The request as plain data; `communications` (rows, newest first) adds a `communications` key,
     `deliveries` (letters emailed from the app, newest first) a `deliveries` key."""
+    from foia.communications.service import communication_as_dict
+
     data = {
         "ref": req.ref, "title": req.title, "records_sought": req.records_sought,
         "records_from": req.records_from.isoformat() if req.records_from else None,
@@ -100,6 +93,12 @@ def request_as_dict(req, events, communications=None, deliveries=None) -> dict:
 @with_appcontext
 def show_command(ref: str, as_json: bool) -> None:
     """Show one request and its event ledger."""
+    from foia.clocks.service import compute_for
+    from foia.communications.service import communications_for
+    from foia.core.access import get_visible_request
+    from foia.documents.service import documents_for
+    from foia.mailroom.outbound import deliveries_for
+    from foia.requests.queries import request_events
 
     req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
@@ -150,6 +149,8 @@ def show_command(ref: str, as_json: bool) -> None:
 @with_appcontext
 def history_command(ref: str, as_json: bool) -> None:
     """Show everything done to request REF, oldest first: when, who, what, and what changed."""
+    from foia.core.access import get_visible_request
+    from foia.requests.history import history_as_dicts, history_for
 
     req = get_visible_request(db.session(), as_admin(), ref)
     if req is None:
@@ -187,6 +188,11 @@ def export_requests_command(output: str, status: str | None, agency: str | None,
                             org: str | None, as_email: str | None) -> None:
     """Write the requests list, soonest next deadline first, as CSV or XLSX: reference, title, tracking number,
     agency, law, status, date sent, each deadline with its days left, organization and last update."""
+    from sqlalchemy import func, select
+
+    from foia.models import STATUSES, Agency, Organization
+    from foia.requests.export import export_requests, write_csv, write_xlsx
+    from foia.requests.queries import ListQuery
 
     path = Path(output)
     fmt = path.suffix.lower()

@@ -10,7 +10,6 @@ from flask.cli import with_appcontext
 
 from foia.core.cli import as_admin
 from foia.extensions import db
-from foia.search.service import MARK_END, MARK_START, query_terms, search
 
 
 @click.command("search")
@@ -20,6 +19,7 @@ from foia.search.service import MARK_END, MARK_START, query_terms, search
 @with_appcontext
 def search_command(query: str, as_json: bool, limit: int) -> None:
     """Full-text search over requests, communications and documents (every word must match)."""
+    from foia.search.service import MARK_END, MARK_START, query_terms, search
 
     hits = search(db.session(), as_admin(), query, limit=limit)
     out: list[dict[str, Any]] = [{"ref": h.ref, "request_title": h.request_title, "source_type": h.source_type,

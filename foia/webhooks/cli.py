@@ -14,23 +14,15 @@ from flask.cli import AppGroup
 
 from foia.core.cli import operator_user, parse_now
 from foia.core.clock import utcnow
-from foia.core.errors import ValidationError
+from foia.core.vocab import WEBHOOK_EVENTS, WEBHOOK_FORMATS
 from foia.extensions import db
-from foia.models.exchange import WEBHOOK_EVENTS, WEBHOOK_FORMATS
-from foia.webhooks.delivery import deliver_due, webhook_settings
-from foia.webhooks.service import (
-    create_webhook,
-    delete_webhook,
-    may_manage,
-    sweep_deadlines,
-    webhook_for,
-    webhooks_of,
-)
 
 webhooks_cli = AppGroup("webhooks", help="Webhooks: deliver due events; list, add and remove subscriptions.")
 
 
 def _admin(as_email: str | None):
+    from foia.webhooks.service import may_manage
+
     actor = operator_user(as_email)
     if not may_manage(actor):
         click.echo(f"Error: {actor.email} is not an administrator; only administrators manage webhooks.", err=True)
@@ -42,6 +34,9 @@ def _admin(as_email: str | None):
 @click.option("--now", "now_s", metavar="ISO-DATETIME", help="Deliver what is due at this moment (default: now).")
 def deliver_command(now_s: str | None) -> None:
     """One pass: enqueue deadline events that came due, then deliver every due event."""
+    from foia.webhooks.delivery import deliver_due, webhook_settings
+    from foia.webhooks.service import sweep_deadlines
+
     now = parse_now(now_s)
     session = db.session()
     queued = sweep_deadlines(session, now=now, tz=current_app.config["FOIA_TIMEZONE"],
@@ -57,6 +52,8 @@ def deliver_command(now_s: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_command(as_email: str | None, as_json: bool) -> None:
     """The webhooks of the administrator's organization (secrets are never shown again)."""
+    from foia.webhooks.service import webhooks_of
+
     actor = _admin(as_email)
     rows: list[dict[str, Any]] = [{"id": h.id, "url": h.url, "events": list(h.events), "format": h.format, "active": h.active,
              "allow_private": h.allow_private} for h in webhooks_of(db.session(), actor.organization_id)]
@@ -82,6 +79,9 @@ def list_command(as_email: str | None, as_json: bool) -> None:
 def add_command(url: str, events: tuple[str, ...], fmt: str, secret_stdin: bool, allow_private: bool,
                 as_email: str | None) -> None:
     """Subscribe URL; prints the secret once."""
+    from foia.core.errors import ValidationError
+    from foia.webhooks.service import create_webhook
+
     actor = _admin(as_email)
     secret = sys.stdin.readline().strip() if secret_stdin else None
     try:
@@ -105,6 +105,8 @@ def add_command(url: str, events: tuple[str, ...], fmt: str, secret_stdin: bool,
 @click.option("--as", "as_email", default=None, metavar="EMAIL", help="An administrator (default: the first one).")
 def remove_command(webhook_id: int, as_email: str | None) -> None:
     """Delete a webhook of the administrator's organization, with its delivery log."""
+    from foia.webhooks.service import delete_webhook, webhook_for
+
     actor = _admin(as_email)
     hook = webhook_for(db.session(), actor, webhook_id) if 0 < webhook_id < 2**31 else None
     if hook is None:
