@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import gc
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,6 +34,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     case,
+    cast,
     false,
     func,
     literal_column,
@@ -387,6 +387,7 @@ def _recompute_open(session: Session, *, now: datetime, actor: User | None, reas
             select(Event.request_id.label("rid")).where(Event.occurred_on >= affected_from, Event.voided_at.is_(None)),
             select(Request.id.label("rid")).where(
                 Request.status.in_(sorted(set(STATUSES) - CLOSED_STATUSES)), Request.next_due.is_(None),
+                Request.response_due.is_(None),  # also set only from clock rows: skips probing most paused requests
                 *([Request.law.in_(laws_on_calendar(calendar_id))] if calendar_id is not None else []),
                 ~no_clock.exists()),
         ).subquery()
@@ -425,11 +426,12 @@ def _recompute_open(session: Session, *, now: datetime, actor: User | None, reas
     if agency_id is not None:
         in_scope.append(Request.agency_id == agency_id)
     if by_ids:
-        ids_param = bindparam("ids", type_=ARRAY(Integer)) if postgres else bindparam("ids", type_=String)
+        # Sent as text on both ('{1,2,3}' cast to integer[] on PostgreSQL): psycopg dumps a list of 2,000 ints in Python.
+        ids_param = bindparam("ids", type_=String)
 
         def of_ids(col: Any) -> ColumnElement[bool]:
             if postgres:
-                return col == any_(ids_param)
+                return col == any_(cast(ids_param, ARRAY(Integer)))
             return col.in_(select(literal_column("value")).select_from(func.json_each(ids_param)))
 
         events_q = (select(Event.request_id, Event.kind, Event.occurred_on, Event.occurred_at,
@@ -461,7 +463,8 @@ def _recompute_open(session: Session, *, now: datetime, actor: User | None, reas
         chunk = rows[start:stop]
         bounds: dict[str, Any] = {"lo": lo, "hi": hi}
         if by_ids:
-            bounds = {"ids": [r[0] for r in chunk] if postgres else json.dumps([r[0] for r in chunk])}
+            listed = ",".join(str(r[0]) for r in chunk)
+            bounds = {"ids": "{" + listed + "}" if postgres else "[" + listed + "]"}
         if postgres:  # row locks in id order (as `lock_requests`), on the range's open requests
             conn.execute(lock_q, bounds)
         # Both reads select exactly the chunk's requests (the ranges repeat the selection in SQL, and nothing writes
