@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, column, func, or_, select, true, values
+from sqlalchemy import Date, and_, column, func, or_, select, true, union_all, values
 from sqlalchemy.orm import Session
 
 from foia.core.access import visible_clause
@@ -231,7 +231,8 @@ def month_calendar(session: Session, user: User, *, month: date, today: date, pe
     # Each day's total from the maintained deadline counts (a few rows per day). The items: on PostgreSQL
     # one LATERAL query per day with deadlines, in one statement: the day's clocks in index order
     # (ix_request_clocks_due: due, request_id), each request probed by primary key, stopping at per_day.
-    # SQLite has no LATERAL: a window over the month's clocks (an indexed range of that month only).
+    # SQLite has no LATERAL: the same per-day query for each day with deadlines, as the members of one UNION ALL
+    # (a window over every open clock of the month numbered them all: 36 ms of a 100 ms dashboard at 100k).
     totals = deadlines_by_day(session, user, first, last)
     by_day: dict[date, DayCell] = {d: DayCell(d, total=n) for d, n in totals.items()}
     cols = (RequestClock.request_id, RequestClock.kind, Request.ref, Request.title, RequestClock.label, Agency.name)
@@ -244,11 +245,10 @@ def month_calendar(session: Session, user: User, *, month: date, today: date, pe
                .order_by(RequestClock.request_id, RequestClock.kind).limit(per_day).lateral("per_day"))
         stmt = select(days.c.due, *per.c).select_from(days).join(per, true())
     else:
-        rn = func.row_number().over(partition_by=RequestClock.due,
-                                    order_by=(RequestClock.request_id, RequestClock.kind)).label("rn")
-        inner = (_joined(session, RequestClock.due, *cols, rn)
-                 .where(*_open(user, RequestClock.due >= first, RequestClock.due <= last)).subquery())
-        stmt = select(inner.c.due, *[inner.c[c.key] for c in cols]).where(inner.c.rn <= per_day)
+        days_q = [_joined(session, RequestClock.due, *cols).where(*_open(user, RequestClock.due == d))
+                  .order_by(RequestClock.request_id, RequestClock.kind).limit(per_day).subquery()
+                  for d in sorted(totals)]
+        stmt = union_all(*[select(*q.c) for q in days_q])
     if stmt is not None:
         for due, _rid, _kind, ref, title, label, agency in sorted(session.execute(stmt), key=lambda r: r[:3]):
             cell = by_day.get(due)
