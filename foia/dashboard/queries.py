@@ -136,8 +136,19 @@ def upcoming(session: Session, user: User, *, today: date, horizon: int = UPCOMI
         left = resolve(law, agency_slug, agency_id).working_days_between(today, due)
         if left <= horizon:  # agency overrides or closures can differ from the law's base calendar
             rows.append(DeadlineRow(ref, title, agency_name, agency_slug, law, kind, label, due, left, tracking or ""))
-    total = len(rows) if fetched < limit else _count(session, user, cond)
+    total = len(rows) if fetched < limit else _upcoming_total(session, user, today, min(cutoffs.values()), cond)
     return DeadlineList(rows, total)
+
+
+def _upcoming_total(session: Session, user: User, today: date, nearest_cut: date, cond) -> int:
+    """How many deadlines `upcoming` selects, up to COUNT_CAP. Up to the nearest law's cut-off every law counts the
+    day, so those days are summed from the maintained deadline counts (a few rows a day: counting the clocks
+    themselves probed a request per clock, 48 ms at a million requests); only the days after it, which some laws'
+    cut-offs reach and others' do not, are counted clock by clock."""
+    common = sum(deadlines_by_day(session, user, today, nearest_cut).values())
+    if common >= COUNT_CAP:
+        return COUNT_CAP
+    return min(COUNT_CAP, common + _count(session, user, RequestClock.due > nearest_cut, cond))
 
 
 def status_counts(session: Session, user: User) -> list[tuple[str, str, int]]:

@@ -109,6 +109,12 @@ def test_upcoming_soonest_first_within_ten_working_days(world, session, deadline
         (deadlines["d"].ref, date(2026, 3, 30), 10),  # Mar 17-20, 23-27, 30
     ]  # E (Mar 31) is 11 working days away
     assert result.total == 3
+    # A page shorter than the list: the total is counted (the maintained counts up to the nearest law's cut-off,
+    # then clock by clock), still without the outsider's requests or E.
+    limited = upcoming(session, world["users"]["staff"], today=TODAY, limit=1)
+    assert [r.ref for r in limited.rows] == [deadlines["f"].ref] and (limited.total, limited.more) == (3, 2)
+    later = upcoming(session, world["users"]["staff"], today=date(2026, 3, 17), limit=1)
+    assert [r.ref for r in later.rows] == [deadlines["c"].ref] and later.total == 3  # C, D and now E (Mar 31)
 
 
 def test_overdue_when_today_is_a_weekend_counts_like_the_request_page(world, session, deadlines):
