@@ -55,6 +55,8 @@ FEE_CATEGORIES: dict[str, str] = {
     "commercial": "Commercial use",
     "other": "All other requesters",
 }
+#: Open requests with no clock row have neither date (both are set only from clocks): ix_requests_undated's rows.
+UNDATED = "next_due IS NULL AND response_due IS NULL"
 VISIBILITIES: dict[str, str] = {
     "private": "Private (me and my organization's staff)",
     "organization": "My organization",
@@ -77,6 +79,9 @@ class Request(Model):
         Index("ix_requests_visibility_next_due", "visibility", "next_due", "id"),
         # "Assigned to me / to X / unassigned" on the list (issue 19, migration 0027).
         Index("ix_requests_assignee_next_due", "assignee_id", "next_due", "id"),
+        # A closure's recompute picks its open requests of the calendar's laws from this index alone (migration 0029).
+        Index("ix_requests_law_status", "law", "status", "agency_id", "id"),
+        Index("ix_requests_undated", "law", "status", "id", postgresql_where=text(UNDATED), sqlite_where=text(UNDATED)),
         Index("ix_requests_reminders_stale", "id", postgresql_where=text("reminders_stale"),
               sqlite_where=text("reminders_stale")),
     )
