@@ -10,6 +10,10 @@ LOCK   := requirements.lock
 UV_VERSION := 0.13.9
 
 export FLASK_APP := app.py
+# Let Python cache compiled modules (and pytest its rewritten test modules) even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE): the suite starts dozens of Python processes (servers, schedulers, commands), and each
+# would compile the app again from source (collecting the tests alone: 25 s instead of 10 s).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install install-test check-system lock run test test-pg test-e2e lint clean help
 
