@@ -8,19 +8,20 @@ import io
 import re
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 
-from foia.deadlines import LedgerEvent, compute_clocks, load_law
+from foia.deadlines import AgencyRules, LedgerEvent, compute_clocks, load_law
 from tests.e2e.conftest import axe_violations, screenshot, sign_in
 
 
 def _due(events: list[LedgerEvent]) -> date:
     law = load_law("us-foia").for_agency("dhs-ice")
-    return next(c.due for c in compute_clocks(law, events) if c.kind == "response")
+    ice = AgencyRules(slug="dhs-ice", timezone="America/New_York")  # the demo ICE's time zone, as the app counts
+    return next(c.due for c in compute_clocks(law, events, agency=ice) if c.kind == "response")
 
 
 def _plain(text: str) -> str:
@@ -75,11 +76,13 @@ def test_clerk_files_a_request_to_ice_and_follows_it_through(page, tmp_path, liv
     dialog = page.locator("#send-email")
     dialog.get_by_text("starts the 20-working-day response clock").wait_for()
     assert axe_violations(page) == []
+    sent_at = datetime.now(UTC)  # the app records the send at this moment (its date is ICE's, in New York)
     dialog.get_by_role("button", name="Send by email to").click()
     page.wait_for_url(re.compile(rf".*/requests/{ref}(#.*)?$"))  # back on the request, at its deliveries
     page.get_by_role("cell", name="Accepted").wait_for()  # the delivery record, with the server's answer
-    sent = LedgerEvent("received", datetime.combine(today, datetime.min.time()).replace(
-        hour=12, tzinfo=ZoneInfo("America/New_York")))
+    # Received when sent (email): counted from ICE's date then, which is not Los Angeles' between 9 pm and midnight
+    # Pacific, nor the next day's after 5 pm in New York.
+    sent = LedgerEvent("received", sent_at)
     first_due = _due([sent])
     deadlines = page.locator("table.clocks")
     assert _long(first_due) in deadlines.inner_text()
