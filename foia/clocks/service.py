@@ -404,13 +404,9 @@ def _recompute_open(session: Session, *, now: datetime, actor: User | None, reas
         # Which candidates are open requests of the calendar's laws (and agency), answered from ix_requests_law_status
         # alone: no request row is read here (reading each open request row of those laws was most of a closure's
         # selection: 1.4 s at a million requests). Each chunk's rows are read below, by id, with their row locks.
-        found = conn.execute(select(Request.id, Request.law, Request.agency_id).where(*chosen)
-                             .order_by(Request.id)).all()
-        agency_ids = sorted({r[2] for r in found if r[2] is not None})
-        slugs = dict(conn.execute(select(Agency.id, Agency.slug).where(Agency.id.in_(agency_ids))).tuples().all()
-                     ) if agency_ids else {}
-        ids = [r[0] for r in found  # as the rows' join: a request with no agency has no clocks to recompute
-               if r[2] in slugs and (calendar_id is None or law_for(r[1], slugs[r[2]]).calendar == calendar_id)]
+        found = conn.execute(select(Request.id, Request.law, Agency.slug).join(Agency, Agency.id == Request.agency_id)
+                             .where(*chosen).order_by(Request.id)).all()
+        ids = [r[0] for r in found if calendar_id is None or law_for(r[1], r[2]).calendar == calendar_id]
         rows = []
     moved: list[Moved] = []
     closures_cache: dict[tuple[str, int], list[Closure]] = {}
