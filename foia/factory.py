@@ -13,7 +13,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from foia.config import load_config
 from foia.core.clock import set_default_timezone
-from foia.deadlines.laws import set_laws_dirs
 from foia.extensions import configure_engine, csrf, db, limiter, login_manager
 from foia.ops.schema import refuse_unless_at_head
 
@@ -126,8 +125,20 @@ def _use_laws_dirs(app: Flask) -> None:
     if isinstance(dirs, str):
         dirs = [d for d in dirs.split(os.pathsep) if d.strip()]
     app.config["FOIA_LAWS_DIRS"] = list(dirs)
+    _apply_laws_dirs(dirs)
+    app.before_request(lambda: _apply_laws_dirs(app.config["FOIA_LAWS_DIRS"]))
+
+
+def _apply_laws_dirs(dirs: list[str]) -> None:
+    """Give the law registry these extra folders. The registry is imported only when it is needed: until then
+    there is nothing to tell it, unless there are extra folders (it starts with none). A command that never
+    reads a law (`flask foia --help`, a sweep with nothing due) then does not import the deadline engine and the
+    `holidays` package (a sixth of the factory's import)."""
+    if not dirs and "foia.deadlines.laws" not in sys.modules:
+        return
+    from foia.deadlines.laws import set_laws_dirs
+
     set_laws_dirs(dirs)
-    app.before_request(lambda: set_laws_dirs(app.config["FOIA_LAWS_DIRS"]))
 
 
 def _trust_proxies(app: Flask) -> None:

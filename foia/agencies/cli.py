@@ -19,7 +19,6 @@ from flask.cli import AppGroup, with_appcontext
 
 from foia.core.cli import operator_user, parse_now
 from foia.core.clock import local_today
-from foia.deadlines import law_slugs
 from foia.extensions import db
 
 if TYPE_CHECKING:
@@ -119,6 +118,7 @@ def list_command(as_json: bool, law: str | None, q: str, parent: str | None, lim
     from sqlalchemy import select
 
     from foia.agencies.directory import search_agencies
+    from foia.deadlines.laws import law_slugs
     from foia.models import Agency
 
     session = db.session()

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import with_appcontext
 
 from foia.core.cli import parse_now
-from foia.deadlines.engine import Clock, compute_clocks
-from foia.deadlines.laws import law_slugs, load_law
-from foia.deadlines.ledger import AgencyRules, LedgerEvent
 from foia.extensions import db
+
+if TYPE_CHECKING:
+    from foia.deadlines.engine import Clock
 
 
 @click.command("recompute")
@@ -61,6 +61,11 @@ def deadline_report(
     options: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The CLI's JSON object, as a dict (also handy for tests and the web UI)."""
+    # The engine and its calendars (the `holidays` package) are imported when a deadline is computed, not for --help.
+    from foia.deadlines.engine import compute_clocks
+    from foia.deadlines.laws import load_law
+    from foia.deadlines.ledger import AgencyRules, LedgerEvent
+
     law = load_law(law_slug)
     received_day = received.date() if isinstance(received, datetime) else received
     events = [LedgerEvent("received", received)]
@@ -98,6 +103,8 @@ class _LawOption(click.Option):
     """``--law``, whose help lists the law files found when the help is shown (not at import)."""
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from foia.deadlines.laws import law_slugs
+
         self.help = f"Law slug: {', '.join(law_slugs())}."
         return super().get_help_record(ctx)
 
@@ -127,6 +134,8 @@ def deadline_command(
     as_json: bool,
 ) -> None:
     """Compute statutory deadlines for a request."""
+    from foia.deadlines.laws import law_slugs, load_law
+
     if law_slug not in law_slugs():
         raise click.BadParameter(f"unknown law {law_slug!r}; known: {', '.join(law_slugs())}", param_hint="--law")
     known = load_law(law_slug).options
