@@ -62,7 +62,7 @@ class Floor:
     def __init__(self, session) -> None:
         from sqlalchemy import case, null, select
 
-        from foia.clocks.service import _DATA_KINDS, LEDGER_KINDS, _closures_for
+        from foia.clocks.service import _DATA_KINDS, LEDGER_KINDS, _closures_for, _LedgerRow
         from foia.core.clock import default_timezone
         from foia.deadlines import AgencyRules, load_law
         from foia.models import CLOSED_STATUSES, Agency, Event, Request, RequestClock
@@ -78,8 +78,8 @@ class Floor:
                        case((Event.kind.in_(_DATA_KINDS), Event.data), else_=null()).label("data"), Event.id)
                 .where(Event.kind.in_(LEDGER_KINDS), Event.voided_at.is_(None))
                 .order_by(Event.request_id, Event.occurred_on, Event.id)):
-            if e[0] in open_ids:
-                self.events[e[0]].append(e)
+            if e[0] in open_ids:  # as the app hands them to the engine (attribute access is a tuple's, not a Row's)
+                self.events[e[0]].append(_LedgerRow(*e))
         self.last_due: dict[int, date] = {}
         self.has_clock: set[int] = set()
         for rid, due in session.execute(select(RequestClock.request_id, RequestClock.due)):

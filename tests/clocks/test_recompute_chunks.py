@@ -148,3 +148,46 @@ def test_the_recompute_pauses_the_garbage_collector_and_gives_it_back(world, ses
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_bulk_recompute_computes_what_the_request_page_computes(world, session):
+    """The bulk recompute reads its rows as the driver returns them and converts them itself (`_Rows`): dates from
+    SQLite's text, UTC timestamps (an evening send in Los Angeles is the next day in New York, where ICE counts), the
+    data of an extension. Its clocks must be those the ORM path (`compute_for`) computes from the same ledger."""
+    from foia.clocks.service import compute_for
+
+    reporter = world["users"]["reporter"]
+    cases = [
+        ("dhs-ice", [("sent", date(2025, 6, 10), datetime(2025, 6, 11, 4, 30, tzinfo=UTC), None)]),  # 9:30 pm in LA, a Tuesday
+        ("dhs-ice", [("sent", date(2025, 6, 20), datetime(2025, 6, 20, 15, 0, tzinfo=UTC), None),
+                     ("extension", date(2025, 7, 1), None, {"days": 10})]),
+        ("dhs-ice", [("sent", date(2025, 6, 2), None, None), ("toll_start", date(2025, 6, 10), None, None),
+                     ("toll_end", date(2025, 6, 24), None, None)]),
+        ("lasd", [("sent", date(2025, 6, 20), datetime(2025, 6, 21, 6, 59, tzinfo=UTC), None)]),
+        ("lasd", [("sent", date(2025, 6, 20), None, None), ("received", date(2025, 6, 23), None, None),
+                  ("determination", date(2025, 7, 2), None, None)]),
+        ("lasd", []),  # a draft: no clock at all
+    ]
+    reqs = []
+    for i, (agency, events) in enumerate(cases):
+        req = create_request(session, actor=reporter, now=NOW, data=RequestInput(
+            title=f"Bulk {i}", records_sought="All records about the thing in question.", agency_slug=agency))
+        for kind, on, at, data in events:
+            log_event(session, actor=reporter, now=NOW, req=req, kind=kind, occurred_on=on, occurred_at=at, data=data)
+        reqs.append(req)
+    session.commit()
+    expected = {req.id: sorted((c.kind, c.due, c.status, c.label) for c in compute_for(session, req)) for req in reqs}
+    assert any(expected.values())
+    session.execute(RequestClock.__table__.delete().where(RequestClock.request_id.in_([r.id for r in reqs])))
+    session.execute(update(Request).where(Request.id.in_([r.id for r in reqs])).values(next_due=None, response_due=None))
+    session.commit()
+
+    moved = recompute_open(session, now=NOW, actor=None, reason="bulk equals single")
+    session.commit()
+    for req in reqs:
+        stored = session.execute(select(RequestClock.kind, RequestClock.due, RequestClock.status, RequestClock.label)
+                                 .where(RequestClock.request_id == req.id)).all()
+        assert sorted(tuple(r) for r in stored) == expected[req.id], req.title
+    assert {m.ref for m in moved} == {r.ref for r in reqs if expected[r.id] and any(c[1] for c in expected[r.id])}
+    # Running it again finds every date where it is (the compared values are read back the same way).
+    assert recompute_open(session, now=NOW, actor=None, reason="again") == []
