@@ -94,6 +94,17 @@ def _seed(app, n: int) -> list[str]:
                       occurred_at=datetime(sent.year, sent.month, sent.day, 9, tzinfo=ZoneInfo("America/New_York")))
             refs.append(req.ref)
         s.commit()
+        # Their deadlines passed weeks ago, so the planner puts each one's next follow-up at its next slot: now, or on
+        # some days later today (8 am at the requester's). Make each request's first pending reminder due a minute
+        # ago, so that what this test checks does not depend on the hour it runs (it failed before 16:00 UTC on
+        # 2026-12-01 with no reminder due).
+        first: dict[int, Reminder] = {}
+        for reminder in s.scalars(select(Reminder).where(Reminder.status == "pending").order_by(Reminder.send_at)):
+            first.setdefault(reminder.request_id, reminder)
+        assert len(first) == n
+        for reminder in first.values():
+            reminder.send_at = min(reminder.send_at, now - timedelta(minutes=1))
+        s.commit()
         db.session.remove()
     return refs
 
