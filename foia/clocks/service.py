@@ -540,10 +540,30 @@ def _recompute_open(session: Session, *, now: datetime, actor: User | None, reas
                     "before": {"reason": reason, **{m.kind: m.before.isoformat() if m.before else None for m in changes}},
                     "after": {"reason": reason, **{m.kind: m.after.isoformat() if m.after else None for m in changes}},
                 })
-    if postgres:
-        _write_postgres(conn, now, clock_updates, clock_inserts, clock_deletes, request_updates, audits, stale_ids)
-    else:
-        _write_sqlite(conn, clock_updates, clock_inserts, clock_deletes, request_updates, audits, stale_ids, now)
+    # Plain table statements with executemany (psycopg pipelines them): the ORM's bulk paths cost more than the
+    # work itself here. Every statement is keyed by one id, so it plans the same prepared or not.
+    clocks_t, requests_t = RequestClock.__table__, Request.__table__
+    if clock_updates:
+        conn.execute(clocks_t.update().where(clocks_t.c.id == bindparam("b_id"))
+                     .values(due=bindparam("due"), status=bindparam("status"), label=bindparam("label"),
+                             computed_at=bindparam("computed_at")),
+                     [{"b_id": u.pop("id"), **u} for u in clock_updates])
+    if clock_inserts:
+        conn.execute(clocks_t.insert(), clock_inserts)
+    if clock_deletes:
+        conn.execute(clocks_t.delete().where(clocks_t.c.id == bindparam("b_id")), [{"b_id": i} for i in clock_deletes])
+    # A request whose clock dates moved gets reminders_stale (its reminders follow the old dates until re-planned): in
+    # the same statement as its new summary dates when those changed too (one UPDATE, one firing of its triggers).
+    if request_updates:
+        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id"))
+                     .values(response_due=bindparam("response_due"), next_due=bindparam("next_due"),
+                             reminders_stale=or_(requests_t.c.reminders_stale, bindparam("stale", type_=Boolean))),
+                     [{"b_id": u.pop("id"), **u} for u in request_updates])
+    if audits:
+        conn.execute(AuditLog.__table__.insert(), audits)
+    if stale_ids:
+        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id")).values(reminders_stale=True),
+                     [{"b_id": i} for i in stale_ids])
     if followed:  # tasks set relative to a clock that moved follow it, on the clock's own calendar
         follow_tasks(session, followed, lambda rid: agency_calendar(session, *calendar_key[rid]))
     if clock_updates or clock_inserts or clock_deletes or request_updates or stale_ids:
@@ -605,95 +625,6 @@ class _Rows:
             return list(rows)
         day = date.fromisoformat
         return [(r[0], r[1], r[2], day(r[3]) if r[3] else None, r[4], r[5]) for r in rows]
-
-
-def _write_sqlite(conn: Any, clock_updates: list[dict[str, Any]], clock_inserts: list[dict[str, Any]],
-                  clock_deletes: list[int], request_updates: list[dict[str, Any]], audits: list[dict[str, Any]],
-                  stale_ids: list[int], now: datetime) -> None:
-    """A recompute's writes on SQLite: plain table statements with executemany (in process, each row costs a few
-    microseconds; the ORM's bulk paths cost more than the work itself here)."""
-    clocks_t, requests_t = RequestClock.__table__, Request.__table__
-    if clock_updates:
-        conn.execute(clocks_t.update().where(clocks_t.c.id == bindparam("b_id"))
-                     .values(due=bindparam("due"), status=bindparam("status"), label=bindparam("label"),
-                             computed_at=now),
-                     [{"b_id": u["id"], "due": u["due"], "status": u["status"], "label": u["label"]}
-                      for u in clock_updates])
-    if clock_inserts:
-        conn.execute(clocks_t.insert(), clock_inserts)
-    if clock_deletes:
-        conn.execute(clocks_t.delete().where(clocks_t.c.id == bindparam("b_id")), [{"b_id": i} for i in clock_deletes])
-    # A request whose clock dates moved gets reminders_stale (its reminders follow the old dates until re-planned): in
-    # the same statement as its new summary dates when those changed too (one UPDATE, one firing of its triggers).
-    if request_updates:
-        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id"))
-                     .values(response_due=bindparam("response_due"), next_due=bindparam("next_due"),
-                             reminders_stale=or_(requests_t.c.reminders_stale, bindparam("stale", type_=Boolean))),
-                     [{"b_id": u["id"], "response_due": u["response_due"], "next_due": u["next_due"],
-                       "stale": u["stale"]} for u in request_updates])
-    if audits:
-        conn.execute(AuditLog.__table__.insert(), audits)
-    if stale_ids:
-        conn.execute(requests_t.update().where(requests_t.c.id == bindparam("b_id")).values(reminders_stale=True),
-                     [{"b_id": i} for i in stale_ids])
-
-
-#: A recompute's writes on PostgreSQL: one statement per table, its rows as arrays (`unnest`), instead of one
-#: statement per row. Pipelined per-row statements cost the server a statement each (parse, plan, trigger setup):
-#: 100 ms of the 230 ms of SQL in a closure that moved 300 requests' dates.
-_PG_CLOCK_UPDATE = text(
-    "UPDATE request_clocks AS c SET due = v.due, status = v.status, label = v.label, computed_at = :now "
-    "FROM unnest(CAST(:ids AS integer[]), CAST(:dues AS date[]), CAST(:statuses AS varchar[]), "
-    "CAST(:labels AS varchar[])) AS v(id, due, status, label) WHERE c.id = v.id")
-_PG_CLOCK_INSERT = text(
-    "INSERT INTO request_clocks (request_id, kind, label, due, status, computed_at) "
-    "SELECT v.request_id, v.kind, v.label, v.due, v.status, :now "
-    "FROM unnest(CAST(:request_ids AS integer[]), CAST(:kinds AS varchar[]), CAST(:labels AS varchar[]), "
-    "CAST(:dues AS date[]), CAST(:statuses AS varchar[])) AS v(request_id, kind, label, due, status)")
-_PG_CLOCK_DELETE = text("DELETE FROM request_clocks WHERE id = ANY(CAST(:ids AS integer[]))")
-_PG_REQUEST_UPDATE = text(
-    "UPDATE requests AS r SET response_due = v.response_due, next_due = v.next_due, "
-    "reminders_stale = r.reminders_stale OR v.stale "
-    "FROM unnest(CAST(:ids AS integer[]), CAST(:response_dues AS date[]), CAST(:next_dues AS date[]), "
-    "CAST(:stales AS boolean[])) AS v(id, response_due, next_due, stale) WHERE r.id = v.id")
-_PG_STALE = text("UPDATE requests SET reminders_stale = true WHERE id = ANY(CAST(:ids AS integer[]))")
-_PG_AUDIT_INSERT = text(
-    "INSERT INTO audit_log (at, actor_id, action, entity_type, entity_id, request_id, before, after) "
-    "SELECT :at, :actor_id, 'recompute', 'requests', CAST(v.request_id AS varchar), v.request_id, "
-    "CAST(v.before AS json), CAST(v.after AS json) "
-    "FROM unnest(CAST(:request_ids AS integer[]), CAST(:befores AS text[]), CAST(:afters AS text[])) "
-    "AS v(request_id, before, after) ORDER BY v.request_id")
-
-
-def _write_postgres(conn: Any, now: datetime, clock_updates: list[dict[str, Any]],
-                    clock_inserts: list[dict[str, Any]], clock_deletes: list[int],
-                    request_updates: list[dict[str, Any]], audits: list[dict[str, Any]], stale_ids: list[int]) -> None:
-    """A recompute's writes on PostgreSQL, one statement per kind of write (`_PG_*`). Rows are written in id order
-    (the order every other writer locks them in), the same rows and values as `_write_sqlite`."""
-    if clock_updates:
-        rows = sorted(clock_updates, key=itemgetter("id"))
-        conn.execute(_PG_CLOCK_UPDATE, {"now": now, "ids": [u["id"] for u in rows], "dues": [u["due"] for u in rows],
-                                        "statuses": [u["status"] for u in rows], "labels": [u["label"] for u in rows]})
-    if clock_inserts:
-        conn.execute(_PG_CLOCK_INSERT, {"now": now, "request_ids": [u["request_id"] for u in clock_inserts],
-                                        "kinds": [u["kind"] for u in clock_inserts],
-                                        "labels": [u["label"] for u in clock_inserts],
-                                        "dues": [u["due"] for u in clock_inserts],
-                                        "statuses": [u["status"] for u in clock_inserts]})
-    if clock_deletes:
-        conn.execute(_PG_CLOCK_DELETE, {"ids": sorted(clock_deletes)})
-    if request_updates:
-        rows = sorted(request_updates, key=itemgetter("id"))
-        conn.execute(_PG_REQUEST_UPDATE, {"ids": [u["id"] for u in rows],
-                                          "response_dues": [u["response_due"] for u in rows],
-                                          "next_dues": [u["next_due"] for u in rows],
-                                          "stales": [u["stale"] for u in rows]})
-    if audits:
-        conn.execute(_PG_AUDIT_INSERT, {
-            "at": now, "actor_id": audits[0]["actor_id"], "request_ids": [a["request_id"] for a in audits],
-            "befores": [json.dumps(a["before"]) for a in audits], "afters": [json.dumps(a["after"]) for a in audits]})
-    if stale_ids:
-        conn.execute(_PG_STALE, {"ids": sorted(stale_ids)})
 
 
 def clock_rows(clocks: Sequence[Clock], today: date, calendar) -> list[dict[str, Any]]:
