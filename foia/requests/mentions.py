@@ -16,19 +16,19 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
 from foia.core.access import can_view
 from foia.core.errors import ValidationError
+from foia.core.mailrows import LEASE, MAX_ATTEMPTS, claim_rows, retry_at
 from foia.mail import Mailer, MailError, build_message, make_message_id
 from foia.models import InternalNote, NoteMention, Request, User
 
@@ -38,8 +38,6 @@ log = logging.getLogger("foia.mentions")
 #: mention), then a local part, optionally followed by "@domain".
 MENTION = re.compile(r"(?<![\w.@+-])@([A-Za-z0-9._%+-]+(?:@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)?)")
 MAX_MENTIONS = 20
-MAX_ATTEMPTS = 5
-LEASE = timedelta(minutes=5)
 HOW_TO_MENTION = ("Mention a colleague with @ and the first part of their email address (@maria for "
                   "maria@example.org; the whole address if two colleagues share it). Each person mentioned gets "
                   "one email with a link to the note.")
@@ -160,21 +158,6 @@ def mention_message(row: NoteMention, *, note: InternalNote, req: Request, setti
                          message_id=make_message_id(f"mention:{row.id}", domain), date=now)
 
 
-def _claim(session: Session, *, now: datetime, limit: int) -> str | None:
-    due = or_(and_(NoteMention.status == "pending", NoteMention.next_attempt_at <= now),
-              and_(NoteMention.status == "sending", NoteMention.claimed_until < now))
-    ids = list(session.scalars(select(NoteMention.id).where(due).order_by(NoteMention.id).limit(limit)))
-    if not ids:
-        return None
-    token = secrets.token_hex(16)
-    result = cast(CursorResult[Any], session.execute(
-        update(NoteMention).where(NoteMention.id.in_(ids), due)
-        .values(status="sending", claim_token=token, claimed_until=now + LEASE, attempts=NoteMention.attempts + 1)
-        .execution_options(synchronize_session=False)))
-    session.commit()
-    return token if result.rowcount else None
-
-
 def _may_still_read(row: NoteMention, note: InternalNote, req: Request) -> bool:
     user = row.user
     return (note.removed_at is None and req.deleted_at is None and bool(user.active)
@@ -185,7 +168,7 @@ def send_mention_mail(session: Session, *, now: datetime, mailer: Mailer, settin
                       limit: int = 50) -> MentionPass:
     """Send the due mention emails (each once), committing each row's outcome."""
     result = MentionPass()
-    token = _claim(session, now=now, limit=limit)
+    token = claim_rows(session, NoteMention, now=now, limit=limit, lease=LEASE)
     if token is None:
         return result
     rows = list(session.scalars(select(NoteMention).where(NoteMention.claim_token == token,
@@ -208,7 +191,7 @@ def send_mention_mail(session: Session, *, now: datetime, mailer: Mailer, settin
             last = row.attempts >= MAX_ATTEMPTS
             session.execute(update(NoteMention).where(mine).values(
                 status="failed" if last else "pending", claim_token=None, last_error=str(exc)[:2000],
-                next_attempt_at=now + timedelta(minutes=5 * 2 ** (row.attempts - 1))))
+                next_attempt_at=retry_at(now, row.attempts)))
             session.commit()
             log.warning("mention %d to %s not sent (attempt %d): %s", row.id, row.user.email, row.attempts, exc)
             if last:
