@@ -33,6 +33,7 @@ from foia.ops.schema import refuse_unless_at_head
 from foia.reminders.dispatch import dispatch_due, dispatch_settings, mailer_for
 from foia.reminders.planner import replan_moved
 from foia.requests.mentions import MentionPass, mention_settings, send_mention_mail
+from foia.team.mail import AssignmentPass, assignment_settings, send_assignment_mail
 from foia.webhooks.delivery import WebhookPass, deliver_due, webhook_settings
 from foia.webhooks.service import sweep_deadlines
 
@@ -87,6 +88,17 @@ def send_mentions(app: Flask) -> MentionPass | None:
         session, now=datetime.now(UTC), mailer=mailer_for(app.config), settings=mention_settings(app.config)))
     if result is not None and (result.sent or result.retrying or result.failed):
         log.info("mentions: emailed %d, to retry %d, failed %d", result.sent, result.retrying, result.failed)
+    return result
+
+
+def send_assignments(app: Flask) -> AssignmentPass | None:
+    """Email the people requests were assigned to (`foia.team.mail`), each assignment once; a job of its own, like
+    the mentions, so the web request that assigned never waits for the mail server. Failures are retried."""
+    result = _one_pass(app, "assignment emails", lambda session: send_assignment_mail(
+        session, now=datetime.now(UTC), mailer=mailer_for(app.config), settings=assignment_settings(app.config)))
+    if result is not None and (result.sent or result.retrying or result.failed or result.dropped):
+        log.info("assignments: emailed %d, to retry %d, failed %d, dropped %d", result.sent, result.retrying,
+                 result.failed, result.dropped)
     return result
 
 
@@ -227,6 +239,8 @@ def run_scheduler(app: Flask, *, interval: int = 60) -> None:
     scheduler.add_job(import_requests, "interval", seconds=min(interval, 15), args=[app], id="request-imports",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(send_mentions, "interval", seconds=min(interval, 15), args=[app], id="mention-mail",
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(send_assignments, "interval", seconds=min(interval, 15), args=[app], id="assignment-mail",
                       next_run_time=datetime.now(UTC), replace_existing=True)
     scheduler.add_job(sweep_storage, "interval", hours=1, args=[app], id="storage-sweep",
                       next_run_time=datetime.now(UTC), replace_existing=True)

@@ -53,7 +53,7 @@ from foia.models.request import (
 )
 from foia.models.snapshot import StatsSnapshot
 from foia.models.task import TASK_DIRECTIONS, TASK_UNITS, Task
-from foia.models.team import RequestTag, SavedView, Tag
+from foia.models.team import AssignmentNotice, RequestTag, SavedView, Tag
 from foia.models.user import ROLES, TOKEN_PURPOSES, AccountToken, Organization, User, UserSession
 
 __all__ = [
@@ -89,6 +89,7 @@ __all__ = [
     "AgencyReportedStat",
     "AgencyStatsChange",
     "ApiToken",
+    "AssignmentNotice",
     "AuditLog",
     "CalendarClosure",
     "Clause",

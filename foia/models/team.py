@@ -1,12 +1,14 @@
-"""Working as a team on requests (issue 19): tags per organization and saved list views.
+"""Working as a team on requests (issue 19): tags per organization, saved list views, and the email telling a person
+that requests were assigned to them (`AssignmentNotice`, sent by the scheduler).
 
 The request's assignee is a column of `requests` (`Request.assignee_id`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from foia.extensions import Model
@@ -66,3 +68,37 @@ class SavedView(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class AssignmentNotice(Model):
+    """The email telling `user` that `actor` assigned them requests: one row per assignment action (a bulk assignment
+    of several requests is one email listing them). Written in the assignment's own transaction and sent by the
+    scheduler (`foia.team.mail.send_assignment_mail`), never inside the web request: claimed with a lease, sent once
+    with a Message-ID made from the row, retried with a growing delay, and dropped for each request the person no
+    longer owns or may no longer see when it is sent."""
+
+    __tablename__ = "assignment_notices"
+    __table_args__ = (
+        # Only unsent rows are swept; a partial index keeps the sweep fast however many were sent.
+        Index("ix_assignment_notices_unsent", "next_attempt_at",
+              postgresql_where=text("status IN ('pending', 'sending')"),
+              sqlite_where=text("status IN ('pending', 'sending')")),
+        Index("ix_assignment_notices_user", "user_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    request_ids: Mapped[list[Any]] = mapped_column(JSON)  # the requests assigned by this action, in the order shown
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    message_id: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -32,6 +32,7 @@ from foia.reminders.watchers import add_watcher
 from foia.requests.export import export_requests, write_csv
 from foia.requests.queries import ListQuery
 from foia.requests.service import update_request
+from foia.team.mail import queue_assignment
 from foia.team.service import add_tag, assign, check_assignee, clean_tag_name
 
 BULK_ACTIONS: dict[str, str] = {
@@ -98,6 +99,7 @@ def bulk_apply(session: Session, *, actor: User, now: datetime, ids: Sequence[in
         for r in reqs:
             if assign(session, actor=actor, now=now, req=r, assignee=assignee):
                 result.changed.append(r)
+        queue_assignment(session, actor=actor, assignee=assignee, requests=result.changed, now=now)  # one email
     elif action == "unassign":
         for r in reqs:
             if assign(session, actor=actor, now=now, req=r, assignee=None):

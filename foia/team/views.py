@@ -26,11 +26,9 @@ from foia.core.errors import ValidationError
 from foia.core.paths import blob_root, letter_cache_dir
 from foia.core.web import request_or_404, temp_download
 from foia.extensions import db
-from foia.mail import MailError
 from foia.models import VISIBILITIES, Request, SavedView, User
-from foia.reminders.dispatch import mailer_for
 from foia.team.bulk import BULK_ACTIONS, MAX_EXPORT, bulk_apply, export_bundles
-from foia.team.mail import assignment_message
+from foia.team.mail import queue_assignment
 from foia.team.service import (
     add_tag,
     assign,
@@ -51,21 +49,12 @@ log = logging.getLogger(__name__)
 bp = Blueprint("team", __name__)
 
 
+def _emailed(assignee: User) -> str:
+    return "" if assignee.id == current_user.id else ", who will get an email about it"
+
+
 def _back(req: Request):
     return redirect(url_for("requests.show", ref=req.ref) + "#team", 303)
-
-
-def _mail_assignment(assignee: User, reqs: Sequence[Request]) -> None:
-    """Tell the new assignee (never the person who assigned themselves), after the change is committed."""
-    if assignee.id == current_user.id or not reqs:
-        return
-    now = utcnow()
-    try:
-        mailer_for(current_app.config).send(assignment_message(current_app.config, assignee=assignee,
-                                                               actor=current_user, requests=reqs, now=now))
-    except MailError as exc:
-        log.warning("assignment email to %s not sent: %s", assignee.email, exc)
-        flash(f"The assignment is saved, but the email to {assignee.name} could not be sent.", "warning")
 
 
 @bp.route("/requests/<ref>/assignee", methods=["POST"])
@@ -80,8 +69,11 @@ def set_assignee(ref: str):
         if assignee is None:
             flash("Not assigned: choose a person from the list.", "error")
             return _back(req)
+    now = utcnow()
     try:
-        changed = assign(db.session(), actor=current_user, now=utcnow(), req=req, assignee=assignee)
+        changed = assign(db.session(), actor=current_user, now=now, req=req, assignee=assignee)
+        if changed and assignee is not None:  # the email is a row the scheduler sends (team.mail), committed with this
+            queue_assignment(db.session(), actor=current_user, assignee=assignee, requests=[req], now=now)
     except ValidationError as exc:
         db.session.rollback()
         flash("Not assigned: " + " ".join(exc.errors.values()), "error")
@@ -92,8 +84,7 @@ def set_assignee(ref: str):
     elif assignee is None:
         flash(f"{req.ref} is now unassigned.", "success")
     else:
-        flash(f"{req.ref} is now assigned to {assignee.name}.", "success")
-        _mail_assignment(assignee, [req])
+        flash(f"{req.ref} is now assigned to {assignee.name}{_emailed(assignee)}.", "success")
     return _back(req)
 
 
@@ -195,8 +186,8 @@ def bulk():
     n = len(result.requests)
     what = f"{n} request{'s' if n != 1 else ''}"
     if action == "assign" and result.assignee is not None:
-        flash(f"Assigned {what} to {result.assignee.name}.", "success")
-        _mail_assignment(result.assignee, result.changed)
+        flash(f"Assigned {what} to {result.assignee.name}{_emailed(result.assignee) if result.changed else ''}.",
+              "success")
     elif action == "unassign":
         flash(f"Removed the assignee of {what}.", "success")
     elif action == "tag":

@@ -43,7 +43,7 @@ def test_a_desk_editors_morning(page):
     page.get_by_label("Person to assign").select_option(label="Maria Alvarez")
     page.get_by_role("button", name="Apply to the selected requests").click()
     page.wait_for_load_state()
-    assert "Assigned 3 requests to Maria Alvarez." in page.content()
+    assert "Assigned 3 requests to Maria Alvarez, who will get an email about it." in page.content()
     check("list after the bulk assignment")
     page.get_by_label("Assigned to").select_option(label="Maria Alvarez")
     page.get_by_role("button", name="Filter").click()
