@@ -21,14 +21,13 @@ from flask_login import current_user, login_required
 
 from foia.accounts import two_factor as totp
 from foia.accounts.password_mail import changed_message
+from foia.accounts.password_views import send_after_response
 from foia.accounts.passwords import change_password
 from foia.accounts.service import regenerate_calendar_token, update_preferences
 from foia.core.clock import utcnow
 from foia.core.errors import ValidationError
 from foia.extensions import db, limiter
-from foia.mail import MailError
 from foia.models import REMINDER_KINDS, UserSession
-from foia.reminders.dispatch import mailer_for
 from foia.reminders.feeds import build_feed, user_for_token
 
 bp = Blueprint("account", __name__)
@@ -143,11 +142,8 @@ def password():
             errors = exc.errors
         else:
             db.session.commit()
-            try:
-                mailer_for(current_app.config).send(
-                    changed_message(current_app.config, user=current_user, how="changed", now=now))
-            except MailError as exc:
-                log.warning("password change notice to %s not sent: %s", current_user.email, exc)
+            # The notice goes out once the page has: the person never waits for the mail server.
+            send_after_response(changed_message(current_app.config, user=current_user, how="changed", now=now))
             others = f" {ended} other session{'s' if ended != 1 else ''} signed out." if ended else ""
             flash("Your password is changed." + others, "success")
             return redirect(url_for("account.settings"))

@@ -94,6 +94,8 @@ def test_change_password_needs_the_current_one_and_ends_other_sessions(login_as,
     assert all(s.ended_at is None for s in _sessions(session, reporter).values())
     audit = session.scalar(select(AuditLog).where(AuditLog.action == "password"))
     assert audit.actor_id == clerk.id and audit.entity_id == str(clerk.id) and audit.after == {"how": "changed"}
+    assert inbox.messages(to=clerk.email) == []  # the notice goes out after the response, not before it
+    ok.close()
     [notice] = inbox.messages(to=clerk.email)
     assert notice["Subject"] == "Your FOIA Tracker password was changed"
     assert "/forgot" in notice.get_body(preferencelist=("plain",)).get_content()
