@@ -241,7 +241,8 @@ def time_list(s, users, rounds: int) -> None:
     """The requests list's text filter (match, miss) against the unfiltered list, interleaved."""
     from foia.requests.queries import ListQuery, browse_requests
 
-    cases = {"match": "Request 4711", "miss": "zqxjv-nothing"}
+    # Titles are "Request <n>": 4711 matches 11 requests, "Request 1" one in nine, "Request" every one.
+    cases = {"match": "Request 4711", "miss": "zqxjv-nothing", "common": "Request 1", "every": "Request"}
     runs = max(5, rounds * 3)
     print(f"requests list text filter (browse_requests, 50 a page), {runs} runs each:")
     print(f"{'filter':<28} {'user':<9} | {'app p50':>7} {'p95':>7} {'max':>7} | "

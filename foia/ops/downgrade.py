@@ -25,7 +25,7 @@ from sqlalchemy import inspect, text
 # Counts kept by triggers (0022) are recounted by `flask foia counts rebuild`; the change log only says which
 # agencies' statistics to refresh.
 DERIVED_TABLES = frozenset({"stats_snapshots", "search_entries", "search_fts", "request_counts", "deadline_counts",
-                            "agency_stats_changes"})
+                            "agency_stats_changes", "requests_text"})
 DERIVED_COLUMNS = frozenset({("search_entries", "tsv")})
 
 _SQL_DROP_TABLE = re.compile(r"DROP\s+TABLE\s+(?:IF\s+EXISTS\s+)?\"?(\w+)\"?", re.I)

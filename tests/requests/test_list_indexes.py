@@ -74,3 +74,36 @@ def test_postgresql_has_trigram_indexes_for_the_text_filter(session):
     assert {"ix_requests_title_trgm", "ix_requests_ref_trgm", "ix_requests_tracking_trgm",
             "ix_requests_title_lower", "ix_requests_tracking", "ix_requests_tracking_desc",
             "ix_requests_updated"} <= names
+
+
+def test_text_filter_reads_the_trigram_index_and_follows_every_change(world, session, listed):
+    """SQLite (0031): a filter of three characters or more is answered by the FTS5 trigram table `requests_text`,
+    kept in step with the requests by triggers (a new title, a tracking number added later, a deleted draft); shorter
+    text and text with quotes keep their meaning. PostgreSQL: the same meanings through ILIKE and pg_trgm."""
+    from foia.requests.service import update_request
+
+    staff = world["users"]["staff"]
+
+    def refs(text_):
+        return [r.ref for r in browse_requests(session, staff, ListQuery(q=text_)).rows]
+
+    if session.get_bind().dialect.name == "sqlite":
+        plan = " ".join(str(r[-1]) for r in session.execute(text(
+            "EXPLAIN QUERY PLAN SELECT rowid FROM requests_text WHERE requests_text MATCH '\"orchard\"'")))
+        assert "VIRTUAL TABLE INDEX" in plan
+        sql = str(q.contains_text(session, "orchard").compile(session.get_bind()))
+        assert "requests_text MATCH" in sql
+        assert "requests_text MATCH" not in str(q.contains_text(session, "or").compile(session.get_bind()))
+        n_indexed = session.scalar(text("SELECT count(*) FROM requests_text WHERE requests_text MATCH '\"Zebra\"'"))
+        assert n_indexed == 1
+    mango = listed[2]
+    update_request(session, actor=staff, now=NOW, req=mango, title="Papaya shipments")
+    mango.tracking_number = "ICE-2026-0042"
+    session.commit()
+    assert refs("mango") == [] and refs("PAPAYA ship") == [mango.ref]
+    assert refs("0042") == [mango.ref] and refs("aa-1") == []
+    assert refs("zz") == [listed[0].ref]                        # shorter than a trigram: still found, by a scan
+    assert refs('say "hi"') == [] and refs('"') == []             # quotes are text, not query syntax
+    session.delete(listed[3])
+    session.commit()
+    assert refs("banana") == []
