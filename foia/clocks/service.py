@@ -45,6 +45,7 @@ from sqlalchemy import (
     text,
     tuple_,
     type_coerce,
+    union,
     update,
 )
 from sqlalchemy.orm import Session, aliased
@@ -382,17 +383,22 @@ def _recompute_open(session: Session, *, now: datetime, actor: User | None, reas
         # requests (the partial index ix_requests_undated). Each is a hashed set the open requests of the calendar's
         # laws are tested against as ix_requests_law_status lists them (one index-only pass; a UNION of the sets
         # joined to the requests read every such request row: 1.4 s at a million requests).
+        # SQLite instead takes the three sets as one UNION and looks each member up by rowid: with three IN lists
+        # under an OR it looked up every member of each list (duplicates included), 24 ms against 13 ms for a
+        # closure at 100k requests.
         undated = aliased(Request)
         has_clock = select(RequestClock.id).where(RequestClock.request_id == undated.id)
-        chosen.append(or_(
-            Request.id.in_(select(RequestClock.request_id).where(RequestClock.due >= affected_from)),
-            Request.id.in_(select(Event.request_id).where(Event.occurred_on >= affected_from,
-                                                          Event.voided_at.is_(None))),
-            Request.id.in_(select(undated.id).where(
-                undated.next_due.is_(None), undated.response_due.is_(None), undated.status.not_in(CLOSED_STATUSES),
-                *([undated.law.in_(laws_on_calendar(calendar_id))] if calendar_id is not None else []),
-                ~has_clock.exists())),
-        ))
+        affected = (select(RequestClock.request_id).where(RequestClock.due >= affected_from),
+                    select(Event.request_id).where(Event.occurred_on >= affected_from, Event.voided_at.is_(None)),
+                    select(undated.id).where(
+                        undated.next_due.is_(None), undated.response_due.is_(None),
+                        undated.status.not_in(CLOSED_STATUSES),
+                        *([undated.law.in_(laws_on_calendar(calendar_id))] if calendar_id is not None else []),
+                        ~has_clock.exists()))
+        if _dialect(session) == "sqlite":
+            chosen.append(Request.id.in_(union(*affected)))
+        else:
+            chosen.append(or_(*(Request.id.in_(q) for q in affected)))
     conn = session.connection()  # plain rows: no ORM loading for 100k requests
     laws: dict[tuple[str, str], Any] = {}
 
