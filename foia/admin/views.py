@@ -25,7 +25,17 @@ from foia.deadlines import calendar_for, calendar_ids
 from foia.documents.jobs import job_counts, list_jobs, retry_job
 from foia.extensions import db
 from foia.mail import list_outbox, read_outbox
-from foia.models import Agency, CalendarClosure, Job, Reminder, Request, User
+from foia.models import (
+    Agency,
+    AssignmentNotice,
+    CalendarClosure,
+    InternalNote,
+    Job,
+    NoteMention,
+    Reminder,
+    Request,
+    User,
+)
 from foia.reminders.dispatch import failed_reminders, unsent
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -144,7 +154,35 @@ def reminders():
     counts = dict(db.session.execute(select(Reminder.status, func.count(Reminder.id)).group_by(Reminder.status)).all())
     failing = [r for r in rows if r.attempts > 0]
     return render_template("admin/reminders.html", rows=rows, failing=failing, failed=failed, refs=refs,
-                           emails=emails, counts=counts)
+                           emails=emails, counts=counts, stuck=_stuck_emails(limit=200))
+
+
+def _stuck_emails(*, limit: int) -> list[dict]:
+    """The emails to colleagues (mentions in notes, assignments) that could not be sent: still retrying after a
+    failed attempt, or given up. Kept as rows and sent by the scheduler (`foia.core.mailrows`); this is where an
+    administrator sees the ones that did not go out."""
+    def stuck(model):
+        return (model.status == "failed") | ((model.status.in_(("pending", "sending"))) & (model.attempts > 0))
+
+    out: list[dict] = []
+    mentions = db.session.execute(
+        select(NoteMention, InternalNote.request_id).join(InternalNote, InternalNote.id == NoteMention.note_id)
+        .where(stuck(NoteMention)).order_by(NoteMention.id.desc()).limit(limit)).all()
+    for mention, request_id in mentions:
+        out.append({"kind": "Mention in a note", "user_id": mention.user_id, "request_ids": [request_id],
+                    "row": mention})
+    for notice in db.session.scalars(select(AssignmentNotice).where(stuck(AssignmentNotice))
+                                     .order_by(AssignmentNotice.id.desc()).limit(limit)):
+        out.append({"kind": "Assignment", "user_id": notice.user_id,
+                    "request_ids": [int(i) for i in notice.request_ids], "row": notice})
+    ids = {i for e in out for i in e["request_ids"]}
+    refs = dict(db.session.execute(select(Request.id, Request.ref).where(Request.id.in_(ids))).all()) if ids else {}
+    users = {e["user_id"] for e in out}
+    emails = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(users))).all()) if users else {}
+    for e in out:
+        e["refs"] = [refs[i] for i in e["request_ids"] if i in refs]
+        e["to"] = emails.get(e["user_id"], "")
+    return sorted(out, key=lambda e: e["row"].created_at, reverse=True)
 
 
 @bp.route("/jobs")

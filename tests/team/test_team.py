@@ -468,3 +468,38 @@ def test_history_keeps_the_organizations_internal_work_from_everyone_else(as_use
         assert req.id not in listed_ids(client, f"?tag={tag.id}")  # ...but not found by the newsroom's labels
         assert req.id not in listed_ids(client, f"?assignee={colleague.id}")
     assert req.id in listed_ids(as_user("news_staff"), f"?tag={tag.id}")  # (the newsroom finds it by them)
+
+
+def test_the_admin_reminders_page_lists_the_emails_to_colleagues_that_did_not_go_out(as_user, world, session,
+                                                                                    mail_to):
+    """An assignment email that failed is retried, and one that gave up is not: the administrator sees both on
+    /admin/reminders, with the request and the server's error; once it is sent it leaves the list."""
+    from foia.core.mailrows import MAX_ATTEMPTS
+    from foia.requests.mentions import MentionSettings, send_mention_mail
+    from tests.reminders.conftest import free_port
+
+    client = as_user("news_staff")
+    first, second = (world["requests"][("reporter", v)] for v in ("organization", "public"))
+    for req, who in ((first, "colleague"), (second, "reporter")):
+        post(client, f"/requests/{req.ref}/assignee", {"user_id": world["users"][who].id}, f"/requests/{req.ref}")
+    assert post(client, f"/requests/{first.ref}/notes", {"body": "@reporter can you chase this?"},
+                f"/requests/{first.ref}").status_code == 303
+    assert as_user("admin").get("/admin/reminders").get_data(as_text=True).count("Assignment</td>") == 0
+    dead = f"smtp://127.0.0.1:{free_port()}"
+    assert send_notices(session, dead).retrying == 2
+    mentions = send_mention_mail(session, now=utcnow(), mailer=SMTPMailer.from_url(dead), settings=MentionSettings(
+        base_url="https://foia.example", sender="FOIA Tracker <tracker@foia.example>"))
+    assert mentions.retrying == 1
+    gave_up = notices(session)[1]
+    gave_up.attempts = MAX_ATTEMPTS - 1
+    session.commit()
+    assert send_notices(session, dead, minutes=30).failed == 1  # its fifth failure: given up
+    page = as_user("admin").get("/admin/reminders").get_data(as_text=True)
+    assert page.count("Assignment</td>") == 2 and "gave up" in page and page.count("Mention in a note</td>") == 1
+    assert first.ref in page and second.ref in page and world["users"]["colleague"].email in page
+    assert "could not send mail via 127.0.0.1" in page
+    assert send_notices(session, mail_to.url, minutes=60).sent == 1  # the one still retrying goes out
+    page = as_user("admin").get("/admin/reminders").get_data(as_text=True)
+    assert page.count("Assignment</td>") == 1 and first.ref not in page.split("Emails to colleagues")[1].split(
+        "<h2>")[0]
+    assert as_user("news_staff").get("/admin/reminders").status_code == 403
