@@ -185,9 +185,13 @@ def bulk():
     db.session.commit()
     n = len(result.requests)
     what = f"{n} request{'s' if n != 1 else ''}"
-    if action == "assign" and result.assignee is not None:
-        flash(f"Assigned {what} to {result.assignee.name}{_emailed(result.assignee) if result.changed else ''}.",
-              "success")
+    if action == "assign" and result.assignee is not None and not result.changed:
+        flash(f"Nothing changed: {'it was' if n == 1 else f'all {n} were'} already assigned to {result.assignee.name}.",
+              "info")
+    elif action == "assign" and result.assignee is not None:
+        already = n - len(result.changed)
+        flash(f"Assigned {what} to {result.assignee.name}{_emailed(result.assignee)}."
+              + (f" {already} of them already were." if already else ""), "success")
     elif action == "unassign":
         flash(f"Removed the assignee of {what}.", "success")
     elif action == "tag":

@@ -265,6 +265,15 @@ def test_bulk_assign_three_requests_emails_one_list(as_user, world, session, mai
     assert all(r.ref in msg.get_content() for r in reqs)
     assert "Assigned 3 requests to Reporter, who will get an email about it." in client.get("/requests").get_data(
         as_text=True)
+    # Again: nothing changes, no second email, and the page says so; with one new request, one more email.
+    bulk(client, [r.id for r in reqs], action="assign", assignee_id=reporter.id)
+    assert "Nothing changed: all 3 were already assigned to Reporter." in client.get("/requests").get_data(as_text=True)
+    assert len(notices(session)) == 1
+    bulk(client, [reqs[0].id], action="unassign")
+    bulk(client, [r.id for r in reqs], action="assign", assignee_id=reporter.id)
+    assert ("Assigned 3 requests to Reporter, who will get an email about it. 2 of them already were."
+            in client.get("/requests").get_data(as_text=True))
+    assert [n.request_ids for n in notices(session)] == [[r.id for r in reqs], [reqs[0].id]]
 
 
 def test_an_assignment_email_names_only_what_its_person_still_owns_when_it_is_sent(as_user, world, session,
