@@ -21,6 +21,7 @@ from foia.core.access import can_edit_agencies
 from foia.core.clock import utcnow
 from foia.core.db import parse_id
 from foia.core.errors import ValidationError
+from foia.core.mailrows import unsent_trouble
 from foia.deadlines import calendar_for, calendar_ids
 from foia.documents.jobs import job_counts, list_jobs, retry_job
 from foia.extensions import db
@@ -161,17 +162,14 @@ def _stuck_emails(*, limit: int) -> list[dict]:
     """The emails to colleagues (mentions in notes, assignments) that could not be sent: still retrying after a
     failed attempt, or given up. Kept as rows and sent by the scheduler (`foia.core.mailrows`); this is where an
     administrator sees the ones that did not go out."""
-    def stuck(model):
-        return (model.status == "failed") | ((model.status.in_(("pending", "sending"))) & (model.attempts > 0))
-
     out: list[dict] = []
     mentions = db.session.execute(
         select(NoteMention, InternalNote.request_id).join(InternalNote, InternalNote.id == NoteMention.note_id)
-        .where(stuck(NoteMention)).order_by(NoteMention.id.desc()).limit(limit)).all()
+        .where(unsent_trouble(NoteMention)).order_by(NoteMention.id.desc()).limit(limit)).all()
     for mention, request_id in mentions:
         out.append({"kind": "Mention in a note", "user_id": mention.user_id, "request_ids": [request_id],
                     "row": mention})
-    for notice in db.session.scalars(select(AssignmentNotice).where(stuck(AssignmentNotice))
+    for notice in db.session.scalars(select(AssignmentNotice).where(unsent_trouble(AssignmentNotice))
                                      .order_by(AssignmentNotice.id.desc()).limit(limit)):
         out.append({"kind": "Assignment", "user_id": notice.user_id,
                     "request_ids": [int(i) for i in notice.request_ids], "row": notice})

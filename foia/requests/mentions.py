@@ -14,7 +14,6 @@ removed, they left the organization, or the request was made private).
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,16 +22,14 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.core.access import can_view
 from foia.core.errors import ValidationError
-from foia.core.mailrows import LEASE, MAX_ATTEMPTS, claim_rows, retry_at
+from foia.core.mailrows import RowsPass, send_rows
 from foia.mail import Mailer, MailError, build_message, make_message_id
 from foia.models import InternalNote, NoteMention, Request, User
-
-log = logging.getLogger("foia.mentions")
 
 #: "@" not preceded by a word character, a dot or another "@" (so an email address in the text is not a
 #: mention), then a local part, optionally followed by "@domain".
@@ -127,12 +124,7 @@ class MentionSettings:
     sender: str
 
 
-@dataclass
-class MentionPass:
-    sent: int = 0
-    dropped: int = 0
-    retrying: int = 0
-    failed: int = 0
+MentionPass = RowsPass  # what one pass of `send_mention_mail` did
 
 
 def mention_settings(config: Mapping[str, Any]) -> MentionSettings:
@@ -166,42 +158,13 @@ def _may_still_read(row: NoteMention, note: InternalNote, req: Request) -> bool:
 
 def send_mention_mail(session: Session, *, now: datetime, mailer: Mailer, settings: MentionSettings,
                       limit: int = 50) -> MentionPass:
-    """Send the due mention emails (each once), committing each row's outcome."""
-    result = MentionPass()
-    token = claim_rows(session, NoteMention, now=now, limit=limit, lease=LEASE)
-    if token is None:
-        return result
-    rows = list(session.scalars(select(NoteMention).where(NoteMention.claim_token == token,
-                                                          NoteMention.status == "sending")
-                                .order_by(NoteMention.id)))
-    for row in rows:
+    """Send the due mention emails (each once), committing each row's outcome (`core.mailrows.send_rows`)."""
+    def compose(row: NoteMention) -> EmailMessage | str:
         note = row.note
         req = session.get_one(Request, note.request_id)
-        mine = and_(NoteMention.id == row.id, NoteMention.claim_token == token)
         if not _may_still_read(row, note, req):
-            session.execute(update(NoteMention).where(mine).values(status="dropped", claim_token=None,
-                                                                    last_error="may no longer read the note"))
-            session.commit()
-            result.dropped += 1
-            continue
-        msg = mention_message(row, note=note, req=req, settings=settings, now=now)
-        try:
-            mailer.send(msg)
-        except MailError as exc:
-            last = row.attempts >= MAX_ATTEMPTS
-            session.execute(update(NoteMention).where(mine).values(
-                status="failed" if last else "pending", claim_token=None, last_error=str(exc)[:2000],
-                next_attempt_at=retry_at(now, row.attempts)))
-            session.commit()
-            log.warning("mention %d to %s not sent (attempt %d): %s", row.id, row.user.email, row.attempts, exc)
-            if last:
-                result.failed += 1
-            else:
-                result.retrying += 1
-            continue
-        session.execute(update(NoteMention).where(mine).values(status="sent", claim_token=None, sent_at=now,
-                                                                message_id=msg["Message-ID"], last_error=""))
-        session.commit()
-        result.sent += 1
-    return result
+            return "may no longer read the note"
+        return mention_message(row, note=note, req=req, settings=settings, now=now)
 
+    return send_rows(session, NoteMention, now=now, limit=limit, compose=compose, send=mailer.send,
+                     errors=(MailError,))

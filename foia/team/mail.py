@@ -10,7 +10,6 @@ delay, and sent only for the requests the person still owns and may still see wh
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,15 +17,13 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from foia.core.access import can_view
-from foia.core.mailrows import MAX_ATTEMPTS, claim_rows, retry_at
+from foia.core.mailrows import RowsPass, send_rows
 from foia.mail import Mailer, MailError, build_message, make_message_id
 from foia.models import AssignmentNotice, Request, User
-
-log = logging.getLogger("foia.team.mail")
 
 
 @dataclass(frozen=True)
@@ -39,12 +36,7 @@ def assignment_settings(config: Mapping[str, Any]) -> AssignmentSettings:
     return AssignmentSettings(base_url=config["FOIA_BASE_URL"], sender=config["FOIA_MAIL_FROM"])
 
 
-@dataclass
-class AssignmentPass:
-    sent: int = 0
-    dropped: int = 0
-    retrying: int = 0
-    failed: int = 0
+AssignmentPass = RowsPass  # what one pass of `send_assignment_mail` did
 
 
 def queue_assignment(session: Session, *, actor: User, assignee: User, requests: Sequence[Request],
@@ -99,42 +91,13 @@ def still_assigned(session: Session, notice: AssignmentNotice) -> list[Request]:
 
 def send_assignment_mail(session: Session, *, now: datetime, mailer: Mailer, settings: AssignmentSettings,
                          limit: int = 50) -> AssignmentPass:
-    """Send the due assignment emails (each once), committing each row's outcome."""
-    result = AssignmentPass()
-    token = claim_rows(session, AssignmentNotice, now=now, limit=limit)
-    if token is None:
-        return result
-    rows = list(session.scalars(select(AssignmentNotice).where(AssignmentNotice.claim_token == token,
-                                                               AssignmentNotice.status == "sending")
-                                .order_by(AssignmentNotice.id)))
-    for row in rows:
-        mine = and_(AssignmentNotice.id == row.id, AssignmentNotice.claim_token == token)
+    """Send the due assignment emails (each once), committing each row's outcome (`core.mailrows.send_rows`)."""
+    def compose(row: AssignmentNotice) -> EmailMessage | str:
         reqs = still_assigned(session, row)
         if not reqs:
-            session.execute(update(AssignmentNotice).where(mine).values(
-                status="dropped", claim_token=None, last_error="no longer owns or may no longer see these requests"))
-            session.commit()
-            result.dropped += 1
-            continue
-        msg = assignment_message(settings, notice_id=row.id, assignee=row.user, actor=row.actor, requests=reqs,
-                                 now=now)
-        try:
-            mailer.send(msg)
-        except MailError as exc:
-            last = row.attempts >= MAX_ATTEMPTS
-            session.execute(update(AssignmentNotice).where(mine).values(
-                status="failed" if last else "pending", claim_token=None, last_error=str(exc)[:2000],
-                next_attempt_at=retry_at(now, row.attempts)))
-            session.commit()
-            log.warning("assignment email %d to %s not sent (attempt %d): %s", row.id, row.user.email, row.attempts,
-                        exc)
-            if last:
-                result.failed += 1
-            else:
-                result.retrying += 1
-            continue
-        session.execute(update(AssignmentNotice).where(mine).values(status="sent", claim_token=None, sent_at=now,
-                                                                    message_id=msg["Message-ID"], last_error=""))
-        session.commit()
-        result.sent += 1
-    return result
+            return "no longer owns or may no longer see these requests"
+        return assignment_message(settings, notice_id=row.id, assignee=row.user, actor=row.actor, requests=reqs,
+                                  now=now)
+
+    return send_rows(session, AssignmentNotice, now=now, limit=limit, compose=compose, send=mailer.send,
+                     errors=(MailError,))
